@@ -1,0 +1,216 @@
+"""One `compile` run: find, load, map, render and compare every profile, then write or not.
+
+All or nothing: every profile (and every partial) is read and checked before any file is
+touched; a single error means exit 2 with every problem reported and nothing written. The
+result is plain data (`RunResult`) that the reporters turn into text, JSON or annotations.
+
+The work per profile is independent, so large runs are spread over the machine's cores
+(`jobs`); each worker reads a shared partial once, and results come back in input order, so the
+output never depends on how the work was split.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from . import outputs
+from .diff import Change, changes, compare, credential_warnings, unified
+from .discover import Source, discover
+from .mapper import map_layer
+from .problems import Problem, UserError, unique_sorted
+from .profiles import Loader
+from .render import parse_body, render
+
+DEFAULT_PATHS = ("configs",)
+# Below this many profiles, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 400
+
+
+@dataclass(frozen=True)
+class Options:
+    paths: tuple[str, ...] = DEFAULT_PATHS
+    out: str = "build"
+    check: bool = False
+    reveal: bool = False
+    prune: bool = False
+    environments: tuple[str, ...] = ()
+    unified: bool = False  # prepare unified diffs
+    jobs: int | None = None  # None: as many as the machine has cores
+    allow_unignored: bool = False  # --reveal into a folder git does not ignore
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    profile: str
+    environment: str | None
+    output: str  # relative to --out
+
+
+@dataclass(slots=True)
+class Outcome:
+    output: str
+    profile: str
+    status: str  # new, changed or unchanged
+    pairs: int
+    changes: list[Change] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unified: str = ""
+    data: bytes | None = None  # the bytes to write, when they differ from the file
+
+
+@dataclass
+class RunResult:
+    options: Options
+    outcomes: list[Outcome] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if not problem.warning]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.warning]
+
+    def count(self, status: str) -> int:
+        if status == "stale":
+            return len(self.stale)
+        return sum(1 for outcome in self.outcomes if outcome.status == status)
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        pending = self.count("new") + self.count("changed") + self.count("stale")
+        return 1 if self.options.check and pending else 0
+
+
+def run(options: Options, environ=os.environ) -> RunResult:
+    result = RunResult(options)
+    outputs.check_out_folder(options.out)
+    found = discover(list(options.paths))
+    if not found.profiles and not found.problems:
+        where = ", ".join(options.paths)
+        found.problems.append(Problem(where, "holds no profiles (*.toml): create one with `syncsecrets init`"))
+    environments = options.environments or (None,)
+    targets = [
+        Target(source.path, env, f"{env}/{source.output}" if env else source.output)
+        for env in environments
+        for source in found.profiles
+    ]
+    outcomes, problems, declared = _compile_all(targets, options, environ)
+    loader = Loader()
+    for partial in found.partials:
+        loader.file(partial, partial)
+    declared |= loader.declared_environments()
+    problems += found.problems + loader.problems
+    problems += _environment_problems(options.environments, declared, found.profiles)
+    result.outcomes = outcomes
+    result.problems = unique_sorted(problems)
+    if result.errors:
+        return result
+
+    if found.any_folder:
+        owned = _owned(options.environments, declared)
+        existing, leftovers = outputs.scan(options.out, owned) if os.path.isdir(options.out) else (set(), [])
+        result.stale = sorted(existing - {outcome.output for outcome in outcomes})
+    else:
+        leftovers = []
+    if options.check:
+        return result
+    pending = [(outcome.output, outcome.data) for outcome in outcomes if outcome.data is not None]
+    if options.reveal and not options.allow_unignored:
+        _refuse_unignored(options.out, [output for output, _ in pending])
+    prune = result.stale if options.prune else []
+    if pending or prune or leftovers:
+        outputs.write(options.out, pending, options.reveal, leftovers, prune)
+        result.written = True
+    return result
+
+
+def _compile_all(targets: list[Target], options: Options, environ) -> tuple[list[Outcome], list[Problem], set[str]]:
+    jobs = options.jobs or os.cpu_count() or 1
+    if jobs < 2 or len(targets) < PARALLEL_THRESHOLD:
+        return compile_targets(targets, options, environ)
+    from . import parallel  # keeps multiprocessing off the start-up path of small runs
+
+    return parallel.compile_in_workers(targets, options, environ, jobs)
+
+
+def compile_targets(targets: list[Target], options: Options, environ) -> tuple[list[Outcome], list[Problem], set[str]]:
+    """Compiles `targets` in this process (the unit of work a parallel worker runs)."""
+    loader = Loader()
+    found: list[Outcome] = []
+    problems: list[Problem] = []
+    for target in targets:
+        layer = loader.merged(target.profile, target.profile, target.environment)
+        if layer is None:
+            continue
+        pairs, mapped = map_layer(layer, options.reveal, environ)
+        problems += mapped
+        if any(not problem.warning for problem in mapped):
+            continue
+        if not pairs:
+            problems.append(Problem(target.profile, "compiles to no pairs: sending it would clear every "
+                                    "secret of the application", warning=True))  # fmt: skip
+        data = render((pair.key, pair.value) for pair in pairs)
+        try:
+            found.append(_outcome(target, pairs, data, options))
+        except UserError as error:
+            problems += error.problems
+    return found, problems + loader.problems, loader.declared_environments()
+
+
+def _outcome(target: Target, pairs, data: bytes, options: Options) -> Outcome:
+    previous, private = outputs.read_previous(os.path.join(options.out, target.output))
+    outcome = Outcome(target.output, target.profile, "unchanged", len(pairs))
+    if previous == data:
+        return outcome
+    outcome.data = data
+    old = parse_body(previous) if previous is not None else []
+    if old is None:
+        outcome.warnings.append("the previous output is not a secrets body: it is replaced whole")
+        old = []
+    rows = compare(old, pairs, private)
+    outcome.status = "changed" if previous is not None else "new"
+    outcome.changes = changes(rows) if previous is not None else []
+    outcome.warnings += credential_warnings(old, pairs, private)
+    if options.unified:
+        outcome.unified = unified(rows, target.output)
+    return outcome
+
+
+def _environment_problems(asked: tuple[str, ...], declared: set[str], profiles: list[Source]) -> list[Problem]:
+    problems = []
+    known = ", ".join(sorted(declared)) or "none"
+    for name in asked:
+        if name not in declared:
+            problems.append(Problem(f"--env {name}", f"no profile or partial declares [environments.{name}] "
+                                    f"(declared: {known}): check the spelling"))  # fmt: skip
+    clashes = {os.path.join(source.root, source.top_folder): source.top_folder
+               for source in profiles if source.top_folder in declared}  # fmt: skip
+    for folder, name in sorted(clashes.items()):
+        problems.append(Problem(folder + "/", f"this folder of profiles has the name of environment {name!r}, "
+                                f"and both would write to <out>/{name}/: rename the folder or the environment"))  # fmt: skip
+    return problems
+
+
+def _owned(environments: tuple[str, ...], declared: set[str]):
+    """Which outputs (relative paths) this run answers for, to find the stale ones."""
+    if environments:
+        return lambda relative: relative.split("/", 1)[0] in environments and "/" in relative
+    return lambda relative: "/" not in relative or relative.split("/", 1)[0] not in declared
+
+
+def _refuse_unignored(out: str, written: list[str]) -> None:
+    from .gitguard import unignored
+
+    found = unignored(out, written)
+    if found:
+        top, line = found
+        raise UserError.single(out, f"--reveal would write secrets into the git work tree {top} where git does "
+                               f"not ignore them: add the line {line} to {os.path.join(top, '.gitignore')}, "
+                               "or pass --allow-unignored-output if you know they cannot be committed")  # fmt: skip

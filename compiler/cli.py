@@ -1,0 +1,111 @@
+"""The command line: typer parses options, the core does the work, a reporter prints.
+
+Nothing here decides anything about profiles; each command builds its arguments, calls one
+function of the core through `guarded` (exit codes, no tracebacks, no leaks) and exits.
+Modules a command needs are imported inside it, so `syncsecrets --help` and small runs do not
+pay for what they do not use.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .guard import err, guarded, out
+
+app = typer.Typer(
+    name="syncsecrets",
+    help="Compile TOML provisioning profiles into Microsoft Graph synchronization secrets.",
+    no_args_is_help=True,
+    # Never let typer print a traceback: with locals it would show secrets. guard.py decides.
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class DiffMode(StrEnum):
+    semantic = "semantic"
+    unified = "unified"
+    none = "none"
+
+
+Debug = Annotated[bool, typer.Option("--debug", help="On an internal error, print the traceback (secrets blanked).")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out(f"syncsecrets {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Keep one TOML profile per provisioning app in git; compile them into the exact body of
+    PUT /servicePrincipals/{id}/synchronization/secrets, with a review diff that never shows a secret."""
+
+
+@app.command("compile")
+def compile_command(
+    paths: Annotated[
+        Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time
+        typer.Argument(help="Profiles or folders of profiles. [default: configs]", show_default=False),
+    ] = None,
+    out_dir: Annotated[str, typer.Option("--out", help="Folder the outputs go to.")] = "build",
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if any output would change.")] = False,
+    reveal: Annotated[
+        bool, typer.Option("--reveal", help="Resolve references and write real secrets (files are created 0600).")
+    ] = False,
+    diff: Annotated[DiffMode, typer.Option("--diff", help="How changes are shown.")] = DiffMode.semantic,
+    env: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--env", help="Compile with [environments.NAME] into <out>/NAME/ (repeatable)."),
+    ] = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove stale outputs (whose profile is gone).")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only problems, warnings and the summary.")
+    ] = False,
+    jobs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--jobs", "-j", min=1, help="Worker processes for large runs. [default: one per core]"),
+    ] = None,
+    allow_unignored_output: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unignored-output", help="Let --reveal write into a git work tree that does not ignore --out."
+        ),
+    ] = False,
+    debug: Debug = False,
+) -> None:
+    """Compile profiles into PUT bodies in --out, showing what changed against the files there."""
+    from .build import Options, run
+    from .report import write_text
+
+    options = Options(
+        paths=tuple(paths or ("configs",)),
+        out=out_dir.rstrip("/") or "/",
+        check=check,
+        reveal=reveal,
+        prune=prune,
+        environments=tuple(dict.fromkeys(env or ())),
+        unified=diff is DiffMode.unified,
+        jobs=jobs,
+        allow_unignored=allow_unignored_output,
+    )
+
+    def action() -> int:
+        result = run(options)
+        write_text(result, diff.value, quiet, out, err)
+        return result.exit_code
+
+    raise typer.Exit(guarded(action, debug))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,42 @@
+"""Refusing to write revealed secrets where git would pick them up.
+
+Revealed outputs hold real credentials. If they land in a git work tree without being ignored,
+the next `git add -A` commits them, and a secret in history is leaked for good.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+
+def unignored(out: str, outputs: list[str]) -> tuple[str, str] | None:
+    """(work tree, .gitignore line) if some of `outputs` (relative to `out`) would be seen by git."""
+    git = shutil.which("git")
+    if git is None or not outputs:
+        return None  # no git here: nothing can commit the files by accident
+    folder = os.path.abspath(out)
+    probe = folder
+    while not os.path.isdir(probe):
+        probe = os.path.dirname(probe)
+    found = _git(git, probe, "rev-parse", "--show-toplevel")
+    if found.returncode != 0:
+        return None  # not inside a work tree
+    top = found.stdout.strip()
+    relative = os.path.relpath(folder, top)
+    if relative.startswith(".."):
+        return None
+    paths = [os.path.normpath(os.path.join(relative, output)) for output in outputs]
+    checked = _git(git, top, "check-ignore", "--stdin", "-z", stdin="\0".join(paths) + "\0")
+    if checked.returncode > 1:
+        return None  # git could not tell (an old git, a broken repository): do not block on it
+    ignored = set(filter(None, checked.stdout.split("\0")))
+    if all(path in ignored for path in paths):
+        return None
+    line = "/" + relative.replace(os.sep, "/").strip("/") + "/" if relative != "." else "/*.json"
+    return top, line
+
+
+def _git(git: str, folder: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([git, "-C", folder, *args], input=stdin, capture_output=True, text=True, check=False)

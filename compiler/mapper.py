@@ -1,0 +1,84 @@
+"""A merged layer mapped to the ordered pairs of the PUT body.
+
+Pairs come in the order of Graph's enumeration (the catalog's order), then `[raw]` pairs
+sorted by key. References become placeholders, or under `--reveal` their values, checked for
+the key's kind like a literal would be.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import notifications
+from .catalog import BY_GRAPH, KEYS, NOTIFICATION_KEY, Key, Kind
+from .layers import Entry, Layer
+from .problems import Problem
+from .references import Reference, resolve
+from .templates import check, templates
+from .values import convert_text
+
+
+@dataclass(frozen=True, slots=True)
+class OutPair:
+    key: str
+    value: str
+    # The reference the value came from ("env:NAME"): such values are masked in every diff.
+    label: str | None = None
+
+
+def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[Problem]]:
+    problems: list[Problem] = []
+    pairs: list[OutPair] = []
+    for key in KEYS:
+        entry = layer.pairs.get(key.graph)
+        if entry is not None:
+            pair = _pair(key.graph, key, entry, reveal, environ, problems)
+            if pair:
+                pairs.append(pair)
+        elif key is NOTIFICATION_KEY and layer.notifications is not None:
+            fields = {graph: field.value for graph, field in layer.notifications.items()}
+            pairs.append(OutPair(key.graph, notifications.render(fields)))
+    for name in sorted(layer.raw):
+        pair = _pair(name, None, layer.raw[name], reveal, environ, problems)
+        if pair:
+            pairs.append(pair)
+    template = layer.application.get("template")
+    if template is not None:
+        _check_template(template, pairs, problems)
+    return pairs, problems
+
+
+def _pair(graph: str, key: Key | None, entry: Entry, reveal: bool, environ, problems: list) -> OutPair | None:
+    value = entry.value
+    if not isinstance(value, Reference):
+        return OutPair(graph, value)
+    if not reveal:
+        return OutPair(graph, value.placeholder, value.label)
+    try:
+        text = resolve(value, environ)
+    except ValueError as error:
+        problems.append(entry.problem(str(error)))
+        return None
+    try:
+        text = revealed_value(key, text) if key else text
+    except ValueError as error:
+        problems.append(entry.problem(f"the value of {value.label} {error}"))
+        return None
+    return OutPair(graph, text, value.label)
+
+
+def revealed_value(key: Key, text: str) -> str:
+    """A revealed reference's string checked and normalised for `key`'s kind."""
+    if key.kind is Kind.NOTIFICATIONS:
+        fields, _unknown = notifications.read_json(text)
+        return notifications.render(fields)
+    return convert_text(key, text)
+
+
+def _check_template(entry: Entry, pairs: list[OutPair], problems: list) -> None:
+    template = templates()[entry.value]
+    values = {pair.key: pair.value for pair in pairs if pair.key in BY_GRAPH}
+    masked = {pair.key for pair in pairs if pair.label}
+    errors, warnings = check(template, values, masked)
+    problems.extend(entry.problem(message) for message in errors)
+    problems.extend(entry.problem(message, warning=True) for message in warnings)

@@ -1,0 +1,96 @@
+"""SyncNotificationSettings: the `[notifications]` table and the raw JSON string form.
+
+Both forms become the same thing, a mapping of Graph field name to a JSON value, so that files
+can be merged field by field; `render` then decides the `Enabled` default and writes the
+canonical JSON. Unknown fields are refused in the friendly table (a typo is likelier than a new
+field) but kept, with a warning, in the raw JSON string, where a user pastes what Graph returned.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .catalog import NOTIFICATION_BY_GRAPH, NOTIFICATION_FIELDS
+from .values import check_email, json_object
+
+DELETE_THRESHOLD = "delete_threshold"  # friendly: sets both threshold fields at once
+DELETE_THRESHOLD_DESCRIPTION = (
+    "Deletions in one cycle that stop it (a positive integer, portal default 500), or false to turn the check off."
+)
+# A field a later file removes (delete_threshold = false drops an inherited DeleteThresholdValue).
+CLEARED = object()
+
+FRIENDLY_TO_GRAPH = {field.friendly: field.graph for field in NOTIFICATION_FIELDS if field.friendly}
+TABLE_FIELDS = (*FRIENDLY_TO_GRAPH, DELETE_THRESHOLD, *NOTIFICATION_BY_GRAPH)
+
+
+def read_field(name: str, value: object) -> dict[str, object]:
+    """The Graph fields one `[notifications]` entry sets; ValueError if the value is wrong.
+
+    `name` is a known field (friendly or Graph spelling); unknown names are the caller's business.
+    """
+    if name == DELETE_THRESHOLD:
+        if value is False:
+            return {"DeleteThresholdEnabled": False, "DeleteThresholdValue": CLEARED}
+        if value is True:
+            raise ValueError("give the number of deletions that stops a cycle (e.g. 500), or false")
+        return {"DeleteThresholdEnabled": True, "DeleteThresholdValue": _threshold(value)}
+    graph = FRIENDLY_TO_GRAPH.get(name, name)
+    return {graph: check_field(graph, value, friendly=name != graph)}
+
+
+def check_field(graph: str, value: object, friendly: bool = False) -> object:
+    """`value` checked for the Graph field `graph`, as it will appear in the JSON."""
+    if graph == "Recipients":
+        return recipients(value, allow_list=friendly)
+    if graph == "DeleteThresholdValue":
+        return _threshold(value)
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
+def recipients(value: object, allow_list: bool) -> str:
+    if isinstance(value, list) and allow_list:
+        if not value:
+            raise ValueError("lists no address: give at least one, or leave recipients out")
+        if not all(isinstance(item, str) for item in value):
+            raise ValueError("expected email addresses as strings")
+        addresses = value
+    elif isinstance(value, str):
+        addresses = [part.strip() for part in value.split(";")]
+    else:
+        raise ValueError("expected an email address or a list of them")
+    return ";".join(check_email(address) for address in addresses)
+
+
+def _threshold(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("must be a positive integer (the portal's default is 500)")
+    return value
+
+
+def read_json(text: str) -> tuple[dict[str, object], list[str]]:
+    """Fields of a raw SyncNotificationSettings string, and the unknown field names in it."""
+    fields = json_object(text)
+    checked, unknown = {}, []
+    for name, value in fields.items():
+        if name in NOTIFICATION_BY_GRAPH:
+            try:
+                checked[name] = check_field(name, value)
+            except ValueError as error:
+                raise ValueError(f"field {name} {error}") from None
+        else:
+            unknown.append(name)
+            checked[name] = value
+    return checked, unknown
+
+
+def render(fields: dict[str, object]) -> str:
+    """The canonical JSON string: known fields in Graph's order, then unknown ones sorted."""
+    present = {name: value for name, value in fields.items() if value is not CLEARED}
+    if "Enabled" not in present:
+        present["Enabled"] = bool(present.get("Recipients"))
+    ordered = {field.graph: present[field.graph] for field in NOTIFICATION_FIELDS if field.graph in present}
+    ordered.update(sorted((name, value) for name, value in present.items() if name not in NOTIFICATION_BY_GRAPH))
+    return json.dumps(ordered, separators=(",", ":"), ensure_ascii=False)

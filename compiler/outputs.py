@@ -1,0 +1,151 @@
+"""The output folder: reading previous outputs, finding stale ones, and writing safely.
+
+Safety rules, each for a reason:
+- Every file is written beside its target and renamed over it, so a run killed at any moment
+  leaves each output with either its old bytes or its new bytes.
+- All new files are staged before the first rename, so a write that fails (disk full, no
+  permission) replaces nothing.
+- Revealed files are created with mode 0600, never widened later: there is no moment at which
+  another user could read them.
+- Writers take an exclusive lock on `<out>/.syncsecrets.lock`, so two runs into one folder take
+  turns, and a run may remove the temporary files a killed run left without racing a live one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager, suppress
+
+from .problems import UserError
+
+LOCK_NAME = ".syncsecrets.lock"
+TEMP_MARK = ".syncsecrets-tmp"
+
+
+def check_out_folder(out: str) -> None:
+    """UserError unless `out` is a folder or could become one."""
+    probe = out
+    while probe and not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if probe and not os.path.isdir(probe):
+        what = "is a file" if probe == out else f"is inside {probe}, which is a file"
+        raise UserError.single(out, f"--out {what}: give a folder for the outputs")
+
+
+def read_previous(path: str) -> tuple[bytes | None, bool]:
+    """The previous output's bytes (None if there is none) and whether it is private (0600)."""
+    try:
+        with open(path, "rb") as handle:
+            private = not (os.fstat(handle.fileno()).st_mode & 0o077)
+            return handle.read(), private
+    except FileNotFoundError:
+        return None, False
+    except IsADirectoryError:
+        raise UserError.single(path, "is a folder where an output should be written: remove or rename it") from None
+    except OSError as error:
+        raise UserError.single(path, f"the previous output cannot be read ({error.strerror})") from None
+
+
+def scan(out: str, owned: Callable[[str], bool]) -> tuple[set[str], list[str]]:
+    """Outputs (`.json`, relative, `/`-separated) in the folders this run owns, and temporary
+    files a killed run left behind there."""
+    outputs, temporary = set(), []
+    for folder, dirs, files in os.walk(out):
+        relative = os.path.relpath(folder, out).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        dirs[:] = [name for name in dirs if not name.startswith(".")]
+        for name in files:
+            if not owned(prefix + name):
+                continue
+            if name.startswith(".") and TEMP_MARK in name:
+                temporary.append(os.path.join(folder, name))
+            elif name.endswith(".json"):
+                outputs.add(prefix + name)
+    return outputs, temporary
+
+
+def write(out: str, files: Iterable[tuple[str, bytes]], private: bool, leftovers: list[str], prune: list[str]) -> None:
+    """Writes `files` ((relative path, bytes)) and removes `prune`, all under the folder's lock."""
+    try:
+        os.makedirs(out, exist_ok=True)
+        with _locked(out):
+            for path in leftovers:
+                _remove(path)
+            staged = _stage(out, files, private)
+            for temporary, target in staged:
+                os.replace(temporary, target)
+            for relative in prune:
+                _remove(os.path.join(out, relative))
+                _remove_empty_folders(out, os.path.dirname(relative))
+    except OSError as error:
+        where = error.filename or out
+        raise UserError.single(
+            str(where), f"cannot write ({error.strerror}): check --out and its permissions"
+        ) from None
+
+
+def _stage(out: str, files: Iterable[tuple[str, bytes]], private: bool) -> list[tuple[str, str]]:
+    staged: list[tuple[str, str]] = []
+    made: set[str] = set()
+    try:
+        for relative, data in files:
+            target = os.path.join(out, relative)
+            folder = os.path.dirname(target)
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            temporary = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}{TEMP_MARK}")
+            _write_new(temporary, data, 0o600 if private else 0o666)
+            staged.append((temporary, target))
+    except OSError:
+        for temporary, _ in staged:
+            _remove(temporary)
+        raise
+    return staged
+
+
+def _write_new(path: str, data: bytes, mode: int) -> None:
+    # O_EXCL: the file is ours from creation, with the mode asked for (umask aside), and a
+    # leftover of the same name is never reused with its old, possibly wider, permissions.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags, mode)
+    except FileExistsError:
+        os.unlink(path)
+        descriptor = os.open(path, flags, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    except BaseException:
+        os.close(descriptor)
+        _remove(path)
+        raise
+    os.close(descriptor)
+
+
+def _remove(path: str) -> None:
+    with suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _remove_empty_folders(out: str, relative: str) -> None:
+    while relative:
+        try:
+            os.rmdir(os.path.join(out, relative))
+        except OSError:
+            return  # not empty (or not ours to remove): stop climbing
+        relative = os.path.dirname(relative)
+
+
+@contextmanager
+def _locked(out: str):
+    import fcntl  # POSIX only, and only needed when writing
+
+    descriptor = os.open(os.path.join(out, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,37 @@
+"""Spreading `compile_targets` over worker processes for large runs.
+
+Workers are forked, so they inherit the environment (for `--reveal`) without it being sent
+anywhere. Targets are cut into contiguous chunks and results joined in order, so output and
+messages are the same whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+from . import build, references
+
+_ENVIRON = None  # set before the workers fork, read in them
+
+
+def compile_in_workers(targets: list, options, environ, jobs: int):
+    global _ENVIRON
+    _ENVIRON = environ
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    size = max(1, -(-len(targets) // (jobs * 4)))  # a few chunks per worker evens out slow ones
+    chunks = [targets[start : start + size] for start in range(0, len(targets), size)]
+    outcomes, problems, declared = [], [], set()
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        for found, found_problems, found_declared, revealed in pool.map(_work, chunks, [options] * len(chunks)):
+            outcomes += found
+            problems += found_problems
+            declared |= found_declared
+            references.SECRETS.update(revealed)  # so the main process can scrub them too
+    return outcomes, problems, declared
+
+
+def _work(targets: list, options):
+    found, problems, declared = build.compile_targets(targets, options, _ENVIRON)
+    return found, problems, declared, set(references.SECRETS)

@@ -1,0 +1,57 @@
+"""Problems found in the user's input, and how they are written out.
+
+A problem is one line `file:line:col: key: message`. The message never holds a value from the
+profile or from a reference: it names the key and says how to fix it, so an error can be printed
+to any CI log without leaking a secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    message: str
+    key: str | None = None  # dotted, spelled as the profile wrote it
+    line: int | None = None
+    col: int | None = None
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}:{self.col or 1}"
+        parts = [where]
+        if self.key:
+            parts.append(self.key)
+        parts.append(f"warning: {self.message}" if self.warning else self.message)
+        return ": ".join(parts)
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.line or 0, self.col or 0, self.key or "", self.message)
+
+
+def dotted(path: tuple[str, ...]) -> str:
+    """A key path as a person would type it: `environments.prod.sync_all`."""
+    return ".".join(part if _is_bare(part) else f'"{part}"' for part in path)
+
+
+def _is_bare(part: str) -> bool:
+    return bool(part) and all(c.isascii() and (c.isalnum() or c in "_-") for c in part)
+
+
+def unique_sorted(problems) -> list[Problem]:
+    """Problems in file and line order, each once (a shared partial is read by every profile)."""
+    return sorted(set(problems), key=Problem.sort_key)
+
+
+class UserError(Exception):
+    """The user's input or invocation is wrong: exit 2 with these problems, nothing written."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+    @classmethod
+    def single(cls, file: str, message: str, key: str | None = None) -> UserError:
+        return cls([Problem(file, message, key)])

@@ -1,0 +1,87 @@
+"""Profiles with their parents: `extends`, cycles, and the merge for one environment.
+
+Layering rule (spec): within one file its `[environments.NAME]` overrides its own base; then
+files merge in extends order (parents in list order, a later one over an earlier one), the
+profile last. A file always overrides what it extends.
+
+A `Loader` reads every file once per process and remembers what it found, problems included,
+so a partial shared by a thousand profiles is parsed and reported once.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import reduce
+
+from .layers import FileProfile, Layer, read_file_profile
+from .problems import Problem, UserError
+from .source import read_document
+
+
+class Loader:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self._files: dict[str, FileProfile | None] = {}
+        self._merged: dict[tuple[str, str | None], Layer | None] = {}
+
+    def file(self, path: str, name: str) -> FileProfile | None:
+        """The file read into layers, or None if it could not be read (problems recorded)."""
+        key = os.path.abspath(path)
+        if key not in self._files:
+            try:
+                profile, problems = read_file_profile(read_document(path, name))
+            except UserError as error:
+                profile, problems = None, error.problems
+            self._files[key] = profile
+            self.problems.extend(problems)
+        return self._files[key]
+
+    def merged(self, path: str, name: str, environment: str | None) -> Layer | None:
+        """The profile at `path` merged with its parents for `environment` (None: the base)."""
+        return self._merge(path, name, environment, ())
+
+    def _merge(self, path: str, name: str, environment: str | None, stack: tuple[str, ...]) -> Layer | None:
+        key = (os.path.abspath(path), environment)
+        if key in self._merged:
+            return self._merged[key]
+        profile = self.file(path, name)
+        if profile is None:
+            return None
+        stack = (*stack, key[0])
+        parents = []
+        for entry in profile.extends:
+            parent_path, parent_name = entry.value
+            if os.path.abspath(parent_path) in stack:
+                self._cycle(stack, os.path.abspath(parent_path))
+                return None
+            if not os.path.exists(parent_path):
+                self.problems.append(
+                    entry.problem(f"extends {parent_name}: no such file (paths are relative to this file)")
+                )
+                return None
+            parents.append(self._merge(parent_path, parent_name, environment, stack))
+        if any(parent is None for parent in parents):
+            result = None
+        else:
+            result = reduce(Layer.under, [*parents, profile.layer(environment)])
+        self._merged[key] = result
+        return result
+
+    def _cycle(self, stack: tuple[str, ...], back_to: str) -> None:
+        loop = list(stack[stack.index(back_to) :])
+        start = loop.index(min(loop, key=self._name))  # the same message whichever file starts it
+        loop = loop[start:] + loop[:start]
+        names = " -> ".join(self._name(path) for path in [*loop, loop[0]])
+        closing = self._files[loop[-1]]
+        back = [e for e in closing.extends if os.path.abspath(e.value[0]) == loop[0]] if closing else []
+        entry = back[0] if back else None
+        message = f"extends cycle: {names}: remove one of these extends"
+        self.problems.append(entry.problem(message) if entry else Problem(self._name(loop[-1]), message))
+
+    def _name(self, abspath: str) -> str:
+        profile = self._files.get(abspath)
+        return profile.doc.name if profile else abspath
+
+    def declared_environments(self) -> set[str]:
+        """Every environment named by any file read so far (profiles, partials and parents)."""
+        return {name for profile in self._files.values() if profile for name in profile.environments}

@@ -1,0 +1,109 @@
+"""Secret references: `{ env = "NAME" }` and `{ file = "path" }`.
+
+A reference is resolved only under `--reveal`. Otherwise the output holds a placeholder that
+names the reference, never its value: `<unrevealed env:NAME>`. It is the same on every run, and
+its angle brackets and spaces keep it from being taken for (or accepted as) a real credential.
+
+Every secret the run has seen (a resolved reference, or a literal refused for a sensitive key)
+is remembered in `SECRETS`, so that the last line of defence (`scrub`, used on tracebacks and
+unexpected errors) can blank it out of anything printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from .problems import UserError
+from .source import read_text
+
+KINDS = ("env", "file")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_PLACEHOLDER = re.compile(r"<unrevealed (env|file):(.+)>\Z", re.DOTALL)
+MASK = "***"
+
+SECRETS: set[str] = set()
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    kind: str  # "env" or "file"
+    name: str  # the variable's name, or the path as the profile wrote it
+    base_dir: str = ""  # folder of the file that wrote a file reference
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+    @property
+    def placeholder(self) -> str:
+        return f"<unrevealed {self.label}>"
+
+
+def placeholder_label(value: str) -> str | None:
+    """`env:NAME` if `value` is a placeholder written by an unrevealed run, else None."""
+    found = _PLACEHOLDER.match(value)
+    return f"{found.group(1)}:{found.group(2)}" if found else None
+
+
+def is_reference_table(value: object) -> bool:
+    return isinstance(value, dict) and any(kind in value for kind in KINDS)
+
+
+def parse_reference(table: dict, base_dir: str) -> Reference:
+    """The reference a table describes; ValueError with a fix-it message if it is malformed."""
+    kinds = [kind for kind in KINDS if kind in table]
+    others = sorted(set(table) - set(KINDS))
+    example = 'write { env = "NAME" } or { file = "path" }'
+    if others:
+        raise ValueError(f"unknown reference kind {', '.join(map(repr, others))}: {example}")
+    if not kinds:
+        raise ValueError(f"empty reference: {example}")
+    if len(kinds) > 1:
+        raise ValueError(f"a reference takes one of env or file, not both: {example}")
+    kind = kinds[0]
+    name = table[kind]
+    if not isinstance(name, str):
+        raise ValueError(f"{kind} takes a string: {example}")
+    if not name.strip():
+        raise ValueError(f"{kind} names nothing: {example}")
+    if kind == "env" and not _ENV_NAME.match(name):
+        raise ValueError("env must be a variable name (letters, digits and _, not starting with a digit)")
+    return Reference(kind, name, base_dir)
+
+
+def resolve(reference: Reference, environ: os._Environ | dict) -> str:
+    """The secret behind a reference; ValueError naming the reference (never a value) if not found."""
+    if reference.kind == "env":
+        value = environ.get(reference.name)
+        if value is None:
+            raise ValueError(f"environment variable {reference.name} is not set: export it before --reveal")
+        if value == "":
+            raise ValueError(f"environment variable {reference.name} is empty: set it to the secret")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"environment variable {reference.name} is not valid UTF-8") from None
+    else:
+        path = os.path.join(reference.base_dir, reference.name)
+        try:
+            value = read_text(path, reference.name, what="secret file")
+        except UserError as error:
+            raise ValueError(f"file {reference.name}: {error.problems[0].message}") from None
+        value = value.removesuffix("\n").removesuffix("\r") if value.endswith("\n") else value
+        if value == "":
+            raise ValueError(f"file {reference.name} is empty: put the secret in it")
+    remember_secret(value)
+    return value
+
+
+def remember_secret(value: str) -> None:
+    SECRETS.add(value)
+
+
+def scrub(text: str) -> str:
+    """`text` with every known secret replaced by the mask (longest first, so none half-shows)."""
+    for secret in sorted(SECRETS, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text

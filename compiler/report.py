@@ -1,0 +1,91 @@
+"""The text report of a compile run: diffs and the summary on stdout, problems on stderr.
+
+Reporters only read a `RunResult`; every value they print was masked by `diff.py` already.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+
+from .build import Outcome, RunResult
+from .diff import CLEARED_NOTE, Change
+
+Write = Callable[[str], None]
+SYMBOL = {"added": "+", "removed": "-", "changed": "~", "new": "+", "stale": "-"}
+
+
+def shown(value: object, masked: bool = False) -> str:
+    """A value as a diff line shows it: JSON strings quoted, masks bare."""
+    if masked:
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def change_lines(change: Change, indent: str = "  ") -> list[str]:
+    symbol = SYMBOL[change.action]
+    if change.fields:
+        lines = [f"{indent}{symbol} {change.key}:"]
+        for field in change.fields:
+            lines += change_lines(field, indent + "    ")
+        return lines
+    old, new = shown(change.old, change.masked), shown(change.new, change.masked)
+    if change.action == "added":
+        return [f"{indent}{symbol} {change.key}: {new}"]
+    if change.action == "removed":
+        note = f"  ({CLEARED_NOTE})" if indent == "  " else ""
+        return [f"{indent}{symbol} {change.key}: {old}{note}"]
+    return [f"{indent}{symbol} {change.key}: {old} -> {new}"]
+
+
+def outcome_lines(outcome: Outcome, out: str, mode: str) -> list[str]:
+    path = os.path.join(out, outcome.output)
+    if outcome.status == "new":
+        head = [f"+ {path} (new, {outcome.pairs} {'pair' if outcome.pairs == 1 else 'pairs'})"]
+    else:
+        head = [f"~ {path} (changed)"]
+    if mode == "unified":
+        return head + outcome.unified.rstrip("\n").splitlines()
+    if mode == "semantic":
+        return head + [line for change in outcome.changes for line in change_lines(change)]
+    return head
+
+
+def summary(result: RunResult) -> str:
+    options = result.options
+    counts = [f"{result.count(status)} {status}" for status in ("new", "changed", "unchanged", "stale")]
+    if result.stale:
+        counts[-1] += " (removed)" if options.prune and not options.check else " (--prune removes)"
+    profiles = len({outcome.profile for outcome in result.outcomes})
+    verb = "Checked" if options.check else "Compiled"
+    where = "against" if options.check else "into"
+    line = f"{verb} {profiles} {'profile' if profiles == 1 else 'profiles'} {where} {options.out}/: " + ", ".join(
+        counts
+    )
+    if options.check and result.exit_code == 1:
+        line += "; run `syncsecrets compile` to update"
+    return line
+
+
+def write_text(result: RunResult, mode: str, quiet: bool, out: Write, err: Write) -> None:
+    """The default report: per-file diffs, warnings, the summary line; or the problems."""
+    for problem in result.warnings:
+        err(str(problem))
+    if result.errors:
+        for problem in result.errors:
+            err(str(problem))
+        count = len(result.errors)
+        err(f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was written")
+        return
+    base = result.options.out
+    for outcome in result.outcomes:
+        for warning in outcome.warnings:
+            err(f"warning: {os.path.join(base, outcome.output)}: {warning}")
+        if outcome.status != "unchanged" and not quiet:
+            for line in outcome_lines(outcome, base, mode):
+                out(line)
+    if not quiet:
+        for stale in result.stale:
+            out(f"- {os.path.join(base, stale)} (stale: no profile writes it)")
+    out(summary(result))

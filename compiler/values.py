@@ -1,0 +1,142 @@
+"""Turning a TOML value (or a revealed reference) into the wire string of its key's kind.
+
+Every check raises ValueError with a message that says what to write instead. No message ever
+contains the value it rejects: the value may be a secret, and messages go to CI logs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, time
+from urllib.parse import urlsplit
+
+from .catalog import Key, Kind
+from .references import remember_secret
+
+URL_EXAMPLE = "https://scim.example.com/v2"
+TIMESTAMP_EXAMPLE = "2026-01-31T09:00:00Z"
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z")
+_EMAIL = re.compile(r"[^@\s;,<>()\[\]\"]+@[^@\s;,<>()\[\]\".]+(?:\.[^@\s;,<>()\[\]\".]+)+\Z")
+
+
+def convert_literal(key: Key, value: object) -> str:
+    """The wire string for a literal TOML `value` of `key` (not a reference, not notifications)."""
+    kind = key.kind
+    if kind is Kind.BOOLEAN:
+        if isinstance(value, bool):
+            return "True" if value else "False"
+        raise ValueError("expected true or false (a TOML boolean, without quotes)")
+    if kind is Kind.TIMESTAMP:
+        return timestamp(value)
+    if kind is Kind.SECRET or (key.sensitive and isinstance(value, str)):
+        if isinstance(value, str):
+            remember_secret(value)  # refused, but seen: keep it out of any traceback too
+        raise ValueError(
+            "is a credential and may not be written in a profile, which lives in version control: "
+            'use { env = "NAME" } or { file = "path" }'
+        )
+    if kind is Kind.OBJECT_OR_TEXT and isinstance(value, dict):
+        return compact_json(value)
+    if isinstance(value, int) and not isinstance(value, bool) and key.integer_ok:
+        return str(value)
+    if not isinstance(value, str):
+        wanted = "a string or an integer" if key.integer_ok else "a string (in quotes)"
+        raise ValueError(f"expected {wanted}")
+    return convert_text(key, value)
+
+
+def convert_text(key: Key, text: str) -> str:
+    """Checks a string for `key`'s kind; shared by literals and revealed references."""
+    if not text:
+        raise ValueError("is empty: give a value, or leave the key out (a key left out is cleared on the tenant)")
+    kind = key.kind
+    if kind is Kind.URL:
+        check_url(text)
+    elif kind is Kind.BOOLEAN:
+        if text.lower() not in ("true", "false"):
+            raise ValueError("must be true or false")
+        return "True" if text.lower() == "true" else "False"
+    elif kind is Kind.TIMESTAMP:
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"must be an ISO 8601 date-time with an offset, e.g. {TIMESTAMP_EXAMPLE}") from None
+        return timestamp(parsed)
+    elif kind is Kind.OBJECT_OR_TEXT and text.lstrip().startswith("{"):
+        return compact_json(json_object(text))
+    return text
+
+
+def check_url(text: str) -> None:
+    if any(c.isspace() or ord(c) < 32 for c in text):
+        raise ValueError(f"must be a URL without spaces, e.g. {URL_EXAMPLE}")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise ValueError(f"is not a valid URL: write it like {URL_EXAMPLE}") from None
+    if parts.scheme.lower() == "http":
+        raise ValueError("must use https://: the provisioning service sends credentials to it")
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        raise ValueError(f"must be an absolute https:// URL with a host, e.g. {URL_EXAMPLE}")
+
+
+def timestamp(value: object) -> str:
+    """A TOML offset date-time as ISO 8601 in UTC with `Z`."""
+    example = f"write a TOML date-time with an offset, without quotes, e.g. {TIMESTAMP_EXAMPLE}"
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"has no UTC offset: {example}")
+        utc = value.astimezone(UTC).replace(tzinfo=None)
+        text = utc.replace(microsecond=0).isoformat()
+        if utc.microsecond:
+            text += f".{utc.microsecond:06d}".rstrip("0")
+        return text + "Z"
+    if isinstance(value, (date, time)):
+        raise ValueError(f"needs a date, a time and an offset: {example}")
+    raise ValueError(example)
+
+
+def compact_json(value: dict) -> str:
+    """A JSON object as the spec's compact form: no spaces, keys sorted."""
+    try:
+        return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "a JSON object may hold strings, numbers, booleans, arrays and tables (no dates, nan or inf)"
+        ) from None
+
+
+def json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        # The decoder's message names only a position (never the text), so it is safe to show.
+        raise ValueError(
+            f"is not valid JSON ({error.msg} at character {error.pos}): write it as a TOML table"
+        ) from None
+    if not isinstance(value, dict):
+        raise ValueError("must be a JSON object ({...}): write it as a TOML table")
+    return value
+
+
+def check_guid(value: object) -> str:
+    if not isinstance(value, str) or not _GUID.match(value):
+        raise ValueError("must be a GUID like 2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10 (the service principal's object id)")
+    return value.lower()
+
+
+def check_email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError("must be an email address like iam-alerts@contoso.example")
+    return value
+
+
+def check_label(value: object) -> str:
+    """A plain non-empty string (metadata such as display_name)."""
+    if not isinstance(value, str):
+        raise ValueError("expected a string (in quotes)")
+    if not value.strip():
+        raise ValueError("is empty: give a value or leave the key out")
+    return value
