@@ -29,7 +29,8 @@ class Row:
     key: str
     old: str | None
     new: str | None
-    masked: bool = False
+    old_masked: bool = False
+    new_masked: bool = False
 
     @property
     def action(self) -> str:
@@ -46,7 +47,8 @@ class Change:
     action: str  # added, removed or changed
     old: str | object | None  # display value (a JSON value for notification fields)
     new: str | object | None
-    masked: bool = False
+    old_masked: bool = False
+    new_masked: bool = False
     fields: tuple[Change, ...] = ()
 
 
@@ -67,14 +69,14 @@ def _row(key: str, old: str | None, new: OutPair | None, old_private: bool) -> R
     new_masked = new is not None and new.label is not None
     if new is not None and old == new.value:
         shown = mask(new.label) if new_masked else new.value
-        return Row(key, shown, shown, new_masked)
+        return Row(key, shown, shown, new_masked, new_masked)
     old_label = placeholder_label(old) if old is not None else None
     old_masked = old is not None and (new_masked or old_private or old_label is not None or _is_secret(key, old))
     old_shown = None if old is None else mask(old_label) if old_masked else old
     new_shown = None if new is None else mask(new.label) if new_masked else new.value
     if old_masked and new_masked and old_shown == new_shown:
         new_shown = mask(new.label, changed=True)
-    return Row(key, old_shown, new_shown, old_masked or new_masked)
+    return Row(key, old_shown, new_shown, old_masked, new_masked)
 
 
 def _is_secret(key: str, value: str) -> bool:
@@ -92,9 +94,9 @@ def changes(rows: list[Row]) -> list[Change]:
         if action == "unchanged":
             continue
         fields = ()
-        if row.key == NOTIFICATION_KEY.graph and action == "changed" and not row.masked:
+        if row.key == NOTIFICATION_KEY.graph and action == "changed" and not (row.old_masked or row.new_masked):
             fields = _field_changes(row.old, row.new)
-        result.append(Change(row.key, action, row.old, row.new, row.masked, fields))
+        result.append(Change(row.key, action, row.old, row.new, row.old_masked, row.new_masked, fields))
     return result
 
 
@@ -139,7 +141,7 @@ def credential_warnings(old: list[tuple[str, str]], new: list[OutPair], old_priv
     kept = [pair.key for pair in new if old_values.get(pair.key) == pair.value and _is_secret_pair(pair)]
     if not kept:
         return []
-    secrets = ", ".join(kept)
+    secrets = ", ".join(kept) + (" keeps" if len(kept) == 1 else " keep")
     warnings = []
     for pair in new:
         key = BY_GRAPH.get(pair.key)
@@ -152,10 +154,10 @@ def credential_warnings(old: list[tuple[str, str]], new: list[OutPair], old_priv
         if before is not None and before == after:
             continue
         if pair.label or old_label or old_private:
-            warnings.append(f"{pair.key} (masked) now points at another host while {secrets} keep the same "
+            warnings.append(f"{pair.key} (masked) now points at another host while {secrets} the same "
                             "secret: check where the credential will be sent")  # fmt: skip
         else:
-            warnings.append(f"{pair.key} host changes from {before} to {after} while {secrets} keep the same "
+            warnings.append(f"{pair.key} host changes from {before} to {after} while {secrets} the same "
                             f"secret: the credential will be sent to {after}; make sure that is intended")  # fmt: skip
     return warnings
 

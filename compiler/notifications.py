@@ -87,10 +87,16 @@ def read_json(text: str) -> tuple[dict[str, object], list[str]]:
 
 
 def render(fields: dict[str, object]) -> str:
-    """The canonical JSON string: known fields in Graph's order, then unknown ones sorted."""
+    """The canonical JSON string: known fields in Graph's order, then unknown ones sorted (with
+    their own objects' keys sorted), compact."""
     present = {name: value for name, value in fields.items() if value is not CLEARED}
     if "Enabled" not in present:
         present["Enabled"] = bool(present.get("Recipients"))
-    ordered = {field.graph: present[field.graph] for field in NOTIFICATION_FIELDS if field.graph in present}
-    ordered.update(sorted((name, value) for name, value in present.items() if name not in NOTIFICATION_BY_GRAPH))
-    return json.dumps(ordered, separators=(",", ":"), ensure_ascii=False)
+    names = [field.graph for field in NOTIFICATION_FIELDS if field.graph in present]
+    names += sorted(name for name in present if name not in NOTIFICATION_BY_GRAPH)
+    members = (f"{_compact(name)}:{_compact(present[name])}" for name in names)
+    return "{" + ",".join(members) + "}"
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)

@@ -22,6 +22,7 @@ class Loader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self._files: dict[str, FileProfile | None] = {}
+        self._failed: set[str] = set()  # files with errors: read for their problems, never compiled
         self._merged: dict[tuple[str, str | None], Layer | None] = {}
 
     def file(self, path: str, name: str) -> FileProfile | None:
@@ -34,6 +35,8 @@ class Loader:
                 profile, problems = None, error.problems
             self._files[key] = profile
             self.problems.extend(problems)
+            if profile is None or any(not problem.warning for problem in problems):
+                self._failed.add(key)
         return self._files[key]
 
     def merged(self, path: str, name: str, environment: str | None) -> Layer | None:
@@ -48,22 +51,21 @@ class Loader:
         if profile is None:
             return None
         stack = (*stack, key[0])
-        parents = []
-        for entry in profile.extends:
+        parents, broken = [], key[0] in self._failed
+        for entry in profile.extends:  # every parent is followed, so each one's problems are reported
             parent_path, parent_name = entry.value
             if os.path.abspath(parent_path) in stack:
                 self._cycle(stack, os.path.abspath(parent_path))
-                return None
-            if not os.path.exists(parent_path):
-                self.problems.append(
-                    entry.problem(f"extends {parent_name}: no such file (paths are relative to this file)")
-                )
-                return None
-            parents.append(self._merge(parent_path, parent_name, environment, stack))
-        if any(parent is None for parent in parents):
-            result = None
-        else:
-            result = reduce(Layer.under, [*parents, profile.layer(environment)])
+                broken = True
+            elif not os.path.exists(parent_path):
+                message = f"extends {parent_name}: no such file (paths are relative to this file)"
+                self.problems.append(entry.problem(message))
+                broken = True
+            else:
+                parent = self._merge(parent_path, parent_name, environment, stack)
+                broken = broken or parent is None
+                parents.append(parent)
+        result = None if broken else reduce(Layer.under, [*parents, profile.layer(environment)])
         self._merged[key] = result
         return result
 

@@ -30,7 +30,7 @@ def change_lines(change: Change, indent: str = "  ") -> list[str]:
         for field in change.fields:
             lines += change_lines(field, indent + "    ")
         return lines
-    old, new = shown(change.old, change.masked), shown(change.new, change.masked)
+    old, new = shown(change.old, change.old_masked), shown(change.new, change.new_masked)
     if change.action == "added":
         return [f"{indent}{symbol} {change.key}: {new}"]
     if change.action == "removed":
@@ -70,21 +70,21 @@ def summary(result: RunResult) -> str:
 
 def write_text(result: RunResult, mode: str, quiet: bool, out: Write, err: Write) -> None:
     """The default report: per-file diffs, warnings, the summary line; or the problems."""
-    for problem in result.warnings:
+    for problem in result.problems:  # in file and line order, warnings among errors
         err(str(problem))
     if result.errors:
-        for problem in result.errors:
-            err(str(problem))
         count = len(result.errors)
         err(f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was written")
         return
     base = result.options.out
     for outcome in result.outcomes:
-        for warning in outcome.warnings:
-            err(f"warning: {os.path.join(base, outcome.output)}: {warning}")
-        if outcome.status != "unchanged" and not quiet:
-            for line in outcome_lines(outcome, base, mode):
-                out(line)
+        # A warning about a change belongs next to it, in every mode: the reviewer reads the diff.
+        lines = outcome_lines(outcome, base, mode) if outcome.status != "unchanged" and not quiet else []
+        if outcome.warnings and not lines:
+            lines = [f"! {os.path.join(base, outcome.output)}"]
+        lines += [f"  ! warning: {warning}" for warning in outcome.warnings]
+        for line in lines:
+            out(line)
     if not quiet:
         for stale in result.stale:
             out(f"- {os.path.join(base, stale)} (stale: no profile writes it)")

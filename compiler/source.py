@@ -65,9 +65,9 @@ def read_bytes(path: str, name: str, what: str) -> bytes:
                 raise UserError.single(name, f"is {size} bytes; a {what} may be at most {MAX_FILE_BYTES} bytes (1 MiB)")
             return handle.read(MAX_FILE_BYTES + 1)
     except IsADirectoryError:
-        raise UserError.single(name, f"is a folder, not a {what} file: rename or remove it") from None
+        raise UserError.single(name, f"is a folder, not a {what}: rename or remove it") from None
     except FileNotFoundError:
-        raise UserError.single(name, f"no such {what} file") from None
+        raise UserError.single(name, "no such file") from None
     except PermissionError:
         raise UserError.single(name, "cannot be read (permission denied): check the file's permissions") from None
     except OSError as error:

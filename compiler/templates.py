@@ -58,11 +58,10 @@ def check(template: Template, pairs: dict[str, str], masked: set[str]) -> tuple[
     placeholder, and checking it would put a revealed value into a message).
     """
     errors, warnings = [], []
-    for key in template.required:
-        if key.graph not in pairs:
-            errors.append(
-                f"template {template.name!r} needs {key.friendly} ({key.graph}): add it, or change the template"
-            )
+    missing = [key.friendly for key in template.required if key.graph not in pairs]
+    if missing:
+        them = "it" if len(missing) == 1 else "them"
+        errors.append(f"template {template.name!r} needs {', '.join(missing)}: add {them}, or change the template")
     for graph, wanted in template.values.items():
         if graph in pairs and graph not in masked and pairs[graph] != wanted:
             errors.append(f"template {template.name!r} needs {BY_GRAPH[graph].friendly} = {wanted!r}")

@@ -1,0 +1,61 @@
+"""Running the real command in tests, and reading folders back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from compiler import references
+from compiler.cli import app
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
+    """The command run in this process (fast): typer parses `args` exactly as from a shell."""
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, args, env=env or {}, catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+        references.SECRETS.clear()  # each run is a new process in real life
+    return Result(result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(args: list[str], cwd: Path, env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """The command as a user runs it: a new `python -m compiler` process."""
+    full_env = {key: value for key, value in os.environ.items() if not key.startswith(("SYNCSECRETS", "NO_COLOR"))}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "compiler", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        check=False,
+        **kwargs,
+    )
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (relative path -> bytes), our lock file aside."""
+    if not folder.is_dir():
+        return {}
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != ".syncsecrets.lock"
+    }
