@@ -65,14 +65,15 @@ class _Skimmer:
                 self.value(path)
                 self.skip_to_line_end()
 
-    def key(self, prefix: tuple[str, ...]) -> tuple[str, ...]:
+    def key(self, prefix: tuple[str, ...], record: bool = True) -> tuple[str, ...]:
         """Reads a (dotted) key, recording every prefix of it; returns the full path."""
         path = prefix
         while True:
             self.skip_blank()
             start = self.pos
             path = (*path, self.key_part())
-            self.record(path, start)
+            if record:
+                self.record(path, start)
             self.skip_blank()
             if self.peek() != ".":
                 return path
@@ -115,7 +116,7 @@ class _Skimmer:
             if self.peek() == "}":
                 self.pos += 1
                 return
-            inner = self.key(path if path is not None else ())
+            inner = self.key(path or (), record=path is not None)
             self.expect("=")
             self.value(inner if path is not None else None)
             self.skip_blank()
