@@ -31,7 +31,9 @@ def test_help_and_version() -> None:
     assert shown.returncode == 0 and "compile" in shown.stdout
     assert run_process(["--version"], cwd=REPO).stdout == f"syncsecrets {__version__}\n"
     script = Path(sys.executable).parent / "syncsecrets"
-    assert subprocess.run([script, "--version"], capture_output=True, text=True).stdout == f"syncsecrets {__version__}\n"
+    assert (
+        subprocess.run([script, "--version"], capture_output=True, text=True).stdout == f"syncsecrets {__version__}\n"
+    )
 
 
 def test_defaults_compile_configs_into_build(repo: Path) -> None:
