@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
-from .guard import err, guarded, out
+from .guard import guarded, out
 
 app = typer.Typer(
     name="syncsecrets",
@@ -84,8 +84,8 @@ def compile_command(
     debug: Debug = False,
 ) -> None:
     """Compile profiles into PUT bodies in --out, showing what changed against the files there."""
-    from .build import Options, run
-    from .report import write_text
+    from .build import Options
+    from .commands.compile import compile_profiles
 
     options = Options(
         paths=tuple(paths or ("configs",)),
@@ -98,13 +98,62 @@ def compile_command(
         jobs=jobs,
         allow_unignored=allow_unignored_output,
     )
+    raise typer.Exit(guarded(lambda: compile_profiles(options, diff.value, quiet), debug))
 
-    def action() -> int:
-        result = run(options)
-        write_text(result, diff.value, quiet, out, err)
-        return result.exit_code
 
-    raise typer.Exit(guarded(action, debug))
+@app.command("keys")
+def keys_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
+) -> None:
+    """List every settable key: Graph name, friendly name, kind, whether it is a secret, what it is."""
+    from .commands.keys import list_keys
+
+    raise typer.Exit(guarded(lambda: list_keys(as_json)))
+
+
+@app.command("schema")
+def schema_command(
+    output: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--output", "-o", help="Write the schema to FILE instead of printing it."),
+    ] = None,
+) -> None:
+    """Print the JSON Schema of a profile (for editor completion and validation with Taplo)."""
+    from .commands.schema import write_schema
+
+    raise typer.Exit(guarded(lambda: write_schema(output)))
+
+
+@app.command("init")
+def init_command(
+    name: Annotated[str, typer.Argument(help="The application's name: the profile is DIR/NAME.toml.")],
+    template: Annotated[str, typer.Option("--template", "-t", help="The kind of application (see the README).")],
+    configs: Annotated[str, typer.Option("--configs", help="Folder of profiles.")] = "configs",
+    debug: Debug = False,
+) -> None:
+    """Write a new profile with the keys a kind of application needs, to fill in."""
+    from .commands.init import init_profile
+
+    raise typer.Exit(guarded(lambda: init_profile(name, template, configs), debug))
+
+
+@app.command("import")
+def import_command(
+    source: Annotated[
+        str, typer.Argument(metavar="FILE|-", help="A PUT, GET or validateCredentials body; - reads stdin.")
+    ],
+    name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--name", help="The application's name. [default: FILE's name]", show_default=False),
+    ] = None,
+    configs: Annotated[str, typer.Option("--configs", help="Folder of profiles.")] = "configs",
+    force: Annotated[bool, typer.Option("--force", help="Replace a profile that exists.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Turn an existing secrets body into a profile; secrets become env references."""
+    from .commands.import_ import import_profile
+
+    raise typer.Exit(guarded(lambda: import_profile(source, name, configs, force), debug))
 
 
 def main() -> None:

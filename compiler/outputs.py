@@ -85,6 +85,28 @@ def write(out: str, files: Iterable[tuple[str, bytes]], private: bool, leftovers
         ) from None
 
 
+def replace_file(path: str, data: bytes, exclusive: bool = False, exists: str = "exists already") -> None:
+    """Writes one file atomically (beside it, then renamed over it); with `exclusive`, refuses
+    to replace a file that exists (UserError with the `exists` message). UserError on failure,
+    nothing changed."""
+    folder = os.path.dirname(path) or "."
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}{TEMP_MARK}")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        _write_new(temporary, data, 0o666)
+        if exclusive:
+            os.link(temporary, path)  # fails if `path` exists, even if it appeared just now
+            os.unlink(temporary)
+        else:
+            os.replace(temporary, path)
+    except FileExistsError:
+        _remove(temporary)
+        raise UserError.single(path, exists) from None
+    except OSError as error:
+        _remove(temporary)
+        raise UserError.single(path, f"cannot be written ({error.strerror})") from None
+
+
 def _stage(out: str, files: Iterable[tuple[str, bytes]], private: bool) -> list[tuple[str, str]]:
     staged: list[tuple[str, str]] = []
     made: set[str] = set()

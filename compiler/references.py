@@ -19,7 +19,7 @@ from .problems import UserError
 from .source import read_text
 
 KINDS = ("env", "file")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PLACEHOLDER = re.compile(r"<unrevealed (env|file):(.+)>\Z", re.DOTALL)
 MASK = "***"
 
@@ -68,7 +68,7 @@ def parse_reference(table: dict, base_dir: str) -> Reference:
         raise ValueError(f"{kind} takes a string: {example}")
     if not name.strip():
         raise ValueError(f"{kind} names nothing: {example}")
-    if kind == "env" and not _ENV_NAME.match(name):
+    if kind == "env" and not ENV_NAME.match(name):
         raise ValueError("env must be a variable name (letters, digits and _, not starting with a digit)")
     return Reference(kind, name, base_dir)
 
@@ -96,6 +96,13 @@ def resolve(reference: Reference, environ: os._Environ | dict) -> str:
             raise ValueError(f"file {reference.name} is empty: put the secret in it")
     remember_secret(value)
     return value
+
+
+def variable_name(application: str, key_friendly: str) -> str:
+    """The environment variable `init` and `import` suggest: `<NAME>_<KEY>` in upper snake case."""
+    key_snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key_friendly)  # a raw key is PascalCase
+    name = re.sub(r"[^A-Za-z0-9]+", "_", f"{application}_{key_snake}").strip("_").upper()
+    return name if ENV_NAME.match(name) else f"APP_{name}"  # a variable cannot start with a digit
 
 
 def remember_secret(value: str) -> None:
