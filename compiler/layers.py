@@ -18,7 +18,7 @@ from .references import is_reference_table, parse_reference
 from .source import Document
 from .suggest import did_you_mean
 from .templates import templates
-from .values import check_guid, check_label, convert_literal
+from .values import check_guid, check_label, convert_literal, reject_placeholder
 
 TABLES = ("notifications", "application", "raw", "environments")
 TOP_ONLY = ("extends", "environments")
@@ -262,6 +262,7 @@ class _Reader:
                 if isinstance(value, dict):
                     wire = parse_reference(value, os.path.dirname(self.doc.path))
                 elif isinstance(value, str) and value:
+                    reject_placeholder(value)
                     wire = value
                 else:
                     raise ValueError(

@@ -21,6 +21,8 @@ class Template:
     values: dict[str, str]  # Graph key -> the only value it may have
     patterns: dict[str, re.Pattern]  # Graph key -> what its value normally looks like
     hints: dict[str, str]  # Graph key -> what to put there (for `init`)
+    examples: dict[str, object]  # Graph key -> a value `init` writes as it is
+    recommended: tuple[Key, ...]  # usual but not required (`init` writes them)
 
 
 @cache
@@ -40,7 +42,8 @@ def _template(name: str, entry: dict) -> Template:
     values = entry.get("values", {})
     patterns = entry.get("patterns", {})
     hints = entry.get("hints", {})
-    keys([*values, *patterns, *hints])
+    examples = entry.get("examples", {})
+    keys([*values, *patterns, *hints, *examples])
     return Template(
         name=name,
         description=entry["description"],
@@ -48,6 +51,8 @@ def _template(name: str, entry: dict) -> Template:
         values=values,
         patterns={key: re.compile(pattern) for key, pattern in patterns.items()},
         hints=hints,
+        examples=examples,
+        recommended=tuple(BY_GRAPH[key] for key in keys(entry.get("recommended", []))),
     )
 
 

@@ -15,8 +15,10 @@ from .catalog import Key, Kind
 from .references import remember_secret
 
 URL_EXAMPLE = "https://scim.example.com/v2"
+# What `syncsecrets init` writes where a person must fill in a value: refused until replaced.
+PLACEHOLDER_MARK = "REPLACE ME"
 TIMESTAMP_EXAMPLE = "2026-01-31T09:00:00Z"
-_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z")
+GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z")
 _EMAIL = re.compile(r"[^@\s;,<>()\[\]\"]+@[^@\s;,<>()\[\]\".]+(?:\.[^@\s;,<>()\[\]\".]+)+\Z")
 
 
@@ -37,7 +39,9 @@ def convert_literal(key: Key, value: object) -> str:
             'use { env = "NAME" } or { file = "path" }'
         )
     if kind is Kind.OBJECT_OR_TEXT and isinstance(value, dict):
-        return compact_json(value)
+        text = compact_json(value)
+        reject_placeholder(text)
+        return text
     if isinstance(value, int) and not isinstance(value, bool) and key.integer_ok:
         return str(value)
     if not isinstance(value, str):
@@ -50,6 +54,7 @@ def convert_text(key: Key, text: str) -> str:
     """Checks a string for `key`'s kind; shared by literals and revealed references."""
     if not text:
         raise ValueError("is empty: give a value, or leave the key out (a key left out is cleared on the tenant)")
+    reject_placeholder(text)
     kind = key.kind
     if kind is Kind.URL:
         check_url(text)
@@ -121,13 +126,23 @@ def json_object(text: str) -> dict:
     return value
 
 
+def reject_placeholder(text: str) -> None:
+    if PLACEHOLDER_MARK in text:
+        raise ValueError(
+            f"still holds a {PLACEHOLDER_MARK} placeholder from `syncsecrets init`: put the real value here"
+        )
+
+
 def check_guid(value: object) -> str:
-    if not isinstance(value, str) or not _GUID.match(value):
+    if isinstance(value, str):
+        reject_placeholder(value)
+    if not isinstance(value, str) or not GUID.match(value):
         raise ValueError("must be a GUID like 2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10 (the service principal's object id)")
     return value.lower()
 
 
 def check_email(value: str) -> str:
+    reject_placeholder(value)
     if not _EMAIL.match(value):
         raise ValueError("must be an email address like iam-alerts@contoso.example")
     return value
@@ -139,4 +154,5 @@ def check_label(value: object) -> str:
         raise ValueError("expected a string (in quotes)")
     if not value.strip():
         raise ValueError("is empty: give a value or leave the key out")
+    reject_placeholder(value)
     return value

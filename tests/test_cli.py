@@ -181,12 +181,12 @@ def test_leftovers_of_a_killed_run_are_removed(repo: Path) -> None:
 
 
 def test_an_internal_error_is_exit_3_without_traceback(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from compiler import build
+    from compiler.commands import compile as compile_command
 
     def explode(options, environ=os.environ):
         raise RuntimeError("boom with secret s3cr3t-token-value")
 
-    monkeypatch.setattr(build, "run", explode)
+    monkeypatch.setattr(compile_command, "run", explode)
     quiet = run_cli(["compile"], cwd=repo)
     assert quiet.exit_code == 3
     assert "internal error (RuntimeError at test_cli.py:" in quiet.stderr and "--debug" in quiet.stderr

@@ -1,0 +1,40 @@
+"""`syncsecrets import FILE|-`: a friendly profile from a secrets body that already exists."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..guard import err, out
+from ..importing import build_profile, read_pairs
+from ..outputs import replace_file
+from ..problems import UserError
+from ..source import MAX_FILE_BYTES, read_bytes
+from .init import check_profile_name
+
+
+def import_profile(source: str, name: str | None, configs: str, force: bool) -> int:
+    if source == "-":
+        if not name:
+            raise UserError.single("-", "give the profile a name with --name when reading standard input")
+        shown, data = "<stdin>", sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    else:
+        shown, data = source, read_bytes(source, source, "secrets body")
+    name = name or os.path.splitext(os.path.basename(source))[0]
+    check_profile_name(name)
+    imported = build_profile(read_pairs(data, shown), name, shown)
+    path = os.path.join(configs, f"{name}.toml")
+    replace_file(
+        path,
+        imported.text.encode("utf-8"),
+        exclusive=not force,
+        exists="exists already: pass --force to replace it, or choose another --name",
+    )
+    for warning in imported.warnings:
+        err(f"warning: {shown}: {warning}")
+    out(f"Wrote {path} ({len(imported.pairs)} pairs).")
+    if imported.variables:
+        out("Secrets were not imported. Set these environment variables before `syncsecrets compile --reveal`:")
+        for variable, key in imported.variables:
+            out(f"  {variable}  ({key})")
+    return 0

@@ -1,0 +1,90 @@
+"""`syncsecrets init NAME --template KIND`: a new profile with the keys that kind needs.
+
+Values a person must fill in are `REPLACE ME: <what goes here>`, which `compile` refuses until
+they are replaced; secrets are env references named `<NAME>_<KEY>`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from .. import tomlwrite
+from ..catalog import BY_GRAPH, Key, Kind
+from ..guard import out
+from ..notifications import DELETE_THRESHOLD
+from ..outputs import replace_file
+from ..problems import UserError
+from ..references import variable_name
+from ..suggest import did_you_mean
+from ..templates import Template, templates
+from ..values import PLACEHOLDER_MARK
+
+# A profile's name is its file's stem; `_` starts a partial, and `/` would be another folder.
+PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+
+
+def init_profile(name: str, template_name: str, configs: str) -> int:
+    template = find_template(template_name)
+    check_profile_name(name)
+    path = os.path.join(configs, f"{name}.toml")
+    text, variables = profile_text(name, template)
+    replace_file(path, text.encode("utf-8"), exclusive=True, exists="exists already: edit it, or choose another name")
+    out(f"Wrote {path} (template {template.name}).")
+    out(f"Replace each {PLACEHOLDER_MARK} value, then compile with `syncsecrets compile`.")
+    if variables:
+        out("Before `syncsecrets compile --reveal`, set: " + ", ".join(variables))
+    return 0
+
+
+def check_profile_name(name: str) -> None:
+    if not PROFILE_NAME.match(name) or name.endswith(".toml"):
+        raise UserError.single(name, "is not a profile name: use letters, digits, '.', '-' and '_', not starting "
+                               "with '_' (that makes a partial), without .toml")  # fmt: skip
+
+
+def find_template(name: str) -> Template:
+    known = templates()
+    if name not in known:
+        hint = did_you_mean(name, known, "{!r}")
+        raise UserError.single("--template", f"unknown kind of application{hint}; the kinds are " + ", ".join(known))
+    return known[name]
+
+
+def profile_text(name: str, template: Template) -> tuple[str, list[str]]:
+    """The new profile and the environment variables its references name."""
+    pairs = {key.friendly: _value(name, key, template) for key in (*template.required, *template.recommended)}
+    variables = [value["env"] for value in pairs.values() if isinstance(value, dict) and "env" in value]
+    lines = [
+        f"# {name}: {template.description}.",
+        f"# Written by `syncsecrets init --template {template.name}`. Replace each {PLACEHOLDER_MARK} value.",
+    ]
+    if variables:
+        lines.append("# `syncsecrets compile --reveal` reads the secrets from: " + ", ".join(variables))
+    lines += ["", *(tomlwrite.line(friendly, value) for friendly, value in pairs.items())]
+    lines.append(tomlwrite.line("sync_all", False, "only users and groups assigned to the app"))
+    lines += [
+        "",
+        *tomlwrite.section("notifications", {
+            "recipients": f"{PLACEHOLDER_MARK}: who gets quarantine and failure emails",
+            DELETE_THRESHOLD: 500,
+        }),
+        "",
+        *tomlwrite.section("application", {
+            "display_name": name,
+            "service_principal_id": f"{PLACEHOLDER_MARK}: the object id of the app's service principal",
+            "template": template.name,
+        }),
+    ]  # fmt: skip
+    return "\n".join(lines) + "\n", variables
+
+
+def _value(name: str, key: Key, template: Template) -> object:
+    if key.graph in template.examples:
+        return template.examples[key.graph]
+    if key.graph in template.values:
+        return template.values[key.graph]
+    if key.kind is Kind.SECRET:
+        return {"env": variable_name(name, key.friendly)}
+    hint = template.hints.get(key.graph) or BY_GRAPH[key.graph].description.rstrip(".")
+    return f"{PLACEHOLDER_MARK}: {hint}"
