@@ -103,7 +103,7 @@ def changes(rows: list[Row]) -> list[Change]:
 def _field_changes(old: str, new: str) -> tuple[Change, ...]:
     try:
         before, after = json.loads(old), json.loads(new)
-    except ValueError:
+    except (ValueError, RecursionError):
         return ()
     if not (isinstance(before, dict) and isinstance(after, dict)):
         return ()

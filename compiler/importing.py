@@ -44,6 +44,8 @@ def read_pairs(data: bytes, source: str) -> list[tuple[str, str]]:
         body = json.loads(data)
     except UnicodeDecodeError:
         raise UserError.single(source, "is not UTF-8 text") from None
+    except RecursionError:
+        raise UserError.single(source, "is nested too deeply to be a secrets body") from None
     except json.JSONDecodeError as error:
         raise UserError(
             [Problem(source, f"is not JSON ({error.msg}): give {SHAPES}", None, error.lineno, error.colno)]
@@ -132,14 +134,15 @@ def _value(key: Key, value: str, where: str, imported: Imported) -> object:
     return value
 
 
-def _fits_toml(value: object) -> bool:
-    """TOML has no null, and arrays of mixed tables are awkward: such JSON stays a string."""
-    if value is None:
+def _fits_toml(value: object, depth: int = 0) -> bool:
+    """Whether JSON reads well as a TOML table; if not (TOML has no null; deep nesting is
+    unreadable inline), it stays a JSON string, which compile accepts just the same."""
+    if value is None or depth > 16:
         return False
     if isinstance(value, dict):
-        return all(_fits_toml(member) for member in value.values())
+        return all(_fits_toml(member, depth + 1) for member in value.values())
     if isinstance(value, list):
-        return all(_fits_toml(member) for member in value)
+        return all(_fits_toml(member, depth + 1) for member in value)
     return True
 
 

@@ -20,7 +20,7 @@ _BARE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 def key_positions(source: str) -> dict[tuple[str, ...], Position]:
     skimmer = _Skimmer(source)
     # Keep what was found before a part the skimmer could not follow.
-    with suppress(IndexError, ValueError):
+    with suppress(IndexError, ValueError, RecursionError):
         skimmer.document()
     return skimmer.found
 

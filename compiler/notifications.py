@@ -8,10 +8,8 @@ field) but kept, with a warning, in the raw JSON string, where a user pastes wha
 
 from __future__ import annotations
 
-import json
-
 from .catalog import NOTIFICATION_BY_GRAPH, NOTIFICATION_FIELDS
-from .values import check_email, json_object
+from .values import check_email, compact_json, json_object
 
 DELETE_THRESHOLD = "delete_threshold"  # friendly: sets both threshold fields at once
 DELETE_THRESHOLD_DESCRIPTION = (
@@ -94,9 +92,5 @@ def render(fields: dict[str, object]) -> str:
         present["Enabled"] = bool(present.get("Recipients"))
     names = [field.graph for field in NOTIFICATION_FIELDS if field.graph in present]
     names += sorted(name for name in present if name not in NOTIFICATION_BY_GRAPH)
-    members = (f"{_compact(name)}:{_compact(present[name])}" for name in names)
+    members = (f"{compact_json(name)}:{compact_json(present[name])}" for name in names)
     return "{" + ",".join(members) + "}"
-
-
-def _compact(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)

@@ -29,7 +29,7 @@ def parse_body(data: bytes) -> list[tuple[str, str]] | None:
     """The pairs of a secrets body (a previous output), or None if it is not one."""
     try:
         body = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     pairs = body.get("value") if isinstance(body, dict) else None
     if not isinstance(pairs, list):

@@ -15,6 +15,7 @@ from .catalog import Key, Kind
 from .references import remember_secret
 
 URL_EXAMPLE = "https://scim.example.com/v2"
+TOO_DEEP = "is nested too deeply: flatten it"
 # What `syncsecrets init` writes where a person must fill in a value: refused until replaced.
 PLACEHOLDER_MARK = "REPLACE ME"
 TIMESTAMP_EXAMPLE = "2026-01-31T09:00:00Z"
@@ -103,19 +104,23 @@ def timestamp(value: object) -> str:
     raise ValueError(example)
 
 
-def compact_json(value: dict) -> str:
-    """A JSON object as the spec's compact form: no spaces, keys sorted."""
+def compact_json(value: object) -> str:
+    """A JSON value in the spec's compact form: no spaces, object keys sorted."""
     try:
         return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):
         raise ValueError(
             "a JSON object may hold strings, numbers, booleans, arrays and tables (no dates, nan or inf)"
         ) from None
+    except RecursionError:
+        raise ValueError(TOO_DEEP) from None
 
 
 def json_object(text: str) -> dict:
     try:
         value = json.loads(text)
+    except RecursionError:
+        raise ValueError(TOO_DEEP) from None
     except ValueError as error:
         # The decoder's message names only a position (never the text), so it is safe to show.
         raise ValueError(

@@ -4,7 +4,9 @@ A case folder holds the input files and what must come out:
 - `case.toml` (optional): `args` (extra command-line arguments), `paths` (what to compile,
   default `["profile.toml"]`), `env` (environment variables), `exit` (expected exit code),
   `previous` (a table of output path -> file in the case, placed in --out before the run),
-  `private` (list of those outputs made mode 0600, as --reveal would have written them).
+  `private` (list of those outputs made mode 0600, as --reveal would have written them),
+  `pad` (a table of file -> size: the file is padded with comment lines to that many bytes, so
+  that files over the size limit need not be stored).
 - `expected.json`: the exact bytes of `out/profile.json`; or `expected/`: the exact tree of --out.
 - `expected.err`: the exact standard error; `expected.out`: the exact standard output.
 The run happens in a copy of the case folder, so messages name files as `profile.toml`.
@@ -40,6 +42,8 @@ def test_case(name: str, tmp_path: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(work / previous, target)
         os.chmod(target, 0o600 if output in config.get("private", []) else 0o644)
+    for name, size in config.get("pad", {}).items():
+        pad(work / name, size)
     before = tree(work / OUT)
 
     args = ["compile", *config.get("paths", ["profile.toml"]), "--out", OUT, *config.get("args", [])]
@@ -55,6 +59,12 @@ def test_case(name: str, tmp_path: Path) -> None:
         assert tree(work / OUT) == tree(source / "expected")
     if expected_exit == 2:
         assert tree(work / OUT) == before, "a failed run must not write anything"
+
+
+def pad(path: Path, size: int) -> None:
+    with path.open("ab") as handle:
+        while handle.tell() < size:
+            handle.write(b"# padding to make the file larger than the limit\n")
 
 
 def _has_output(source: Path) -> bool:

@@ -1,0 +1,154 @@
+"""Runs that are killed, runs that race, writes that fail: outputs stay whole.
+
+These start real `python -m compiler` processes, kill them with SIGKILL at moments spread over a
+whole run, and start two at once into one folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from compiler import outputs
+from compiler.problems import UserError
+from tests.helpers import run_cli, tree
+
+PROFILES = 600
+
+
+def write_profiles(folder: Path, version: int) -> None:
+    folder.mkdir(exist_ok=True)
+    for number in range(PROFILES):
+        (folder / f"app{number:04}.toml").write_text(
+            f'user_name = "v{version}-{number}"\ninstance_name = "{"x" * 300}"\nsync_all = {str(version == 2).lower()}\n'
+        )
+
+
+def compile_process(configs: Path, out: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "compiler", "compile", str(configs), "--out", str(out), "-q", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: a kill reaches its workers too
+    )
+
+
+def leftovers(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if outputs.TEMP_MARK in path.name]
+
+
+def assert_each_file_old_or_new(out: Path, old: dict[str, bytes], new: dict[str, bytes]) -> None:
+    found = {name: data for name, data in tree(out).items() if outputs.TEMP_MARK not in name}
+    assert set(found) == set(old)
+    for name, data in found.items():
+        assert data in (old[name], new[name]), name
+        json.loads(data)
+
+
+@pytest.fixture
+def versions(tmp_path: Path) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
+    """configs/ at version 2, with the outputs of version 1 and of version 2."""
+    configs = tmp_path / "configs"
+    write_profiles(configs, 1)
+    assert compile_process(configs, tmp_path / "old").wait() == 0
+    write_profiles(configs, 2)
+    assert compile_process(configs, tmp_path / "new").wait() == 0
+    return configs, tree(tmp_path / "old"), tree(tmp_path / "new")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_killed_run_leaves_old_or_new_bytes(tmp_path: Path, versions, jobs: str) -> None:
+    configs, old, new = versions
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    assert compile_process(configs, tmp_path / "timing", "--jobs", jobs).wait() == 0
+    duration = time.perf_counter() - started
+    attempts = 8
+    for attempt in range(attempts):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(tmp_path / "old", out)
+        process = compile_process(configs, out, "--jobs", jobs)
+        time.sleep(duration * (attempt + 0.5) / attempts)  # moments spread over a whole run
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        assert_each_file_old_or_new(out, old, new)
+    finished = compile_process(configs, out)
+    assert finished.wait() == 0
+    assert not leftovers(out), "the next run removes what a killed run left"
+    assert {name: data for name, data in tree(out).items()} == new
+
+
+def test_two_runs_at_once_corrupt_nothing(tmp_path: Path, versions) -> None:
+    configs, old, new = versions
+    other = tmp_path / "configs-v1"
+    write_profiles(other, 1)
+    out = tmp_path / "out"
+    for _ in range(3):
+        first, second = compile_process(configs, out), compile_process(other, out)
+        assert (first.wait(), second.wait()) == (0, 0), (first.stderr.read(), second.stderr.read())
+        assert_each_file_old_or_new(out, old, new)
+        assert not leftovers(out)
+
+
+def test_a_failed_write_replaces_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.json").write_text("old a")
+    (out / "b.json").write_text("old b")
+    real = outputs._write_new
+    calls = []
+
+    def fail_on_second(path: str, data: bytes, mode: int) -> None:
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device", path)
+        real(path, data, mode)
+
+    monkeypatch.setattr(outputs, "_write_new", fail_on_second)
+    with pytest.raises(UserError) as raised:
+        outputs.write(str(out), [("a.json", b"new a"), ("b.json", b"new b")], False, [], [])
+    assert "No space left on device" in str(raised.value)
+    assert tree(out) == {"a.json": b"old a", "b.json": b"old b"}
+    assert not leftovers(out)
+
+
+def test_revealed_files_are_private_from_their_creation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mode is set when the file is created, before any byte is written or it is renamed."""
+    seen = []
+    real_open = os.open
+
+    def watching_open(path, flags, mode=0o777, *args, **kwargs):
+        descriptor = real_open(path, flags, mode, *args, **kwargs)
+        if outputs.TEMP_MARK in str(path):
+            seen.append(stat.S_IMODE(os.fstat(descriptor).st_mode))
+        return descriptor
+
+    monkeypatch.setattr(outputs.os, "open", watching_open)
+    (tmp_path / "app.toml").write_text('secret_token = { env = "APP_TOKEN" }\n')
+    result = run_cli(
+        ["compile", "app.toml", "--reveal", "--allow-unignored-output"], cwd=tmp_path, env={"APP_TOKEN": "t0ken"}
+    )
+    assert result.exit_code == 0, result.stderr
+    assert seen == [0o600]
+    assert stat.S_IMODE((tmp_path / "build" / "app.json").stat().st_mode) == 0o600
+
+
+def test_an_out_folder_that_cannot_be_written(tmp_path: Path) -> None:
+    (tmp_path / "app.toml").write_text('user_name = "x"\n')
+    if os.geteuid() == 0:
+        target = "/sys/syncsecrets-test-out"  # even root cannot make a folder here
+    else:
+        (tmp_path / "locked").mkdir(mode=0o500)
+        target = str(tmp_path / "locked" / "out")
+    result = run_cli(["compile", "app.toml", "--out", target], cwd=tmp_path)
+    assert result.exit_code == 2
+    assert f"{target}: cannot write (" in result.stderr and "check --out and its permissions" in result.stderr
