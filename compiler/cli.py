@@ -32,6 +32,12 @@ class DiffMode(StrEnum):
     none = "none"
 
 
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
 Debug = Annotated[bool, typer.Option("--debug", help="On an internal error, print the traceback (secrets blanked).")]
 
 
@@ -71,6 +77,9 @@ def compile_command(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only problems, warnings and the summary.")
     ] = False,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="text for people, json for programs, github for Actions annotations.")
+    ] = Format.text,
     jobs: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option("--jobs", "-j", min=1, help="Worker processes for large runs. [default: one per core]"),
@@ -98,17 +107,18 @@ def compile_command(
         jobs=jobs,
         allow_unignored=allow_unignored_output,
     )
-    raise typer.Exit(guarded(lambda: compile_profiles(options, diff.value, quiet), debug))
+    raise typer.Exit(guarded(lambda: compile_profiles(options, diff.value, quiet, fmt.value), debug))
 
 
 @app.command("keys")
 def keys_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table (as in docs/keys.md).")] = False,
 ) -> None:
     """List every settable key: Graph name, friendly name, kind, whether it is a secret, what it is."""
     from .commands.keys import list_keys
 
-    raise typer.Exit(guarded(lambda: list_keys(as_json)))
+    raise typer.Exit(guarded(lambda: list_keys(as_json, markdown)))
 
 
 @app.command("schema")

@@ -1,13 +1,18 @@
-"""`syncsecrets compile`: one run of the core, then the report."""
+"""`syncsecrets compile`: one run of the core, then the report in the format asked for."""
 
 from __future__ import annotations
 
-from ..build import Options, run
-from ..guard import err, out
-from ..report import write_text
+from ..build import Options, RunResult, run
+from ..problems import UserError
+from ..reports import write_report
+from ..reports.terminal import Writer, writer_for_terminal
 
 
-def compile_profiles(options: Options, diff: str, quiet: bool) -> int:
-    result = run(options)
-    write_text(result, diff, quiet, out, err)
+def compile_profiles(options: Options, diff: str, quiet: bool, fmt: str = "text") -> int:
+    try:
+        result = run(options)
+    except UserError as error:  # a problem with the run itself (--out, a write): reported alike
+        result = RunResult(options, problems=error.problems)
+    writer = writer_for_terminal() if fmt == "text" else Writer()
+    write_report(result, fmt, diff, quiet, writer)
     return result.exit_code

@@ -1,13 +1,13 @@
-"""`syncsecrets keys`: every settable key of the catalog, as a table or as JSON."""
+"""`syncsecrets keys`: every settable key of the catalog, as a table, JSON or Markdown."""
 
 from __future__ import annotations
 
 import json
 
 from ..catalog import KEYS
-from ..guard import out
+from ..reports.terminal import RichWriter, Writer, writer_for_terminal
 
-COLUMNS = ("key", "friendly_name", "kind", "sensitive", "description")
+HEADINGS = ("KEY", "FRIENDLY NAME", "KIND", "SECRET", "DESCRIPTION")
 
 
 def key_rows() -> list[dict]:
@@ -18,15 +18,33 @@ def key_rows() -> list[dict]:
     ]  # fmt: skip
 
 
-def list_keys(as_json: bool) -> int:
-    rows = key_rows()
+def _cells(row: dict) -> tuple[str, ...]:
+    return row["key"], row["friendly_name"], row["kind"], "yes" if row["sensitive"] else "", row["description"]
+
+
+def markdown_table() -> str:
+    """The reference table of docs/keys.md."""
+    lines = ["| Graph key | friendly name | kind | secret | description |", "|---|---|---|---|---|"]
+    lines += ["| `{}` | `{}` | {} | {} | {} |".format(*_cells(row)) for row in key_rows()]
+    return "\n".join(lines) + "\n"
+
+
+def list_keys(as_json: bool, markdown: bool = False) -> int:
+    writer = writer_for_terminal() if not (as_json or markdown) else Writer()  # data stays plain
     if as_json:
-        out(json.dumps(rows, indent=2, ensure_ascii=False))
-        return 0
-    table = [("KEY", "FRIENDLY NAME", "KIND", "SECRET", "DESCRIPTION")]
-    table += [(row["key"], row["friendly_name"], row["kind"], "yes" if row["sensitive"] else "", row["description"])
-              for row in rows]  # fmt: skip
-    widths = [max(len(row[column]) for row in table) for column in range(4)]
-    for row in table:
-        out("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
+        writer.out(json.dumps(key_rows(), indent=2, ensure_ascii=False))
+    elif markdown:
+        writer.out(markdown_table().rstrip("\n"))
+    elif isinstance(writer, RichWriter):
+        from rich.table import Table
+
+        table = Table(*HEADINGS, highlight=False)
+        for row in key_rows():
+            table.add_row(*_cells(row), style="yellow" if row["sensitive"] else None)
+        writer.table(table)
+    else:
+        rows = [HEADINGS, *(_cells(row) for row in key_rows())]
+        widths = [max(len(row[column]) for row in rows) for column in range(4)]
+        for row in rows:
+            writer.out("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
     return 0

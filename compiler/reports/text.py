@@ -1,19 +1,16 @@
-"""The text report of a compile run: diffs and the summary on stdout, problems on stderr.
-
-Reporters only read a `RunResult`; every value they print was masked by `diff.py` already.
-"""
+"""The text report: diffs and the summary on stdout, problems on stderr."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 
-from .build import Outcome, RunResult
-from .diff import CLEARED_NOTE, Change
+from ..build import Outcome, RunResult
+from ..diff import CLEARED_NOTE, Change
+from .terminal import Writer
 
-Write = Callable[[str], None]
 SYMBOL = {"added": "+", "removed": "-", "changed": "~", "new": "+", "stale": "-"}
+STYLE = {"+": "added", "-": "removed", "~": "changed", "@": "muted", "!": "warning"}
 
 
 def shown(value: object, masked: bool = False) -> str:
@@ -68,13 +65,13 @@ def summary(result: RunResult) -> str:
     return line
 
 
-def write_text(result: RunResult, mode: str, quiet: bool, out: Write, err: Write) -> None:
+def write_text(result: RunResult, mode: str, quiet: bool, writer: Writer) -> None:
     """The default report: per-file diffs, warnings, the summary line; or the problems."""
     for problem in result.problems:  # in file and line order, warnings among errors
-        err(str(problem))
+        writer.err(str(problem), "warning" if problem.warning else "error")
     if result.errors:
         count = len(result.errors)
-        err(f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was written")
+        writer.err(f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was written", "error")
         return
     base = result.options.out
     for outcome in result.outcomes:
@@ -83,9 +80,9 @@ def write_text(result: RunResult, mode: str, quiet: bool, out: Write, err: Write
         if outcome.warnings and not lines:
             lines = [f"! {os.path.join(base, outcome.output)}"]
         lines += [f"  ! warning: {warning}" for warning in outcome.warnings]
-        for line in lines:
-            out(line)
+        for number, line in enumerate(lines):
+            writer.out(line, "header" if number == 0 else STYLE.get(line.lstrip()[:1]))
     if not quiet:
         for stale in result.stale:
-            out(f"- {os.path.join(base, stale)} (stale: no profile writes it)")
-    out(summary(result))
+            writer.out(f"- {os.path.join(base, stale)} (stale: no profile writes it)", "removed")
+    writer.out(summary(result), "summary")

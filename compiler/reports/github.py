@@ -1,0 +1,58 @@
+"""`--format github`: GitHub Actions workflow commands, so that problems and changes appear as
+annotations on the pull request (`::error file=...,line=...::message`).
+
+Problems point at their profile and line; each changed output becomes a notice on its profile
+with the semantic diff as its text; warnings about a change (a credential host) are warnings.
+The summary line closes the log as plain text.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..build import RunResult
+from ..problems import Problem
+from .terminal import Writer
+from .text import change_lines, summary
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(kind: str, message: str, **properties: object) -> str:
+    given = ",".join(f"{name}={escape_property(str(value))}" for name, value in properties.items() if value)
+    return f"::{kind} {given}::{escape_data(message)}" if given else f"::{kind}::{escape_data(message)}"
+
+
+def _problem(problem: Problem) -> str:
+    message = f"{problem.key}: {problem.message}" if problem.key else problem.message
+    kind = "warning" if problem.warning else "error"
+    return command(kind, message, file=problem.file, line=problem.line, col=problem.col, title="syncsecrets")
+
+
+def write_github(result: RunResult, mode: str, writer: Writer) -> None:
+    for problem in result.problems:
+        writer.out(_problem(problem))
+    if not result.errors:
+        base = result.options.out
+        for outcome in result.outcomes:
+            path = os.path.join(base, outcome.output)
+            for warning in outcome.warnings:
+                writer.out(command("warning", warning, file=outcome.profile, title=f"syncsecrets: {path}"))
+            if outcome.status == "unchanged" or mode == "none":
+                continue
+            lines = [line.removeprefix("  ") for change in outcome.changes for line in change_lines(change)]
+            if outcome.status == "new":
+                lines = [f"new output with {outcome.pairs} pairs"]
+            writer.out(command("notice", "\n".join(lines), file=outcome.profile, title=f"{path} {outcome.status}"))
+        for stale in result.stale:
+            path = os.path.join(base, stale)
+            writer.out(command("notice", "no profile writes it; --prune removes it", title=f"{path} stale"))
+    writer.out(
+        summary(result) if not result.errors else f"syncsecrets: {len(result.errors)} errors; nothing was written"
+    )

@@ -1,0 +1,68 @@
+"""`--format json`: one JSON document describing the whole run, for programs and CI.
+
+{"version": 1, "exit_code": 1, "check": true, "out": "build",
+ "summary": {"new": 0, "changed": 1, "unchanged": 4, "stale": 1, "errors": 0, "warnings": 0},
+ "outputs": [{"path": "build/app.json", "profile": "configs/app.toml", "status": "changed",
+              "pairs": 5, "changes": [...], "warnings": [...]}, ...],
+ "errors": [{"file": ..., "line": ..., "column": ..., "key": ..., "message": ...}],
+ "warnings": [...]}
+
+A change is {"key", "change": added|removed|changed, "old", "new", "masked"}; a masked side holds
+its mask (`*** (env:NAME)`), never a value; SyncNotificationSettings also lists "fields".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ..build import RunResult
+from ..diff import Change
+from ..problems import Problem
+from .terminal import Writer
+
+VERSION = 1
+
+
+def document(result: RunResult) -> dict:
+    base = result.options.out
+    outputs = [
+        {
+            "path": os.path.join(base, outcome.output),
+            "profile": outcome.profile,
+            "status": outcome.status,
+            "pairs": outcome.pairs,
+            "changes": [_change(change) for change in outcome.changes],
+            "warnings": outcome.warnings,
+        }
+        for outcome in result.outcomes
+    ]
+    outputs += [{"path": os.path.join(base, stale), "status": "stale"} for stale in result.stale]
+    counts = {status: result.count(status) for status in ("new", "changed", "unchanged", "stale")}
+    return {
+        "version": VERSION,
+        "exit_code": result.exit_code,
+        "check": result.options.check,
+        "out": base,
+        "summary": {**counts, "errors": len(result.errors), "warnings": len(result.warnings)},
+        "outputs": outputs,
+        "errors": [_problem(problem) for problem in result.errors],
+        "warnings": [_problem(problem) for problem in result.warnings],
+    }
+
+
+def _change(change: Change) -> dict:
+    found = {"key": change.key, "change": change.action, "old": change.old, "new": change.new,
+             "masked": change.old_masked or change.new_masked}  # fmt: skip
+    if change.fields:
+        found["fields"] = [_change(field) for field in change.fields]
+    return found
+
+
+def _problem(problem: Problem) -> dict:
+    return {"file": problem.file, "line": problem.line, "column": problem.col, "key": problem.key,
+            "message": problem.message}  # fmt: skip
+
+
+def write_json(result: RunResult, writer: Writer) -> None:
+    writer.out(json.dumps(document(result), indent=2, ensure_ascii=False))

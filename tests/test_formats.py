@@ -1,0 +1,172 @@
+"""Reports for programs (--format json), for GitHub Actions (--format github), and for people
+(colour on a terminal only, --quiet, shell completion)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compiler.reports.github import command
+from tests.helpers import REPO, run_cli, run_process
+
+PROFILE = """base_address = "https://scim.contoso.example/v2"
+secret_token = { env = "APP_TOKEN" }
+sync_all = true
+[notifications]
+recipients = "ops@contoso.example"
+delete_threshold = 50
+"""
+PREVIOUS = {
+    "value": [
+        {"key": "SecretToken", "value": "<unrevealed env:OLD_TOKEN>"},
+        {"key": "BaseAddress", "value": "https://scim.contoso.example/v1"},
+        {"key": "Sandbox", "value": "True"},
+        {"key": "SyncNotificationSettings", "value": '{"Enabled":true,"Recipients":"ops@contoso.example"}'},
+    ]
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "app.toml").write_text(PROFILE)
+    (tmp_path / "configs" / "same.toml").write_text('user_name = "same"\n')
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "app.json").write_text(json.dumps(PREVIOUS))
+    (tmp_path / "build" / "gone.json").write_text(json.dumps({"value": []}))
+    run_cli(["compile", "configs/same.toml"], cwd=tmp_path)
+    return tmp_path
+
+
+def test_json_report(repo: Path) -> None:
+    result = run_cli(["compile", "--check", "--format", "json"], cwd=repo)
+    report = json.loads(result.stdout)
+    assert result.exit_code == report["exit_code"] == 1
+    assert result.stderr == ""
+    assert report["summary"] == {"new": 0, "changed": 1, "unchanged": 1, "stale": 1, "errors": 0, "warnings": 0}
+    by_path = {output["path"]: output for output in report["outputs"]}
+    assert by_path["build/gone.json"] == {"path": "build/gone.json", "status": "stale"}
+    assert by_path["build/same.json"]["status"] == "unchanged"
+    changes = {change["key"]: change for change in by_path["build/app.json"]["changes"]}
+    assert changes["SecretToken"] == {
+        "key": "SecretToken", "change": "changed", "old": "*** (env:OLD_TOKEN)", "new": "*** (env:APP_TOKEN)",
+        "masked": True,
+    }  # fmt: skip
+    assert changes["Sandbox"]["change"] == "removed" and changes["Sandbox"]["old"] == "True"
+    assert changes["SyncAll"] == {"key": "SyncAll", "change": "added", "old": None, "new": "True", "masked": False}
+    fields = {field["key"]: field for field in changes["SyncNotificationSettings"]["fields"]}
+    assert fields["DeleteThresholdValue"] == {
+        "key": "DeleteThresholdValue", "change": "added", "old": None, "new": 50, "masked": False,
+    }  # fmt: skip
+
+
+def test_json_report_of_errors(repo: Path) -> None:
+    (repo / "configs" / "bad.toml").write_text("sync_all = 'yes'\n\nbase_adress = 1\n")
+    result = run_cli(["compile", "--format", "json"], cwd=repo)
+    report = json.loads(result.stdout)
+    assert result.exit_code == report["exit_code"] == 2
+    assert report["errors"] == [
+        {"file": "configs/bad.toml", "line": 1, "column": 1, "key": "sync_all",
+         "message": "expected true or false (a TOML boolean, without quotes)"},
+        {"file": "configs/bad.toml", "line": 3, "column": 1, "key": "base_adress",
+         "message": "unknown key: did you mean base_address?; `syncsecrets keys` lists them all, and [raw] passes a "
+                    "key newer than syncsecrets"},
+    ]  # fmt: skip
+
+
+def test_json_report_of_a_run_problem(repo: Path) -> None:
+    (repo / "notes.txt").write_text("x")
+    result = run_cli(["compile", "--out", "notes.txt", "--format", "json"], cwd=repo)
+    report = json.loads(result.stdout)
+    assert result.exit_code == 2
+    assert report["errors"][0]["message"] == "--out is a file: give a folder for the outputs"
+
+
+def test_github_annotations(repo: Path) -> None:
+    (repo / "configs" / "app.toml").write_text(PROFILE.replace("v2", "v2,x"))
+    result = run_cli(["compile", "--check", "--format", "github"], cwd=repo)
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 1
+    notice = next(line for line in lines if line.startswith("::notice file=configs/app.toml,"))
+    assert notice.startswith("::notice file=configs/app.toml,title=build/app.json changed::")
+    assert "~ SecretToken: *** (env:OLD_TOKEN) -> *** (env:APP_TOKEN)%0A" in notice
+    assert "%0A~ SyncNotificationSettings:%0A    + DeleteThresholdEnabled: true" in notice
+    assert "::notice title=build/gone.json stale::no profile writes it; --prune removes it" in lines
+    assert lines[-1].startswith("Checked 2 profiles against build/")
+
+    (repo / "configs" / "bad.toml").write_text("\nsync_all = 'yes, really'\n")
+    failed = run_cli(["compile", "--format", "github"], cwd=repo)
+    assert failed.exit_code == 2
+    assert failed.stdout.splitlines()[0] == (
+        "::error file=configs/bad.toml,line=2,col=1,title=syncsecrets::"
+        "sync_all: expected true or false (a TOML boolean, without quotes)"
+    )
+
+
+def test_github_escaping() -> None:
+    assert command("error", "a%b\nc", file="x,y:z.toml", line=3) == "::error file=x%2Cy%3Az.toml,line=3::a%25b%0Ac"
+
+
+def test_warnings_show_in_every_format(repo: Path) -> None:
+    pairs = [
+        {"key": "SecretToken", "value": "<unrevealed env:APP_TOKEN>"},
+        {"key": "BaseAddress", "value": "https://old-host.example/v2"},
+    ]
+    (repo / "build" / "app.json").write_text(json.dumps({"value": pairs}))
+    texts = {
+        "quiet": run_cli(["compile", "--check", "--quiet"], cwd=repo).stdout,
+        "none": run_cli(["compile", "--check", "--diff", "none"], cwd=repo).stdout,
+        "unified": run_cli(["compile", "--check", "--diff", "unified"], cwd=repo).stdout,
+        "json": run_cli(["compile", "--check", "--format", "json"], cwd=repo).stdout,
+        "github": run_cli(["compile", "--check", "--format", "github"], cwd=repo).stdout,
+    }
+    for name, text in texts.items():
+        assert "host changes from old-host.example to scim.contoso.example" in text, name
+    assert texts["quiet"].splitlines()[0] == "! build/app.json"
+
+
+def test_quiet_prints_only_the_summary(repo: Path) -> None:
+    result = run_cli(["compile", "--check", "--quiet"], cwd=repo)
+    assert result.stdout.splitlines() == [
+        "Checked 2 profiles against build/: 0 new, 1 changed, 1 unchanged, 1 stale (--prune removes); "
+        "run `syncsecrets compile` to update"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "coloured"),
+    [({"FORCE_COLOR": "1"}, True), ({}, False), ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False)],
+)
+def test_colour_only_for_a_terminal(repo: Path, env: dict[str, str], coloured: bool) -> None:
+    result = run_process(["compile", "--check"], cwd=repo, env=env)  # stdout is a pipe here
+    assert ("\x1b[" in result.stdout) is coloured
+    assert "~ build/app.json (changed)" in result.stdout
+
+
+def test_keys_table_in_colour(repo: Path) -> None:
+    result = run_process(["keys"], cwd=repo, env={"FORCE_COLOR": "1", "COLUMNS": "200"})
+    assert "\x1b[" in result.stdout and "SyncAgentADContainer" in result.stdout
+
+
+def test_shell_completion_through_typer(repo: Path) -> None:
+    env = {
+        **os.environ,
+        "_SYNCSECRETS_COMPLETE": "complete_bash",
+        "COMP_WORDS": "syncsecrets compile --fo",
+        "COMP_CWORD": "2",
+    }
+    script = Path(sys.executable).parent / "syncsecrets"
+    completed = subprocess.run([script], env=env, capture_output=True, text=True, cwd=repo)
+    assert completed.stdout.split() == ["--format"]
+
+
+def test_docs_key_reference_is_current() -> None:
+    from compiler.commands.keys import markdown_table
+
+    text = (REPO / "docs" / "keys.md").read_text()
+    assert markdown_table() in text, "regenerate with: syncsecrets keys --markdown"
