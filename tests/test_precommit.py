@@ -1,0 +1,60 @@
+"""The pre-commit hooks of .pre-commit-hooks.yaml, used by a config repository through
+`pre-commit try-repo` (slow: pre-commit installs syncsecrets into an environment of its own)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit needs git"),
+]
+
+
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def try_repo(hook: str, cwd: Path, home: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--all-files", "--color", "never"],
+        cwd=cwd, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_config_repository_uses_the_hooks(tmp_path: Path) -> None:
+    repo, home = tmp_path / "config-repo", tmp_path / "pre-commit-home"
+    (repo / "configs").mkdir(parents=True)
+    (repo / "configs" / "app.toml").write_text('base_address = "https://scim.contoso.example/v2"\n')
+    git("init", "-q", cwd=repo)
+    git("config", "user.email", "test@example.com", cwd=repo)
+    git("config", "user.name", "test", cwd=repo)
+    git("add", "-A", cwd=repo)  # pre-commit looks at the files git knows
+
+    # The compile hook writes build/app.json (and stages nothing: pre-commit sees a new file).
+    compiled = try_repo("syncsecrets-compile", repo, home)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    assert (repo / "build" / "app.json").exists()
+    git("add", "-A", cwd=repo)
+    git("commit", "-qm", "profiles and outputs", cwd=repo)
+
+    checked = try_repo("syncsecrets-check", repo, home)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "Passed" in checked.stdout
+
+    # A profile edited without compiling: the check fails and shows the diff.
+    (repo / "configs" / "app.toml").write_text('base_address = "https://scim.contoso.example/v3"\n')
+    git("commit", "-qam", "edit", cwd=repo)
+    failed = try_repo("syncsecrets-check", repo, home)
+    assert failed.returncode == 1
+    assert "Failed" in failed.stdout
+    assert '~ BaseAddress: "https://scim.contoso.example/v2" -> "https://scim.contoso.example/v3"' in failed.stdout
