@@ -12,7 +12,7 @@ output never depends on how the work was split.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import outputs
 from .diff import Change, changes, compare, credential_warnings, unified
@@ -27,8 +27,7 @@ DEFAULT_PATHS = ("configs",)
 PARALLEL_THRESHOLD = 400
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     paths: tuple[str, ...] = DEFAULT_PATHS
     out: str = "build"
     check: bool = False
@@ -40,32 +39,44 @@ class Options:
     allow_unignored: bool = False  # --reveal into a folder git does not ignore
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     profile: str
     environment: str | None
     output: str  # relative to --out
 
 
-@dataclass(slots=True)
 class Outcome:
-    output: str
-    profile: str
-    status: str  # new, changed or unchanged
-    pairs: int
-    changes: list[Change] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    unified: str = ""
-    data: bytes | None = None  # the bytes to write, when they differ from the file
+    __slots__ = (
+        "changes",
+        "data",
+        "output",
+        "pairs",
+        "profile",
+        "service_principal_id",
+        "status",
+        "unified",
+        "warnings",
+    )
+
+    def __init__(self, output: str, profile: str, status: str, pairs: int, service_principal_id: str | None = None):
+        self.output = output
+        self.profile = profile
+        self.status = status  # new, changed or unchanged
+        self.pairs = pairs
+        self.service_principal_id = service_principal_id  # where the body goes: [application], merged
+        self.changes: list[Change] = []
+        self.warnings: list[str] = []
+        self.unified = ""
+        self.data: bytes | None = None  # the bytes to write, when they differ from the file
 
 
-@dataclass
 class RunResult:
-    options: Options
-    outcomes: list[Outcome] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    written: bool = False
+    def __init__(self, options: Options, problems: list[Problem] | None = None):
+        self.options = options
+        self.outcomes: list[Outcome] = []
+        self.stale: list[str] = []
+        self.problems: list[Problem] = problems or []
+        self.written = False
 
     @property
     def errors(self) -> list[Problem]:
@@ -108,10 +119,10 @@ def run(options: Options, environ=os.environ) -> RunResult:
     declared |= loader.declared_environments()
     problems += found.problems + loader.problems
     problems += _environment_problems(options.environments, declared, found.profiles)
-    result.outcomes = outcomes
     result.problems = unique_sorted(problems)
     if result.errors:
-        return result
+        return result  # nothing is written, so no output is reported either
+    result.outcomes = outcomes
 
     if found.any_folder:
         owned = _owned(options.environments, declared)
@@ -157,16 +168,17 @@ def compile_targets(targets: list[Target], options: Options, environ) -> tuple[l
             problems.append(Problem(target.profile, "compiles to no pairs: sending it would clear every "
                                     "secret of the application", warning=True))  # fmt: skip
         data = render((pair.key, pair.value) for pair in pairs)
+        principal = layer.application.get("service_principal_id")
         try:
-            found.append(_outcome(target, pairs, data, options))
+            found.append(_outcome(target, pairs, data, options, principal.value if principal else None))
         except UserError as error:
             problems += error.problems
     return found, problems + loader.problems, loader.declared_environments()
 
 
-def _outcome(target: Target, pairs, data: bytes, options: Options) -> Outcome:
+def _outcome(target: Target, pairs, data: bytes, options: Options, principal: str | None) -> Outcome:
     previous, private = outputs.read_previous(os.path.join(options.out, target.output))
-    outcome = Outcome(target.output, target.profile, "unchanged", len(pairs))
+    outcome = Outcome(target.output, target.profile, "unchanged", len(pairs), principal)
     if previous == data:
         return outcome
     outcome.data = data
@@ -208,9 +220,7 @@ def _owned(environments: tuple[str, ...], declared: set[str]):
 def _refuse_unignored(out: str, written: list[str]) -> None:
     from .gitguard import unignored
 
-    found = unignored(out, written)
-    if found:
-        top, line = found
-        raise UserError.single(out, f"--reveal would write secrets into the git work tree {top} where git does "
-                               f"not ignore them: add the line {line} to {os.path.join(top, '.gitignore')}, "
-                               "or pass --allow-unignored-output if you know they cannot be committed")  # fmt: skip
+    reason = unignored(out, written)
+    if reason:
+        raise UserError.single(out, f"--reveal would write secrets where git can commit them: {reason} "
+                               "(--allow-unignored-output overrides this check)")  # fmt: skip

@@ -8,8 +8,8 @@ canonical order of pairs in the output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from .suggest import fold
 
@@ -37,8 +37,10 @@ KIND_DESCRIPTIONS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
+# Records on the compile path are NamedTuples (or small slotted classes where they change):
+# a dataclass costs about a millisecond to define at import, and start-up is measured against
+# typer's own (see bench/). NamedTuples are also cheap to build, once per value of a profile.
+class Key(NamedTuple):
     graph: str
     friendly: str
     kind: Kind
@@ -135,8 +137,7 @@ def lookup_loosely(name: str) -> Key | None:
 _BY_FOLDED: dict[str, Key] = {fold(key.graph): key for key in KEYS}
 
 
-@dataclass(frozen=True, slots=True)
-class NotificationField:
+class NotificationField(NamedTuple):
     """A field of the SyncNotificationSettings JSON object, in Graph's order."""
 
     graph: str

@@ -22,6 +22,8 @@ app = typer.Typer(
     no_args_is_help=True,
     # Never let typer print a traceback: with locals it would show secrets. guard.py decides.
     pretty_exceptions_enable=False,
+    # Help texts mention [environments.NAME] and [raw]: not markup.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -11,7 +11,7 @@ of its values may have come from a reference). A change of a masked value is sti
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from .catalog import BY_GRAPH, NOTIFICATION_FIELDS, NOTIFICATION_KEY, POSITION, Kind
@@ -22,8 +22,7 @@ from .render import render
 CLEARED_NOTE = "cleared on the tenant: the PUT replaces the whole set"
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """One key of the old and new outputs, as it may be shown. None: the key is absent."""
 
     key: str
@@ -41,8 +40,7 @@ class Row:
         return "unchanged" if self.old == self.new else "changed"
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     key: str  # a Graph key, or a SyncNotificationSettings field under `fields`
     action: str  # added, removed or changed
     old: str | object | None  # display value (a JSON value for notification fields)

@@ -9,13 +9,12 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .problems import Problem
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     path: str  # the profile, as the user's PATH spelled it
     output: str  # where it compiles to, relative to --out, with `/` separators
     root: str | None  # the folder PATH it was found in; None for a profile given as a file
@@ -31,11 +30,11 @@ class Source:
         return head if sep and self.from_folder else None
 
 
-@dataclass
 class Discovery:
-    profiles: list[Source] = field(default_factory=list)
-    partials: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.profiles: list[Source] = []
+        self.partials: list[str] = []
+        self.problems: list[Problem] = []
 
     @property
     def any_folder(self) -> bool:

@@ -11,8 +11,8 @@ import shutil
 import subprocess
 
 
-def unignored(out: str, outputs: list[str]) -> tuple[str, str] | None:
-    """(work tree, .gitignore line) if some of `outputs` (relative to `out`) would be seen by git."""
+def unignored(out: str, outputs: list[str]) -> str | None:
+    """Why git would pick up some of `outputs` (relative to `out`), with the fix; None if it would not."""
     git = shutil.which("git")
     if git is None or not outputs:
         return None  # no git here: nothing can commit the files by accident
@@ -28,6 +28,11 @@ def unignored(out: str, outputs: list[str]) -> tuple[str, str] | None:
     if relative.startswith(".."):
         return None
     paths = [os.path.normpath(os.path.join(relative, output)) for output in outputs]
+    elsewhere = 'give --out a folder outside the work tree (e.g. --out "$RUNNER_TEMP/secrets")'
+    tracked = _git(git, top, "ls-files", "-z", "--", *paths)
+    if tracked.returncode == 0 and tracked.stdout.strip("\0"):
+        first = tracked.stdout.split("\0")[0]
+        return f"{first} is tracked by git in {top}, so its secrets would be committed: {elsewhere}"
     checked = _git(git, top, "check-ignore", "--stdin", "-z", stdin="\0".join(paths) + "\0")
     if checked.returncode > 1:
         return None  # git could not tell (an old git, a broken repository): do not block on it
@@ -35,7 +40,8 @@ def unignored(out: str, outputs: list[str]) -> tuple[str, str] | None:
     if all(path in ignored for path in paths):
         return None
     line = "/" + relative.replace(os.sep, "/").strip("/") + "/" if relative != "." else "/*.json"
-    return top, line
+    return (f"it is inside the git work tree {top}, which does not ignore it: add the line {line} to "
+            f"{os.path.join(top, '.gitignore')}, or {elsewhere}")  # fmt: skip
 
 
 def _git(git: str, folder: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

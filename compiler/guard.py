@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable
 
 from .problems import UserError
-from .references import scrub
 
 USER_ERROR, INTERNAL_ERROR, INTERRUPTED = 2, 3, 130
 
@@ -41,6 +40,8 @@ def guarded(action: Callable[[], int], debug: bool = False) -> int:
     except Exception as error:
         if debug:
             import traceback
+
+            from .references import scrub  # only here: the compile path need not import it first
 
             err(scrub("".join(traceback.format_exception(error))).rstrip("\n"))
         err(f"syncsecrets: internal error ({type(error).__name__} at {_where(error)}): this is a bug in "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -25,6 +26,7 @@ from .templates import templates
 from .values import compact_json, json_object
 
 MASKED = "*"  # how GET .../synchronization/secrets returns a sensitive value
+_CONTEXT_PRINCIPAL = re.compile(r'"@odata\.context"\s*:\s*"[^"]*servicePrincipals\(\'?([0-9a-fA-F-]{36})\'?\)')
 SHAPES = 'a PUT or GET body {"value": [...]}, or a validateCredentials body {"credentials": [...]}'
 
 
@@ -34,6 +36,12 @@ class Imported:
     variables: list[tuple[str, str]] = field(default_factory=list)  # (environment variable, Graph key)
     warnings: list[str] = field(default_factory=list)
     pairs: list[OutPair] = field(default_factory=list)  # what the profile compiles to
+
+
+def service_principal(data: bytes) -> str | None:
+    """The service principal a GET response names in its @odata.context, if it does."""
+    found = _CONTEXT_PRINCIPAL.search(data.decode("utf-8", "replace"))
+    return found.group(1).lower() if found else None
 
 
 def read_pairs(data: bytes, source: str) -> list[tuple[str, str]]:
@@ -69,7 +77,7 @@ def read_pairs(data: bytes, source: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def build_profile(pairs: list[tuple[str, str]], name: str, source: str) -> Imported:
+def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principal: str | None = None) -> Imported:
     imported = Imported("")
     top: dict[Key, object] = {}
     raw: dict[str, object] = {}
@@ -101,7 +109,7 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str) -> Impor
         else:
             top[key] = _value(key, value, where, imported)
     imported.warnings += [f"{key_name}: not in syncsecrets' catalog: kept in [raw]" for key_name in raw]
-    imported.text = _text(name, source, top, table, raw, imported)
+    imported.text = _text(name, source, top, table, raw, imported, principal)
     imported.pairs = _compile(imported.text, name, source)
     return imported
 
@@ -174,7 +182,7 @@ def _notifications(value: str, where: str) -> dict[str, object] | None:
     return table
 
 
-def _text(name, source, top, table, raw, imported: Imported) -> str:
+def _text(name, source, top, table, raw, imported: Imported, principal: str | None) -> str:
     header = [f"# {name}: imported from {os.path.basename(source)} by `syncsecrets import`."]
     if imported.variables:
         header.append(
@@ -187,6 +195,8 @@ def _text(name, source, top, table, raw, imported: Imported) -> str:
     if raw:
         blocks.append(["# Keys syncsecrets does not know, passed through as they are.", *tomlwrite.section("raw", raw)])
     application = ["[application]", tomlwrite.line("display_name", name)]
+    if principal:
+        application.append(tomlwrite.line("service_principal_id", principal))
     guess = _guess_template(top)
     if guess:
         application.append(f'# template = "{guess}"  # guessed from the keys: uncomment to have compile check them')

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import notifications
 from .catalog import BY_FRIENDLY, BY_GRAPH, NOTIFICATION_KEY, Key, Kind, lookup, lookup_loosely
@@ -28,8 +28,7 @@ RAW_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 _SEE_KEYS = "`syncsecrets keys` lists them all"
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """A value and where it was written, so that a later problem can point at it."""
 
     value: object  # a wire string, a Reference, a notification field's JSON value, or a path
@@ -40,12 +39,14 @@ class Entry:
         return self.doc.problem(self.keypath, message, warning)
 
 
-@dataclass(slots=True)
 class Layer:
-    pairs: dict[str, Entry] = field(default_factory=dict)  # Graph key -> entry
-    raw: dict[str, Entry] = field(default_factory=dict)  # raw key -> entry
-    notifications: dict[str, Entry] | None = None  # Graph field -> entry; None: not given
-    application: dict[str, Entry] = field(default_factory=dict)
+    __slots__ = ("application", "notifications", "pairs", "raw")
+
+    def __init__(self, pairs=None, raw=None, notifications=None, application=None):
+        self.pairs: dict[str, Entry] = pairs if pairs is not None else {}  # Graph key -> entry
+        self.raw: dict[str, Entry] = raw if raw is not None else {}  # raw key -> entry
+        self.notifications: dict[str, Entry] | None = notifications  # Graph field -> entry; None: not given
+        self.application: dict[str, Entry] = application if application is not None else {}
 
     def under(self, over: Layer) -> Layer:
         """This layer with `over` on top: key by key, notifications field by field."""
@@ -59,12 +60,14 @@ class Layer:
         return Layer(pairs, {**self.raw, **over.raw}, fields, {**self.application, **over.application})
 
 
-@dataclass(slots=True)
 class FileProfile:
-    doc: Document
-    extends: list[Entry]  # value: (path to open, name to show)
-    base: Layer
-    environments: dict[str, Layer]
+    __slots__ = ("base", "doc", "environments", "extends")
+
+    def __init__(self, doc: Document, extends: list[Entry], base: Layer, environments: dict[str, Layer]):
+        self.doc = doc
+        self.extends = extends  # Entry values: (path to open, name to show)
+        self.base = base
+        self.environments = environments
 
     def layer(self, environment: str | None) -> Layer:
         """This file's own settings for `environment`: its environment table over its base."""

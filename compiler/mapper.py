@@ -7,7 +7,7 @@ the key's kind like a literal would be.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import notifications
 from .catalog import BY_GRAPH, KEYS, NOTIFICATION_KEY, Key, Kind
@@ -18,8 +18,7 @@ from .templates import check, templates
 from .values import convert_text
 
 
-@dataclass(frozen=True, slots=True)
-class OutPair:
+class OutPair(NamedTuple):
     key: str
     value: str
     # The reference the value came from ("env:NAME"): such values are masked in every diff.
@@ -43,7 +42,7 @@ def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[
         if pair:
             pairs.append(pair)
     template = layer.application.get("template")
-    if template is not None:
+    if template is not None and not problems:  # a key whose reference failed is set all the same
         _check_template(template, pairs, problems)
     return pairs, problems
 

@@ -7,8 +7,9 @@ Safety rules, each for a reason:
   permission) replaces nothing.
 - Revealed files are created with mode 0600, never widened later: there is no moment at which
   another user could read them.
-- Writers take an exclusive lock on `<out>/.syncsecrets.lock`, so two runs into one folder take
-  turns, and a run may remove the temporary files a killed run left without racing a live one.
+- Writers take an exclusive lock on the output folder itself (flock on its descriptor, so no
+  lock file lands among the outputs), so two runs into one folder take turns, and a run may
+  remove the temporary files a killed run left without racing a live one.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from contextlib import contextmanager, suppress
 
 from .problems import UserError
 
-LOCK_NAME = ".syncsecrets.lock"
 TEMP_MARK = ".syncsecrets-tmp"
 
 
@@ -165,7 +165,7 @@ def _remove_empty_folders(out: str, relative: str) -> None:
 def _locked(out: str):
     import fcntl  # POSIX only, and only needed when writing
 
-    descriptor = os.open(os.path.join(out, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
+    descriptor = os.open(out, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield

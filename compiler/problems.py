@@ -7,11 +7,10 @@ to any CI log without leaking a secret.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     file: str
     message: str
     key: str | None = None  # dotted, spelled as the profile wrote it

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .problems import UserError
 from .source import read_text
@@ -22,12 +22,13 @@ KINDS = ("env", "file")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PLACEHOLDER = re.compile(r"<unrevealed (env|file):(.+)>\Z", re.DOTALL)
 MASK = "***"
+# What Azure Pipelines ($(NAME)) or GitHub Actions (${{ ... }}) leave when a variable is not defined.
+_UNEXPANDED = re.compile(r"\$\([A-Za-z0-9_.-]+\)\Z|\$\{\{.*\}\}\Z")
 
 SECRETS: set[str] = set()
 
 
-@dataclass(frozen=True, slots=True)
-class Reference:
+class Reference(NamedTuple):
     kind: str  # "env" or "file"
     name: str  # the variable's name, or the path as the profile wrote it
     base_dir: str = ""  # folder of the file that wrote a file reference
@@ -81,6 +82,9 @@ def resolve(reference: Reference, environ: os._Environ | dict) -> str:
             raise ValueError(f"environment variable {reference.name} is not set: export it before --reveal")
         if value == "":
             raise ValueError(f"environment variable {reference.name} is empty: set it to the secret")
+        if _UNEXPANDED.match(value):
+            raise ValueError(f"environment variable {reference.name} holds an unexpanded pipeline variable "
+                             "($(NAME) or ${{ ... }}): map the secret into the step's environment")  # fmt: skip
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:

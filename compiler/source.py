@@ -10,7 +10,6 @@ import errno
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
 
 from .locate import Position, key_positions, position_of
 from .problems import Problem, UserError, dotted
@@ -22,15 +21,17 @@ MAX_FILE_BYTES = 1024 * 1024
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
-@dataclass(eq=False)
 class Document:
     """One parsed TOML file. `name` is the path as shown to the user."""
 
-    path: str  # as opened (absolute or relative to the working directory)
-    name: str
-    data: dict
-    text: str
-    _positions: dict | None = field(default=None, repr=False)
+    __slots__ = ("_positions", "data", "name", "path", "text")
+
+    def __init__(self, path: str, name: str, data: dict, text: str):
+        self.path = path  # as opened (absolute or relative to the working directory)
+        self.name = name
+        self.data = data
+        self.text = text
+        self._positions: dict | None = None  # found on the first problem, not before
 
     def position(self, keypath: tuple[str, ...]) -> Position | None:
         if self._positions is None:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from .catalog import BY_GRAPH, Key
 
 TEMPLATES_FILE = os.path.join(os.path.dirname(__file__), "templates.toml")
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(NamedTuple):
     name: str
     description: str
     required: tuple[Key, ...]

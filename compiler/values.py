@@ -74,7 +74,13 @@ def convert_text(key: Key, text: str) -> str:
     return text
 
 
+# The usual shape of a URL, accepted without taking it apart; anything else gets the full check.
+_PLAIN_HTTPS_URL = re.compile(r"https://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,4})?(?:[/?#][!-~]*)?\Z")
+
+
 def check_url(text: str) -> None:
+    if _PLAIN_HTTPS_URL.match(text):
+        return
     if any(c.isspace() or ord(c) < 32 for c in text):
         raise ValueError(f"must be a URL without spaces, e.g. {URL_EXAMPLE}")
     try:
@@ -104,10 +110,14 @@ def timestamp(value: object) -> str:
     raise ValueError(example)
 
 
+# Built once: json.dumps with options builds a new encoder on every call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False, allow_nan=False).encode
+
+
 def compact_json(value: object) -> str:
     """A JSON value in the spec's compact form: no spaces, object keys sorted."""
     try:
-        return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False, allow_nan=False)
+        return _COMPACT(value)
     except (TypeError, ValueError):
         raise ValueError(
             "a JSON object may hold strings, numbers, booleans, arrays and tables (no dates, nan or inf)"

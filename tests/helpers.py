@@ -51,11 +51,9 @@ def run_process(args: list[str], cwd: Path, env: dict[str, str] | None = None, *
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (relative path -> bytes), our lock file aside."""
+    """Every file under `folder` (relative path -> bytes)."""
     if not folder.is_dir():
         return {}
     return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != ".syncsecrets.lock"
+        path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()
     }

@@ -110,11 +110,17 @@ def test_reveal_refuses_a_folder_git_would_commit(repo: Path) -> None:
     refused = run_process(["compile", "--reveal"], cwd=repo, env=env)
     assert refused.returncode == 2
     assert "add the line /build/ to" in refused.stderr and "--allow-unignored-output" in refused.stderr
+    assert "outside the work tree" in refused.stderr
     assert not (repo / "build").exists()
     allowed = run_process(["compile", "--reveal", "--allow-unignored-output"], cwd=repo, env=env)
     assert allowed.returncode == 0
     (repo / ".gitignore").write_text("build/\n")
     assert run_process(["compile", "--reveal"], cwd=repo, env=env).returncode == 0
+    # An output git already tracks is refused even when ignored: its secrets would be committed.
+    subprocess.run(["git", "add", "-f", "build/app.json"], cwd=repo, check=True)
+    tracked = run_process(["compile", "--reveal"], cwd=repo, env={"APP_TOKEN": "another-value"})
+    assert tracked.returncode == 2
+    assert "build/app.json is tracked by git" in tracked.stderr
 
 
 def test_prune_removes_stale_outputs(repo: Path) -> None:

@@ -20,6 +20,8 @@ sync_all = true
 [notifications]
 recipients = "ops@contoso.example"
 delete_threshold = 50
+[application]
+service_principal_id = "2F9F1C9E-1B7A-4C1E-9A55-0C9E2D1F7B10"
 """
 PREVIOUS = {
     "value": [
@@ -52,6 +54,8 @@ def test_json_report(repo: Path) -> None:
     by_path = {output["path"]: output for output in report["outputs"]}
     assert by_path["build/gone.json"] == {"path": "build/gone.json", "status": "stale"}
     assert by_path["build/same.json"]["status"] == "unchanged"
+    assert by_path["build/app.json"]["service_principal_id"] == "2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10"
+    assert by_path["build/same.json"]["service_principal_id"] is None
     changes = {change["key"]: change for change in by_path["build/app.json"]["changes"]}
     assert changes["SecretToken"] == {
         "key": "SecretToken", "change": "changed", "old": "*** (env:OLD_TOKEN)", "new": "*** (env:APP_TOKEN)",
@@ -70,6 +74,7 @@ def test_json_report_of_errors(repo: Path) -> None:
     result = run_cli(["compile", "--format", "json"], cwd=repo)
     report = json.loads(result.stdout)
     assert result.exit_code == report["exit_code"] == 2
+    assert report["outputs"] == [] and report["summary"]["new"] == report["summary"]["changed"] == 0
     assert report["errors"] == [
         {"file": "configs/bad.toml", "line": 1, "column": 1, "key": "sync_all",
          "message": "expected true or false (a TOML boolean, without quotes)"},
@@ -92,11 +97,18 @@ def test_github_annotations(repo: Path) -> None:
     result = run_cli(["compile", "--check", "--format", "github"], cwd=repo)
     lines = result.stdout.splitlines()
     assert result.exit_code == 1
-    notice = next(line for line in lines if line.startswith("::notice file=configs/app.toml,"))
-    assert notice.startswith("::notice file=configs/app.toml,title=build/app.json changed::")
+    notice = next(line for line in lines if line.startswith("::error file=configs/app.toml,"))
+    assert notice.startswith(
+        "::error file=configs/app.toml,title=build/app.json changed%3A not up to date%2C run syncsecrets compile::"
+    )
     assert "~ SecretToken: *** (env:OLD_TOKEN) -> *** (env:APP_TOKEN)%0A" in notice
     assert "%0A~ SyncNotificationSettings:%0A    + DeleteThresholdEnabled: true" in notice
-    assert "::notice title=build/gone.json stale::no profile writes it; --prune removes it" in lines
+    assert (
+        "::error title=build/gone.json stale%3A not up to date%2C run syncsecrets compile::no profile writes it; --prune removes it"
+        in lines
+    )
+    written = run_cli(["compile", "--format", "github"], cwd=repo).stdout.splitlines()
+    assert any(line.startswith("::notice file=configs/app.toml,title=build/app.json changed::") for line in written)
     assert lines[-1].startswith("Checked 2 profiles against build/")
 
     (repo / "configs" / "bad.toml").write_text("\nsync_all = 'yes, really'\n")

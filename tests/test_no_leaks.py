@@ -62,7 +62,7 @@ def repo(tmp_path: Path) -> Recorder:
         'password = { file = "../secrets/password.txt" }\n'
         'base_address = { env = "APP_URL" }\n'
         'sync_notification_settings = { env = "NOTIFY_JSON" }\n'
-        "[raw]\nFutureSecret = { env = \"RAW_SECRET\" }\n"
+        '[raw]\nFutureSecret = { env = "RAW_SECRET" }\n'
     )
     (tmp_path / "configs" / "stable.toml").write_text(
         'secret_token = { env = "APP_TOKEN" }\nbase_address = "https://stable.contoso.example/scim"\n'
@@ -93,7 +93,11 @@ def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.M
     repo.run("compile", *reveal, env=secrets_env(new=True))
 
     # Error paths: revealed values that fail their kind's checks, a refused literal.
-    bad = {**secrets_env(), "APP_URL": "http://" + CANARIES["url"][8:], "NOTIFY_JSON": '{"Enabled": "' + CANARIES["env"] + '"}'}
+    bad = {
+        **secrets_env(),
+        "APP_URL": "http://" + CANARIES["url"][8:],
+        "NOTIFY_JSON": '{"Enabled": "' + CANARIES["env"] + '"}',
+    }
     repo.run("compile", *reveal, env=bad, expect=(2,))
     (repo.root / "configs" / "bad.toml").write_text(
         f'password = "{CANARIES["literal"]}"\ntoken_expiration = {{ env = "APP_TOKEN" }}\n'
@@ -128,7 +132,9 @@ def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.M
     bad_body = {"value": [{"key": "SyncAll", "value": CANARIES["import"]}]}
     (repo.root / "bad-body.json").write_text(json.dumps(bad_body))
     repo.run("import", "bad-body.json", "--name", "refused", expect=(2,))
-    (repo.root / "bad-body.json").write_text('{"value": [{"key": "BaseAddress", "value": "http://' + CANARIES["import"] + '"}]}')
+    (repo.root / "bad-body.json").write_text(
+        '{"value": [{"key": "BaseAddress", "value": "http://' + CANARIES["import"] + '"}]}'
+    )
     repo.run("import", "bad-body.json", "--name", "refused", expect=(2,))
     repo.run("init", "fresh", "--template", "scim-oauth2")
     repo.run("keys")
@@ -142,7 +148,11 @@ def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.M
     assert not leaks, f"printed: {leaks}"
     for path in repo.root.rglob("*"):
         relative = path.relative_to(repo.root)
-        if not path.is_file() or relative.parts[0] in (REVEALED, "secrets") or path.name in ("body.json", "bad-body.json"):
+        if (
+            not path.is_file()
+            or relative.parts[0] in (REVEALED, "secrets")
+            or path.name in ("body.json", "bad-body.json")
+        ):
             continue
         text = path.read_text(errors="replace")
         found = [name for name, canary in CANARIES.items() if canary in text]

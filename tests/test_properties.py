@@ -28,7 +28,9 @@ SAFE_TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_s
     lambda text: "REPLACE ME" not in text
 )
 NAME = st.from_regex(r"[A-Z][A-Z0-9_]{0,12}", fullmatch=True)
-REFERENCE = st.one_of(st.builds(lambda name: {"env": name}, NAME), st.builds(lambda name: {"file": f"{name}.txt"}, NAME))
+REFERENCE = st.one_of(
+    st.builds(lambda name: {"env": name}, NAME), st.builds(lambda name: {"file": f"{name}.txt"}, NAME)
+)
 HOST = st.from_regex(r"[a-z][a-z0-9-]{0,10}(\.[a-z]{2,5}){1,2}", fullmatch=True)
 URL = st.builds(lambda host, path: f"https://{host}/{path}", HOST, st.from_regex(r"[a-z0-9/_-]{0,12}", fullmatch=True))
 OFFSET = st.builds(lambda minutes: timezone(timedelta(minutes=minutes)), st.integers(-14 * 60, 14 * 60))
@@ -64,8 +66,9 @@ def valid_value(key: Key) -> st.SearchStrategy:
         return MOMENT
     if kind is Kind.NOTIFICATIONS:
         return st.builds(lambda fields: json.dumps(fields), NOTIFICATION_FIELDS)
-    if kind is Kind.OBJECT_OR_TEXT:
-        return st.one_of(JSON_OBJECT, REFERENCE) if key.sensitive else st.one_of(JSON_OBJECT, SAFE_TEXT)
+    if kind is Kind.OBJECT_OR_TEXT:  # a string that starts with { is read as JSON
+        text = SAFE_TEXT.filter(lambda text: not text.lstrip().startswith("{"))
+        return st.one_of(JSON_OBJECT, REFERENCE) if key.sensitive else st.one_of(JSON_OBJECT, text)
     if key.integer_ok:
         return st.one_of(SAFE_TEXT, st.integers(0, 10**12))
     return st.one_of(SAFE_TEXT, REFERENCE)
@@ -90,7 +93,9 @@ NOTIFICATIONS_TABLE = st.fixed_dictionaries(
         "hr_lookahead_query": st.booleans(),
     },
 )
-RAW = st.dictionaries(st.from_regex(r"Future[A-Z][a-zA-Z0-9]{0,8}", fullmatch=True), st.one_of(SAFE_TEXT, REFERENCE), max_size=3)
+RAW = st.dictionaries(
+    st.from_regex(r"Future[A-Z][a-zA-Z0-9]{0,8}", fullmatch=True), st.one_of(SAFE_TEXT, REFERENCE), max_size=3
+)
 
 
 @st.composite
@@ -115,9 +120,13 @@ def any_profiles(draw) -> dict:
     profile = draw(valid_profiles())
     for _ in range(draw(st.integers(0, 3))):
         key = draw(st.one_of(st.sampled_from([key.friendly for key in KEYS]), st.text(min_size=1, max_size=12)))
-        profile[key] = draw(st.one_of(JUNK, st.dictionaries(st.sampled_from(["env", "file", "vault"]), JUNK, max_size=2)))
+        profile[key] = draw(
+            st.one_of(JUNK, st.dictionaries(st.sampled_from(["env", "file", "vault"]), JUNK, max_size=2))
+        )
     if draw(st.booleans()):
-        profile["application"] = draw(st.dictionaries(st.sampled_from(["template", "display_name", "owner"]), JUNK | SAFE_TEXT))
+        profile["application"] = draw(
+            st.dictionaries(st.sampled_from(["template", "display_name", "owner"]), JUNK | SAFE_TEXT)
+        )
     return profile
 
 

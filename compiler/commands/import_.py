@@ -6,7 +6,7 @@ import os
 import sys
 
 from ..guard import err, out
-from ..importing import build_profile, read_pairs
+from ..importing import build_profile, read_pairs, service_principal
 from ..outputs import replace_file
 from ..problems import UserError
 from ..source import MAX_FILE_BYTES, read_bytes
@@ -22,7 +22,7 @@ def import_profile(source: str, name: str | None, configs: str, force: bool) -> 
         shown, data = source, read_bytes(source, source, "secrets body")
     name = name or os.path.splitext(os.path.basename(source))[0]
     check_profile_name(name)
-    imported = build_profile(read_pairs(data, shown), name, shown)
+    imported = build_profile(read_pairs(data, shown), name, shown, service_principal(data))
     path = os.path.join(configs, f"{name}.toml")
     replace_file(
         path,

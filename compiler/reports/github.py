@@ -3,7 +3,8 @@ annotations on the pull request (`::error file=...,line=...::message`).
 
 Problems point at their profile and line; each changed output becomes a notice on its profile
 with the semantic diff as its text; warnings about a change (a credential host) are warnings.
-The summary line closes the log as plain text.
+Under `--check` an output that is not up to date is an error, since it fails the check. The
+summary line closes the log as plain text.
 """
 
 from __future__ import annotations
@@ -38,21 +39,24 @@ def _problem(problem: Problem) -> str:
 def write_github(result: RunResult, mode: str, writer: Writer) -> None:
     for problem in result.problems:
         writer.out(_problem(problem))
-    if not result.errors:
-        base = result.options.out
-        for outcome in result.outcomes:
-            path = os.path.join(base, outcome.output)
-            for warning in outcome.warnings:
-                writer.out(command("warning", warning, file=outcome.profile, title=f"syncsecrets: {path}"))
-            if outcome.status == "unchanged" or mode == "none":
-                continue
-            lines = [line.removeprefix("  ") for change in outcome.changes for line in change_lines(change)]
-            if outcome.status == "new":
-                lines = [f"new output with {outcome.pairs} pairs"]
-            writer.out(command("notice", "\n".join(lines), file=outcome.profile, title=f"{path} {outcome.status}"))
-        for stale in result.stale:
-            path = os.path.join(base, stale)
-            writer.out(command("notice", "no profile writes it; --prune removes it", title=f"{path} stale"))
-    writer.out(
-        summary(result) if not result.errors else f"syncsecrets: {len(result.errors)} errors; nothing was written"
-    )
+    count = len(result.errors)
+    if count:
+        writer.out(f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was written")
+        return
+    base, check = result.options.out, result.options.check
+    kind = "error" if check else "notice"  # under --check, an output out of date fails the check
+    suffix = ": not up to date, run syncsecrets compile" if check else ""
+    for outcome in result.outcomes:
+        path = os.path.join(base, outcome.output)
+        for warning in outcome.warnings:
+            writer.out(command("warning", warning, file=outcome.profile, title=f"syncsecrets: {path}"))
+        if outcome.status == "unchanged":
+            continue
+        lines = [line.removeprefix("  ") for change in outcome.changes for line in change_lines(change)]
+        if outcome.status == "new" or mode == "none":
+            lines = [f"{outcome.status} output with {outcome.pairs} pairs"]
+        writer.out(command(kind, "\n".join(lines), file=outcome.profile, title=f"{path} {outcome.status}{suffix}"))
+    for stale in result.stale:
+        path = os.path.join(base, stale)
+        writer.out(command(kind, "no profile writes it; --prune removes it", title=f"{path} stale{suffix}"))
+    writer.out(summary(result))

@@ -3,11 +3,12 @@
 {"version": 1, "exit_code": 1, "check": true, "out": "build",
  "summary": {"new": 0, "changed": 1, "unchanged": 4, "stale": 1, "errors": 0, "warnings": 0},
  "outputs": [{"path": "build/app.json", "profile": "configs/app.toml", "status": "changed",
-              "pairs": 5, "changes": [...], "warnings": [...]}, ...],
+              "pairs": 5, "service_principal_id": "2f9f...", "changes": [...], "warnings": [...]}, ...],
  "errors": [{"file": ..., "line": ..., "column": ..., "key": ..., "message": ...}],
  "warnings": [...]}
 
-A change is {"key", "change": added|removed|changed, "old", "new", "masked"}; a masked side holds
+`service_principal_id` is the profile's `[application]` one after extends and environments
+(null if none): where a deploy job PUTs the body. A change is {"key", "change": added|removed|changed, "old", "new", "masked"}; a masked side holds
 its mask (`*** (env:NAME)`), never a value; SyncNotificationSettings also lists "fields".
 """
 
@@ -32,6 +33,7 @@ def document(result: RunResult) -> dict:
             "profile": outcome.profile,
             "status": outcome.status,
             "pairs": outcome.pairs,
+            "service_principal_id": outcome.service_principal_id,
             "changes": [_change(change) for change in outcome.changes],
             "warnings": outcome.warnings,
         }
@@ -44,7 +46,11 @@ def document(result: RunResult) -> dict:
         "exit_code": result.exit_code,
         "check": result.options.check,
         "out": base,
-        "summary": {**counts, "errors": len(result.errors), "warnings": len(result.warnings)},
+        "summary": {
+            **counts,
+            "errors": len(result.errors),
+            "warnings": len(result.warnings) + sum(len(outcome.warnings) for outcome in result.outcomes),
+        },
         "outputs": outputs,
         "errors": [_problem(problem) for problem in result.errors],
         "warnings": [_problem(problem) for problem in result.warnings],
