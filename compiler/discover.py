@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import os
-import stat
 from typing import NamedTuple
 
 from .problems import Problem
@@ -70,14 +69,18 @@ def _walk(root: str, folder: str, relative: str, ancestors: set, found: Discover
             continue  # .git, editor swap files, our own temporary files
         path, rel = entry.path, f"{relative}{entry.name}"
         try:
-            mode = os.stat(path).st_mode
+            # The type the folder listing gave, without a stat per entry; links are followed.
+            is_dir = entry.is_dir()
+            is_file = not is_dir and entry.is_file()
+            if entry.is_symlink() and not (is_dir or is_file):
+                os.stat(path)  # raises for a broken or looping link, which deserves a message
         except OSError as error:
             if error.errno == errno.ELOOP:
                 found.problems.append(Problem(path, "is a symbolic link that loops: fix or remove the link"))
             elif entry.name.endswith(".toml"):
                 found.problems.append(Problem(path, "is a broken symbolic link: fix or remove it"))
             continue
-        if stat.S_ISDIR(mode):
+        if is_dir:
             identity = _identity(path)
             if entry.name.endswith(".toml"):
                 found.problems.append(Problem(path, "is a folder named like a profile: rename it (drop .toml)"))
@@ -87,7 +90,7 @@ def _walk(root: str, folder: str, relative: str, ancestors: set, found: Discover
                 )
             else:
                 _walk(root, path, rel + "/", ancestors | {identity}, found)
-        elif entry.name.endswith(".toml") and stat.S_ISREG(mode):
+        elif is_file and entry.name.endswith(".toml"):
             _add_file(path, rel, root, found)
 
 

@@ -84,6 +84,7 @@ def read_file_profile(doc: Document) -> tuple[FileProfile, list[Problem]]:
 class _Reader:
     def __init__(self, doc: Document):
         self.doc = doc
+        self.folder = os.path.dirname(doc.path)  # file references are relative to it
         self.problems: list[Problem] = []
         self.notification_forms: list[tuple[str, tuple[str, ...]]] = []
 
@@ -114,11 +115,12 @@ class _Reader:
         if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
             self.error(keypath, 'takes a path or a list of paths, e.g. extends = "_shared.toml"')
             return []
-        folder, shown_folder = os.path.dirname(self.doc.path), os.path.dirname(self.doc.name)
+        shown_folder = os.path.dirname(self.doc.name)
         return [
-            Entry((os.path.join(folder, item), os.path.normpath(os.path.join(shown_folder, item))), self.doc, keypath)
+            Entry((os.path.normpath(os.path.join(self.folder, item)), os.path.normpath(os.path.join(shown_folder, item))),
+                  self.doc, keypath)
             for item in items
-        ]
+        ]  # fmt: skip
 
     def environments(self, value: object) -> dict[str, Layer]:
         if not isinstance(value, dict):
@@ -168,7 +170,7 @@ class _Reader:
             return
         try:
             if isinstance(value, dict) and (key.kind is not Kind.OBJECT_OR_TEXT or is_reference_table(value)):
-                wire = parse_reference(value, os.path.dirname(self.doc.path))
+                wire = parse_reference(value, self.folder)
             else:
                 wire = convert_literal(key, value)
         except ValueError as error:
@@ -263,7 +265,7 @@ class _Reader:
                 continue
             try:
                 if isinstance(value, dict):
-                    wire = parse_reference(value, os.path.dirname(self.doc.path))
+                    wire = parse_reference(value, self.folder)
                 elif isinstance(value, str) and value:
                     reject_placeholder(value)
                     wire = value

@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from . import notifications
-from .catalog import BY_GRAPH, KEYS, NOTIFICATION_KEY, Key, Kind
+from .catalog import BY_GRAPH, NOTIFICATION_KEY, POSITION, Key, Kind
 from .layers import Entry, Layer
 from .problems import Problem
 from .references import Reference, resolve
 from .templates import check, templates
 from .values import convert_text
+
+NOTIFICATION = NOTIFICATION_KEY.graph
 
 
 class OutPair(NamedTuple):
@@ -28,15 +30,19 @@ class OutPair(NamedTuple):
 def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[Problem]]:
     problems: list[Problem] = []
     pairs: list[OutPair] = []
-    for key in KEYS:
-        entry = layer.pairs.get(key.graph)
-        if entry is not None:
-            pair = _pair(key.graph, key, entry, reveal, environ, problems)
-            if pair:
-                pairs.append(pair)
-        elif key is NOTIFICATION_KEY and layer.notifications is not None:
-            fields = {graph: field.value for graph, field in layer.notifications.items()}
-            pairs.append(OutPair(key.graph, notifications.render(fields)))
+    present = list(layer.pairs)
+    from_fields = layer.notifications is not None and NOTIFICATION not in layer.pairs
+    if from_fields:
+        present.append(NOTIFICATION)
+    present.sort(key=POSITION.__getitem__)
+    for graph in present:
+        if graph == NOTIFICATION and from_fields:
+            fields = {name: field.value for name, field in layer.notifications.items()}
+            pairs.append(OutPair(graph, notifications.render(fields)))
+            continue
+        pair = _pair(graph, BY_GRAPH[graph], layer.pairs[graph], reveal, environ, problems)
+        if pair:
+            pairs.append(pair)
     for name in sorted(layer.raw):
         pair = _pair(name, None, layer.raw[name], reveal, environ, problems)
         if pair:

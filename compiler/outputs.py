@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager, suppress
 
 from .problems import UserError
+from .source import read_all
 
 TEMP_MARK = ".syncsecrets-tmp"
 
@@ -36,9 +37,12 @@ def check_out_folder(out: str) -> None:
 def read_previous(path: str) -> tuple[bytes | None, bool]:
     """The previous output's bytes (None if there is none) and whether it is private (0600)."""
     try:
-        with open(path, "rb") as handle:
-            private = not (os.fstat(handle.fileno()).st_mode & 0o077)
-            return handle.read(), private
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            info = os.fstat(descriptor)
+            return read_all(descriptor, info.st_size), not (info.st_mode & 0o077)
+        finally:
+            os.close(descriptor)
     except FileNotFoundError:
         return None, False
     except IsADirectoryError:

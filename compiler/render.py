@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-
-_string = json.JSONEncoder(ensure_ascii=False).encode
+from json.encoder import encode_basestring as _string  # the C encoder itself: non-ASCII kept
 
 EMPTY = '{\n  "value": []\n}\n'
 

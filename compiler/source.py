@@ -60,11 +60,14 @@ def read_text(path: str, name: str, what: str = "profile") -> str:
 
 def read_bytes(path: str, name: str, what: str) -> bytes:
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            size = os.fstat(descriptor).st_size
             if size > MAX_FILE_BYTES:
                 raise UserError.single(name, f"is {size} bytes; a {what} may be at most {MAX_FILE_BYTES} bytes (1 MiB)")
-            return handle.read(MAX_FILE_BYTES + 1)
+            return read_all(descriptor, size)
+        finally:
+            os.close(descriptor)
     except IsADirectoryError:
         raise UserError.single(name, f"is a folder, not a {what}: rename or remove it") from None
     except FileNotFoundError:
@@ -77,6 +80,17 @@ def read_bytes(path: str, name: str, what: str) -> bytes:
                 name, "is a symbolic link that loops back on itself: fix or remove the link"
             ) from None
         raise UserError.single(name, f"cannot be read ({error.strerror})") from None
+
+
+def read_all(descriptor: int, size: int) -> bytes:
+    """The file's bytes; `size` is what fstat said, but a file may grow while it is read."""
+    data = os.read(descriptor, size + 1)
+    while len(data) <= size and len(data) <= MAX_FILE_BYTES:
+        more = os.read(descriptor, MAX_FILE_BYTES + 1 - len(data))
+        if not more:
+            break
+        data += more
+    return data
 
 
 def read_document(path: str, name: str) -> Document:
