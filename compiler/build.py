@@ -15,6 +15,7 @@ import os
 from typing import NamedTuple
 
 from . import outputs
+from .cache import Entry, Record, digest
 from .diff import Change, changes, compare, credential_warnings, unified
 from .discover import Source, discover
 from .mapper import map_layer
@@ -47,16 +48,8 @@ class Target(NamedTuple):
 
 class Outcome:
     __slots__ = (
-        "changes",
-        "data",
-        "output",
-        "pairs",
-        "profile",
-        "service_principal_id",
-        "status",
-        "unified",
-        "warnings",
-    )
+        "changes", "data", "entry", "output", "pairs", "profile", "service_principal_id", "status", "unified", "warnings",
+    )  # fmt: skip
 
     def __init__(self, output: str, profile: str, status: str, pairs: int, service_principal_id: str | None = None):
         self.output = output
@@ -68,6 +61,7 @@ class Outcome:
         self.warnings: list[str] = []
         self.unified = ""
         self.data: bytes | None = None  # the bytes to write, when they differ from the file
+        self.entry: Entry | None = None  # what to record of it (cache.py), unless --reveal
 
 
 class RunResult:
@@ -112,13 +106,23 @@ def run(options: Options, environ=os.environ) -> RunResult:
         for env in environments
         for source in found.profiles
     ]
-    outcomes, problems, declared = _compile_all(targets, options, environ)
+    record = Record.load(options.out) if not options.reveal else None
+    served = _served(record, targets)
+    outcomes, problems, declared = _compile_all([t for t in targets if t.output not in served], options, environ)
+    if served:  # back in the order of the targets, as a run without the record gives them
+        by_output = {outcome.output: outcome for outcome in outcomes}
+        by_output.update((output, _unchanged(entry, output)) for output, entry in served.items())
+        outcomes = [by_output[target.output] for target in targets if target.output in by_output]
+        problems += [problem for entry in served.values() for problem in entry.warnings]
+        declared |= {name for entry in served.values() for name in entry.environments}
     loader = Loader()
     for partial in found.partials:
         loader.file(partial, partial)
     declared |= loader.declared_environments()
     problems += found.problems + loader.problems
     problems += _environment_problems(options.environments, declared, found.profiles)
+    if options.reveal and not options.check and not options.allow_unignored:
+        problems += _unignored_problems(options.out, [target.output for target in targets])
     result.problems = unique_sorted(problems)
     if result.errors:
         return result  # nothing is written, so no output is reported either
@@ -133,13 +137,30 @@ def run(options: Options, environ=os.environ) -> RunResult:
     if options.check:
         return result
     pending = [(outcome.output, outcome.data) for outcome in outcomes if outcome.data is not None]
-    if options.reveal and not options.allow_unignored:
-        _refuse_unignored(options.out, [output for output, _ in pending])
     prune = result.stale if options.prune else []
     if pending or prune or leftovers:
         outputs.write(options.out, pending, options.reveal, leftovers, prune)
         result.written = True
+    if record is not None:
+        kept = {output: entry for output, entry in record.entries.items() if output not in result.stale}
+        record.save(kept | served | {outcome.output: outcome.entry for outcome in outcomes if outcome.entry})
     return result
+
+
+def _served(record: Record | None, targets: list[Target]) -> dict[str, Entry]:
+    """The targets whose record shows nothing changed: their outputs are current, unparsed."""
+    if record is None or not record.entries:
+        return {}
+    found = {}
+    for target in targets:
+        entry = record.lookup(target.output, target.profile, target.environment)
+        if entry is not None:
+            found[target.output] = entry
+    return found
+
+
+def _unchanged(entry: Entry, output: str) -> Outcome:
+    return Outcome(output, entry.profile, "unchanged", entry.pairs, entry.principal)
 
 
 def _compile_all(targets: list[Target], options: Options, environ) -> tuple[list[Outcome], list[Problem], set[str]]:
@@ -169,10 +190,20 @@ def compile_targets(targets: list[Target], options: Options, environ) -> tuple[l
                                     "secret of the application", warning=True))  # fmt: skip
         data = render((pair.key, pair.value) for pair in pairs)
         principal = layer.application.get("service_principal_id")
+        principal = principal.value if principal else None
         try:
-            found.append(_outcome(target, pairs, data, options, principal.value if principal else None))
+            outcome = _outcome(target, pairs, data, options, principal)
         except UserError as error:
             problems += error.problems
+            continue
+        if not options.reveal:  # revealed outputs depend on secrets: never recorded
+            files, warnings, declared = loader.provenance(target.profile, target.environment)
+            warnings += [problem for problem in mapped if problem.warning]
+            if not pairs:
+                warnings.append(problems[-1])
+            outcome.entry = Entry(target.profile, target.environment, files, digest(data), len(pairs), principal,
+                                  warnings, declared)  # fmt: skip
+        found.append(outcome)
     return found, problems + loader.problems, loader.declared_environments()
 
 
@@ -217,10 +248,11 @@ def _owned(environments: tuple[str, ...], declared: set[str]):
     return lambda relative: "/" not in relative or relative.split("/", 1)[0] not in declared
 
 
-def _refuse_unignored(out: str, written: list[str]) -> None:
+def _unignored_problems(out: str, written: list[str]) -> list[Problem]:
     from .gitguard import unignored
 
     reason = unignored(out, written)
-    if reason:
-        raise UserError.single(out, f"--reveal would write secrets where git can commit them: {reason} "
-                               "(--allow-unignored-output overrides this check)")  # fmt: skip
+    if not reason:
+        return []
+    return [Problem(out, f"--reveal would write secrets where git can commit them: {reason} "
+                    "(--allow-unignored-output overrides this check)")]  # fmt: skip

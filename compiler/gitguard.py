@@ -28,11 +28,11 @@ def unignored(out: str, outputs: list[str]) -> str | None:
     if relative.startswith(".."):
         return None
     paths = [os.path.normpath(os.path.join(relative, output)) for output in outputs]
-    elsewhere = 'give --out a folder outside the work tree (e.g. --out "$RUNNER_TEMP/secrets")'
-    tracked = _git(git, top, "ls-files", "-z", "--", *paths)
-    if tracked.returncode == 0 and tracked.stdout.strip("\0"):
-        first = tracked.stdout.split("\0")[0]
-        return f"{first} is tracked by git in {top}, so its secrets would be committed: {elsewhere}"
+    elsewhere = "give --out a folder outside the work tree (in CI, the runner's temporary folder)"
+    listed = _git(git, top, "ls-files", "-z", "--", relative)  # one folder, not thousands of arguments
+    tracked = sorted(set(listed.stdout.split("\0")) & set(paths)) if listed.returncode == 0 else []
+    if tracked:
+        return f"{tracked[0]} is tracked by git in {top}, so its secrets would be committed: {elsewhere}"
     checked = _git(git, top, "check-ignore", "--stdin", "-z", stdin="\0".join(paths) + "\0")
     if checked.returncode > 1:
         return None  # git could not tell (an old git, a broken repository): do not block on it

@@ -23,11 +23,13 @@ class Loader:
         self.problems: list[Problem] = []
         self._files: dict[str, FileProfile | None] = {}
         self._failed: set[str] = set()  # files with errors: read for their problems, never compiled
+        self._warnings: dict[str, list[Problem]] = {}  # per file, to record with what depends on it
+        self._chains: dict[tuple[str, str | None], list[str]] = {}  # a profile and all its parents
         self._merged: dict[tuple[str, str | None], Layer | None] = {}
 
     def file(self, path: str, name: str) -> FileProfile | None:
         """The file read into layers, or None if it could not be read (problems recorded)."""
-        key = os.path.abspath(path)
+        key = os.path.normpath(path)
         if key not in self._files:
             try:
                 profile, problems = read_file_profile(read_document(path, name))
@@ -35,6 +37,7 @@ class Loader:
                 profile, problems = None, error.problems
             self._files[key] = profile
             self.problems.extend(problems)
+            self._warnings[key] = [problem for problem in problems if problem.warning]
             if profile is None or any(not problem.warning for problem in problems):
                 self._failed.add(key)
         return self._files[key]
@@ -44,7 +47,7 @@ class Loader:
         return self._merge(path, name, environment, ())
 
     def _merge(self, path: str, name: str, environment: str | None, stack: tuple[str, ...]) -> Layer | None:
-        key = (os.path.abspath(path), environment)
+        key = (os.path.normpath(path), environment)
         if key in self._merged:
             return self._merged[key]
         profile = self.file(path, name)
@@ -54,10 +57,10 @@ class Loader:
         parents, broken = [], key[0] in self._failed
         for entry in profile.extends:  # every parent is followed, so each one's problems are reported
             parent_path, parent_name = entry.value
-            if os.path.abspath(parent_path) in stack:
-                self._cycle(stack, os.path.abspath(parent_path))
+            if os.path.normpath(parent_path) in stack:
+                self._cycle(stack, os.path.normpath(parent_path))
                 broken = True
-            elif not os.path.exists(parent_path):
+            elif os.path.normpath(parent_path) not in self._files and not os.path.exists(parent_path):
                 message = f"extends {parent_name}: no such file (paths are relative to this file)"
                 self.problems.append(entry.problem(message))
                 broken = True
@@ -66,6 +69,11 @@ class Loader:
                 broken = broken or parent is None
                 parents.append(parent)
         result = None if broken else reduce(Layer.under, [*parents, profile.layer(environment)])
+        if result is not None:
+            chain = [key[0]]
+            for entry in profile.extends:
+                chain += [path for path in self._chains[(entry.value[0], environment)] if path not in chain]
+            self._chains[key] = chain
         self._merged[key] = result
         return result
 
@@ -75,14 +83,27 @@ class Loader:
         loop = loop[start:] + loop[:start]
         names = " -> ".join(self._name(path) for path in [*loop, loop[0]])
         closing = self._files[loop[-1]]
-        back = [e for e in closing.extends if os.path.abspath(e.value[0]) == loop[0]] if closing else []
+        back = [e for e in closing.extends if os.path.normpath(e.value[0]) == loop[0]] if closing else []
         entry = back[0] if back else None
         message = f"extends cycle: {names}: remove one of these extends"
         self.problems.append(entry.problem(message) if entry else Problem(self._name(loop[-1]), message))
 
-    def _name(self, abspath: str) -> str:
-        profile = self._files.get(abspath)
-        return profile.doc.name if profile else abspath
+    def _name(self, path: str) -> str:
+        profile = self._files.get(path)
+        return profile.doc.name if profile else path
+
+    def provenance(self, path: str, environment: str | None) -> tuple[list[tuple[str, str]], list[Problem], list[str]]:
+        """What a merged profile was made of: (path, digest) of each file, their warnings, and
+        the environments they declare (for the record in cache.py)."""
+        from .cache import digest
+
+        chain = self._chains[(os.path.normpath(path), environment)]
+        files = [self._files[name] for name in chain]
+        dependencies = [
+            (name, digest(profile.doc.text.encode("utf-8"))) for name, profile in zip(chain, files, strict=True)
+        ]
+        warnings = [problem for name in chain for problem in self._warnings[name]]
+        return dependencies, warnings, sorted({name for profile in files for name in profile.environments})
 
     def declared_environments(self) -> set[str]:
         """Every environment named by any file read so far (profiles, partials and parents)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from compiler import references
+from compiler import cache, references
 from compiler.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,9 +51,11 @@ def run_process(args: list[str], cwd: Path, env: dict[str, str] | None = None, *
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (relative path -> bytes)."""
+    """Every file under `folder` (relative path -> bytes), but the compile record (cache.py)."""
     if not folder.is_dir():
         return {}
     return {
-        path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and cache.FOLDER not in path.relative_to(folder).parts
     }

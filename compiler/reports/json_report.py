@@ -8,7 +8,8 @@
  "warnings": [...]}
 
 `service_principal_id` is the profile's `[application]` one after extends and environments
-(null if none): where a deploy job PUTs the body. A change is {"key", "change": added|removed|changed, "old", "new", "masked"}; a masked side holds
+(null if none): where a deploy job PUTs the body. Problems are also printed to standard error, one line each, for a log whose reader is a person.
+A change is {"key", "change": added|removed|changed, "old", "new", "masked"}; a masked side holds
 its mask (`*** (env:NAME)`), never a value; SyncNotificationSettings also lists "fields".
 """
 
@@ -72,3 +73,5 @@ def _problem(problem: Problem) -> dict:
 
 def write_json(result: RunResult, writer: Writer) -> None:
     writer.out(json.dumps(document(result), indent=2, ensure_ascii=False))
+    for problem in result.problems:  # for the person reading the log, when stdout goes to a file
+        writer.err(str(problem))

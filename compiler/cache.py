@@ -1,0 +1,126 @@
+"""A record of what each output was compiled from, so an unchanged profile need not be parsed.
+
+Most runs (pre-commit, CI, a re-run after a one-line edit) change nothing or almost nothing,
+and parsing TOML is most of a compile's cost. Each entry says: this output was compiled from
+these files, whose bytes had these hashes, by this build of syncsecrets, and came out with this
+hash; with these warnings and these declared environments. A target is served from its entry
+only when, in this run:
+- every file it depended on (the profile and each parent) has the recorded bytes,
+- the output on disk has the recorded bytes, and
+- the run does not `--reveal` (revealed outputs depend on secrets; they are never recorded).
+Anything else (a missing, unreadable or older-format record included) means a normal compile,
+so the record can make a run faster but never different: it is content-addressed, not dated.
+
+It lives in `<out>/.syncsecrets-cache/`, beside the outputs it describes, with a `.gitignore`
+so that committing `build/` never commits it; an empty output folder means a cold compile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import cache
+from typing import NamedTuple
+
+from .problems import Problem
+
+FOLDER = ".syncsecrets-cache"
+RECORD = "outputs.json"
+FORMAT = 1
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+@cache
+def fingerprint() -> str:
+    """This build of syncsecrets: its code and data files, so an upgrade invalidates everything."""
+    package = os.path.dirname(__file__)
+    parts = []
+    for name in sorted(os.listdir(package)):
+        if name.endswith((".py", ".toml")):
+            with open(os.path.join(package, name), "rb") as handle:
+                parts.append(name.encode() + b"\0" + handle.read())
+    return digest(b"\0".join(parts))
+
+
+class Entry(NamedTuple):
+    profile: str
+    environment: str | None
+    dependencies: list[tuple[str, str]]  # (path, digest) of the profile and every parent
+    output: str  # digest of the output's bytes
+    pairs: int
+    principal: str | None
+    warnings: list[Problem]
+    environments: list[str]  # declared by the files above
+
+
+class Record:
+    def __init__(self, out: str, entries: dict[str, Entry]):
+        self.out = out
+        self.entries = entries
+        self._digests: dict[str, str | None] = {}  # per run: a shared partial is hashed once
+
+    @classmethod
+    def load(cls, out: str) -> Record:
+        try:
+            with open(os.path.join(out, FOLDER, RECORD), "rb") as handle:
+                data = json.loads(handle.read())
+            if data.get("format") != FORMAT or data.get("fingerprint") != fingerprint():
+                return cls(out, {})
+            entries = {
+                output: Entry(
+                    entry["profile"], entry["environment"], [tuple(pair) for pair in entry["dependencies"]],
+                    entry["output"], entry["pairs"], entry["principal"],
+                    [Problem(*problem) for problem in entry["warnings"]], entry["environments"],
+                )
+                for output, entry in data["entries"].items()
+            }  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls(out, {})  # no record, or one this build cannot read: compile normally
+        return cls(out, entries)
+
+    def lookup(self, output: str, profile: str, environment: str | None) -> Entry | None:
+        """The entry for `output`, if it still describes this run's inputs and the file on disk."""
+        entry = self.entries.get(output)
+        if entry is None or entry.profile != profile or entry.environment != environment:
+            return None
+        if any(self._digest(path) != expected for path, expected in entry.dependencies):
+            return None
+        if _file_digest(os.path.join(self.out, output)) != entry.output:
+            return None
+        return entry
+
+    def _digest(self, path: str) -> str | None:
+        if path not in self._digests:
+            self._digests[path] = _file_digest(path)
+        return self._digests[path]
+
+    def save(self, keep: dict[str, Entry]) -> None:
+        """Writes `keep` as the record (best effort: a record that cannot be written is no error)."""
+        from .outputs import replace_file
+        from .problems import UserError
+
+        folder = os.path.join(self.out, FOLDER)
+        data = {
+            "format": FORMAT,
+            "fingerprint": fingerprint(),
+            "entries": {output: entry._asdict() for output, entry in sorted(keep.items())},
+        }
+        try:
+            os.makedirs(folder, exist_ok=True)
+            if not os.path.exists(os.path.join(folder, ".gitignore")):
+                replace_file(os.path.join(folder, ".gitignore"), b"# syncsecrets' record of its last compile\n*\n")
+            replace_file(os.path.join(folder, RECORD), json.dumps(data, separators=(",", ":")).encode())
+        except (OSError, UserError):
+            pass
+
+
+def _file_digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return digest(handle.read())
+    except OSError:
+        return None
