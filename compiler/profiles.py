@@ -25,6 +25,9 @@ class Loader:
         self._failed: set[str] = set()  # files with errors: read for their problems, never compiled
         self._warnings: dict[str, list[Problem]] = {}  # per file, to record with what depends on it
         self._chains: dict[tuple[str, str | None], list[str]] = {}  # a profile and all its parents
+        self._parents: set[str] = set()  # files some profile extends: kept until the end
+        self._digests: dict[str, str] = {}
+        self._declared: set[str] = set()
         self._merged: dict[tuple[str, str | None], Layer | None] = {}
 
     def file(self, path: str, name: str) -> FileProfile | None:
@@ -38,6 +41,8 @@ class Loader:
             self._files[key] = profile
             self.problems.extend(problems)
             self._warnings[key] = [problem for problem in problems if problem.warning]
+            if profile is not None:
+                self._declared.update(profile.environments)
             if profile is None or any(not problem.warning for problem in problems):
                 self._failed.add(key)
         return self._files[key]
@@ -65,6 +70,7 @@ class Loader:
                 self.problems.append(entry.problem(message))
                 broken = True
             else:
+                self._parents.add(os.path.normpath(parent_path))
                 parent = self._merge(parent_path, parent_name, environment, stack)
                 broken = broken or parent is None
                 parents.append(parent)
@@ -99,12 +105,23 @@ class Loader:
 
         chain = self._chains[(os.path.normpath(path), environment)]
         files = [self._files[name] for name in chain]
-        dependencies = [
-            (name, digest(profile.doc.text.encode("utf-8"))) for name, profile in zip(chain, files, strict=True)
-        ]
+        for name, profile in zip(chain, files, strict=True):
+            if name not in self._digests:
+                self._digests[name] = digest(profile.doc.text.encode("utf-8"))
+        dependencies = [(name, self._digests[name]) for name in chain]
         warnings = [problem for name in chain for problem in self._warnings[name]]
         return dependencies, warnings, sorted({name for profile in files for name in profile.environments})
 
+    def done(self, path: str) -> None:
+        """Forgets a compiled profile's file (not a parent's): memory stays flat on big runs.
+        It is read again if another profile turns out to extend it."""
+        key = os.path.normpath(path)
+        if key not in self._parents and self._files.get(key) is not None:
+            del self._files[key]
+            self._digests.pop(key, None)
+            for cached in [cached for cached in self._merged if cached[0] == key]:
+                del self._merged[cached]
+
     def declared_environments(self) -> set[str]:
         """Every environment named by any file read so far (profiles, partials and parents)."""
-        return {name for profile in self._files.values() if profile for name in profile.environments}
+        return set(self._declared)

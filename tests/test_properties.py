@@ -24,8 +24,9 @@ from compiler.catalog import KEYS, Key, Kind
 from compiler.render import render
 from tests.helpers import run_cli, tree
 
+# Not "*": import reads it as a secret that GET masked, as the issue asks, so it cannot round-trip.
 SAFE_TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=30).filter(
-    lambda text: "REPLACE ME" not in text
+    lambda text: "REPLACE ME" not in text and text != "*"
 )
 NAME = st.from_regex(r"[A-Z][A-Z0-9_]{0,12}", fullmatch=True)
 REFERENCE = st.one_of(
