@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import outputs
-from .cache import Entry, Record, digest
-from .diff import Change, changes, compare, credential_warnings, unified
+from .cache import Entry, Partial, Record, digest
 from .discover import Source, discover
-from .mapper import map_layer
 from .problems import Problem, UserError, unique_sorted
-from .profiles import Loader
-from .render import parse_body, render
 
+if TYPE_CHECKING:
+    from .diff import Change
+
+# The compile machinery (tomllib, the layers, the mapper, the diff) is imported only when some
+# profile has to be compiled: a run that the record serves whole starts in a fraction of it.
 DEFAULT_PATHS = ("configs",)
 # Below this many profiles, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
@@ -112,17 +113,15 @@ def run(options: Options, environ=os.environ) -> RunResult:
     # Compiled profile by profile (each one's environments together, so it is read once), then
     # reported environment by environment, in the order of the targets.
     pending = sorted((t for t in targets if t.output not in served), key=lambda t: (t.profile, t.output))
-    outcomes, problems, declared = _compile_all(pending, options, environ)
+    outcomes, problems, declared = _compile_all(pending, options, environ) if pending else ([], [], set())
     by_output = {outcome.output: outcome for outcome in outcomes}
     by_output.update((output, _unchanged(entry, output)) for output, entry in served.items())
     outcomes = [by_output[target.output] for target in targets if target.output in by_output]
     problems += [problem for entry in served.values() for problem in entry.warnings]
     declared |= {name for entry in served.values() for name in entry.environments}
-    loader = Loader()
-    for partial in found.partials:
-        loader.file(partial, partial)
-    declared |= loader.declared_environments()
-    problems += found.problems + loader.problems
+    partial_problems, partial_environments, partials = _read_partials(found.partials, record)
+    declared |= partial_environments
+    problems += found.problems + partial_problems
     problems += _environment_problems(options.environments, declared, found.profiles)
     if options.reveal and not options.check and not options.allow_unignored:
         problems += _unignored_problems(options.out, [target.output for target in targets])
@@ -146,7 +145,7 @@ def run(options: Options, environ=os.environ) -> RunResult:
         result.written = True
     if record is not None:
         kept = {output: entry for output, entry in record.entries.items() if output not in result.stale}
-        record.save(kept | served | {outcome.output: outcome.entry for outcome in outcomes if outcome.entry})
+        record.save(kept | served | {outcome.output: outcome.entry for outcome in outcomes if outcome.entry}, partials)
     return result
 
 
@@ -160,6 +159,32 @@ def _served(record: Record | None, targets: list[Target]) -> dict[str, Entry]:
         if entry is not None:
             found[target.output] = entry
     return found
+
+
+def _read_partials(paths: list[str], record: Record | None) -> tuple[list[Problem], set[str], dict[str, Partial]]:
+    """The problems and environments of the partials in the folder (read, or from the record)."""
+    problems: list[Problem] = []
+    declared: set[str] = set()
+    found: dict[str, Partial] = {}
+    unread = []
+    for path in paths:
+        entry = record.partial(path) if record is not None else None
+        if entry is None:
+            unread.append(path)
+            continue
+        problems += entry.warnings
+        declared.update(entry.environments)
+        found[path] = entry
+    if unread:
+        from .profiles import Loader
+
+        loader = Loader()
+        for path in unread:
+            if loader.file(path, path) is not None:
+                found[path] = Partial(*loader.facts(path))
+        problems += loader.problems
+        declared |= loader.declared_environments()
+    return problems, declared, found
 
 
 def _unchanged(entry: Entry, output: str) -> Outcome:
@@ -189,6 +214,10 @@ def compile_targets(targets: list[Target], options: Options, environ) -> tuple[l
 
 
 def _compile(targets: list[Target], options: Options, environ) -> tuple[list[Outcome], list[Problem], set[str]]:
+    from .mapper import map_layer
+    from .profiles import Loader
+    from .render import render
+
     loader = Loader()
     found: list[Outcome] = []
     problems: list[Problem] = []
@@ -225,6 +254,9 @@ def _compile(targets: list[Target], options: Options, environ) -> tuple[list[Out
 
 
 def _outcome(target: Target, pairs, data: bytes, options: Options, principal: str | None) -> Outcome:
+    from .diff import changes, compare, credential_warnings, unified
+    from .render import parse_body
+
     previous, private = outputs.read_previous(os.path.join(options.out, target.output))
     outcome = Outcome(target.output, target.profile, "unchanged", len(pairs), principal)
     if previous == data:

@@ -17,7 +17,6 @@ so that committing `build/` never commits it; an empty output folder means a col
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from functools import cache
@@ -27,11 +26,17 @@ from .problems import Problem
 
 FOLDER = ".syncsecrets-cache"
 RECORD = "outputs.json"
-FORMAT = 1
+FORMAT = 2
+
+
+try:  # CPython's own BLAKE2: importing hashlib loads OpenSSL first, 3 ms of every start
+    from _blake2 import blake2b
+except ImportError:  # another Python: the public way
+    from hashlib import blake2b
 
 
 def digest(data: bytes) -> str:
-    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    return blake2b(data, digest_size=20).hexdigest()
 
 
 @cache
@@ -57,10 +62,19 @@ class Entry(NamedTuple):
     environments: list[str]  # declared by the files above
 
 
+class Partial(NamedTuple):
+    """A partial in the folder compiled, read for its problems and environments."""
+
+    digest: str
+    warnings: list[Problem]
+    environments: list[str]
+
+
 class Record:
-    def __init__(self, out: str, entries: dict[str, Entry]):
+    def __init__(self, out: str, entries: dict[str, Entry], partials: dict[str, Partial] | None = None):
         self.out = out
         self.entries = entries
+        self.partials = partials or {}
         self._digests: dict[str, str | None] = {}  # per run: a shared partial is hashed once
 
     @classmethod
@@ -78,9 +92,14 @@ class Record:
                 )
                 for output, entry in data["entries"].items()
             }  # fmt: skip
+            partials = {
+                path: Partial(entry["digest"], [Problem(*problem) for problem in entry["warnings"]],
+                              entry["environments"])
+                for path, entry in data["partials"].items()
+            }  # fmt: skip
         except (OSError, ValueError, KeyError, TypeError):
             return cls(out, {})  # no record, or one this build cannot read: compile normally
-        return cls(out, entries)
+        return cls(out, entries, partials)
 
     def lookup(self, output: str, profile: str, environment: str | None) -> Entry | None:
         """The entry for `output`, if it still describes this run's inputs and the file on disk."""
@@ -93,12 +112,17 @@ class Record:
             return None
         return entry
 
+    def partial(self, path: str) -> Partial | None:
+        """The partial's entry, if its bytes are still the ones recorded."""
+        entry = self.partials.get(path)
+        return entry if entry is not None and self._digest(path) == entry.digest else None
+
     def _digest(self, path: str) -> str | None:
         if path not in self._digests:
             self._digests[path] = _file_digest(path)
         return self._digests[path]
 
-    def save(self, keep: dict[str, Entry]) -> None:
+    def save(self, keep: dict[str, Entry], partials: dict[str, Partial]) -> None:
         """Writes `keep` as the record (best effort: a record that cannot be written is no error)."""
         from .outputs import replace_file
         from .problems import UserError
@@ -108,6 +132,7 @@ class Record:
             "format": FORMAT,
             "fingerprint": fingerprint(),
             "entries": {output: entry._asdict() for output, entry in sorted(keep.items())},
+            "partials": {path: entry._asdict() for path, entry in sorted(partials.items())},
         }
         try:
             os.makedirs(folder, exist_ok=True)

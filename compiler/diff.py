@@ -19,8 +19,6 @@ from .mapper import OutPair
 from .references import MASK, placeholder_label
 from .render import render
 
-CLEARED_NOTE = "cleared on the tenant: the PUT replaces the whole set"
-
 
 class Row(NamedTuple):
     """One key of the old and new outputs, as it may be shown. None: the key is absent."""

@@ -112,6 +112,14 @@ class Loader:
         warnings = [problem for name in chain for problem in self._warnings[name]]
         return dependencies, warnings, sorted({name for profile in files for name in profile.environments})
 
+    def facts(self, path: str) -> tuple[str, list[Problem], list[str]]:
+        """A file's digest, warnings and declared environments (for the record in cache.py)."""
+        from .cache import digest
+
+        key = os.path.normpath(path)
+        profile = self._files[key]
+        return digest(profile.doc.text.encode("utf-8")), self._warnings[key], sorted(profile.environments)
+
     def done(self, path: str) -> None:
         """Forgets a compiled profile's file (not a parent's): memory stays flat on big runs.
         It is read again if another profile turns out to extend it."""

@@ -9,9 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-import tomllib
 
-from .locate import Position, key_positions, position_of
 from .problems import Problem, UserError, dotted
 
 # Profiles are hand-written settings: anything larger is a mistake (a log, a dump, a binary),
@@ -33,7 +31,9 @@ class Document:
         self.text = text
         self._positions: dict | None = None  # found on the first problem, not before
 
-    def position(self, keypath: tuple[str, ...]) -> Position | None:
+    def position(self, keypath: tuple[str, ...]) -> tuple[int, int] | None:
+        from .locate import key_positions, position_of  # only when a problem is reported
+
         if self._positions is None:
             self._positions = key_positions(self.text)
         return position_of(self._positions, keypath)
@@ -95,6 +95,8 @@ def read_all(descriptor: int, size: int) -> bytes:
 
 def read_document(path: str, name: str) -> Document:
     """Reads and parses a TOML file; raises UserError with a positioned Problem if it can't."""
+    import tomllib  # here, not at the top: a run the record serves parses nothing
+
     text = read_text(path, name)
     try:
         data = tomllib.loads(text)

@@ -109,12 +109,12 @@ def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.M
     (repo.root / "configs" / "bad.toml").unlink()
 
     # An internal error (after the secrets were resolved) whose message quotes one.
-    from compiler import build
+    from compiler import render
 
     def crash(pairs):
         raise RuntimeError(f"crashed on {CANARIES['env']}")
 
-    monkeypatch.setattr(build, "render", crash)
+    monkeypatch.setattr(render, "render", crash)
     repo.run("compile", *reveal, env=secrets_env(), expect=(3,))
     debug = repo.run("compile", *reveal, "--debug", env=secrets_env(), expect=(3,))
     assert "Traceback" in debug and "crashed on ***" in debug

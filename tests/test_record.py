@@ -22,6 +22,7 @@ def repo(tmp_path: Path) -> Path:
     (tmp_path / "configs" / "_shared.toml").write_text(PARTIAL)
     (tmp_path / "configs" / "app.toml").write_text(APP)
     (tmp_path / "configs" / "other.toml").write_text('user_name = "u"\n[environments.prod]\nuser_name = "p"\n')
+    (tmp_path / "configs" / "_unused.toml").write_text('[raw]\nUnusedKey = "x"\n[environments.staging]\n')
     assert run_cli(["compile"], cwd=tmp_path).exit_code == 0
     return tmp_path
 
@@ -48,13 +49,25 @@ def test_an_unchanged_repository_is_served_from_the_record(repo: Path, compiled:
     assert sorted(compiled) == ["configs/app.toml", "configs/other.toml"]
     assert (first.stdout, first.stderr) == (cold.stdout, cold.stderr)  # warnings replayed exactly
     assert "raw.FutureKey: warning" in first.stderr
+    assert "configs/_unused.toml:2:1: raw.UnusedKey: warning" in first.stderr  # a partial no one extends
+
+
+def test_partials_are_served_and_checked(repo: Path) -> None:
+    assert run_cli(["compile", "--env", "staging"], cwd=repo).exit_code == 0  # declared by the partial only
+    assert run_cli(["compile", "--env", "staging", "--check"], cwd=repo).exit_code == 0
+    (repo / "configs" / "_unused.toml").write_text("sync_all = 'no'\n")
+    broken = run_cli(["compile", "--check"], cwd=repo)
+    assert broken.exit_code == 2 and "configs/_unused.toml:1:1: sync_all" in broken.stderr
 
 
 @pytest.mark.parametrize(
     ("change", "recompiled"),
     [
         (lambda repo: (repo / "configs" / "app.toml").write_text(APP + "sync_all = true\n"), ["configs/app.toml"]),
-        (lambda repo: (repo / "configs" / "_shared.toml").write_text(PARTIAL.replace("ops", "iam")), ["configs/app.toml"]),
+        (
+            lambda repo: (repo / "configs" / "_shared.toml").write_text(PARTIAL.replace("ops", "iam")),
+            ["configs/app.toml"],
+        ),
         (lambda repo: (repo / "build" / "other.json").write_text('{"value": []}\n'), ["configs/other.toml"]),
         (lambda repo: (repo / "build" / "app.json").unlink(), ["configs/app.toml"]),
     ],

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+from typing import TYPE_CHECKING
 
 from ..build import Outcome, RunResult
-from ..diff import CLEARED_NOTE, Change
 from .terminal import Writer
+
+if TYPE_CHECKING:
+    from ..diff import Change
+
+CLEARED_NOTE = "cleared on the tenant: the PUT replaces the whole set"
 
 SYMBOL = {"added": "+", "removed": "-", "changed": "~", "new": "+", "stale": "-"}
 STYLE = {"+": "added", "-": "removed", "~": "changed", "@": "muted", "!": "warning"}
