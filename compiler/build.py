@@ -50,7 +50,7 @@ class Target(NamedTuple):
 
 class Outcome:
     __slots__ = (
-        "changes", "data", "entry", "output", "pairs", "profile", "service_principal_id", "status", "unified", "warnings",
+        "changes", "entry", "output", "pairs", "profile", "service_principal_id", "staged", "status", "unified", "warnings",
     )  # fmt: skip
 
     def __init__(self, output: str, profile: str, status: str, pairs: int, service_principal_id: str | None = None):
@@ -62,7 +62,7 @@ class Outcome:
         self.changes: list[Change] = []
         self.warnings: list[str] = []
         self.unified = ""
-        self.data: bytes | None = None  # the bytes to write, when they differ from the file
+        self.staged = False  # its new bytes wait in the staging folder, to be renamed into place
         self.entry: Entry | None = None  # what to record of it (cache.py), unless --reveal
 
 
@@ -108,45 +108,55 @@ def run(options: Options, environ=os.environ) -> RunResult:
         for env in environments
         for source in found.profiles
     ]
+    problems = list(found.problems)
+    if options.reveal and not options.check and not options.allow_unignored:
+        problems += _unignored_problems(options.out, [target.output for target in targets])
     record = Record.load(options.out) if not options.reveal else None
     served = _served(record, targets)
+    # New outputs are staged as they are compiled, unless the run cannot write or already failed.
+    owner = os.getpid() if not options.check and not any(not problem.warning for problem in problems) else None
+    created_out = not os.path.isdir(options.out)
     # Compiled profile by profile (each one's environments together, so it is read once), then
     # reported environment by environment, in the order of the targets.
     pending = sorted((t for t in targets if t.output not in served), key=lambda t: (t.profile, t.output))
-    outcomes, problems, declared = _compile_all(pending, options, environ) if pending else ([], [], set())
-    by_output = {outcome.output: outcome for outcome in outcomes}
-    by_output.update((output, _unchanged(entry, output)) for output, entry in served.items())
-    outcomes = [by_output[target.output] for target in targets if target.output in by_output]
-    problems += [problem for entry in served.values() for problem in entry.warnings]
+    compiled, compile_problems, declared = (
+        _compile_all(pending, options, environ, owner) if pending else ([], [], set())
+    )
+    outcomes = _in_order(targets, compiled, served)
+    problems += compile_problems + [problem for entry in served.values() for problem in entry.warnings]
     declared |= {name for entry in served.values() for name in entry.environments}
     partial_problems, partial_environments, partials = _read_partials(found.partials, record)
     declared |= partial_environments
-    problems += found.problems + partial_problems
-    problems += _environment_problems(options.environments, declared, found.profiles)
-    if options.reveal and not options.check and not options.allow_unignored:
-        problems += _unignored_problems(options.out, [target.output for target in targets])
+    problems += partial_problems + _environment_problems(options.environments, declared, found.profiles)
     result.problems = unique_sorted(problems)
     if result.errors:
+        if owner is not None:
+            outputs.abandon(options.out, owner, created_out)
         return result  # nothing is written, so no output is reported either
     result.outcomes = outcomes
 
-    if found.any_folder:
-        owned = _owned(options.environments, declared)
-        existing, leftovers = outputs.scan(options.out, owned) if os.path.isdir(options.out) else (set(), [])
+    leftovers: list[str] = []
+    if found.any_folder and not created_out:
+        existing, leftovers = outputs.scan(options.out, _owned(options.environments, declared))
         result.stale = sorted(existing - {outcome.output for outcome in outcomes})
-    else:
-        leftovers = []
     if options.check:
         return result
-    pending = [(outcome.output, outcome.data) for outcome in outcomes if outcome.data is not None]
+    leftovers += outputs.dead_staging(options.out)
+    staged = [outcome.output for outcome in outcomes if outcome.staged]
     prune = result.stale if options.prune else []
-    if pending or prune or leftovers:
-        outputs.write(options.out, pending, options.reveal, leftovers, prune)
+    if staged or prune or leftovers:
+        outputs.commit(options.out, owner, staged, leftovers, prune)
         result.written = True
     if record is not None:
         kept = {output: entry for output, entry in record.entries.items() if output not in result.stale}
         record.save(kept | served | {outcome.output: outcome.entry for outcome in outcomes if outcome.entry}, partials)
     return result
+
+
+def _in_order(targets: list[Target], compiled: list[Outcome], served: dict[str, Entry]) -> list[Outcome]:
+    by_output = {outcome.output: outcome for outcome in compiled}
+    by_output.update((output, _unchanged(entry, output)) for output, entry in served.items())
+    return [by_output[target.output] for target in targets if target.output in by_output]
 
 
 def _served(record: Record | None, targets: list[Target]) -> dict[str, Entry]:
@@ -191,29 +201,33 @@ def _unchanged(entry: Entry, output: str) -> Outcome:
     return Outcome(output, entry.profile, "unchanged", entry.pairs, entry.principal)
 
 
-def _compile_all(targets: list[Target], options: Options, environ) -> tuple[list[Outcome], list[Problem], set[str]]:
+def _compile_all(targets: list[Target], options: Options, environ, owner: int | None):
     jobs = options.jobs or os.cpu_count() or 1
     if jobs < 2 or len(targets) < PARALLEL_THRESHOLD:
-        return compile_targets(targets, options, environ)
+        return compile_targets(targets, options, environ, owner)
     from . import parallel  # keeps multiprocessing off the start-up path of small runs
 
-    return parallel.compile_in_workers(targets, options, environ, jobs)
+    return parallel.compile_in_workers(targets, options, environ, jobs, owner)
 
 
-def compile_targets(targets: list[Target], options: Options, environ) -> tuple[list[Outcome], list[Problem], set[str]]:
-    """Compiles `targets` in this process (the unit of work a parallel worker runs)."""
+def compile_targets(
+    targets: list[Target], options: Options, environ, owner: int | None
+) -> tuple[list[Outcome], list[Problem], set[str]]:
+    """Compiles `targets` in this process (the unit of work a parallel worker runs), staging the
+    new outputs in the staging folder of the run's main process `owner` (None: write nothing)."""
     # Compiling makes millions of small objects and no reference cycles: the cyclic collector's
     # passes over the growing heap cost a tenth of the time and would find nothing.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _compile(targets, options, environ)
+        stager = outputs.Stager(options.out, owner, options.reveal) if owner is not None else None
+        return _compile(targets, options, environ, stager)
     finally:
         if collecting:
             gc.enable()
 
 
-def _compile(targets: list[Target], options: Options, environ) -> tuple[list[Outcome], list[Problem], set[str]]:
+def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[list[Outcome], list[Problem], set[str]]:
     from .mapper import map_layer
     from .profiles import Loader
     from .render import render
@@ -238,7 +252,7 @@ def _compile(targets: list[Target], options: Options, environ) -> tuple[list[Out
         principal = layer.application.get("service_principal_id")
         principal = principal.value if principal else None
         try:
-            outcome = _outcome(target, pairs, data, options, principal)
+            outcome = _outcome(target, pairs, data, options, principal, stager)
         except UserError as error:
             problems += error.problems
             continue
@@ -253,7 +267,7 @@ def _compile(targets: list[Target], options: Options, environ) -> tuple[list[Out
     return found, problems + loader.problems, loader.declared_environments()
 
 
-def _outcome(target: Target, pairs, data: bytes, options: Options, principal: str | None) -> Outcome:
+def _outcome(target: Target, pairs, data: bytes, options: Options, principal: str | None, stager) -> Outcome:
     from .diff import changes, compare, credential_warnings, unified
     from .render import parse_body
 
@@ -261,7 +275,9 @@ def _outcome(target: Target, pairs, data: bytes, options: Options, principal: st
     outcome = Outcome(target.output, target.profile, "unchanged", len(pairs), principal)
     if previous == data:
         return outcome
-    outcome.data = data
+    if stager is not None:
+        stager.stage(target.output, data)
+        outcome.staged = True
     if previous is None and not options.unified:
         outcome.status = "new"  # nothing to compare with, and no host can have changed
         return outcome

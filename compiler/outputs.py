@@ -1,21 +1,22 @@
 """The output folder: reading previous outputs, finding stale ones, and writing safely.
 
 Safety rules, each for a reason:
-- Every file is written beside its target and renamed over it, so a run killed at any moment
-  leaves each output with either its old bytes or its new bytes.
-- All new files are staged before the first rename, so a write that fails (disk full, no
-  permission) replaces nothing.
+- New outputs are first written into the run's own staging folder inside --out
+  (`.syncsecrets-staging-<pid>`, mode 0700), by whichever process compiled them, and renamed
+  over their targets only once every profile of the run is known to be valid: a run that fails
+  (a bad profile, a full disk) replaces nothing, and a run killed at any moment leaves each
+  output with either its old bytes or its new bytes (a rename is atomic).
 - Revealed files are created with mode 0600, never widened later: there is no moment at which
   another user could read them.
-- Writers take an exclusive lock on the output folder itself (flock on its descriptor, so no
-  lock file lands among the outputs), so two runs into one folder take turns, and a run may
-  remove the temporary files a killed run left without racing a live one.
+- The renames happen under an exclusive lock on the output folder itself (flock on its
+  descriptor, so no lock file lands among the outputs): two runs into one folder take turns.
+  What a killed run left (its staging folder, whose process is gone) is removed by the next.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import contextmanager, suppress
 
 from .problems import UserError
@@ -69,24 +70,95 @@ def scan(out: str, owned: Callable[[str], bool]) -> tuple[set[str], list[str]]:
     return outputs, temporary
 
 
-def write(out: str, files: Iterable[tuple[str, bytes]], private: bool, leftovers: list[str], prune: list[str]) -> None:
-    """Writes `files` ((relative path, bytes)) and removes `prune`, all under the folder's lock."""
+STAGING_PREFIX = ".syncsecrets-staging-"
+
+
+class Stager:
+    """Writes a run's new outputs into its staging folder; nothing shows in --out until commit()."""
+
+    def __init__(self, out: str, owner: int, private: bool):
+        self.root = os.path.join(out, f"{STAGING_PREFIX}{owner}")
+        self.mode = 0o600 if private else 0o666
+        self._made: set[str] = set()
+
+    def stage(self, relative: str, data: bytes) -> None:
+        path = os.path.join(self.root, relative)
+        folder = os.path.dirname(path)
+        try:
+            if folder not in self._made:
+                os.makedirs(folder, mode=0o700, exist_ok=True)
+                self._made.add(folder)
+            _write_new(path, data, self.mode)
+        except OSError as error:
+            where = os.path.join(os.path.dirname(self.root), relative)
+            raise UserError.single(
+                where, f"cannot write ({error.strerror}): check --out, its space and permissions"
+            ) from None
+
+
+def commit(out: str, owner: int, staged: list[str], leftovers: list[str], prune: list[str]) -> None:
+    """Renames the staged outputs over their targets and removes `prune`, under the folder's lock."""
+    root = os.path.join(out, f"{STAGING_PREFIX}{owner}")
     try:
         os.makedirs(out, exist_ok=True)
         with _locked(out):
             for path in leftovers:
-                _remove(path)
-            staged = _stage(out, files, private)
-            for temporary, target in staged:
-                os.replace(temporary, target)
+                _remove_any(path)
+            made: set[str] = set()
+            for relative in staged:
+                target = os.path.join(out, relative)
+                folder = os.path.dirname(target)
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
+                os.replace(os.path.join(root, relative), target)
             for relative in prune:
                 _remove(os.path.join(out, relative))
                 _remove_empty_folders(out, os.path.dirname(relative))
+            _remove_any(root)
     except OSError as error:
         where = error.filename or out
         raise UserError.single(
             str(where), f"cannot write ({error.strerror}): check --out and its permissions"
         ) from None
+
+
+def abandon(out: str, owner: int, created_out: bool) -> None:
+    """Removes what a failed run staged (and --out itself, if the run made it and it is empty)."""
+    _remove_any(os.path.join(out, f"{STAGING_PREFIX}{owner}"))
+    if created_out:
+        with suppress(OSError):
+            os.rmdir(out)
+
+
+def dead_staging(out: str) -> list[str]:
+    """Staging folders of runs whose process is gone (killed before they finished)."""
+    found = []
+    with suppress(OSError):
+        for entry in os.scandir(out):
+            owner = entry.name.removeprefix(STAGING_PREFIX)
+            if entry.name.startswith(STAGING_PREFIX) and owner.isdigit() and not _alive(int(owner)):
+                found.append(entry.path)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def _remove_any(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        _remove(path)
 
 
 def replace_file(path: str, data: bytes, exclusive: bool = False, exists: str = "exists already") -> None:
@@ -109,26 +181,6 @@ def replace_file(path: str, data: bytes, exclusive: bool = False, exists: str = 
     except OSError as error:
         _remove(temporary)
         raise UserError.single(path, f"cannot be written ({error.strerror})") from None
-
-
-def _stage(out: str, files: Iterable[tuple[str, bytes]], private: bool) -> list[tuple[str, str]]:
-    staged: list[tuple[str, str]] = []
-    made: set[str] = set()
-    try:
-        for relative, data in files:
-            target = os.path.join(out, relative)
-            folder = os.path.dirname(target)
-            if folder not in made:
-                os.makedirs(folder, exist_ok=True)
-                made.add(folder)
-            temporary = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}{TEMP_MARK}")
-            _write_new(temporary, data, 0o600 if private else 0o666)
-            staged.append((temporary, target))
-    except OSError:
-        for temporary, _ in staged:
-            _remove(temporary)
-        raise
-    return staged
 
 
 def _write_new(path: str, data: bytes, mode: int) -> None:

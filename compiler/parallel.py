@@ -15,7 +15,7 @@ from . import build, references
 _ENVIRON = None  # set before the workers fork, read in them
 
 
-def compile_in_workers(targets: list, options, environ, jobs: int):
+def compile_in_workers(targets: list, options, environ, jobs: int, owner: int | None):
     global _ENVIRON
     _ENVIRON = environ
     methods = multiprocessing.get_all_start_methods()
@@ -24,7 +24,9 @@ def compile_in_workers(targets: list, options, environ, jobs: int):
     chunks = [targets[start : start + size] for start in range(0, len(targets), size)]
     outcomes, problems, declared = [], [], set()
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        for found, found_problems, found_declared, revealed in pool.map(_work, chunks, [options] * len(chunks)):
+        for found, found_problems, found_declared, revealed in pool.map(
+            _work, chunks, [options] * len(chunks), [owner] * len(chunks)
+        ):
             outcomes += found
             problems += found_problems
             declared |= found_declared
@@ -32,6 +34,8 @@ def compile_in_workers(targets: list, options, environ, jobs: int):
     return outcomes, problems, declared
 
 
-def _work(targets: list, options):
-    found, problems, declared = build.compile_targets(targets, options, _ENVIRON)
+def _work(targets: list, options, owner: int | None):
+    # Each worker stages the outputs it compiles itself: they never travel back to the main
+    # process, which keeps its memory flat and spreads the writing over the cores.
+    found, problems, declared = build.compile_targets(targets, options, _ENVIRON, owner)
     return found, problems, declared, set(references.SECRETS)

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from compiler import outputs
-from compiler.problems import UserError
 from tests.helpers import run_cli, tree
 
 PROFILES = 600
@@ -43,11 +42,11 @@ def compile_process(configs: Path, out: Path, *args: str) -> subprocess.Popen:
 
 
 def leftovers(folder: Path) -> list[Path]:
-    return [path for path in folder.rglob("*") if outputs.TEMP_MARK in path.name]
+    return [path for path in folder.rglob("*") if outputs.TEMP_MARK in path.name or outputs.STAGING_PREFIX in path.name]
 
 
 def assert_each_file_old_or_new(out: Path, old: dict[str, bytes], new: dict[str, bytes]) -> None:
-    found = {name: data for name, data in tree(out).items() if outputs.TEMP_MARK not in name}
+    found = {name: data for name, data in tree(out).items() if not name.startswith(outputs.STAGING_PREFIX)}
     assert set(found) == set(old)
     for name, data in found.items():
         assert data in (old[name], new[name]), name
@@ -100,10 +99,13 @@ def test_two_runs_at_once_corrupt_nothing(tmp_path: Path, versions) -> None:
 
 
 def test_a_failed_write_replaces_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "a.json").write_text("old a")
-    (out / "b.json").write_text("old b")
+    (tmp_path / "configs").mkdir()
+    for name in ("a", "b"):
+        (tmp_path / "configs" / f"{name}.toml").write_text(f'user_name = "{name}"\n')
+    assert run_cli(["compile"], cwd=tmp_path).exit_code == 0
+    before = tree(tmp_path / "build")
+    for name in ("a", "b"):
+        (tmp_path / "configs" / f"{name}.toml").write_text(f'user_name = "{name}-2"\n')
     real = outputs._write_new
     calls = []
 
@@ -114,11 +116,11 @@ def test_a_failed_write_replaces_nothing(tmp_path: Path, monkeypatch: pytest.Mon
         real(path, data, mode)
 
     monkeypatch.setattr(outputs, "_write_new", fail_on_second)
-    with pytest.raises(UserError) as raised:
-        outputs.write(str(out), [("a.json", b"new a"), ("b.json", b"new b")], False, [], [])
-    assert "No space left on device" in str(raised.value)
-    assert tree(out) == {"a.json": b"old a", "b.json": b"old b"}
-    assert not leftovers(out)
+    failed = run_cli(["compile"], cwd=tmp_path)
+    assert failed.exit_code == 2
+    assert "build/b.json: cannot write (No space left on device)" in failed.stderr
+    assert tree(tmp_path / "build") == before  # the first output, staged already, was not renamed
+    assert not leftovers(tmp_path / "build")
 
 
 def test_revealed_files_are_private_from_their_creation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -128,7 +130,7 @@ def test_revealed_files_are_private_from_their_creation(tmp_path: Path, monkeypa
 
     def watching_open(path, flags, mode=0o777, *args, **kwargs):
         descriptor = real_open(path, flags, mode, *args, **kwargs)
-        if outputs.TEMP_MARK in str(path):
+        if outputs.STAGING_PREFIX in str(path) and flags & os.O_CREAT:
             seen.append(stat.S_IMODE(os.fstat(descriptor).st_mode))
         return descriptor
 
@@ -151,4 +153,4 @@ def test_an_out_folder_that_cannot_be_written(tmp_path: Path) -> None:
         target = str(tmp_path / "locked" / "out")
     result = run_cli(["compile", "app.toml", "--out", target], cwd=tmp_path)
     assert result.exit_code == 2
-    assert f"{target}: cannot write (" in result.stderr and "check --out and its permissions" in result.stderr
+    assert f"{target}/app.json: cannot write (" in result.stderr and "check --out" in result.stderr

@@ -33,9 +33,9 @@ def compiled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = build._compile_all
 
-    def counting(targets, options, environ):
+    def counting(targets, *args):
         seen.extend(target.profile for target in targets)
-        return real(targets, options, environ)
+        return real(targets, *args)
 
     monkeypatch.setattr(build, "_compile_all", counting)
     return seen
@@ -46,6 +46,7 @@ def test_an_unchanged_repository_is_served_from_the_record(repo: Path, compiled:
     assert compiled == []
     shutil.rmtree(repo / "build" / cache.FOLDER)
     cold = run_cli(["compile"], cwd=repo)
+    assert cold.exit_code == 0
     assert sorted(compiled) == ["configs/app.toml", "configs/other.toml"]
     assert (first.stdout, first.stderr) == (cold.stdout, cold.stderr)  # warnings replayed exactly
     assert "raw.FutureKey: warning" in first.stderr
