@@ -26,7 +26,7 @@ from .problems import Problem
 
 FOLDER = ".syncsecrets-cache"
 RECORD = "outputs.json"
-FORMAT = 2
+FORMAT = 3
 
 
 try:  # CPython's own BLAKE2: importing hashlib loads OpenSSL first, 3 ms of every start
@@ -41,17 +41,25 @@ def digest(data: bytes) -> str:
 
 @cache
 def fingerprint() -> str:
-    """This build of syncsecrets: its code and data files, so an upgrade invalidates everything."""
+    """This build of syncsecrets: the name, size and time of each of its code and data files, so
+    an upgrade or an edit invalidates everything (stat, not read: this runs on every start)."""
+    from . import __version__
+
     package = os.path.dirname(__file__)
-    parts = []
-    for name in sorted(os.listdir(package)):
-        if name.endswith((".py", ".toml")):
-            with open(os.path.join(package, name), "rb") as handle:
-                parts.append(name.encode() + b"\0" + handle.read())
-    return digest(b"\0".join(parts))
+    parts = [__version__]
+    for folder, folders, names in os.walk(package):
+        folders[:] = [name for name in folders if name != "__pycache__"]
+        for name in names:
+            if name.endswith((".py", ".toml")):
+                info = os.stat(os.path.join(folder, name))
+                parts.append(
+                    f"{os.path.relpath(os.path.join(folder, name), package)}:{info.st_size}:{info.st_mtime_ns}"
+                )
+    return digest("\0".join(sorted(parts)).encode())
 
 
 class Entry(NamedTuple):
+    # Written to the record as a JSON array (a NamedTuple is a tuple), read back positionally.
     profile: str
     environment: str | None
     dependencies: list[tuple[str, str]]  # (path, digest) of the profile and every parent
@@ -71,9 +79,9 @@ class Partial(NamedTuple):
 
 
 class Record:
-    def __init__(self, out: str, entries: dict[str, Entry], partials: dict[str, Partial] | None = None):
+    def __init__(self, out: str, entries: dict[str, list | Entry], partials: dict[str, Partial] | None = None):
         self.out = out
-        self.entries = entries
+        self.entries = entries  # output -> Entry, or the JSON array of one (made an Entry when used)
         self.partials = partials or {}
         self._digests: dict[str, str | None] = {}  # per run: a shared partial is hashed once
 
@@ -84,33 +92,29 @@ class Record:
                 data = json.loads(handle.read())
             if data.get("format") != FORMAT or data.get("fingerprint") != fingerprint():
                 return cls(out, {})
-            entries = {
-                output: Entry(
-                    entry["profile"], entry["environment"], [tuple(pair) for pair in entry["dependencies"]],
-                    entry["output"], entry["pairs"], entry["principal"],
-                    [Problem(*problem) for problem in entry["warnings"]], entry["environments"],
-                )
-                for output, entry in data["entries"].items()
-            }  # fmt: skip
+            entries = data["entries"]
             partials = {
-                path: Partial(entry["digest"], [Problem(*problem) for problem in entry["warnings"]],
-                              entry["environments"])
-                for path, entry in data["partials"].items()
-            }  # fmt: skip
+                path: Partial(found, [Problem(*problem) for problem in warnings], environments)
+                for path, (found, warnings, environments) in data["partials"].items()
+            }
         except (OSError, ValueError, KeyError, TypeError):
             return cls(out, {})  # no record, or one this build cannot read: compile normally
         return cls(out, entries, partials)
 
     def lookup(self, output: str, profile: str, environment: str | None) -> Entry | None:
         """The entry for `output`, if it still describes this run's inputs and the file on disk."""
-        entry = self.entries.get(output)
-        if entry is None or entry.profile != profile or entry.environment != environment:
-            return None
-        if any(self._digest(path) != expected for path, expected in entry.dependencies):
-            return None
+        found = self.entries.get(output)
+        try:
+            entry = Entry(*found) if found is not None else None
+            if entry is None or entry.profile != profile or entry.environment != environment:
+                return None
+            if any(self._digest(path) != expected for path, expected in entry.dependencies):
+                return None
+        except (TypeError, ValueError):
+            return None  # an entry this build cannot read: compile it
         if _file_digest(os.path.join(self.out, output)) != entry.output:
             return None
-        return entry
+        return entry._replace(warnings=[Problem(*problem) for problem in entry.warnings])
 
     def partial(self, path: str) -> Partial | None:
         """The partial's entry, if its bytes are still the ones recorded."""
@@ -131,8 +135,8 @@ class Record:
         data = {
             "format": FORMAT,
             "fingerprint": fingerprint(),
-            "entries": {output: entry._asdict() for output, entry in sorted(keep.items())},
-            "partials": {path: entry._asdict() for path, entry in sorted(partials.items())},
+            "entries": dict(sorted(keep.items())),
+            "partials": dict(sorted(partials.items())),
         }
         try:
             os.makedirs(folder, exist_ok=True)
