@@ -1,12 +1,14 @@
 """One `compile` run: find, load, map, render and compare every profile, then write or not.
 
-All or nothing: every profile (and every partial) is read and checked before any file is
-touched; a single error means exit 2 with every problem reported and nothing written. The
-result is plain data (`RunResult`) that the reporters turn into text, JSON or annotations.
+All or nothing: new outputs are staged as they are compiled (outputs.Stager) and renamed into
+place only when every profile and partial of the run checked out; a single error means exit 2
+with every problem reported, the staging removed and no output changed. The result is plain
+data (`RunResult`) that the reporters turn into text, JSON or annotations.
 
-The work per profile is independent, so large runs are spread over the machine's cores
-(`jobs`); each worker reads a shared partial once, and results come back in input order, so the
-output never depends on how the work was split.
+A profile that the record of the last compile (cache.py) shows unchanged is served from it
+without being parsed. The others are independent of each other, so large runs are spread over
+the machine's cores (`jobs`); results come back in target order, so the output never depends on
+how the work was split or what the record served.
 """
 
 from __future__ import annotations
