@@ -63,9 +63,11 @@ def root(
 def compile_command(
     paths: Annotated[
         Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time
-        typer.Argument(help="Profiles or folders of profiles. [default: configs]", show_default=False),
+        typer.Argument(
+            metavar="[PATH]...", help="Profiles or folders of profiles. [default: configs]", show_default=False
+        ),
     ] = None,
-    out_dir: Annotated[str, typer.Option("--out", help="Folder the outputs go to.")] = "build",
+    out_dir: Annotated[str, typer.Option("--out", metavar="DIR", help="Folder the outputs go to.")] = "build",
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if any output would change.")] = False,
     reveal: Annotated[
         bool, typer.Option("--reveal", help="Resolve references and write real secrets (files are created 0600).")
@@ -73,7 +75,7 @@ def compile_command(
     diff: Annotated[DiffMode, typer.Option("--diff", help="How changes are shown.")] = DiffMode.semantic,
     env: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--env", help="Compile with [environments.NAME] into <out>/NAME/ (repeatable)."),
+        typer.Option("--env", metavar="NAME", help="Compile with [environments.NAME] into <out>/NAME/ (repeatable)."),
     ] = None,
     prune: Annotated[bool, typer.Option("--prune", help="Remove stale outputs (whose profile is gone).")] = False,
     quiet: Annotated[
@@ -84,7 +86,9 @@ def compile_command(
     ] = Format.text,
     jobs: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option("--jobs", "-j", min=1, help="Worker processes for large runs. [default: one per core]"),
+        typer.Option(
+            "--jobs", "-j", min=1, metavar="N", help="Worker processes for large runs. [default: one per core]"
+        ),
     ] = None,
     allow_unignored_output: Annotated[
         bool,
