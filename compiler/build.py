@@ -74,7 +74,6 @@ class RunResult:
         self.outcomes: list[Outcome] = []
         self.stale: list[str] = []
         self.problems: list[Problem] = problems or []
-        self.written = False
 
     @property
     def errors(self) -> list[Problem]:
@@ -148,7 +147,6 @@ def run(options: Options, environ=os.environ) -> RunResult:
     prune = result.stale if options.prune else []
     if staged or prune or leftovers:
         outputs.commit(options.out, owner, staged, leftovers, prune)
-        result.written = True
     if record is not None:
         kept = {output: entry for output, entry in record.entries.items() if output not in result.stale}
         record.save(kept | served | {outcome.output: outcome.entry for outcome in outcomes if outcome.entry}, partials)
