@@ -101,24 +101,26 @@ class Loader:
     def provenance(self, path: str, environment: str | None) -> tuple[list[tuple[str, str]], list[Problem], list[str]]:
         """What a merged profile was made of: (path, digest) of each file, their warnings, and
         the environments they declare (for the record in cache.py)."""
-        from .cache import digest
 
         chain = self._chains[(os.path.normpath(path), environment)]
         files = [self._files[name] for name in chain]
-        for name, profile in zip(chain, files, strict=True):
-            if name not in self._digests:
-                self._digests[name] = digest(profile.doc.text.encode("utf-8"))
-        dependencies = [(name, self._digests[name]) for name in chain]
+        dependencies = [(name, self._digest(name)) for name in chain]
         warnings = [problem for name in chain for problem in self._warnings[name]]
         return dependencies, warnings, sorted({name for profile in files for name in profile.environments})
 
     def facts(self, path: str) -> tuple[str, list[Problem], list[str]]:
         """A file's digest, warnings and declared environments (for the record in cache.py)."""
-        from .cache import digest
 
         key = os.path.normpath(path)
-        profile = self._files[key]
-        return digest(profile.doc.text.encode("utf-8")), self._warnings[key], sorted(profile.environments)
+        return self._digest(key), self._warnings[key], sorted(self._files[key].environments)
+
+    def _digest(self, key: str) -> str:
+        """The digest of a file read, once per file (a shared parent is hashed once)."""
+        if key not in self._digests:
+            from .cache import digest
+
+            self._digests[key] = digest(self._files[key].doc.text.encode("utf-8"))
+        return self._digests[key]
 
     def done(self, path: str) -> None:
         """Forgets a compiled profile's file (not a parent's): memory stays flat on big runs.
