@@ -23,7 +23,7 @@ from .problems import Problem, UserError
 from .references import placeholder_label, variable_name
 from .source import MAX_FILE_BYTES, Document
 from .templates import templates
-from .values import compact_json, json_object
+from .values import UNFIT_NUMBER, compact_json, json_object, reject_constant
 
 MASKED = "*"  # how GET .../synchronization/secrets returns a sensitive value
 _CONTEXT_PRINCIPAL = re.compile(r'"@odata\.context"\s*:\s*"[^"]*servicePrincipals\(\'?([0-9a-fA-F-]{36})\'?\)')
@@ -49,7 +49,7 @@ def read_pairs(data: bytes, source: str) -> list[tuple[str, str]]:
     if len(data) > MAX_FILE_BYTES:
         raise UserError.single(source, "is larger than 1 MiB: a secrets body is a few kilobytes")
     try:
-        body = json.loads(data)
+        body = json.loads(data, parse_constant=reject_constant)
     except UnicodeDecodeError:
         raise UserError.single(source, "is not UTF-8 text") from None
     except RecursionError:
@@ -58,6 +58,8 @@ def read_pairs(data: bytes, source: str) -> list[tuple[str, str]]:
         raise UserError(
             [Problem(source, f"is not JSON ({error.msg}): give {SHAPES}", None, error.lineno, error.colno)]
         ) from None
+    except ValueError:  # NaN or Infinity, or an integer over 4,300 digits (int() refuses it)
+        raise UserError.single(source, UNFIT_NUMBER) from None
     items = body
     if isinstance(body, dict):
         items = body.get("value", body.get("credentials"))

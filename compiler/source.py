@@ -104,6 +104,8 @@ def read_document(path: str, name: str) -> Document:
         raise UserError([_syntax_problem(name, str(error))]) from None
     except RecursionError:
         raise UserError.single(name, "is nested too deeply to read: flatten its tables and arrays") from None
+    except ValueError:  # not a TOMLDecodeError: int() refuses an integer over 4,300 digits
+        raise UserError.single(name, "invalid TOML: an integer has more than 4300 digits: shorten it") from None
     return Document(path, name, data, text)
 
 

@@ -100,7 +100,10 @@ def timestamp(value: object) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"has no UTC offset: {example}")
-        utc = value.astimezone(UTC).replace(tzinfo=None)
+        try:
+            utc = value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00:00+01:00 is a moment before year 1 in UTC
+            raise ValueError("is out of range once moved to UTC: give a date-time between years 1 and 9999 in UTC") from None
         text = utc.replace(microsecond=0).isoformat()
         if utc.microsecond:
             text += f".{utc.microsecond:06d}".rstrip("0")
@@ -128,17 +131,26 @@ def compact_json(value: object) -> str:
 
 def json_object(text: str) -> dict:
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=reject_constant)
     except RecursionError:
         raise ValueError(TOO_DEEP) from None
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         # The decoder's message names only a position (never the text), so it is safe to show.
         raise ValueError(
             f"is not valid JSON ({error.msg} at character {error.pos}): write it as a TOML table"
         ) from None
+    except ValueError:  # NaN or Infinity, or an integer longer than Python converts (4,300 digits)
+        raise ValueError(UNFIT_NUMBER) from None
     if not isinstance(value, dict):
         raise ValueError("must be a JSON object ({...}): write it as a TOML table")
     return value
+
+
+UNFIT_NUMBER = "holds a number JSON cannot carry (NaN, Infinity, or an integer over 4300 digits): remove it"
+
+
+def reject_constant(_name: str) -> object:
+    raise ValueError("NaN and Infinity are not JSON")
 
 
 def reject_placeholder(text: str) -> None:
