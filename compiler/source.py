@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 
 from .problems import Problem, UserError, dotted
 
@@ -59,13 +60,24 @@ def read_text(path: str, name: str, what: str = "profile") -> str:
 
 
 def read_bytes(path: str, name: str, what: str) -> bytes:
+    too_large = f"a {what} may be at most {MAX_FILE_BYTES} bytes (1 MiB)"
     try:
-        descriptor = os.open(path, os.O_RDONLY)
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         try:
-            size = os.fstat(descriptor).st_size
-            if size > MAX_FILE_BYTES:
-                raise UserError.single(name, f"is {size} bytes; a {what} may be at most {MAX_FILE_BYTES} bytes (1 MiB)")
-            return read_all(descriptor, size)
+            info = os.fstat(descriptor)
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(info.st_mode):
+                # A pipe, a device or /dev/stdin: fstat gives no size, and what it yields is not
+                # the file in the repository that a reviewer read.
+                raise UserError.single(name, f"is not a regular file (a pipe, device or socket): a {what} is a file")
+            if info.st_size > MAX_FILE_BYTES:
+                raise UserError.single(name, f"is {info.st_size} bytes; {too_large}")
+            data = read_all(descriptor, info.st_size)
+            if len(data) > MAX_FILE_BYTES:  # it grew while it was read
+                raise UserError.single(name, f"is over {MAX_FILE_BYTES} bytes; {too_large}")
+            return data
         finally:
             os.close(descriptor)
     except IsADirectoryError:
@@ -83,9 +95,10 @@ def read_bytes(path: str, name: str, what: str) -> bytes:
 
 
 def read_all(descriptor: int, size: int) -> bytes:
-    """The file's bytes; `size` is what fstat said, but a file may grow while it is read."""
+    """The file's bytes up to the end of the file, or the first MAX_FILE_BYTES + 1 of them (the
+    caller refuses more); `size` is what fstat said, but a file may grow while it is read."""
     data = os.read(descriptor, size + 1)
-    while len(data) <= size and len(data) <= MAX_FILE_BYTES:
+    while len(data) <= MAX_FILE_BYTES:
         more = os.read(descriptor, MAX_FILE_BYTES + 1 - len(data))
         if not more:
             break

@@ -1,0 +1,57 @@
+"""Hostile input that the corpus cannot hold: pipes, git repositories, odd file names."""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+import time
+from pathlib import Path
+
+from compiler.source import read_all
+from tests.helpers import run_cli
+
+REVEAL = ["--reveal", "--allow-unignored-output"]
+
+
+def _feed(fifo: Path, data: bytes) -> None:
+    """Writes `data` into `fifo` once something opens it for reading (gives up after 5 s)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            descriptor = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as error:
+            if error.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+            time.sleep(0.01)
+            continue
+        try:
+            os.write(descriptor, data)
+        finally:
+            os.close(descriptor)
+        return
+
+
+def test_a_secret_file_that_is_a_pipe_is_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "token.fifo")
+    (tmp_path / "profile.toml").write_text('secret_token = { file = "token.fifo" }\n')
+    feeder = threading.Thread(target=_feed, args=(tmp_path / "token.fifo", b"wrong-credential\n"), daemon=True)
+    feeder.start()
+    result = run_cli(["compile", "profile.toml", "--out", "out", *REVEAL], cwd=tmp_path)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "profile.toml:1:1: secret_token: file token.fifo: is not a regular file (a pipe, device or socket): "
+        "a secret file is a file\nsyncsecrets: 1 error; nothing was written\n",
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_reading_goes_on_to_the_end_of_the_file() -> None:
+    """fstat's size is only a hint: a file that says 0 bytes is read to its end all the same."""
+    reader, writer = os.pipe()
+    os.write(writer, b"a-whole-credential")
+    os.close(writer)
+    try:
+        assert read_all(reader, 0) == b"a-whole-credential"
+    finally:
+        os.close(reader)
