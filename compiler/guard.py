@@ -13,17 +13,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from .escape import printable
 from .problems import UserError
 
 USER_ERROR, INTERNAL_ERROR, INTERRUPTED = 2, 3, 130
 
 
 def err(line: str) -> None:
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(printable(line) + "\n")
 
 
 def out(line: str) -> None:
-    sys.stdout.write(line + "\n")
+    sys.stdout.write(printable(line) + "\n")
 
 
 def guarded(action: Callable[[], int], debug: bool = False) -> int:
@@ -43,7 +44,8 @@ def guarded(action: Callable[[], int], debug: bool = False) -> int:
 
             from .references import scrub  # only here: the compile path need not import it first
 
-            err(scrub("".join(traceback.format_exception(error))).rstrip("\n"))
+            for line in scrub("".join(traceback.format_exception(error))).rstrip("\n").split("\n"):
+                err(line)
         err(f"syncsecrets: internal error ({type(error).__name__} at {_where(error)}): this is a bug in "
             "syncsecrets; rerun with --debug for the traceback and report it")  # fmt: skip
         return INTERNAL_ERROR

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from compiler.source import read_all
 from tests.helpers import run_cli
@@ -55,3 +58,29 @@ def test_reading_goes_on_to_the_end_of_the_file() -> None:
         assert read_all(reader, 0) == b"a-whole-credential"
     finally:
         os.close(reader)
+
+
+FORGED = "\n::error file=forged.toml::forged"  # a GitHub workflow command, if it starts a line
+TERMINAL = "\x1b]0;title\x07\x1b[2J"  # escape sequences: a window title, a cleared screen
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_no_control_character_reaches_the_log_raw(tmp_path: Path, fmt: str) -> None:
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    # A file name, and a JSON field name (a warning names it): compiles, with a warning.
+    (configs / f"app{FORGED}{TERMINAL}\u2028.toml").write_text(
+        "sync_notification_settings = '{\"Enabled\": true, \"x\\n::error::forged\\u001b[2J\": 1}'\n"
+    )
+    compiled = run_cli(["compile", "configs", "--out", "out", "--format", fmt], cwd=tmp_path)
+    # A quoted key: an error.
+    (configs / "bad.toml").write_text('"key\\n::error::forged\\u001b[2J\\u0007\\u0085" = 1\n')
+    failed = run_cli(["compile", "configs", "--out", "out", "--format", fmt], cwd=tmp_path)
+    assert (compiled.exit_code, failed.exit_code) == (0, 2), compiled.stderr
+    for result in (compiled, failed):
+        printed = result.stdout + result.stderr
+        assert "forged" in printed  # named, escaped
+        assert not any(line.startswith(("::error file=forged", "::error::forged")) for line in printed.splitlines())
+        assert not any(char in printed for char in "\x1b\x07\x85\u2028"), printed
+        if fmt == "json":
+            json.loads(result.stdout)

@@ -32,9 +32,9 @@ def markdown_table() -> str:
 def list_keys(as_json: bool, markdown: bool = False) -> int:
     writer = writer_for_terminal() if not (as_json or markdown) else Writer()  # data stays plain
     if as_json:
-        writer.out(json.dumps(key_rows(), indent=2, ensure_ascii=False))
+        writer.document(json.dumps(key_rows(), indent=2, ensure_ascii=False))
     elif markdown:
-        writer.out(markdown_table().rstrip("\n"))
+        writer.document(markdown_table().rstrip("\n"))
     elif isinstance(writer, RichWriter):
         from rich.table import Table
 

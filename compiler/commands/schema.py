@@ -16,7 +16,8 @@ def schema_text() -> str:
 def write_schema(output: str | None) -> int:
     text = schema_text()
     if output is None:
-        out(text.rstrip("\n"))
+        for line in text.rstrip("\n").split("\n"):
+            out(line)
     else:
         replace_file(output, text.encode("utf-8"))
         out(f"Wrote the profile schema to {output}")

@@ -72,6 +72,7 @@ def _problem(problem: Problem) -> dict:
 
 
 def write_json(result: RunResult, writer: Writer) -> None:
-    writer.out(json.dumps(document(result), indent=2, ensure_ascii=False))
+    # JSON escapes control characters, but not DEL, C1 controls or U+2028: `document` does.
+    writer.document(json.dumps(document(result), indent=2, ensure_ascii=False))
     for problem in result.problems:  # for the person reading the log, when stdout goes to a file
         writer.err(str(problem))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 
+from ..escape import printable
+
 # Style names a reporter may ask for, and what they look like on a terminal.
 STYLES = {
     "added": "green",
@@ -25,10 +27,15 @@ class Writer:
     """Plain lines to stdout and stderr; `style` is a hint that plain output ignores."""
 
     def out(self, line: str, style: str | None = None) -> None:
-        sys.stdout.write(line + "\n")
+        sys.stdout.write(printable(line) + "\n")
 
     def err(self, line: str, style: str | None = None) -> None:
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(printable(line) + "\n")
+
+    def document(self, text: str) -> None:
+        """A document of our own making (JSON, a table): its lines, each escaped as a line is."""
+        for line in text.split("\n"):
+            self.out(line)
 
 
 class RichWriter(Writer):
@@ -39,10 +46,10 @@ class RichWriter(Writer):
         self._stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
     def out(self, line: str, style: str | None = None) -> None:
-        self._stdout.print(line, style=STYLES.get(style), markup=False)
+        self._stdout.print(printable(line), style=STYLES.get(style), markup=False)
 
     def err(self, line: str, style: str | None = None) -> None:
-        self._stderr.print(line, style=STYLES.get(style), markup=False)
+        self._stderr.print(printable(line), style=STYLES.get(style), markup=False)
 
     def table(self, table) -> None:
         self._stdout.print(table)
