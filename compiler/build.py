@@ -42,6 +42,9 @@ class Options(NamedTuple):
     unified: bool = False  # prepare unified diffs
     jobs: int | None = None  # None: as many as the machine has cores
     allow_unignored: bool = False  # --reveal into a folder git does not ignore
+    # Set by run(), not by the user: (service principal, environment) -> an output of the record
+    # that no profile writes any more, which a renamed profile's new output is compared with.
+    predecessors: dict | None = None
 
 
 class Target(NamedTuple):
@@ -113,6 +116,7 @@ def run(options: Options, environ=os.environ) -> RunResult:
     if options.reveal and not options.check and not options.allow_unignored:
         problems += _unignored_problems(options.out, [target.output for target in targets])
     record = Record.load(options.out) if not options.reveal else None
+    options = options._replace(predecessors=_predecessors(record, targets))
     served = _served(record, targets)
     # New outputs are staged as they are compiled, unless the run cannot write or already failed.
     owner = os.getpid() if not options.check and not any(not problem.warning for problem in problems) else None
@@ -168,6 +172,21 @@ def _served(record: Record | None, targets: list[Target]) -> dict[str, Entry]:
         entry = record.lookup(target.output, target.profile, target.environment)
         if entry is not None:
             found[target.output] = entry
+    return found
+
+
+def _predecessors(record: Record | None, targets: list[Target]) -> dict:
+    """Where each service principal's output was, per environment, for outputs of the record
+    that no target writes any more (a renamed profile's old output)."""
+    written = {target.output for target in targets}
+    found: dict = {}
+    for output, entry in sorted(record.entries.items()) if record is not None else ():
+        try:
+            entry = Entry(*entry)
+        except TypeError:
+            continue  # an entry this build cannot read
+        if output not in written and entry.principal:
+            found.setdefault((entry.principal, entry.environment), output)
     return found
 
 
@@ -271,13 +290,15 @@ def _outcome(target: Target, pairs, data: bytes, options: Options, principal: st
     from .diff import changes, compare, credential_warnings, unified
     from .render import parse_body
 
-    previous, private = outputs.read_previous(os.path.join(options.out, target.output))
+    previous, _mode = outputs.read_previous(os.path.join(options.out, target.output))
     outcome = Outcome(target.output, target.profile, "unchanged", len(pairs), principal)
     if previous == data:
         return outcome
     if stager is not None:
         stager.stage(target.output, data)
         outcome.staged = True
+    if previous is None and principal is not None:
+        outcome.warnings += _predecessor_warnings(target, pairs, options, principal)
     if previous is None and not options.unified:
         outcome.status = "new"  # nothing to compare with, and no host can have changed
         return outcome
@@ -285,13 +306,28 @@ def _outcome(target: Target, pairs, data: bytes, options: Options, principal: st
     if old is None:
         outcome.warnings.append("the previous output is not a secrets body: it is replaced whole")
         old = []
-    rows = compare(old, pairs, private)
+    rows = compare(old, pairs)
     outcome.status = "changed" if previous is not None else "new"
     outcome.changes = changes(rows) if previous is not None else []
-    outcome.warnings += credential_warnings(old, pairs, private)
+    outcome.warnings += credential_warnings(old, pairs)
     if options.unified:
         outcome.unified = unified(rows, target.output)
     return outcome
+
+
+def _predecessor_warnings(target: Target, pairs, options: Options, principal: str) -> list[str]:
+    """A renamed profile's output is new, but its service principal is not: its credential URLs
+    are compared with the output last compiled for that principal."""
+    from .diff import credential_warnings
+    from .render import parse_body
+
+    old_output = (options.predecessors or {}).get((principal, target.environment))
+    previous = outputs.read_previous(os.path.join(options.out, old_output))[0] if old_output else None
+    old = parse_body(previous) if previous is not None else None
+    if not old:
+        return []
+    note = f" (compared with {os.path.join(options.out, old_output)}, the last output for this service principal)"
+    return [warning + note for warning in credential_warnings(old, pairs)]
 
 
 def _environment_problems(asked: tuple[str, ...], declared: set[str], profiles: list[Source]) -> list[Problem]:

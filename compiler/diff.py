@@ -3,14 +3,17 @@
 Masking rule: a value is shown only when it is known to be no secret. The new side knows where
 each value came from (a reference is masked). The old side is a file on disk that cannot say
 so; its value is masked when the key is sensitive, when it is a placeholder, when the new value
-of the key is masked, or when the old file is private (mode 0600: written by `--reveal`, so any
-of its values may have come from a reference). A change of a masked value is still a change:
-`*** (env:A) -> *** (env:B)`, or `*** (env:A) -> *** (env:A, changed)`.
+of the key is masked, or when the old file holds revealed values (any of them may have come
+from a reference). That is read from the file's content: a real value where the profile has a
+reference or the catalog a secret; never from its mode, which `cp` or a CI artifact loses.
+A change of a masked value is still a change: `*** (env:A) -> *** (env:B)`, or
+`*** (env:A) -> *** (env:A, changed)`.
 """
 
 from __future__ import annotations
 
 import json
+import posixpath
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -53,21 +56,32 @@ def mask(label: str | None, changed: bool = False) -> str:
     return f"{MASK} ({', '.join(notes)})" if notes else MASK
 
 
-def compare(old: list[tuple[str, str]], new: list[OutPair], old_private: bool) -> list[Row]:
+def compare(old: list[tuple[str, str]], new: list[OutPair]) -> list[Row]:
     """Every key of either side, in canonical order."""
     old_values = dict(old)
     new_pairs = {pair.key: pair for pair in new}
+    revealed = holds_revealed(old, new)
     keys = sorted(old_values.keys() | new_pairs.keys(), key=lambda key: (POSITION.get(key, len(POSITION) + 1), key))
-    return [_row(key, old_values.get(key), new_pairs.get(key), old_private) for key in keys]
+    return [_row(key, old_values.get(key), new_pairs.get(key), revealed) for key in keys]
 
 
-def _row(key: str, old: str | None, new: OutPair | None, old_private: bool) -> Row:
+def holds_revealed(old: list[tuple[str, str]], new: list[OutPair]) -> bool:
+    """Whether the previous output holds revealed values: a real value (not a placeholder) for a
+    key whose new value comes from a reference, or for a secret key (which only a reference sets)."""
+    labels = {pair.key: pair.label for pair in new}
+    return any(
+        placeholder_label(value) is None and (labels.get(key) is not None or _is_secret(key, value))
+        for key, value in old
+    )
+
+
+def _row(key: str, old: str | None, new: OutPair | None, revealed: bool) -> Row:
     new_masked = new is not None and new.label is not None
     if new is not None and old == new.value:
         shown = mask(new.label) if new_masked else new.value
         return Row(key, shown, shown, new_masked, new_masked)
     old_label = placeholder_label(old) if old is not None else None
-    old_masked = old is not None and (new_masked or old_private or old_label is not None or _is_secret(key, old))
+    old_masked = old is not None and (new_masked or revealed or old_label is not None or _is_secret(key, old))
     old_shown = None if old is None else mask(old_label) if old_masked else old
     new_shown = None if new is None else mask(new.label) if new_masked else new.value
     if old_masked and new_masked and old_shown == new_shown:
@@ -127,29 +141,37 @@ def unified(rows: list[Row], name: str) -> str:
     return "".join(difflib.unified_diff(old, new, f"a/{name}", f"b/{name}"))
 
 
-def credential_warnings(old: list[tuple[str, str]], new: list[OutPair], old_private: bool) -> list[str]:
-    """Warnings for a URL that receives credentials changing host while a secret stays the same.
+def credential_warnings(old: list[tuple[str, str]], new: list[OutPair]) -> list[str]:
+    """Warnings for a URL that receives credentials changing host, or appearing, while a secret
+    may stay the same.
 
     A reviewer must see that an unchanged token is about to be sent somewhere new. Hosts are
-    named only when neither side is masked (a URL from a reference stays hidden).
+    named only when neither side is masked (a URL from a reference stays hidden), in their
+    ASCII form (`xn--...`), so that a lookalike in another script does not read as the old host.
     """
     old_values = dict(old)
-    kept = [pair.key for pair in new if old_values.get(pair.key) == pair.value and _is_secret_pair(pair)]
+    kept = [pair.key for pair in new if _is_secret_pair(pair) and _may_keep(old_values.get(pair.key), pair)]
     if not kept:
         return []
     secrets = ", ".join(kept) + (" keeps" if len(kept) == 1 else " keep")
+    revealed = holds_revealed(old, new)
     warnings = []
     for pair in new:
         key = BY_GRAPH.get(pair.key)
         old_value = old_values.get(pair.key)
-        if key is None or not key.receives_credentials or old_value is None or old_value == pair.value:
+        if key is None or not key.receives_credentials or old_value == pair.value:
+            continue
+        after = None if pair.label else _host(pair.value)
+        if old_value is None:
+            where = "masked" if after is None else after
+            warnings.append(f"{pair.key} is new ({where}) while {secrets} the same secret: the credential will "
+                            "also be sent there; make sure that is intended")  # fmt: skip
             continue
         old_label = placeholder_label(old_value)
         before = None if old_label else _host(old_value)
-        after = None if placeholder_label(pair.value) else _host(pair.value)
         if before is not None and before == after:
             continue
-        if pair.label or old_label or old_private:
+        if after is None or old_label or revealed:
             warnings.append(f"{pair.key} (masked) now points at another host while {secrets} the same "
                             "secret: check where the credential will be sent")  # fmt: skip
         else:
@@ -158,13 +180,43 @@ def credential_warnings(old: list[tuple[str, str]], new: list[OutPair], old_priv
     return warnings
 
 
+def _may_keep(old: str | None, new: OutPair) -> bool:
+    """Whether the secret `new` may be the one the previous output held. Known to differ only
+    when both sides can be compared: two values, or two references (`tok.txt` and `./tok.txt`
+    are one file); a real old value against a placeholder may be the same secret."""
+    if old is None:
+        return False
+    old_label = placeholder_label(old)
+    if old_label is not None and new.label is not None:
+        return _same_reference(old_label, new.label)
+    if old_label is None and placeholder_label(new.value) is None:
+        return old == new.value
+    return old_label is None  # a revealed old value, a placeholder now: it cannot tell
+
+
+def _same_reference(first: str, second: str) -> bool:
+    return _normal_label(first) == _normal_label(second)
+
+
+def _normal_label(label: str) -> str:
+    kind, _, name = label.partition(":")
+    return f"{kind}:{posixpath.normpath(name)}" if kind == "file" else label
+
+
 def _is_secret_pair(pair: OutPair) -> bool:
     return pair.label is not None or _is_secret(pair.key, pair.value)
 
 
 def _host(value: str) -> str:
+    """The host a URL (or a bare `host[:port]`, as Server holds) names, as DNS will see it."""
     try:
         host = urlsplit(value).hostname if "://" in value else value.split("/")[0].rsplit(":", 1)[0]
     except ValueError:
         host = None
-    return (host or value).lower()
+    host = (host or value).lower().rstrip(".")
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")  # xn--: what a lookalike host really is
+    except UnicodeError:
+        return host.encode("ascii", "backslashreplace").decode("ascii")

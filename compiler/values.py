@@ -74,20 +74,31 @@ def convert_text(key: Key, text: str) -> str:
     return text
 
 
-# The usual shape of a URL, accepted without taking it apart; anything else gets the full check.
-_PLAIN_HTTPS_URL = re.compile(r"https://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,4})?(?:[/?#][!-~]*)?\Z")
+# The usual shape of a URL, accepted without taking it apart (printable ASCII, no backslash);
+# anything else gets the full check.
+_PLAIN_HTTPS_URL = re.compile(r"https://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,4})?(?:[/?#][!-\[\]-~]*)?\Z")
 
 
 def check_url(text: str) -> None:
+    """A URL the provisioning service calls. Refused: anything two parsers could read with two
+    different hosts (a backslash, which browsers and .NET read as `/` while Python does not;
+    spaces, control and invisible characters), and a user or password in it, which would also
+    show in every diff."""
     if _PLAIN_HTTPS_URL.match(text):
         return
-    if any(c.isspace() or ord(c) < 32 for c in text):
-        raise ValueError(f"must be a URL without spaces, e.g. {URL_EXAMPLE}")
+    if any(c.isspace() or not c.isprintable() for c in text):
+        raise ValueError(f"must be a URL without spaces or control characters, e.g. {URL_EXAMPLE}")
+    if "\\" in text:
+        raise ValueError("must not contain a backslash (some clients read it as /, and the URL then names "
+                         f"another host): write / instead, e.g. {URL_EXAMPLE}")  # fmt: skip
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
         raise ValueError(f"is not a valid URL: write it like {URL_EXAMPLE}") from None
+    if "@" in parts.netloc:
+        raise ValueError("must not hold a user name or password (user:password@host): remove it, and give a "
+                         "credential its own key, as a reference")  # fmt: skip
     if parts.scheme.lower() == "http":
         raise ValueError("must use https://: the provisioning service sends credentials to it")
     if parts.scheme.lower() != "https" or not parts.hostname:

@@ -84,3 +84,21 @@ def test_no_control_character_reaches_the_log_raw(tmp_path: Path, fmt: str) -> N
         assert not any(char in printed for char in "\x1b\x07\x85\u2028"), printed
         if fmt == "json":
             json.loads(result.stdout)
+
+
+def test_a_renamed_profile_is_compared_with_its_service_principal_s_old_output(tmp_path: Path) -> None:
+    (tmp_path / "configs").mkdir()
+    application = '[application]\nservice_principal_id = "2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10"\n'
+    token = 'secret_token = { env = "TOKEN" }\n'
+    old = tmp_path / "configs" / "scim.toml"
+    old.write_text(f'base_address = "https://scim.good.example/v2"\n{token}{application}')
+    assert run_cli(["compile", "configs", "--out", "build"], cwd=tmp_path).exit_code == 0
+    old.unlink()  # renamed, and pointed elsewhere, in one pull request
+    (tmp_path / "configs" / "scim-renamed.toml").write_text(f'base_address = "https://attacker.example/"\n{token}{application}')
+    renamed = run_cli(["compile", "configs", "--out", "build", "--check"], cwd=tmp_path)
+    assert renamed.exit_code == 1
+    assert (
+        "  ! warning: BaseAddress host changes from scim.good.example to attacker.example while SecretToken keeps "
+        "the same secret: the credential will be sent to attacker.example; make sure that is intended (compared "
+        "with build/scim.json, the last output for this service principal)\n"
+    ) in renamed.stdout
