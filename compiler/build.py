@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from . import outputs
 from .cache import Entry, Partial, Record, digest
 from .discover import Source, discover
+from .linkguard import linked_folders
 from .problems import Problem, UserError, unique_sorted
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def run(options: Options, environ=os.environ) -> RunResult:
         for env in environments
         for source in found.profiles
     ]
-    problems = list(found.problems)
+    problems = list(found.problems) + linked_folders(options.out, [target.output for target in targets])
     if options.reveal and not options.check and not options.allow_unignored:
         problems += _unignored_problems(options.out, [target.output for target in targets])
     record = Record.load(options.out) if not options.reveal else None

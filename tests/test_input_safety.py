@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -102,3 +104,93 @@ def test_a_renamed_profile_is_compared_with_its_service_principal_s_old_output(t
         "the same secret: the credential will be sent to attacker.example; make sure that is intended (compared "
         "with build/scim.json, the last output for this service principal)\n"
     ) in renamed.stdout
+
+
+# -- the --reveal git guard -----------------------------------------------------------------
+SCIM = 'base_address = "https://scim.contoso.example/v2"\nsecret_token = { env = "APP_TOKEN" }\n'
+SECRET = {"APP_TOKEN": "s3cr3t-token-value"}
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True,
+                   capture_output=True)  # fmt: skip
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git work tree with configs/app.toml committed (it also declares [environments.dev])."""
+    root = tmp_path / "repo"
+    (root / "configs").mkdir(parents=True)
+    (root / "configs" / "app.toml").write_text(SCIM + "[environments.dev]\n")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "profiles")
+    return root
+
+
+def _revealed_anywhere(root: Path) -> list[str]:
+    return [str(path) for path in root.rglob("*") if path.is_file() and SECRET["APP_TOKEN"] in path.read_text(errors="replace")]
+
+
+@needs_git
+def test_reveal_through_a_link_to_the_work_tree_is_refused(repo: Path, tmp_path: Path) -> None:
+    (tmp_path / "alias").symlink_to(repo)
+    result = run_cli(["compile", "repo/configs", "--out", "alias/build", "--reveal"], cwd=tmp_path, env=SECRET)
+    assert result.exit_code == 2
+    assert f"inside the git work tree {repo}, which does not ignore build/app.json: add the line /build/" in result.stderr
+    assert _revealed_anywhere(tmp_path) == []
+
+
+@needs_git
+def test_reveal_into_an_out_that_links_to_an_unignored_folder_is_refused(repo: Path) -> None:
+    (repo / ".gitignore").write_text("build\n")  # the link is ignored; where it leads is not
+    (repo / "exposed").mkdir()
+    (repo / "build").symlink_to("exposed")
+    result = run_cli(["compile", "configs", "--out", "build", "--reveal"], cwd=repo, env=SECRET)
+    assert result.exit_code == 2
+    assert "which does not ignore exposed/app.json: add the line /exposed/" in result.stderr
+    assert _revealed_anywhere(repo) == []
+
+
+@needs_git
+def test_no_output_is_written_through_a_link_inside_out(repo: Path) -> None:
+    (repo / "build").mkdir()
+    (repo / "build" / "dev").symlink_to("../configs")  # committed: git answers "beyond a symbolic link"
+    (repo / ".gitignore").write_text("/build/*\n!/build/dev\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "a link in build/")
+    link_problem = "build/dev: is a symbolic link inside --out, and outputs are never written through one"
+    for args in (["--reveal"], []):
+        result = run_cli(["compile", "configs", "--out", "build", "--env", "dev", *args], cwd=repo, env=SECRET)
+        assert result.exit_code == 2 and link_problem in result.stderr
+        assert not (repo / "configs" / "app.json").exists()
+    revealed = run_cli(["compile", "configs", "--out", "build", "--env", "dev", "--reveal"], cwd=repo, env=SECRET)
+    assert "which does not ignore configs/app.json: add the line /configs/" in revealed.stderr
+
+
+@needs_git
+def test_reveal_into_a_folder_named_with_two_dots_is_checked(repo: Path) -> None:
+    result = run_cli(["compile", "configs", "--out", "..secrets/build", "--reveal"], cwd=repo, env=SECRET)
+    assert result.exit_code == 2
+    assert "which does not ignore ..secrets/build/app.json: add the line /..secrets/build/" in result.stderr
+    assert not (repo / "..secrets").exists()
+
+
+@needs_git
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving the repository away needs root")
+def test_reveal_is_refused_when_git_will_not_answer(repo: Path, tmp_path: Path) -> None:
+    """A repository owned by another user (common in CI containers): git refuses to look at it."""
+    for path in [repo, *repo.rglob("*")]:
+        os.lchown(path, 54321, 54321)
+    (tmp_path / "home").mkdir()
+    # No safe.directory from this machine's configuration; not a sudo session either.
+    env = {**SECRET, "HOME": str(tmp_path / "home"), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
+           "SUDO_UID": None}  # fmt: skip
+    refused = run_cli(["compile", "configs", "--out", "build", "--reveal"], cwd=repo, env=env)
+    assert refused.exit_code == 2
+    assert "git cannot tell whether it would commit them (git said: fatal: detected dubious ownership" in refused.stderr
+    assert "--allow-unignored-output overrides this check" in refused.stderr
+    assert _revealed_anywhere(repo) == []
+    allowed = run_cli(["compile", "configs", "--out", "build", "--reveal", "--allow-unignored-output"], cwd=repo, env=env)
+    assert allowed.exit_code == 0
