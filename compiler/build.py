@@ -43,6 +43,7 @@ class Options(NamedTuple):
     unified: bool = False  # prepare unified diffs
     jobs: int | None = None  # None: as many as the machine has cores
     allow_unignored: bool = False  # --reveal into a folder git does not ignore
+    allow_outside: tuple[str, ...] = ()  # folders outside the repository that profiles may read
     # Set by run(), not by the user: (service principal, environment) -> an output of the record
     # that no profile writes any more, which a renamed profile's new output is compared with.
     predecessors: dict | None = None
@@ -103,7 +104,7 @@ class RunResult:
 def run(options: Options, environ=os.environ) -> RunResult:
     result = RunResult(options)
     outputs.check_out_folder(options.out)
-    found = discover(list(options.paths))
+    found = discover(list(options.paths), options.allow_outside)
     if not found.profiles and not found.problems:
         where = ", ".join(options.paths)
         found.problems.append(Problem(where, "holds no profiles (*.toml): create one with `syncsecrets init`"))
@@ -131,7 +132,7 @@ def run(options: Options, environ=os.environ) -> RunResult:
     outcomes = _in_order(targets, compiled, served)
     problems += compile_problems + [problem for entry in served.values() for problem in entry.warnings]
     declared |= {name for entry in served.values() for name in entry.environments}
-    partial_problems, partial_environments, partials = _read_partials(found.partials, record)
+    partial_problems, partial_environments, partials = _read_partials(found.partials, record, options)
     declared |= partial_environments
     problems += partial_problems + _environment_problems(options.environments, declared, found.profiles)
     result.problems = unique_sorted(problems)
@@ -191,7 +192,9 @@ def _predecessors(record: Record | None, targets: list[Target]) -> dict:
     return found
 
 
-def _read_partials(paths: list[str], record: Record | None) -> tuple[list[Problem], set[str], dict[str, Partial]]:
+def _read_partials(
+    paths: list[str], record: Record | None, options: Options
+) -> tuple[list[Problem], set[str], dict[str, Partial]]:
     """The problems and environments of the partials in the folder (read, or from the record)."""
     problems: list[Problem] = []
     declared: set[str] = set()
@@ -206,9 +209,10 @@ def _read_partials(paths: list[str], record: Record | None) -> tuple[list[Proble
         declared.update(entry.environments)
         found[path] = entry
     if unread:
+        from .confine import boundary
         from .profiles import Loader
 
-        loader = Loader()
+        loader = Loader(boundary(options.paths, options.allow_outside))
         for path in unread:
             if loader.file(path, path) is not None:
                 found[path] = Partial(*loader.facts(path))
@@ -248,11 +252,12 @@ def compile_targets(
 
 
 def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[list[Outcome], list[Problem], set[str]]:
+    from .confine import boundary
     from .mapper import map_layer
     from .profiles import Loader
     from .render import render
 
-    loader = Loader()
+    loader = Loader(boundary(options.paths, options.allow_outside))
     found: list[Outcome] = []
     problems: list[Problem] = []
     for index, target in enumerate(targets):

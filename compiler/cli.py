@@ -96,6 +96,14 @@ def compile_command(
             "--allow-unignored-output", help="Let --reveal write into a git work tree that does not ignore --out."
         ),
     ] = False,
+    allow_outside: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--allow-outside",
+            metavar="DIR",
+            help="Let profiles read secret files and extend profiles in DIR, outside the repository (repeatable).",
+        ),
+    ] = None,
     debug: Debug = False,
 ) -> None:
     """Compile profiles into PUT bodies in --out, showing what changed against the files there."""
@@ -112,6 +120,7 @@ def compile_command(
         unified=diff is DiffMode.unified,
         jobs=jobs,
         allow_unignored=allow_unignored_output,
+        allow_outside=tuple(allow_outside or ()),
     )
     raise typer.Exit(guarded(lambda: compile_profiles(options, diff.value, quiet, fmt.value), debug))
 

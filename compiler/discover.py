@@ -1,7 +1,10 @@
 """Finding the profiles to compile under the PATH arguments, and where each one's output goes.
 
 A folder is walked recursively (hidden entries skipped, links followed, link loops reported
-rather than followed). `_*.toml` files are partials: read for their errors, never compiled alone.
+rather than followed). A link to a folder outside the one walked is reported, not followed (a
+pull request could otherwise have any folder of the machine read as profiles), unless that
+folder is allowed with `--allow-outside`. `_*.toml` files are partials: read for their errors,
+never compiled alone.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import errno
 import os
 from typing import NamedTuple
 
+from .confine import within
 from .problems import Problem
 
 
@@ -40,14 +44,16 @@ class Discovery:
         return any(source.from_folder for source in self.profiles)
 
 
-def discover(paths: list[str]) -> Discovery:
+def discover(paths: list[str], allowed: tuple[str, ...] = ()) -> Discovery:
+    """The profiles and partials under `paths`; links to folders may lead into `allowed` ones."""
     found = Discovery()
     for path in paths:
         if os.path.isdir(path):
             if path.endswith(".toml"):
                 found.problems.append(Problem(path, "is a folder, not a profile: rename it"))
                 continue
-            _walk(path, path, "", {_identity(path)}, found)
+            tree = (os.path.realpath(path), *(os.path.realpath(folder) for folder in allowed))
+            _walk(path, path, "", {_identity(path)}, found, tree)
         elif os.path.isfile(path):
             _add_file(path, os.path.basename(path), None, found, explicit=True)
         elif os.path.islink(path):
@@ -58,7 +64,7 @@ def discover(paths: list[str]) -> Discovery:
     return found
 
 
-def _walk(root: str, folder: str, relative: str, ancestors: set, found: Discovery) -> None:
+def _walk(root: str, folder: str, relative: str, ancestors: set, found: Discovery, tree: tuple[str, ...]) -> None:
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError as error:
@@ -88,8 +94,11 @@ def _walk(root: str, folder: str, relative: str, ancestors: set, found: Discover
                 found.problems.append(
                     Problem(path, "links back to a folder that contains it (a loop): remove the link")
                 )
+            elif entry.is_symlink() and not any(within(os.path.realpath(path), top) for top in tree):
+                found.problems.append(Problem(path, f"is a link to a folder outside {root}: profiles are not "
+                                              "read through it; remove the link, or allow the folder with --allow-outside DIR"))  # fmt: skip
             else:
-                _walk(root, path, rel + "/", ancestors | {identity}, found)
+                _walk(root, path, rel + "/", ancestors | {identity}, found, tree)
         elif is_file and entry.name.endswith(".toml"):
             _add_file(path, rel, root, found)
 

@@ -13,8 +13,9 @@ from typing import NamedTuple
 
 from . import notifications
 from .catalog import BY_FRIENDLY, BY_GRAPH, NOTIFICATION_KEY, Key, Kind, lookup, lookup_loosely
+from .confine import OUTSIDE, Boundary
 from .problems import Problem
-from .references import is_reference_table, parse_reference
+from .references import Reference, is_reference_table, parse_reference
 from .source import Document
 from .suggest import did_you_mean
 from .templates import templates
@@ -75,15 +76,17 @@ class FileProfile:
         return self.base.under(over) if over else self.base
 
 
-def read_file_profile(doc: Document) -> tuple[FileProfile, list[Problem]]:
-    reader = _Reader(doc)
+def read_file_profile(doc: Document, boundary: Boundary | None = None) -> tuple[FileProfile, list[Problem]]:
+    """The file's layers and problems; `boundary`: where its file references may lead (None: anywhere)."""
+    reader = _Reader(doc, boundary)
     profile = reader.file_profile()
     return profile, reader.problems
 
 
 class _Reader:
-    def __init__(self, doc: Document):
+    def __init__(self, doc: Document, boundary: Boundary | None):
         self.doc = doc
+        self.boundary = boundary
         self.folder = os.path.dirname(doc.path)  # file references are relative to it
         self.problems: list[Problem] = []
         self.notification_forms: list[tuple[str, tuple[str, ...]]] = []
@@ -170,7 +173,7 @@ class _Reader:
             return
         try:
             if isinstance(value, dict) and (key.kind is not Kind.OBJECT_OR_TEXT or is_reference_table(value)):
-                wire = parse_reference(value, self.folder)
+                wire = self.reference(value)
             else:
                 wire = convert_literal(key, value)
         except ValueError as error:
@@ -179,6 +182,15 @@ class _Reader:
         if key is NOTIFICATION_KEY:
             self.notification_forms.append(("reference", keypath))
         layer.pairs[key.graph] = Entry(wire, self.doc, keypath)
+
+    def reference(self, table: dict) -> Reference:
+        """The reference `table` describes; a file must be inside the boundary, checked now, in
+        every run, so that a pull request's check fails before a deploy job would read it."""
+        reference = parse_reference(table, self.folder)
+        path = os.path.join(reference.base_dir, reference.name)
+        if reference.kind == "file" and self.boundary is not None and not self.boundary.admits(path):
+            raise ValueError(f"file {reference.name} {OUTSIDE}")
+        return reference
 
     def unknown_key(self, keypath: tuple[str, ...], name: str, value: object, tables: bool) -> None:
         if isinstance(value, dict) and not is_reference_table(value) and tables:
@@ -265,7 +277,7 @@ class _Reader:
                 continue
             try:
                 if isinstance(value, dict):
-                    wire = parse_reference(value, self.folder)
+                    wire = self.reference(value)
                 elif isinstance(value, str) and value:
                     reject_placeholder(value)
                     wire = value

@@ -13,13 +13,15 @@ from __future__ import annotations
 import os
 from functools import reduce
 
+from .confine import OUTSIDE, Boundary
 from .layers import FileProfile, Layer, read_file_profile
 from .problems import Problem, UserError
 from .source import read_document
 
 
 class Loader:
-    def __init__(self) -> None:
+    def __init__(self, boundary: Boundary | None = None) -> None:
+        self.boundary = boundary  # where files may be read (None: anywhere, for in-memory profiles)
         self.problems: list[Problem] = []
         self._files: dict[str, FileProfile | None] = {}
         self._failed: set[str] = set()  # files with errors: read for their problems, never compiled
@@ -35,7 +37,9 @@ class Loader:
         key = os.path.normpath(path)
         if key not in self._files:
             try:
-                profile, problems = read_file_profile(read_document(path, name))
+                if not self.admits(path):  # a profile linked in from outside: not even opened
+                    raise UserError.single(name, OUTSIDE)
+                profile, problems = read_file_profile(read_document(path, name), self.boundary)
             except UserError as error:
                 profile, problems = None, error.problems
             self._files[key] = profile
@@ -65,6 +69,9 @@ class Loader:
             if os.path.normpath(parent_path) in stack:
                 self._cycle(stack, os.path.normpath(parent_path))
                 broken = True
+            elif not self.admits(parent_path):  # before it is looked at: whether it exists is not said
+                self.problems.append(entry.problem(f"extends {parent_name}: {OUTSIDE}"))
+                broken = True
             elif os.path.normpath(parent_path) not in self._files and not os.path.exists(parent_path):
                 message = f"extends {parent_name}: no such file (paths are relative to this file)"
                 self.problems.append(entry.problem(message))
@@ -82,6 +89,9 @@ class Loader:
             self._chains[key] = chain
         self._merged[key] = result
         return result
+
+    def admits(self, path: str) -> bool:
+        return self.boundary is None or self.boundary.admits(path)
 
     def _cycle(self, stack: tuple[str, ...], back_to: str) -> None:
         loop = list(stack[stack.index(back_to) :])

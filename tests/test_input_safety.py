@@ -194,3 +194,22 @@ def test_reveal_is_refused_when_git_will_not_answer(repo: Path, tmp_path: Path) 
     assert _revealed_anywhere(repo) == []
     allowed = run_cli(["compile", "configs", "--out", "build", "--reveal", "--allow-unignored-output"], cwd=repo, env=env)
     assert allowed.exit_code == 0
+
+
+# -- confinement to the repository ------------------------------------------------------------
+@needs_git
+def test_files_anywhere_in_the_git_work_tree_may_be_named_but_not_beyond(repo: Path, tmp_path: Path) -> None:
+    (repo / "secrets").mkdir()
+    (repo / "secrets" / "token.txt").write_text("s3cr3t-token-value\n")
+    (tmp_path / "outside.txt").write_text("not-for-profiles\n")
+    profile = repo / "configs" / "app.toml"
+    profile.write_text('base_address = "https://scim.contoso.example/v2"\nsecret_token = { file = "../secrets/token.txt" }\n')
+    out = str(tmp_path / "out")
+    inside = run_cli(["compile", "configs", "--out", out, "--reveal"], cwd=repo)
+    assert inside.exit_code == 0, inside.stderr
+    profile.write_text('base_address = "https://scim.contoso.example/v2"\nsecret_token = { file = "../../outside.txt" }\n')
+    outside = run_cli(["compile", "configs", "--out", out, "--check"], cwd=repo)  # refused without --reveal too
+    assert outside.exit_code == 2 and "secret_token: file ../../outside.txt leaves the repository" in outside.stderr
+    allowed = run_cli(["compile", "configs", "--out", out, "--reveal", "--allow-outside", str(tmp_path)], cwd=repo)
+    assert allowed.exit_code == 0, allowed.stderr
+    assert "not-for-profiles" in (tmp_path / "out" / "app.json").read_text()

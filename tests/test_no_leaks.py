@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,8 @@ def secrets_env(new: bool = False) -> dict[str, str]:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Recorder:
+    """A config repository (git: secrets/ beside configs/ is inside it, where references may go)."""
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     (tmp_path / "configs").mkdir()
     (tmp_path / "secrets").mkdir()
     (tmp_path / "secrets" / "password.txt").write_text(CANARIES["file"] + "\n")
