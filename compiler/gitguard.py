@@ -38,8 +38,8 @@ def unignored(out: str, outputs: list[str]) -> str | None:
         return None  # git found a repository the outputs are not in (a folder above a link)
     # Where each output really goes: a link inside --out is refused elsewhere, but git must be
     # asked about the place the bytes would land, not about a name that passes through a link.
-    written = [os.path.join(os.path.realpath(os.path.join(folder, os.path.dirname(output))),
-                            os.path.basename(output)) for output in outputs]  # fmt: skip
+    real_folders = {part: os.path.realpath(os.path.join(folder, part)) for part in {os.path.dirname(o) for o in outputs}}
+    written = [os.path.join(real_folders[os.path.dirname(output)], os.path.basename(output)) for output in outputs]
     paths = sorted({os.path.relpath(path, top) for path in written if os.path.commonpath([top, path]) == top})
     if not paths:
         return None

@@ -118,8 +118,17 @@ def read_document(path: str, name: str) -> Document:
     except RecursionError:
         raise UserError.single(name, "is nested too deeply to read: flatten its tables and arrays") from None
     except ValueError:  # not a TOMLDecodeError: int() refuses an integer over 4,300 digits
-        raise UserError.single(name, "invalid TOML: an integer has more than 4300 digits: shorten it") from None
+        raise UserError([_long_integer_problem(name, text)]) from None
     return Document(path, name, data, text)
+
+
+def _long_integer_problem(name: str, text: str) -> Problem:
+    found = re.search(r"[0-9_]{4301,}", text)
+    line = col = None
+    if found:
+        line = text.count("\n", 0, found.start()) + 1
+        col = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    return Problem(name, "invalid TOML: an integer has more than 4300 digits: shorten it", None, line, col)
 
 
 def _syntax_problem(name: str, message: str) -> Problem:
