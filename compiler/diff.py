@@ -18,6 +18,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from .catalog import BY_GRAPH, NOTIFICATION_FIELDS, NOTIFICATION_KEY, POSITION, Kind
+from .escape import printable
 from .mapper import OutPair
 from .references import MASK, placeholder_label
 from .render import render
@@ -134,11 +135,18 @@ def unified(rows: list[Row], name: str) -> str:
     """A unified diff of the canonical JSON of both sides, masked values replaced by their mask."""
     import difflib  # only needed in this mode
 
-    old = render((row.key, row.old) for row in rows if row.old is not None).decode().splitlines(keepends=True)
-    new = render((row.key, row.new) for row in rows if row.new is not None).decode().splitlines(keepends=True)
+    old = _lines(render((row.key, row.old) for row in rows if row.old is not None))
+    new = _lines(render((row.key, row.new) for row in rows if row.new is not None))
     if not [row for row in rows if row.old is not None]:
         old = []  # a new file: every line is added
+    name = printable(name)  # a newline in it would end the header line early
     return "".join(difflib.unified_diff(old, new, f"a/{name}", f"b/{name}"))
+
+
+def _lines(data: bytes) -> list[str]:
+    # Split at "\n" only: splitlines() would also break a value at U+2028 or U+0085, which the
+    # canonical JSON keeps raw, and the rest of the value would start a line of its own.
+    return [line + "\n" for line in data.decode().split("\n")[:-1]]
 
 
 def credential_warnings(old: list[tuple[str, str]], new: list[OutPair]) -> list[str]:

@@ -71,10 +71,12 @@ def test_no_control_character_reaches_the_log_raw(tmp_path: Path, fmt: str) -> N
     configs = tmp_path / "configs"
     configs.mkdir()
     # A file name, and a JSON field name (a warning names it): compiles, with a warning.
+    # A value with line separators other than "\n" (JSON keeps them raw), shown by --diff unified.
     (configs / f"app{FORGED}{TERMINAL}\u2028.toml").write_text(
         "sync_notification_settings = '{\"Enabled\": true, \"x\\n::error::forged\\u001b[2J\": 1}'\n"
+        'user_name = "svc\\u2028::error::forged\\u0085::error::forged"\n'
     )
-    compiled = run_cli(["compile", "configs", "--out", "out", "--format", fmt], cwd=tmp_path)
+    compiled = run_cli(["compile", "configs", "--out", "out", "--format", fmt, "--diff", "unified"], cwd=tmp_path)
     # A quoted key: an error.
     (configs / "bad.toml").write_text('"key\\n::error::forged\\u001b[2J\\u0007\\u0085" = 1\n')
     failed = run_cli(["compile", "configs", "--out", "out", "--format", fmt], cwd=tmp_path)

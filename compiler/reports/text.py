@@ -48,7 +48,7 @@ def outcome_lines(outcome: Outcome, out: str, mode: str) -> list[str]:
     else:
         head = [f"~ {path} (changed)"]
     if mode == "unified":
-        return head + outcome.unified.rstrip("\n").splitlines()
+        return head + outcome.unified.rstrip("\n").split("\n")  # not splitlines(): see diff._lines
     if mode == "semantic":
         return head + [line for change in outcome.changes for line in change_lines(change)]
     return head
