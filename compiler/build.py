@@ -180,14 +180,16 @@ def _served(record: Record | None, targets: list[Target]) -> dict[str, Entry]:
 def _predecessors(record: Record | None, targets: list[Target]) -> dict:
     """Where each service principal's output was, per environment, for outputs of the record
     that no target writes any more (a renamed profile's old output)."""
+    if record is None:
+        return {}
     written = {target.output for target in targets}
     found: dict = {}
-    for output, entry in sorted(record.entries.items()) if record is not None else ():
+    for output in sorted(output for output in record.entries if output not in written):  # few: read them
         try:
-            entry = Entry(*entry)
+            entry = Entry(*record.entries[output])
         except TypeError:
             continue  # an entry this build cannot read
-        if output not in written and entry.principal:
+        if entry.principal:
             found.setdefault((entry.principal, entry.environment), output)
     return found
 
