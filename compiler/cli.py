@@ -99,8 +99,8 @@ def compile_command(
     debug: Debug = False,
 ) -> None:
     """Compile profiles into PUT bodies in --out, showing what changed against the files there."""
-    from .build import Options
     from .commands.compile import compile_profiles
+    from .run.build import Options
 
     options = Options(
         paths=tuple(paths or ("configs",)),

@@ -41,7 +41,7 @@ def guarded(action: Callable[[], int], debug: bool = False) -> int:
         if debug:
             import traceback
 
-            from .references import scrub  # only here: the compile path need not import it first
+            from .profile.references import scrub  # only here: the compile path need not import it first
 
             err(scrub("".join(traceback.format_exception(error))).rstrip("\n"))
         err(f"syncsecrets: internal error ({type(error).__name__} at {_where(error)}): this is a bug in "

@@ -11,9 +11,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from compiler.catalog import KEYS
+from compiler.catalog.keys import KEYS
+from compiler.catalog.templates import templates
 from compiler.commands.schema import schema_text
-from compiler.templates import templates
 from tests.helpers import REPO, run_cli
 
 SHIPPED_SCHEMA = REPO / "schema" / "profile.schema.json"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from compiler.catalog import BY_FRIENDLY, BY_GRAPH, KEYS, NOTIFICATION_FIELDS, Kind, lookup, lookup_loosely
-from compiler.templates import templates
+from compiler.catalog.keys import BY_FRIENDLY, BY_GRAPH, KEYS, NOTIFICATION_FIELDS, Kind, lookup, lookup_loosely
+from compiler.catalog.templates import templates
 
 # Graph's synchronizationSecret enumeration, in Graph's order (None, the null member, left out).
 GRAPH_ENUMERATION = """

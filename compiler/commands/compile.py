@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..build import Options, RunResult, run
 from ..problems import UserError
 from ..reports import write_report
 from ..reports.terminal import Writer, writer_for_terminal
+from ..run.build import Options, RunResult, run
 
 
 def compile_profiles(options: Options, diff: str, quiet: bool, fmt: str = "text") -> int:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import sys
 
+from ..authoring.importing import build_profile, read_pairs, service_principal
 from ..guard import err, out
-from ..importing import build_profile, read_pairs, service_principal
-from ..outputs import replace_file
 from ..problems import UserError
-from ..source import MAX_FILE_BYTES, read_bytes
+from ..profile.source import MAX_FILE_BYTES, read_bytes
+from ..run.outputs import replace_file
 from .init import check_profile_name
 
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 import os
 import re
 
-from .. import tomlwrite
-from ..catalog import BY_GRAPH, Key, Kind
+from ..authoring import tomlwrite
+from ..catalog.keys import BY_GRAPH, Key, Kind
+from ..catalog.suggest import did_you_mean
+from ..catalog.templates import Template, templates
 from ..guard import out
-from ..notifications import DELETE_THRESHOLD
-from ..outputs import replace_file
 from ..problems import UserError
-from ..references import variable_name
-from ..suggest import did_you_mean
-from ..templates import Template, templates
-from ..values import PLACEHOLDER_MARK
+from ..profile.notifications import DELETE_THRESHOLD
+from ..profile.references import variable_name
+from ..profile.values import PLACEHOLDER_MARK
+from ..run.outputs import replace_file
 
 # A profile's name is its file's stem; `_` starts a partial, and `/` would be another folder.
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..catalog import KEYS
+from ..catalog.keys import KEYS
 from ..reports.terminal import RichWriter, Writer, writer_for_terminal
 
 HEADINGS = ("KEY", "FRIENDLY NAME", "KIND", "SECRET", "DESCRIPTION")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from ..authoring.schema import profile_schema
 from ..guard import out
-from ..outputs import replace_file
-from ..profile_schema import profile_schema
+from ..run.outputs import replace_file
 
 
 def schema_text() -> str:

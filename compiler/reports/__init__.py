@@ -9,7 +9,7 @@ Every value a reporter prints was masked by `diff.py` already: reporters never s
 
 from __future__ import annotations
 
-from ..build import RunResult
+from ..run.build import RunResult
 from .terminal import Writer
 
 FORMATS = ("text", "json", "github")

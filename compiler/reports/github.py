@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 
-from ..build import RunResult
 from ..problems import Problem
+from ..run.build import RunResult
 from .terminal import Writer
 from .text import change_lines, summary
 

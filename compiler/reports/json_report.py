@@ -18,9 +18,9 @@ from __future__ import annotations
 import json
 import os
 
-from ..build import RunResult
-from ..diff import Change
+from ..body.diff import Change
 from ..problems import Problem
+from ..run.build import RunResult
 from .terminal import Writer
 
 VERSION = 1

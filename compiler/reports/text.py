@@ -6,11 +6,11 @@ import json
 import os
 from typing import TYPE_CHECKING
 
-from ..build import Outcome, RunResult
+from ..run.build import Outcome, RunResult
 from .terminal import Writer
 
 if TYPE_CHECKING:
-    from ..diff import Change
+    from ..body.diff import Change
 
 CLEARED_NOTE = "cleared on the tenant: the PUT replaces the whole set"
 

@@ -2,7 +2,7 @@
 
 Values are checked and turned into wire strings here, file by file, so that each problem is
 reported against the file and line that wrote it, a shared partial included. Layers are then
-merged (`Layer.under`) in the order `profiles.py` decides.
+merged (`Layer.under`) in the order `loading.py` decides.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import os
 import re
 from typing import NamedTuple
 
+from ..catalog.keys import BY_FRIENDLY, BY_GRAPH, NOTIFICATION_KEY, Key, Kind, lookup, lookup_loosely
+from ..catalog.suggest import did_you_mean
+from ..catalog.templates import templates
+from ..problems import Problem
 from . import notifications
-from .catalog import BY_FRIENDLY, BY_GRAPH, NOTIFICATION_KEY, Key, Kind, lookup, lookup_loosely
-from .problems import Problem
 from .references import is_reference_table, parse_reference
 from .source import Document
-from .suggest import did_you_mean
-from .templates import templates
 from .values import check_guid, check_label, convert_literal, reject_placeholder
 
 TABLES = ("notifications", "application", "raw", "environments")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from . import notifications
-from .catalog import BY_GRAPH, NOTIFICATION_KEY, POSITION, Key, Kind
-from .layers import Entry, Layer
-from .problems import Problem
-from .references import Reference, resolve
-from .templates import check, templates
-from .values import convert_text
+from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, Key, Kind
+from ..catalog.templates import check, templates
+from ..problems import Problem
+from ..profile import notifications
+from ..profile.layers import Entry, Layer
+from ..profile.references import Reference, resolve
+from ..profile.values import convert_text
 
 NOTIFICATION = NOTIFICATION_KEY.graph
 

@@ -14,9 +14,9 @@ import json
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from .catalog import BY_GRAPH, NOTIFICATION_FIELDS, NOTIFICATION_KEY, POSITION, Kind
+from ..catalog.keys import BY_GRAPH, NOTIFICATION_FIELDS, NOTIFICATION_KEY, POSITION, Kind
+from ..profile.references import MASK, placeholder_label
 from .mapper import OutPair
-from .references import MASK, placeholder_label
 from .render import render
 
 

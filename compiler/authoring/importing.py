@@ -15,15 +15,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import notifications, tomlwrite
-from .catalog import BY_GRAPH, KEYS, NOTIFICATION_KEY, NULL_MEMBER, Key, Kind, lookup_loosely
-from .layers import read_file_profile
-from .mapper import OutPair, map_layer
-from .problems import Problem, UserError
-from .references import placeholder_label, variable_name
-from .source import MAX_FILE_BYTES, Document
-from .templates import templates
-from .values import compact_json, json_object
+from ..body.mapper import OutPair, map_layer
+from ..catalog.keys import BY_GRAPH, KEYS, NOTIFICATION_KEY, NULL_MEMBER, Key, Kind, lookup_loosely
+from ..catalog.templates import templates
+from ..problems import Problem, UserError
+from ..profile import notifications
+from ..profile.layers import read_file_profile
+from ..profile.references import placeholder_label, variable_name
+from ..profile.source import MAX_FILE_BYTES, Document
+from ..profile.values import compact_json, json_object
+from . import tomlwrite
 
 MASKED = "*"  # how GET .../synchronization/secrets returns a sensitive value
 _CONTEXT_PRINCIPAL = re.compile(r'"@odata\.context"\s*:\s*"[^"]*servicePrincipals\(\'?([0-9a-fA-F-]{36})\'?\)')

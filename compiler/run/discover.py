@@ -10,7 +10,7 @@ import errno
 import os
 from typing import NamedTuple
 
-from .problems import Problem
+from ..problems import Problem
 
 
 class Source(NamedTuple):

@@ -15,7 +15,7 @@ import os
 import re
 from typing import NamedTuple
 
-from .problems import UserError
+from ..problems import UserError
 from .source import read_text
 
 KINDS = ("env", "file")

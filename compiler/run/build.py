@@ -5,7 +5,7 @@ place only when every profile and partial of the run checked out; a single error
 with every problem reported, the staging removed and no output changed. The result is plain
 data (`RunResult`) that the reporters turn into text, JSON or annotations.
 
-A profile that the record of the last compile (cache.py) shows unchanged is served from it
+A profile that the record of the last compile (record.py) shows unchanged is served from it
 without being parsed. The others are independent of each other, so large runs are spread over
 the machine's cores (`jobs`); results come back in target order, so the output never depends on
 how the work was split or what the record served.
@@ -17,13 +17,13 @@ import gc
 import os
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..problems import Problem, UserError, unique_sorted
 from . import outputs
-from .cache import Entry, Partial, Record, digest
 from .discover import Source, discover
-from .problems import Problem, UserError, unique_sorted
+from .record import Entry, Partial, Record, digest
 
 if TYPE_CHECKING:
-    from .diff import Change
+    from ..body.diff import Change
 
 # The compile machinery (tomllib, the layers, the mapper, the diff) is imported only when some
 # profile has to be compiled: a run that the record serves whole starts in a fraction of it.
@@ -65,7 +65,7 @@ class Outcome:
         self.warnings: list[str] = []
         self.unified = ""
         self.staged = False  # its new bytes wait in the staging folder, to be renamed into place
-        self.entry: Entry | None = None  # what to record of it (cache.py), unless --reveal
+        self.entry: Entry | None = None  # what to record of it (record.py), unless --reveal
 
 
 class RunResult:
@@ -186,7 +186,7 @@ def _read_partials(paths: list[str], record: Record | None) -> tuple[list[Proble
         declared.update(entry.environments)
         found[path] = entry
     if unread:
-        from .profiles import Loader
+        from ..profile.loading import Loader
 
         loader = Loader()
         for path in unread:
@@ -228,9 +228,9 @@ def compile_targets(
 
 
 def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[list[Outcome], list[Problem], set[str]]:
-    from .mapper import map_layer
-    from .profiles import Loader
-    from .render import render
+    from ..body.mapper import map_layer
+    from ..body.render import render
+    from ..profile.loading import Loader
 
     loader = Loader()
     found: list[Outcome] = []
@@ -268,8 +268,8 @@ def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[
 
 
 def _outcome(target: Target, pairs, data: bytes, options: Options, principal: str | None, stager) -> Outcome:
-    from .diff import changes, compare, credential_warnings, unified
-    from .render import parse_body
+    from ..body.diff import changes, compare, credential_warnings, unified
+    from ..body.render import parse_body
 
     previous, private = outputs.read_previous(os.path.join(options.out, target.output))
     outcome = Outcome(target.output, target.profile, "unchanged", len(pairs), principal)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-from . import build, references
+from ..profile import references
+from . import build
 
 _ENVIRON = None  # set before the workers fork, read in them
 

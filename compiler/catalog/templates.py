@@ -8,7 +8,7 @@ import tomllib
 from functools import cache
 from typing import NamedTuple
 
-from .catalog import BY_GRAPH, Key
+from .keys import BY_GRAPH, Key
 
 TEMPLATES_FILE = os.path.join(os.path.dirname(__file__), "templates.toml")
 

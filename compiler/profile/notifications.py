@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from json.encoder import encode_basestring
 
-from .catalog import NOTIFICATION_BY_GRAPH, NOTIFICATION_FIELDS
+from ..catalog.keys import NOTIFICATION_BY_GRAPH, NOTIFICATION_FIELDS
 from .values import check_email, compact_json, json_object
 
 DELETE_THRESHOLD = "delete_threshold"  # friendly: sets both threshold fields at once

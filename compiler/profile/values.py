@@ -11,7 +11,7 @@ import re
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
 
-from .catalog import Key, Kind
+from ..catalog.keys import Key, Kind
 from .references import remember_secret
 
 URL_EXAMPLE = "https://scim.example.com/v2"
