@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from ..body.mapper import OutPair, map_layer
 from ..catalog.keys import BY_GRAPH, KEYS, NOTIFICATION_KEY, NULL_MEMBER, Key, Kind, lookup_loosely
 from ..catalog.templates import templates
-from ..problems import Problem, UserError
+from ..problems import InvalidValue, Problem, UserError
 from ..profile import notifications
 from ..profile.layers import read_file_profile
 from ..profile.references import placeholder_label, variable_name
@@ -137,7 +137,7 @@ def _value(key: Key, value: str, where: str, imported: Imported) -> object:
         try:
             found = json_object(value)
             compact_json(found)
-        except ValueError as error:
+        except InvalidValue as error:
             raise UserError.single(where, str(error)) from None
         return found if _fits_toml(found) else value
     return value
@@ -159,7 +159,7 @@ def _notifications(value: str, where: str) -> dict[str, object] | None:
     """The friendly [notifications] table, or None when only the JSON string can say it all."""
     try:
         fields, unknown = notifications.read_json(value)
-    except ValueError as error:
+    except InvalidValue as error:
         raise UserError.single(where, str(error)) from None
     if unknown:
         return None

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, Key, Kind
 from ..catalog.templates import check, templates
-from ..problems import Problem
+from ..problems import InvalidValue, Problem
 from ..profile import notifications
 from ..profile.layers import Entry, Layer
 from ..profile.references import Reference, resolve
@@ -61,12 +61,12 @@ def _pair(graph: str, key: Key | None, entry: Entry, reveal: bool, environ, prob
         return OutPair(graph, value.placeholder, value.label)
     try:
         text = resolve(value, environ)
-    except ValueError as error:
+    except InvalidValue as error:
         problems.append(entry.problem(str(error)))
         return None
     try:
         text = revealed_value(key, text) if key else text
-    except ValueError as error:
+    except InvalidValue as error:
         problems.append(entry.problem(f"the value of {value.label} {error}"))
         return None
     return OutPair(graph, text, value.label)

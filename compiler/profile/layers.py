@@ -14,7 +14,7 @@ from typing import NamedTuple
 from ..catalog.keys import BY_FRIENDLY, BY_GRAPH, NOTIFICATION_KEY, Key, Kind, lookup, lookup_loosely
 from ..catalog.suggest import did_you_mean
 from ..catalog.templates import templates
-from ..problems import Problem
+from ..problems import InvalidValue, Problem
 from . import notifications
 from .references import is_reference_table, parse_reference
 from .source import Document
@@ -173,7 +173,7 @@ class _Reader:
                 wire = parse_reference(value, self.folder)
             else:
                 wire = convert_literal(key, value)
-        except ValueError as error:
+        except InvalidValue as error:
             self.error(keypath, str(error))
             return
         if key is NOTIFICATION_KEY:
@@ -203,7 +203,7 @@ class _Reader:
                 continue
             try:
                 found = notifications.read_field(name, value)
-            except ValueError as error:
+            except InvalidValue as error:
                 self.error(field_path, str(error))
                 continue
             clash = next((spelled[graph] for graph in found if graph in spelled), None)
@@ -225,7 +225,7 @@ class _Reader:
             return
         try:
             fields, unknown = notifications.read_json(value)
-        except ValueError as error:
+        except InvalidValue as error:
             self.error(keypath, str(error))
             return
         if unknown:
@@ -247,7 +247,7 @@ class _Reader:
                     value = check_template(value)
                 else:
                     value = check_label(value)
-            except ValueError as error:
+            except InvalidValue as error:
                 self.error(field_path, str(error))
                 continue
             layer.application[name] = Entry(value, self.doc, field_path)
@@ -270,10 +270,10 @@ class _Reader:
                     reject_placeholder(value)
                     wire = value
                 else:
-                    raise ValueError(
+                    raise InvalidValue(
                         "[raw] values are non-empty strings (the exact wire value, in quotes) or references"
                     )
-            except ValueError as error:
+            except InvalidValue as error:
                 self.error(raw_path, str(error))
                 continue
             layer.raw[name] = Entry(wire, self.doc, raw_path)
@@ -287,4 +287,4 @@ def check_template(value: object) -> str:
     if isinstance(value, str) and value in known:
         return value
     hint = did_you_mean(value, known, "{!r}") if isinstance(value, str) else ""
-    raise ValueError(f"unknown template{hint}; the kinds are " + ", ".join(known))
+    raise InvalidValue(f"unknown template{hint}; the kinds are " + ", ".join(known))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from json.encoder import encode_basestring
 
 from ..catalog.keys import NOTIFICATION_BY_GRAPH, NOTIFICATION_FIELDS
+from ..problems import InvalidValue
 from .values import check_email, compact_json, json_object
 
 DELETE_THRESHOLD = "delete_threshold"  # friendly: sets both threshold fields at once
@@ -25,7 +26,7 @@ TABLE_FIELDS = (*FRIENDLY_TO_GRAPH, DELETE_THRESHOLD, *NOTIFICATION_BY_GRAPH)
 
 
 def read_field(name: str, value: object) -> dict[str, object]:
-    """The Graph fields one `[notifications]` entry sets; ValueError if the value is wrong.
+    """The Graph fields one `[notifications]` entry sets; InvalidValue if the value is wrong.
 
     `name` is a known field (friendly or Graph spelling); unknown names are the caller's business.
     """
@@ -33,7 +34,7 @@ def read_field(name: str, value: object) -> dict[str, object]:
         if value is False:
             return {"DeleteThresholdEnabled": False, "DeleteThresholdValue": CLEARED}
         if value is True:
-            raise ValueError("give the number of deletions that stops a cycle (e.g. 500), or false")
+            raise InvalidValue("give the number of deletions that stops a cycle (e.g. 500), or false")
         return {"DeleteThresholdEnabled": True, "DeleteThresholdValue": _threshold(value)}
     graph = FRIENDLY_TO_GRAPH.get(name, name)
     return {graph: check_field(graph, value, friendly=name != graph)}
@@ -46,27 +47,27 @@ def check_field(graph: str, value: object, friendly: bool = False) -> object:
     if graph == "DeleteThresholdValue":
         return _threshold(value)
     if not isinstance(value, bool):
-        raise ValueError("expected true or false")
+        raise InvalidValue("expected true or false")
     return value
 
 
 def recipients(value: object, allow_list: bool) -> str:
     if isinstance(value, list) and allow_list:
         if not value:
-            raise ValueError("lists no address: give at least one, or leave recipients out")
+            raise InvalidValue("lists no address: give at least one, or leave recipients out")
         if not all(isinstance(item, str) for item in value):
-            raise ValueError("expected email addresses as strings")
+            raise InvalidValue("expected email addresses as strings")
         addresses = value
     elif isinstance(value, str):
         addresses = [part.strip() for part in value.split(";")]
     else:
-        raise ValueError("expected an email address or a list of them")
+        raise InvalidValue("expected an email address or a list of them")
     return ";".join(check_email(address) for address in addresses)
 
 
 def _threshold(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError("must be a positive integer (the portal's default is 500)")
+        raise InvalidValue("must be a positive integer (the portal's default is 500)")
     return value
 
 
@@ -78,8 +79,8 @@ def read_json(text: str) -> tuple[dict[str, object], list[str]]:
         if name in NOTIFICATION_BY_GRAPH:
             try:
                 checked[name] = check_field(name, value)
-            except ValueError as error:
-                raise ValueError(f"field {name} {error}") from None
+            except InvalidValue as error:
+                raise InvalidValue(f"field {name} {error}") from None
         else:
             unknown.append(name)
             checked[name] = value
