@@ -44,6 +44,11 @@ def unique_sorted(problems) -> list[Problem]:
     return sorted(set(problems), key=Problem.sort_key)
 
 
+def failure_line(count: int) -> str:
+    """The last line of a run that found `count` errors, in every format."""
+    return f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was written"
+
+
 class UserError(Exception):
     """The user's input or invocation is wrong: exit 2 with these problems, nothing written."""
 

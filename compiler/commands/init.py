@@ -9,15 +9,16 @@ from __future__ import annotations
 import os
 import re
 
+from .. import exits
 from ..authoring import tomlwrite
 from ..catalog.keys import BY_GRAPH, Key, Kind
 from ..catalog.suggest import did_you_mean
 from ..catalog.templates import Template, templates
-from ..guard import out
 from ..problems import UserError
 from ..profile.notifications import DELETE_THRESHOLD
 from ..profile.references import variable_name
 from ..profile.values import PLACEHOLDER_MARK
+from ..reports.terminal import PLAIN
 from ..run.outputs import replace_file
 
 # A profile's name is its file's stem; `_` starts a partial, and `/` would be another folder.
@@ -30,11 +31,11 @@ def init_profile(name: str, template_name: str, configs: str) -> int:
     path = os.path.join(configs, f"{name}.toml")
     text, variables = profile_text(name, template)
     replace_file(path, text.encode("utf-8"), exclusive=True, exists="exists already: edit it, or choose another name")
-    out(f"Wrote {path} (template {template.name}).")
-    out(f"Replace each {PLACEHOLDER_MARK} value, then compile with `syncsecrets compile`.")
+    PLAIN.out(f"Wrote {path} (template {template.name}).")
+    PLAIN.out(f"Replace each {PLACEHOLDER_MARK} value, then compile with `syncsecrets compile`.")
     if variables:
-        out("Before `syncsecrets compile --reveal`, set: " + ", ".join(variables))
-    return 0
+        PLAIN.out("Before `syncsecrets compile --reveal`, set: " + ", ".join(variables))
+    return exits.OK
 
 
 def check_profile_name(name: str) -> None:
