@@ -13,7 +13,7 @@ from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, Key, Kind
 from ..catalog.templates import check, templates
 from ..problems import InvalidValue, Problem
 from ..profile import notifications
-from ..profile.layers import Entry, Layer
+from ..profile.layers import Layer, Located
 from ..profile.references import Reference, resolve
 from ..profile.values import convert_text
 
@@ -38,7 +38,7 @@ def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[
     for graph in present:
         if graph == NOTIFICATION and from_fields:
             fields = {name: field.value for name, field in layer.notifications.items()}
-            pairs.append(OutPair(graph, notifications.render(fields)))
+            pairs.append(OutPair(graph, notifications.to_json(fields)))
             continue
         pair = _pair(graph, BY_GRAPH[graph], layer.pairs[graph], reveal, environ, problems)
         if pair:
@@ -53,7 +53,7 @@ def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[
     return pairs, problems
 
 
-def _pair(graph: str, key: Key | None, entry: Entry, reveal: bool, environ, problems: list) -> OutPair | None:
+def _pair(graph: str, key: Key | None, entry: Located, reveal: bool, environ, problems: list) -> OutPair | None:
     value = entry.value
     if not isinstance(value, Reference):
         return OutPair(graph, value)
@@ -76,11 +76,11 @@ def revealed_value(key: Key, text: str) -> str:
     """A revealed reference's string checked and normalised for `key`'s kind."""
     if key.kind is Kind.NOTIFICATIONS:
         fields, _unknown = notifications.read_json(text)
-        return notifications.render(fields)
+        return notifications.to_json(fields)
     return convert_text(key, text)
 
 
-def _check_template(entry: Entry, pairs: list[OutPair], problems: list) -> None:
+def _check_template(entry: Located, pairs: list[OutPair], problems: list) -> None:
     template = templates()[entry.value]
     values = {pair.key: pair.value for pair in pairs if pair.key in BY_GRAPH}
     masked = {pair.key for pair in pairs if pair.label}

@@ -28,7 +28,7 @@ RAW_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 _SEE_KEYS = "`syncsecrets keys` lists them all"
 
 
-class Entry(NamedTuple):
+class Located(NamedTuple):
     """A value and where it was written, so that a later problem can point at it."""
 
     value: object  # a wire string, a Reference, a notification field's JSON value, or a path
@@ -43,10 +43,10 @@ class Layer:
     __slots__ = ("application", "notifications", "pairs", "raw")
 
     def __init__(self, pairs=None, raw=None, notifications=None, application=None):
-        self.pairs: dict[str, Entry] = pairs if pairs is not None else {}  # Graph key -> entry
-        self.raw: dict[str, Entry] = raw if raw is not None else {}  # raw key -> entry
-        self.notifications: dict[str, Entry] | None = notifications  # Graph field -> entry; None: not given
-        self.application: dict[str, Entry] = application if application is not None else {}
+        self.pairs: dict[str, Located] = pairs if pairs is not None else {}  # Graph key -> located value
+        self.raw: dict[str, Located] = raw if raw is not None else {}  # raw key -> located value
+        self.notifications: dict[str, Located] | None = notifications  # Graph field -> entry; None: not given
+        self.application: dict[str, Located] = application if application is not None else {}
 
     def under(self, over: Layer) -> Layer:
         """This layer with `over` on top: key by key, notifications field by field."""
@@ -63,9 +63,9 @@ class Layer:
 class FileProfile:
     __slots__ = ("base", "doc", "environments", "extends")
 
-    def __init__(self, doc: Document, extends: list[Entry], base: Layer, environments: dict[str, Layer]):
+    def __init__(self, doc: Document, extends: list[Located], base: Layer, environments: dict[str, Layer]):
         self.doc = doc
-        self.extends = extends  # Entry values: (path to open, name to show)
+        self.extends = extends  # Located values: (path to open, name to show)
         self.base = base
         self.environments = environments
 
@@ -109,7 +109,7 @@ class _Reader:
                        "sync_notification_settings in this file: keep one form")  # fmt: skip
         return FileProfile(self.doc, extends, base, environments)
 
-    def extends(self, value: object) -> list[Entry]:
+    def extends(self, value: object) -> list[Located]:
         keypath = ("extends",)
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
@@ -117,7 +117,7 @@ class _Reader:
             return []
         shown_folder = os.path.dirname(self.doc.name)
         return [
-            Entry((os.path.normpath(os.path.join(self.folder, item)), os.path.normpath(os.path.join(shown_folder, item))),
+            Located((os.path.normpath(os.path.join(self.folder, item)), os.path.normpath(os.path.join(shown_folder, item))),
                   self.doc, keypath)
             for item in items
         ]  # fmt: skip
@@ -178,7 +178,7 @@ class _Reader:
             return
         if key is NOTIFICATION_KEY:
             self.notification_forms.append(("reference", keypath))
-        layer.pairs[key.graph] = Entry(wire, self.doc, keypath)
+        layer.pairs[key.graph] = Located(wire, self.doc, keypath)
 
     def unknown_key(self, keypath: tuple[str, ...], name: str, value: object, tables: bool) -> None:
         if isinstance(value, dict) and not is_reference_table(value) and tables:
@@ -212,7 +212,7 @@ class _Reader:
                 continue
             for graph, field_value in found.items():
                 spelled[graph] = name
-                fields[graph] = Entry(field_value, self.doc, field_path)
+                fields[graph] = Located(field_value, self.doc, field_path)
         layer.notifications = fields
 
     def notification_string(self, layer: Layer, value: object, keypath: tuple[str, ...]) -> None:
@@ -230,7 +230,7 @@ class _Reader:
             return
         if unknown:
             self.warn(keypath, f"unknown fields {', '.join(unknown)} are passed through unchecked")
-        layer.notifications = {graph: Entry(v, self.doc, keypath) for graph, v in fields.items()}
+        layer.notifications = {graph: Located(v, self.doc, keypath) for graph, v in fields.items()}
 
     def application(self, layer: Layer, table: dict, keypath: tuple[str, ...]) -> None:
         for name, value in table.items():
@@ -250,7 +250,7 @@ class _Reader:
             except InvalidValue as error:
                 self.error(field_path, str(error))
                 continue
-            layer.application[name] = Entry(value, self.doc, field_path)
+            layer.application[name] = Located(value, self.doc, field_path)
 
     def raw(self, layer: Layer, table: dict, keypath: tuple[str, ...]) -> None:
         for name, value in table.items():
@@ -276,7 +276,7 @@ class _Reader:
             except InvalidValue as error:
                 self.error(raw_path, str(error))
                 continue
-            layer.raw[name] = Entry(wire, self.doc, raw_path)
+            layer.raw[name] = Located(wire, self.doc, raw_path)
             self.warn(
                 raw_path, "not in syncsecrets' catalog: passed through unchecked (check the name in Microsoft's docs)"
             )

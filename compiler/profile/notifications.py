@@ -87,7 +87,7 @@ def read_json(text: str) -> tuple[dict[str, object], list[str]]:
     return checked, unknown
 
 
-def render(fields: dict[str, object]) -> str:
+def to_json(fields: dict[str, object]) -> str:
     """The canonical JSON string: known fields in Graph's order, then unknown ones sorted (with
     their own objects' keys sorted), compact."""
     present = {name: value for name, value in fields.items() if value is not CLEARED}
