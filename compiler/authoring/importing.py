@@ -90,11 +90,11 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
         if key_name == NULL_MEMBER or value == "":
             imported.warnings.append(f"{key_name}: left out ({'not a settable key' if value else 'empty'})")
         elif label:  # an unrevealed output of syncsecrets: the reference it names comes back
-            kind, _, reference = label.partition(":")
-            (top if key else raw)[key or key_name] = {kind: reference}
-            if kind == "env":
+            scheme, _, reference = label.partition(":")
+            (top if key else raw)[key or key_name] = {scheme: reference}
+            if scheme == "env":
                 imported.variables.append((reference, key.graph if key else key_name))
-        elif value == MASKED or (key is not None and _is_secret(key, value)):
+        elif value == MASKED or (key is not None and key.is_secret(value)):
             variable = variable_name(name, key.friendly if key else key_name)
             imported.variables.append((variable, key.graph if key else key_name))
             if key:
@@ -115,10 +115,6 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
     return imported
 
 
-def _is_secret(key: Key, value: str) -> bool:
-    return key.sensitive and not (key.kind is Kind.OBJECT_OR_TEXT and value.lstrip().startswith("{"))
-
-
 def _value(key: Key, value: str, where: str, imported: Imported) -> object:
     if key.kind is Kind.BOOLEAN:
         if value.lower() not in ("true", "false"):
@@ -133,7 +129,7 @@ def _value(key: Key, value: str, where: str, imported: Imported) -> object:
             imported.warnings.append(f"{key.graph}: has no UTC offset; taken as UTC")
             moment = moment.replace(tzinfo=UTC)
         return moment
-    if key.kind is Kind.OBJECT_OR_TEXT and value.lstrip().startswith("{"):
+    if key.holds_json(value):
         try:
             found = json_object(value)
             compact_json(found)

@@ -12,9 +12,8 @@ import re
 from .. import exits
 from ..authoring import tomlwrite
 from ..catalog.keys import BY_GRAPH, Key, Kind
-from ..catalog.suggest import did_you_mean
-from ..catalog.templates import Template, templates
-from ..problems import UserError
+from ..catalog.templates import Template, find_template
+from ..problems import InvalidValue, UserError
 from ..profile.notifications import DELETE_THRESHOLD
 from ..profile.references import variable_name
 from ..profile.values import PLACEHOLDER_MARK
@@ -26,7 +25,7 @@ PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
 def init_profile(name: str, template_name: str, configs: str) -> int:
-    template = find_template(template_name)
+    template = template_named(template_name)
     check_profile_name(name)
     path = os.path.join(configs, f"{name}.toml")
     text, variables = profile_text(name, template)
@@ -44,12 +43,11 @@ def check_profile_name(name: str) -> None:
                                "with '_' (that makes a partial), without .toml")  # fmt: skip
 
 
-def find_template(name: str) -> Template:
-    known = templates()
-    if name not in known:
-        hint = did_you_mean(name, known, "{!r}")
-        raise UserError.single("--template", f"unknown kind of application{hint}; the kinds are " + ", ".join(known))
-    return known[name]
+def template_named(name: str) -> Template:
+    try:
+        return find_template(name)
+    except InvalidValue as error:
+        raise UserError.single("--template", str(error)) from None
 
 
 def profile_text(name: str, template: Template) -> tuple[str, list[str]]:

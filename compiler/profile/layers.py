@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from ..catalog.keys import BY_FRIENDLY, BY_GRAPH, NOTIFICATION_KEY, Key, Kind, lookup, lookup_loosely
 from ..catalog.suggest import did_you_mean
-from ..catalog.templates import templates
+from ..catalog.templates import find_template
 from ..problems import InvalidValue, Problem
 from . import notifications
 from .references import is_reference_table, parse_reference
@@ -244,7 +244,7 @@ class _Reader:
                 if name == "service_principal_id":
                     value = check_guid(value)
                 elif name == "template":
-                    value = check_template(value)
+                    value = find_template(value).name
                 else:
                     value = check_label(value)
             except InvalidValue as error:
@@ -282,9 +282,3 @@ class _Reader:
             )
 
 
-def check_template(value: object) -> str:
-    known = templates()
-    if isinstance(value, str) and value in known:
-        return value
-    hint = did_you_mean(value, known, "{!r}") if isinstance(value, str) else ""
-    raise InvalidValue(f"unknown template{hint}; the kinds are " + ", ".join(known))

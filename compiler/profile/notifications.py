@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from json.encoder import encode_basestring
 
-from ..catalog.keys import NOTIFICATION_BY_GRAPH, NOTIFICATION_FIELDS
+from ..catalog.keys import NOTIFICATION_BY_GRAPH, NOTIFICATION_FIELDS, notification_field_order
 from ..problems import InvalidValue
 from .values import check_email, compact_json, json_object
 
@@ -93,9 +93,7 @@ def to_json(fields: dict[str, object]) -> str:
     present = {name: value for name, value in fields.items() if value is not CLEARED}
     if "Enabled" not in present:
         present["Enabled"] = bool(present.get("Recipients"))
-    names = [field.graph for field in NOTIFICATION_FIELDS if field.graph in present]
-    names += sorted(name for name in present if name not in NOTIFICATION_BY_GRAPH)
-    members = (f"{encode_basestring(name)}:{_json_value(present[name])}" for name in names)
+    members = (f"{encode_basestring(name)}:{_json_value(present[name])}" for name in notification_field_order(present))
     return "{" + ",".join(members) + "}"
 
 

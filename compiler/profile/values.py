@@ -70,7 +70,7 @@ def convert_text(key: Key, text: str) -> str:
         except ValueError:
             raise InvalidValue(f"must be an ISO 8601 date-time with an offset, e.g. {TIMESTAMP_EXAMPLE}") from None
         return timestamp(parsed)
-    elif kind is Kind.OBJECT_OR_TEXT and text.lstrip().startswith("{"):
+    elif key.holds_json(text):
         return compact_json(json_object(text))
     return text
 
