@@ -117,7 +117,7 @@ class Loader:
     def _digest(self, key: str) -> str:
         """The digest of a file read, once per file (a shared parent is hashed once)."""
         if key not in self._digests:
-            from ..run.record import digest
+            from .digest import digest
 
             self._digests[key] = digest(self._files[key].doc.text.encode("utf-8"))
         return self._digests[key]

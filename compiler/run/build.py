@@ -19,9 +19,10 @@ import gc
 import os
 
 from ..problems import Problem, UserError, unique_sorted
+from ..profile.digest import digest
 from . import outputs
 from .discover import Source, discover
-from .record import Entry, Partial, Record, digest
+from .record import Entry, Partial, Record
 from .result import Options, Outcome, RunResult, Status, Target
 
 # Below this many profiles, starting worker processes costs more than it saves.
@@ -139,7 +140,7 @@ def _compile_all(targets: list[Target], options: Options, environ, owner: int | 
         return compile_targets(targets, options, environ, owner)
     from . import parallel  # keeps multiprocessing off the start-up path of small runs
 
-    return parallel.compile_in_workers(targets, options, environ, jobs, owner)
+    return parallel.compile_in_workers(compile_targets, targets, options, environ, jobs, owner)
 
 
 def compile_targets(

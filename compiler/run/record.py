@@ -23,20 +23,13 @@ from functools import cache
 from typing import NamedTuple
 
 from ..problems import Problem
+from ..profile.digest import digest
 
 FOLDER = ".syncsecrets-cache"
 RECORD = "outputs.json"
 FORMAT = 3
 
 
-try:  # CPython's own BLAKE2: importing hashlib loads OpenSSL first, 3 ms of every start
-    from _blake2 import blake2b
-except ImportError:  # another Python: the public way
-    from hashlib import blake2b
-
-
-def digest(data: bytes) -> str:
-    return blake2b(data, digest_size=20).hexdigest()
 
 
 @cache
