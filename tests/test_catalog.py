@@ -1,4 +1,4 @@
-"""The catalog against the facts of the spec and of Microsoft Graph, written out independently here."""
+"""The catalog against the facts of Microsoft Graph, written out independently here."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from .suggest import fold
 
 
 class Kind(StrEnum):
-    """How a key's TOML value becomes its wire string (see the Values table of the spec)."""
+    """How a key's TOML value becomes its wire string (the Values table of the README)."""
 
     TEXT = "text"
     SECRET = "secret"  # a reference only: profiles live in version control

@@ -116,7 +116,7 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=
 
 
 def compact_json(value: object) -> str:
-    """A JSON value in the spec's compact form: no spaces, object keys sorted."""
+    """A JSON value in the canonical compact form: no spaces, object keys sorted."""
     try:
         return _COMPACT(value)
     except (TypeError, ValueError):
