@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.source import read_all
+from compiler.profile.source import read_all
 from tests.helpers import run_cli
 
 REVEAL = ["--reveal", "--allow-unignored-output"]

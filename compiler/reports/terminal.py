@@ -38,6 +38,9 @@ class Writer:
             self.out(line)
 
 
+PLAIN = Writer()  # for commands that print a few plain lines, and for the guard
+
+
 class RichWriter(Writer):
     def __init__(self) -> None:
         from rich.console import Console

@@ -13,8 +13,8 @@ import errno
 import os
 from typing import NamedTuple
 
-from .confine import within
-from .problems import Problem
+from ..problems import Problem
+from ..profile.confine import within
 
 
 class Source(NamedTuple):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from .problems import Problem
+from ..problems import Problem
 
 
 def linked_folders(out: str, outputs: list[str]) -> list[Problem]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from json.encoder import encode_basestring
 
-from .catalog import NOTIFICATION_BY_GRAPH, NOTIFICATION_FIELDS
+from ..catalog.keys import NOTIFICATION_BY_GRAPH, NOTIFICATION_FIELDS, notification_field_order
+from ..problems import InvalidValue
 from .values import check_email, compact_json, json_object
 
 DELETE_THRESHOLD = "delete_threshold"  # friendly: sets both threshold fields at once
@@ -25,7 +26,7 @@ TABLE_FIELDS = (*FRIENDLY_TO_GRAPH, DELETE_THRESHOLD, *NOTIFICATION_BY_GRAPH)
 
 
 def read_field(name: str, value: object) -> dict[str, object]:
-    """The Graph fields one `[notifications]` entry sets; ValueError if the value is wrong.
+    """The Graph fields one `[notifications]` entry sets; InvalidValue if the value is wrong.
 
     `name` is a known field (friendly or Graph spelling); unknown names are the caller's business.
     """
@@ -33,7 +34,7 @@ def read_field(name: str, value: object) -> dict[str, object]:
         if value is False:
             return {"DeleteThresholdEnabled": False, "DeleteThresholdValue": CLEARED}
         if value is True:
-            raise ValueError("give the number of deletions that stops a cycle (e.g. 500), or false")
+            raise InvalidValue("give the number of deletions that stops a cycle (e.g. 500), or false")
         return {"DeleteThresholdEnabled": True, "DeleteThresholdValue": _threshold(value)}
     graph = FRIENDLY_TO_GRAPH.get(name, name)
     return {graph: check_field(graph, value, friendly=name != graph)}
@@ -46,27 +47,27 @@ def check_field(graph: str, value: object, friendly: bool = False) -> object:
     if graph == "DeleteThresholdValue":
         return _threshold(value)
     if not isinstance(value, bool):
-        raise ValueError("expected true or false")
+        raise InvalidValue("expected true or false")
     return value
 
 
 def recipients(value: object, allow_list: bool) -> str:
     if isinstance(value, list) and allow_list:
         if not value:
-            raise ValueError("lists no address: give at least one, or leave recipients out")
+            raise InvalidValue("lists no address: give at least one, or leave recipients out")
         if not all(isinstance(item, str) for item in value):
-            raise ValueError("expected email addresses as strings")
+            raise InvalidValue("expected email addresses as strings")
         addresses = value
     elif isinstance(value, str):
         addresses = [part.strip() for part in value.split(";")]
     else:
-        raise ValueError("expected an email address or a list of them")
+        raise InvalidValue("expected an email address or a list of them")
     return ";".join(check_email(address) for address in addresses)
 
 
 def _threshold(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError("must be a positive integer (the portal's default is 500)")
+        raise InvalidValue("must be a positive integer (the portal's default is 500)")
     return value
 
 
@@ -78,23 +79,21 @@ def read_json(text: str) -> tuple[dict[str, object], list[str]]:
         if name in NOTIFICATION_BY_GRAPH:
             try:
                 checked[name] = check_field(name, value)
-            except ValueError as error:
-                raise ValueError(f"field {name} {error}") from None
+            except InvalidValue as error:
+                raise InvalidValue(f"field {name} {error}") from None
         else:
             unknown.append(name)
             checked[name] = value
     return checked, unknown
 
 
-def render(fields: dict[str, object]) -> str:
+def to_json(fields: dict[str, object]) -> str:
     """The canonical JSON string: known fields in Graph's order, then unknown ones sorted (with
     their own objects' keys sorted), compact."""
     present = {name: value for name, value in fields.items() if value is not CLEARED}
     if "Enabled" not in present:
         present["Enabled"] = bool(present.get("Recipients"))
-    names = [field.graph for field in NOTIFICATION_FIELDS if field.graph in present]
-    names += sorted(name for name in present if name not in NOTIFICATION_BY_GRAPH)
-    members = (f"{encode_basestring(name)}:{_json_value(present[name])}" for name in names)
+    members = (f"{encode_basestring(name)}:{_json_value(present[name])}" for name in notification_field_order(present))
     return "{" + ",".join(members) + "}"
 
 

@@ -15,15 +15,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import notifications, tomlwrite
-from .catalog import BY_GRAPH, KEYS, NOTIFICATION_KEY, NULL_MEMBER, Key, Kind, lookup_loosely
-from .layers import read_file_profile
-from .mapper import OutPair, map_layer
-from .problems import Problem, UserError
-from .references import placeholder_label, variable_name
-from .source import MAX_FILE_BYTES, Document
-from .templates import templates
-from .values import UNFIT_NUMBER, compact_json, json_object, reject_constant
+from ..body.mapper import OutPair, map_layer
+from ..catalog.keys import BY_GRAPH, KEYS, NOTIFICATION_KEY, NULL_MEMBER, Key, Kind, lookup_loosely
+from ..catalog.templates import templates
+from ..problems import InvalidValue, Problem, UserError
+from ..profile import notifications
+from ..profile.layers import read_file_profile
+from ..profile.references import placeholder_label, variable_name
+from ..profile.source import MAX_FILE_BYTES, Document
+from ..profile.values import UNFIT_NUMBER, compact_json, json_object, reject_constant
+from . import tomlwrite
 
 MASKED = "*"  # how GET .../synchronization/secrets returns a sensitive value
 _CONTEXT_PRINCIPAL = re.compile(r'"@odata\.context"\s*:\s*"[^"]*servicePrincipals\(\'?([0-9a-fA-F-]{36})\'?\)')
@@ -91,11 +92,11 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
         if key_name == NULL_MEMBER or value == "":
             imported.warnings.append(f"{key_name}: left out ({'not a settable key' if value else 'empty'})")
         elif label:  # an unrevealed output of syncsecrets: the reference it names comes back
-            kind, _, reference = label.partition(":")
-            (top if key else raw)[key or key_name] = {kind: reference}
-            if kind == "env":
+            scheme, _, reference = label.partition(":")
+            (top if key else raw)[key or key_name] = {scheme: reference}
+            if scheme == "env":
                 imported.variables.append((reference, key.graph if key else key_name))
-        elif value == MASKED or (key is not None and _is_secret(key, value)):
+        elif value == MASKED or (key is not None and key.is_secret(value)):
             variable = variable_name(name, key.friendly if key else key_name)
             imported.variables.append((variable, key.graph if key else key_name))
             if key:
@@ -116,10 +117,6 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
     return imported
 
 
-def _is_secret(key: Key, value: str) -> bool:
-    return key.sensitive and not (key.kind is Kind.OBJECT_OR_TEXT and value.lstrip().startswith("{"))
-
-
 def _value(key: Key, value: str, where: str, imported: Imported) -> object:
     if key.kind is Kind.BOOLEAN:
         if value.lower() not in ("true", "false"):
@@ -134,11 +131,11 @@ def _value(key: Key, value: str, where: str, imported: Imported) -> object:
             imported.warnings.append(f"{key.graph}: has no UTC offset; taken as UTC")
             moment = moment.replace(tzinfo=UTC)
         return moment
-    if key.kind is Kind.OBJECT_OR_TEXT and value.lstrip().startswith("{"):
+    if key.holds_json(value):
         try:
             found = json_object(value)
             compact_json(found)
-        except ValueError as error:
+        except InvalidValue as error:
             raise UserError.single(where, str(error)) from None
         return found if _fits_toml(found) else value
     return value
@@ -160,7 +157,7 @@ def _notifications(value: str, where: str) -> dict[str, object] | None:
     """The friendly [notifications] table, or None when only the JSON string can say it all."""
     try:
         fields, unknown = notifications.read_json(value)
-    except ValueError as error:
+    except InvalidValue as error:
         raise UserError.single(where, str(error)) from None
     if unknown:
         return None

@@ -2,7 +2,7 @@
 
 Values are checked and turned into wire strings here, file by file, so that each problem is
 reported against the file and line that wrote it, a shared partial included. Layers are then
-merged (`Layer.under`) in the order `profiles.py` decides.
+merged (`Layer.under`) in the order `loading.py` decides.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ import os
 import re
 from typing import NamedTuple
 
+from ..catalog.keys import BY_FRIENDLY, BY_GRAPH, NOTIFICATION_KEY, Key, Kind, lookup, lookup_loosely
+from ..catalog.suggest import did_you_mean
+from ..catalog.templates import find_template
+from ..problems import InvalidValue, Problem
 from . import notifications
-from .catalog import BY_FRIENDLY, BY_GRAPH, NOTIFICATION_KEY, Key, Kind, lookup, lookup_loosely
 from .confine import OUTSIDE, Boundary
-from .problems import Problem
 from .references import Reference, is_reference_table, parse_reference
 from .source import Document
-from .suggest import did_you_mean
-from .templates import templates
 from .values import check_guid, check_label, convert_literal, reject_placeholder
 
 TABLES = ("notifications", "application", "raw", "environments")
@@ -29,7 +29,7 @@ RAW_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 _SEE_KEYS = "`syncsecrets keys` lists them all"
 
 
-class Entry(NamedTuple):
+class Located(NamedTuple):
     """A value and where it was written, so that a later problem can point at it."""
 
     value: object  # a wire string, a Reference, a notification field's JSON value, or a path
@@ -44,10 +44,10 @@ class Layer:
     __slots__ = ("application", "notifications", "pairs", "raw")
 
     def __init__(self, pairs=None, raw=None, notifications=None, application=None):
-        self.pairs: dict[str, Entry] = pairs if pairs is not None else {}  # Graph key -> entry
-        self.raw: dict[str, Entry] = raw if raw is not None else {}  # raw key -> entry
-        self.notifications: dict[str, Entry] | None = notifications  # Graph field -> entry; None: not given
-        self.application: dict[str, Entry] = application if application is not None else {}
+        self.pairs: dict[str, Located] = pairs if pairs is not None else {}  # Graph key -> located value
+        self.raw: dict[str, Located] = raw if raw is not None else {}  # raw key -> located value
+        self.notifications: dict[str, Located] | None = notifications  # Graph field -> entry; None: not given
+        self.application: dict[str, Located] = application if application is not None else {}
 
     def under(self, over: Layer) -> Layer:
         """This layer with `over` on top: key by key, notifications field by field."""
@@ -64,9 +64,9 @@ class Layer:
 class FileProfile:
     __slots__ = ("base", "doc", "environments", "extends")
 
-    def __init__(self, doc: Document, extends: list[Entry], base: Layer, environments: dict[str, Layer]):
+    def __init__(self, doc: Document, extends: list[Located], base: Layer, environments: dict[str, Layer]):
         self.doc = doc
-        self.extends = extends  # Entry values: (path to open, name to show)
+        self.extends = extends  # Located values: (path to open, name to show)
         self.base = base
         self.environments = environments
 
@@ -112,7 +112,7 @@ class _Reader:
                        "sync_notification_settings in this file: keep one form")  # fmt: skip
         return FileProfile(self.doc, extends, base, environments)
 
-    def extends(self, value: object) -> list[Entry]:
+    def extends(self, value: object) -> list[Located]:
         keypath = ("extends",)
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
@@ -120,7 +120,7 @@ class _Reader:
             return []
         shown_folder = os.path.dirname(self.doc.name)
         return [
-            Entry((os.path.normpath(os.path.join(self.folder, item)), os.path.normpath(os.path.join(shown_folder, item))),
+            Located((os.path.normpath(os.path.join(self.folder, item)), os.path.normpath(os.path.join(shown_folder, item))),
                   self.doc, keypath)
             for item in items
         ]  # fmt: skip
@@ -176,20 +176,20 @@ class _Reader:
                 wire = self.reference(value)
             else:
                 wire = convert_literal(key, value)
-        except ValueError as error:
+        except InvalidValue as error:
             self.error(keypath, str(error))
             return
         if key is NOTIFICATION_KEY:
             self.notification_forms.append(("reference", keypath))
-        layer.pairs[key.graph] = Entry(wire, self.doc, keypath)
+        layer.pairs[key.graph] = Located(wire, self.doc, keypath)
 
     def reference(self, table: dict) -> Reference:
         """The reference `table` describes; a file must be inside the boundary, checked now, in
         every run, so that a pull request's check fails before a deploy job would read it."""
         reference = parse_reference(table, self.folder)
         path = os.path.join(reference.base_dir, reference.name)
-        if reference.kind == "file" and self.boundary is not None and not self.boundary.admits(path):
-            raise ValueError(f"file {reference.name} {OUTSIDE}")
+        if reference.scheme == "file" and self.boundary is not None and not self.boundary.admits(path):
+            raise InvalidValue(f"file {reference.name} {OUTSIDE}")
         return reference
 
     def unknown_key(self, keypath: tuple[str, ...], name: str, value: object, tables: bool) -> None:
@@ -215,7 +215,7 @@ class _Reader:
                 continue
             try:
                 found = notifications.read_field(name, value)
-            except ValueError as error:
+            except InvalidValue as error:
                 self.error(field_path, str(error))
                 continue
             clash = next((spelled[graph] for graph in found if graph in spelled), None)
@@ -224,7 +224,7 @@ class _Reader:
                 continue
             for graph, field_value in found.items():
                 spelled[graph] = name
-                fields[graph] = Entry(field_value, self.doc, field_path)
+                fields[graph] = Located(field_value, self.doc, field_path)
         layer.notifications = fields
 
     def notification_string(self, layer: Layer, value: object, keypath: tuple[str, ...]) -> None:
@@ -237,12 +237,12 @@ class _Reader:
             return
         try:
             fields, unknown = notifications.read_json(value)
-        except ValueError as error:
+        except InvalidValue as error:
             self.error(keypath, str(error))
             return
         if unknown:
             self.warn(keypath, f"unknown fields {', '.join(unknown)} are passed through unchecked")
-        layer.notifications = {graph: Entry(v, self.doc, keypath) for graph, v in fields.items()}
+        layer.notifications = {graph: Located(v, self.doc, keypath) for graph, v in fields.items()}
 
     def application(self, layer: Layer, table: dict, keypath: tuple[str, ...]) -> None:
         for name, value in table.items():
@@ -256,13 +256,13 @@ class _Reader:
                 if name == "service_principal_id":
                     value = check_guid(value)
                 elif name == "template":
-                    value = check_template(value)
+                    value = find_template(value).name
                 else:
                     value = check_label(value)
-            except ValueError as error:
+            except InvalidValue as error:
                 self.error(field_path, str(error))
                 continue
-            layer.application[name] = Entry(value, self.doc, field_path)
+            layer.application[name] = Located(value, self.doc, field_path)
 
     def raw(self, layer: Layer, table: dict, keypath: tuple[str, ...]) -> None:
         for name, value in table.items():
@@ -282,21 +282,15 @@ class _Reader:
                     reject_placeholder(value)
                     wire = value
                 else:
-                    raise ValueError(
+                    raise InvalidValue(
                         "[raw] values are non-empty strings (the exact wire value, in quotes) or references"
                     )
-            except ValueError as error:
+            except InvalidValue as error:
                 self.error(raw_path, str(error))
                 continue
-            layer.raw[name] = Entry(wire, self.doc, raw_path)
+            layer.raw[name] = Located(wire, self.doc, raw_path)
             self.warn(
                 raw_path, "not in syncsecrets' catalog: passed through unchecked (check the name in Microsoft's docs)"
             )
 
 
-def check_template(value: object) -> str:
-    known = templates()
-    if isinstance(value, str) and value in known:
-        return value
-    hint = did_you_mean(value, known, "{!r}") if isinstance(value, str) else ""
-    raise ValueError(f"unknown template{hint}; the kinds are " + ", ".join(known))
