@@ -246,8 +246,8 @@ def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[
         if any(not problem.warning for problem in mapped):
             continue
         if not pairs:
-            problems.append(Problem(target.profile, "compiles to no pairs: sending it would clear every "
-                                    "secret of the application", warning=True))  # fmt: skip
+            problems.append(Problem(target.profile, "compiles to no pairs: its body sets nothing (whether Graph "
+                                    "then keeps or clears the application's secrets is undocumented)", warning=True))  # fmt: skip
         data = render((pair.key, pair.value) for pair in pairs)
         principal = layer.application.get("service_principal_id")
         principal = principal.value if principal else None
@@ -268,7 +268,7 @@ def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[
 
 
 def _outcome(target: Target, pairs, data: bytes, options: Options, principal: str | None, stager) -> Outcome:
-    from .diff import changes, compare, credential_warnings, unified
+    from .diff import changes, compare, credential_warnings, removal_warning, unified
     from .render import parse_body
 
     previous, private = outputs.read_previous(os.path.join(options.out, target.output))
@@ -288,6 +288,9 @@ def _outcome(target: Target, pairs, data: bytes, options: Options, principal: st
     rows = compare(old, pairs, private)
     outcome.status = "changed" if previous is not None else "new"
     outcome.changes = changes(rows) if previous is not None else []
+    removed = removal_warning(outcome.changes)
+    if removed:
+        outcome.warnings.append(removed)
     outcome.warnings += credential_warnings(old, pairs, private)
     if options.unified:
         outcome.unified = unified(rows, target.output)

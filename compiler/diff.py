@@ -116,6 +116,17 @@ def _field_changes(old: str, new: str) -> tuple[Change, ...]:
     return tuple(found)
 
 
+def removal_warning(found: list[Change]) -> str | None:
+    """The warning for keys the new body no longer holds: omitting a key may not clear it."""
+    removed = [change.key for change in found if change.action == "removed"]
+    if not removed:
+        return None
+    keys = ", ".join(removed)
+    verb, them = ("is", "it") if len(removed) == 1 else ("are", "them")
+    return f"{keys} {verb} removed from the body: a PUT that omits a key may leave {them} on the tenant; " \
+           f"`syncsecrets apply` clears {them}"  # fmt: skip
+
+
 def unified(rows: list[Row], name: str) -> str:
     """A unified diff of the canonical JSON of both sides, masked values replaced by their mask."""
     import difflib  # only needed in this mode

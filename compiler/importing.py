@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from . import notifications, tomlwrite
-from .catalog import BY_GRAPH, KEYS, NOTIFICATION_KEY, NULL_MEMBER, Key, Kind, lookup_loosely
+from .catalog import BY_FRIENDLY, BY_GRAPH, KEYS, NOTIFICATION_KEY, NULL_MEMBER, Key, Kind, lookup_loosely
 from .layers import read_file_profile
 from .mapper import OutPair, map_layer
 from .problems import Problem, UserError
 from .references import placeholder_label, variable_name
 from .source import MAX_FILE_BYTES, Document
 from .templates import templates
-from .values import compact_json, json_object
+from .values import compact_json, fraction_digits, json_object
 
 MASKED = "*"  # how GET .../synchronization/secrets returns a sensitive value
 _CONTEXT_PRINCIPAL = re.compile(r'"@odata\.context"\s*:\s*"[^"]*servicePrincipals\(\'?([0-9a-fA-F-]{36})\'?\)')
@@ -82,6 +82,7 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
     top: dict[Key, object] = {}
     raw: dict[str, object] = {}
     table: dict[str, object] | None = None
+    comments: dict[Key, str] = {}
     for key_name, value in pairs:
         key = BY_GRAPH.get(key_name) or lookup_loosely(key_name)
         where = f"{source}: {key_name}"
@@ -108,8 +109,10 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
                 top[key] = value  # fields the friendly table cannot hold: keep the JSON string form
         else:
             top[key] = _value(key, value, where, imported)
+            if isinstance(top[key], str) and key.kind is Kind.TIMESTAMP:
+                comments[key] = "a string: a TOML date-time holds six digits of fractions of a second"
     imported.warnings += [f"{key_name}: not in syncsecrets' catalog: kept in [raw]" for key_name in raw]
-    imported.text = _text(name, source, top, table, raw, imported, principal)
+    imported.text = _text(name, source, top, table, raw, imported, principal, comments)
     imported.pairs = _compile(imported.text, name, source)
     return imported
 
@@ -131,7 +134,9 @@ def _value(key: Key, value: str, where: str, imported: Imported) -> object:
         if moment.tzinfo is None:
             imported.warnings.append(f"{key.graph}: has no UTC offset; taken as UTC")
             moment = moment.replace(tzinfo=UTC)
-        return moment
+            value += "Z"
+        # Python (and TOML) hold microseconds: seven digits, as .NET writes them, stay a string.
+        return value if len(fraction_digits(value)) > 6 else moment
     if key.kind is Kind.OBJECT_OR_TEXT and value.lstrip().startswith("{"):
         try:
             found = json_object(value)
@@ -162,11 +167,12 @@ def _notifications(value: str, where: str) -> dict[str, object] | None:
         raise UserError.single(where, str(error)) from None
     if unknown:
         return None
+    if not fields:
+        return None  # "{}": kept as the string, which compiles to "{}" again
     table: dict[str, object] = {}
     recipients = fields.get("Recipients")
     if recipients is not None:
-        addresses = recipients.split(";")
-        table["recipients"] = addresses if len(addresses) > 1 else recipients
+        table["recipients"] = _recipients(recipients)
     if "Enabled" in fields and fields["Enabled"] != bool(recipients):
         table["enabled"] = fields["Enabled"]  # only when it differs from the default
     enabled, threshold = fields.get("DeleteThresholdEnabled"), fields.get("DeleteThresholdValue")
@@ -182,14 +188,23 @@ def _notifications(value: str, where: str) -> dict[str, object] | None:
     return table
 
 
-def _text(name, source, top, table, raw, imported: Imported, principal: str | None) -> str:
+def _recipients(value: str) -> str | list[str]:
+    """The friendly form of Recipients that compiles back to exactly `value`: a list joins with
+    `;`, so addresses separated by `,` stay one string, which keeps its separator."""
+    addresses = value.split(";")
+    if value == notifications.NO_RECIPIENTS:
+        return []
+    return addresses if len(addresses) > 1 else value
+
+
+def _text(name, source, top, table, raw, imported: Imported, principal: str | None, comments) -> str:
     header = [f"# {name}: imported from {os.path.basename(source)} by `syncsecrets import`."]
     if imported.variables:
         header.append(
             "# Secrets were not imported: set these environment variables for `syncsecrets compile --reveal`:"
         )
         header += [f"#   {variable}  ({graph})" for variable, graph in imported.variables]
-    blocks = [header, [tomlwrite.line(key.friendly, top[key]) for key in KEYS if key in top]]
+    blocks = [header, [tomlwrite.line(key.friendly, top[key], comments.get(key)) for key in KEYS if key in top]]
     if table is not None:
         blocks.append(tomlwrite.section("notifications", table))
     if raw:
@@ -205,7 +220,8 @@ def _text(name, source, top, table, raw, imported: Imported, principal: str | No
 
 
 def _guess_template(top: dict[Key, object]) -> str | None:
-    present = {key.graph: value for key, value in top.items()}
+    # As on the wire: a table (Domain = { domain = ... }) as its compact JSON.
+    present = {key.graph: compact_json(value) if isinstance(value, dict) else value for key, value in top.items()}
     fitting = [
         template for template in templates().values()
         if all(key.graph in present for key in template.required)
@@ -225,5 +241,16 @@ def _compile(text: str, name: str, source: str) -> list[OutPair]:
     pairs, mapped = map_layer(profile.layer(None), reveal=False, environ={})
     errors = [problem for problem in problems + mapped if not problem.warning]
     if errors:
-        raise UserError([Problem(source, f"{problem.key}: {problem.message}") for problem in errors])
+        raise UserError([Problem(source, f"{_as_in_body(problem.key)}: {problem.message}") for problem in errors])
     return pairs
+
+
+def _as_in_body(keypath: str | None) -> str:
+    """A key of the generated profile, named as the body spells it (BaseAddress, not base_address)."""
+    head, _, rest = (keypath or "").partition(".")
+    if head == "raw":
+        return rest
+    if head == "notifications":
+        return NOTIFICATION_KEY.graph
+    known = BY_FRIENDLY.get(head)
+    return known.graph if known else keypath or ""
