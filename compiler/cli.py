@@ -101,9 +101,10 @@ def compile_command(
     """Compile profiles into PUT bodies in --out, showing what changed against the files there."""
     from .build import Options
     from .commands.compile import compile_profiles
+    from .discover import DEFAULT_FOLDER
 
     options = Options(
-        paths=tuple(paths or ("configs",)),
+        paths=tuple(paths or (DEFAULT_FOLDER,)),
         out=out_dir.rstrip("/") or "/",
         check=check,
         reveal=reveal,
@@ -131,7 +132,7 @@ def keys_command(
 def schema_command(
     output: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--output", "-o", help="Write the schema to FILE instead of printing it."),
+        typer.Option("--output", "-o", metavar="FILE", help="Write the schema to FILE instead of printing it."),
     ] = None,
 ) -> None:
     """Print the JSON Schema of a profile (for editor completion and validation with Taplo)."""
@@ -142,9 +143,15 @@ def schema_command(
 
 @app.command("init")
 def init_command(
-    name: Annotated[str, typer.Argument(help="The application's name: the profile is DIR/NAME.toml.")],
-    template: Annotated[str, typer.Option("--template", "-t", help="The kind of application (see the README).")],
-    configs: Annotated[str, typer.Option("--configs", help="Folder of profiles.")] = "configs",
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The application's name: the profile is DIR/NAME.toml.")],
+    template: Annotated[
+        Optional[str],  # noqa: UP045 - without it, init lists the kinds rather than only "Missing option"
+        typer.Option(
+            "--template", "-t", metavar="KIND", help="The kind of application (without it, init lists the kinds).",
+            show_default=False,
+        ),
+    ] = None,
+    configs: Annotated[str, typer.Option("--configs", metavar="DIR", help="Folder of profiles.")] = "configs",
     debug: Debug = False,
 ) -> None:
     """Write a new profile with the keys a kind of application needs, to fill in."""
@@ -160,9 +167,11 @@ def import_command(
     ],
     name: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--name", help="The application's name. [default: FILE's name]", show_default=False),
+        typer.Option(
+            "--name", metavar="NAME", help="The application's name. [default: FILE's name]", show_default=False
+        ),
     ] = None,
-    configs: Annotated[str, typer.Option("--configs", help="Folder of profiles.")] = "configs",
+    configs: Annotated[str, typer.Option("--configs", metavar="DIR", help="Folder of profiles.")] = "configs",
     force: Annotated[bool, typer.Option("--force", help="Replace a profile that exists.")] = False,
     debug: Debug = False,
 ) -> None:

@@ -40,6 +40,10 @@ class Discovery:
         return any(source.from_folder for source in self.profiles)
 
 
+DEFAULT_FOLDER = "configs"  # what `compile` reads when given no PATH
+_START = "start one with `syncsecrets init NAME --template KIND` (or `syncsecrets import FILE`)"
+
+
 def discover(paths: list[str]) -> Discovery:
     found = Discovery()
     for path in paths:
@@ -53,7 +57,8 @@ def discover(paths: list[str]) -> Discovery:
         elif os.path.islink(path):
             found.problems.append(Problem(path, "is a broken or looping symbolic link: fix or remove it"))
         else:
-            found.problems.append(Problem(path, "no such file or folder: give a profile or a folder of profiles"))
+            hint = f", or {_START}" if path == DEFAULT_FOLDER else ""
+            found.problems.append(Problem(path, f"no such file or folder: give a profile or a folder of profiles{hint}"))
     _check_unique_outputs(found)
     return found
 

@@ -24,7 +24,7 @@ from ..values import PLACEHOLDER_MARK
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
-def init_profile(name: str, template_name: str, configs: str) -> int:
+def init_profile(name: str, template_name: str | None, configs: str) -> int:
     template = find_template(template_name)
     check_profile_name(name)
     path = os.path.join(configs, f"{name}.toml")
@@ -43,8 +43,11 @@ def check_profile_name(name: str) -> None:
                                "with '_' (that makes a partial), without .toml")  # fmt: skip
 
 
-def find_template(name: str) -> Template:
+def find_template(name: str | None) -> Template:
     known = templates()
+    if name is None:
+        kinds = "\n".join(f"  {kind:<13} {template.description}" for kind, template in known.items())
+        raise UserError.single("--template", f"give the kind of application, one of:\n{kinds}")
     if name not in known:
         hint = did_you_mean(name, known, "{!r}")
         raise UserError.single("--template", f"unknown kind of application{hint}; the kinds are " + ", ".join(known))
