@@ -229,7 +229,9 @@ def _guess_template(top: dict[Key, object]) -> str | None:
         and all(isinstance(present.get(graph), str) and pattern.match(present[graph])
                 for graph, pattern in template.patterns.items())
     ]  # fmt: skip
-    return max(fitting, key=lambda template: len(template.required)).name if fitting else None
+    # A matched pattern is the strongest evidence (Domain as JSON is Cloud Sync's, a localhost
+    # ecma2host URL the ECMA host's); then the kind that explains more keys.
+    return max(fitting, key=lambda template: (len(template.patterns), len(template.required))).name if fitting else None
 
 
 def _compile(text: str, name: str, source: str) -> list[OutPair]:
