@@ -47,7 +47,7 @@ def compiled(body: bytes) -> list[tuple[str, str]]:
     return canonical([(pair["key"], pair["value"]) for pair in json.loads(body)["value"]])
 
 
-@pytest.mark.parametrize("case", sorted(path.name for path in CASES.iterdir()))
+@pytest.mark.parametrize("case", sorted(path.name for path in CASES.iterdir() if path.is_dir()))
 def test_import_case(case: str, tmp_path: Path) -> None:
     source = CASES / case
     shutil.copy(source / "body.json", tmp_path / "body.json")
@@ -146,3 +146,9 @@ def test_import_usage_mistakes(tmp_path: Path, args: list[str], message: str) ->
     result = run_cli(args, cwd=tmp_path)
     assert result.exit_code == 2 and message in result.stderr
     assert not (tmp_path / "configs").exists()
+
+
+def test_every_case_says_where_its_body_comes_from() -> None:
+    listed = (CASES / "README.md").read_text()
+    cases = [path.name for path in CASES.iterdir() if path.is_dir() and not path.name.startswith("error-")]
+    assert [case for case in cases if f"`{case}`" not in listed] == []
