@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from . import notifications, tomlwrite
-from .catalog import BY_FRIENDLY, BY_GRAPH, KEYS, NOTIFICATION_KEY, NULL_MEMBER, Key, Kind, lookup_loosely
+from .catalog import BY_GRAPH, KEYS, NOTIFICATION_KEY, NULL_MEMBER, Key, Kind, lookup_loosely
 from .layers import read_file_profile
 from .mapper import OutPair, map_layer
 from .problems import Problem, UserError
@@ -83,8 +83,11 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
     raw: dict[str, object] = {}
     table: dict[str, object] | None = None
     comments: dict[Key, str] = {}
+    spelled: dict[str, str] = {}  # friendly name -> the key as the body spells it, for messages
     for key_name, value in pairs:
         key = BY_GRAPH.get(key_name) or lookup_loosely(key_name)
+        if key:
+            spelled[key.friendly] = key_name
         where = f"{source}: {key_name}"
         label = placeholder_label(value)
         if key_name == NULL_MEMBER or value == "":
@@ -104,7 +107,7 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
         elif key is None:
             raw[key_name] = value
         elif key is NOTIFICATION_KEY:
-            table = _notifications(value, where)
+            table = _notifications(value, where, imported)
             if table is None:
                 top[key] = value  # fields the friendly table cannot hold: keep the JSON string form
         else:
@@ -113,7 +116,7 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
                 comments[key] = "a string: a TOML date-time holds six digits of fractions of a second"
     imported.warnings += [f"{key_name}: not in syncsecrets' catalog: kept in [raw]" for key_name in raw]
     imported.text = _text(name, source, top, table, raw, imported, principal, comments)
-    imported.pairs = _compile(imported.text, name, source)
+    imported.pairs = _compile(imported.text, name, source, spelled)
     return imported
 
 
@@ -159,12 +162,14 @@ def _fits_toml(value: object, depth: int = 0) -> bool:
     return True
 
 
-def _notifications(value: str, where: str) -> dict[str, object] | None:
+def _notifications(value: str, where: str, imported: Imported) -> dict[str, object] | None:
     """The friendly [notifications] table, or None when only the JSON string can say it all."""
     try:
         fields, unknown = notifications.read_json(value)
     except ValueError as error:
         raise UserError.single(where, str(error)) from None
+    if fields.get("Recipients") != json_object(value).get("Recipients"):  # said, never silent
+        imported.warnings.append(f"{NOTIFICATION_KEY.graph}: spaces around the addresses in Recipients are dropped")
     if unknown:
         return None
     if not fields:
@@ -234,7 +239,7 @@ def _guess_template(top: dict[Key, object]) -> str | None:
     return max(fitting, key=lambda template: (len(template.patterns), len(template.required))).name if fitting else None
 
 
-def _compile(text: str, name: str, source: str) -> list[OutPair]:
+def _compile(text: str, name: str, source: str, spelled: dict[str, str]) -> list[OutPair]:
     """The profile compiled in memory; UserError if the input holds something compile refuses."""
     import tomllib
 
@@ -243,16 +248,16 @@ def _compile(text: str, name: str, source: str) -> list[OutPair]:
     pairs, mapped = map_layer(profile.layer(None), reveal=False, environ={})
     errors = [problem for problem in problems + mapped if not problem.warning]
     if errors:
-        raise UserError([Problem(source, f"{_as_in_body(problem.key)}: {problem.message}") for problem in errors])
+        named = [Problem(source, f"{_as_in_body(problem.key, spelled)}: {problem.message}") for problem in errors]
+        raise UserError(named)
     return pairs
 
 
-def _as_in_body(keypath: str | None) -> str:
+def _as_in_body(keypath: str | None, spelled: dict[str, str]) -> str:
     """A key of the generated profile, named as the body spells it (BaseAddress, not base_address)."""
     head, _, rest = (keypath or "").partition(".")
     if head == "raw":
         return rest
     if head == "notifications":
-        return NOTIFICATION_KEY.graph
-    known = BY_FRIENDLY.get(head)
-    return known.graph if known else keypath or ""
+        head = NOTIFICATION_KEY.friendly
+    return spelled.get(head) or keypath or ""
