@@ -268,7 +268,7 @@ def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[
 
 
 def _outcome(target: Target, pairs, data: bytes, options: Options, principal: str | None, stager) -> Outcome:
-    from .diff import changes, compare, credential_warnings, removal_warning, unified
+    from .diff import changes, compare, credential_warnings, removal_warnings, unified
     from .render import parse_body
 
     previous, private = outputs.read_previous(os.path.join(options.out, target.output))
@@ -288,9 +288,7 @@ def _outcome(target: Target, pairs, data: bytes, options: Options, principal: st
     rows = compare(old, pairs, private)
     outcome.status = "changed" if previous is not None else "new"
     outcome.changes = changes(rows) if previous is not None else []
-    removed = removal_warning(outcome.changes)
-    if removed:
-        outcome.warnings.append(removed)
+    outcome.warnings += removal_warnings(outcome.changes)
     outcome.warnings += credential_warnings(old, pairs, private)
     if options.unified:
         outcome.unified = unified(rows, target.output)

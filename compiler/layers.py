@@ -56,7 +56,7 @@ class Layer:
         pairs = {**self.pairs, **over.pairs}
         fields = self.notifications
         if NOTIFICATION_KEY.graph in over.pairs:
-            fields = None  # a reference replaces the whole object: its fields are unknown
+            fields = None  # a reference, or "{}", replaces the whole object: no field to merge
         elif over.notifications is not None:
             pairs.pop(NOTIFICATION_KEY.graph, None)
             fields = {**(self.notifications or {}), **over.notifications}
