@@ -198,7 +198,7 @@ def test_an_internal_error_is_exit_3_without_traceback(repo: Path, monkeypatch: 
     assert quiet.exit_code == 3
     assert "internal error (RuntimeError at test_cli.py:" in quiet.stderr and "--debug" in quiet.stderr
     assert "Traceback" not in quiet.stderr and "s3cr3t" not in quiet.stderr
-    from compiler.references import remember_secret
+    from compiler.profile.references import remember_secret
 
     remember_secret("s3cr3t-token-value")
     debug = run_cli(["compile", "--debug"], cwd=repo)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from compiler.catalog import BY_GRAPH, KEYS, NULL_MEMBER, Kind
-from compiler.importing import MASKED
-from compiler.mapper import revealed_value
-from compiler.references import placeholder_label
+from compiler.authoring.importing import MASKED
+from compiler.body.mapper import revealed_value
+from compiler.catalog.keys import BY_GRAPH, KEYS, NULL_MEMBER, Kind
+from compiler.profile.references import placeholder_label
 from tests.helpers import REPO, run_cli, tree
 
 CASES = Path(__file__).parent / "import_cases"

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from . import notifications
-from .catalog import BY_GRAPH, NOTIFICATION_KEY, POSITION, Key, Kind
-from .layers import Entry, Layer
-from .problems import Problem
-from .references import Reference, resolve
-from .templates import check, templates
-from .values import convert_text
+from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, Key, Kind
+from ..catalog.templates import check, templates
+from ..problems import InvalidValue, Problem
+from ..profile import notifications
+from ..profile.layers import Layer, Located
+from ..profile.references import Reference, resolve
+from ..profile.values import convert_text
 
 NOTIFICATION = NOTIFICATION_KEY.graph
 
@@ -38,7 +38,7 @@ def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[
     for graph in present:
         if graph == NOTIFICATION and from_fields:
             fields = {name: field.value for name, field in layer.notifications.items()}
-            pairs.append(OutPair(graph, notifications.render(fields)))
+            pairs.append(OutPair(graph, notifications.to_json(fields)))
             continue
         pair = _pair(graph, BY_GRAPH[graph], layer.pairs[graph], reveal, environ, problems)
         if pair:
@@ -53,7 +53,7 @@ def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[
     return pairs, problems
 
 
-def _pair(graph: str, key: Key | None, entry: Entry, reveal: bool, environ, problems: list) -> OutPair | None:
+def _pair(graph: str, key: Key | None, entry: Located, reveal: bool, environ, problems: list) -> OutPair | None:
     value = entry.value
     if not isinstance(value, Reference):
         return OutPair(graph, value)
@@ -61,12 +61,12 @@ def _pair(graph: str, key: Key | None, entry: Entry, reveal: bool, environ, prob
         return OutPair(graph, value.placeholder, value.label)
     try:
         text = resolve(value, environ)
-    except ValueError as error:
+    except InvalidValue as error:
         problems.append(entry.problem(str(error)))
         return None
     try:
         text = revealed_value(key, text) if key else text
-    except ValueError as error:
+    except InvalidValue as error:
         problems.append(entry.problem(f"the value of {value.label} {error}"))
         return None
     return OutPair(graph, text, value.label)
@@ -75,11 +75,11 @@ def _pair(graph: str, key: Key | None, entry: Entry, reveal: bool, environ, prob
 def revealed_value(key: Key, text: str) -> str:
     """A revealed reference's string checked and normalised for `key`'s kind."""
     if key.kind is Kind.NOTIFICATIONS:
-        return notifications.render_json(text)
+        return notifications.canonical_json(text)
     return convert_text(key, text)
 
 
-def _check_template(entry: Entry, pairs: list[OutPair], problems: list) -> None:
+def _check_template(entry: Located, pairs: list[OutPair], problems: list) -> None:
     template = templates()[entry.value]
     values = {pair.key: pair.value for pair in pairs if pair.key in BY_GRAPH}
     masked = {pair.key for pair in pairs if pair.label}

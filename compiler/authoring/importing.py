@@ -15,15 +15,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from . import notifications, tomlwrite
-from .catalog import BY_GRAPH, KEYS, NOTIFICATION_KEY, NULL_MEMBER, Key, Kind, lookup_loosely
-from .layers import read_file_profile
-from .mapper import OutPair, map_layer
-from .problems import Problem, UserError
-from .references import placeholder_label, variable_name
-from .source import MAX_FILE_BYTES, Document
-from .templates import templates
-from .values import compact_json, fraction_digits, json_object
+from ..body.mapper import OutPair, map_layer
+from ..catalog.keys import BY_GRAPH, KEYS, NOTIFICATION_KEY, NULL_MEMBER, Key, Kind, lookup_loosely
+from ..catalog.templates import templates
+from ..problems import InvalidValue, Problem, UserError
+from ..profile import notifications
+from ..profile.layers import read_file_profile
+from ..profile.references import placeholder_label, variable_name
+from ..profile.source import MAX_FILE_BYTES, Document
+from ..profile.values import compact_json, fraction_digits, json_object
+from . import tomlwrite
 
 MASKED = "*"  # how GET .../synchronization/secrets returns a sensitive value
 _CONTEXT_PRINCIPAL = re.compile(r'"@odata\.context"\s*:\s*"[^"]*servicePrincipals\(\'?([0-9a-fA-F-]{36})\'?\)')
@@ -93,11 +94,11 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
         if key_name == NULL_MEMBER or value == "":
             imported.warnings.append(f"{key_name}: left out ({'not a settable key' if value else 'empty'})")
         elif label:  # an unrevealed output of syncsecrets: the reference it names comes back
-            kind, _, reference = label.partition(":")
-            (top if key else raw)[key or key_name] = {kind: reference}
-            if kind == "env":
+            scheme, _, reference = label.partition(":")
+            (top if key else raw)[key or key_name] = {scheme: reference}
+            if scheme == "env":
                 imported.variables.append((reference, key.graph if key else key_name))
-        elif value == MASKED or (key is not None and _is_secret(key, value)):
+        elif value == MASKED or (key is not None and key.is_secret(value)):
             variable = variable_name(name, key.friendly if key else key_name)
             imported.variables.append((variable, key.graph if key else key_name))
             if key:
@@ -120,10 +121,6 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
     return imported
 
 
-def _is_secret(key: Key, value: str) -> bool:
-    return key.sensitive and not (key.kind is Kind.OBJECT_OR_TEXT and value.lstrip().startswith("{"))
-
-
 def _value(key: Key, value: str, where: str, imported: Imported) -> object:
     if key.kind is Kind.BOOLEAN:
         if value.lower() not in ("true", "false"):
@@ -140,11 +137,11 @@ def _value(key: Key, value: str, where: str, imported: Imported) -> object:
             value += "Z"
         # Python (and TOML) hold microseconds: seven digits, as .NET writes them, stay a string.
         return value if len(fraction_digits(value)) > 6 else moment
-    if key.kind is Kind.OBJECT_OR_TEXT and value.lstrip().startswith("{"):
+    if key.holds_json(value):
         try:
             found = json_object(value)
             compact_json(found)
-        except ValueError as error:
+        except InvalidValue as error:
             raise UserError.single(where, str(error)) from None
         return found if _fits_toml(found) else value
     return value
@@ -166,7 +163,7 @@ def _notifications(value: str, where: str, imported: Imported) -> dict[str, obje
     """The friendly [notifications] table, or None when only the JSON string can say it all."""
     try:
         fields, unknown = notifications.read_json(value)
-    except ValueError as error:
+    except InvalidValue as error:
         raise UserError.single(where, str(error)) from None
     if fields.get("Recipients") != json_object(value).get("Recipients"):  # said, never silent
         imported.warnings.append(f"{NOTIFICATION_KEY.graph}: spaces around the addresses in Recipients are dropped")

@@ -15,10 +15,10 @@ import os
 import re
 from typing import NamedTuple
 
-from .problems import UserError
+from ..problems import InvalidValue, UserError
 from .source import read_text
 
-KINDS = ("env", "file")
+SCHEMES = ("env", "file")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PLACEHOLDER = re.compile(r"<unrevealed (env|file):(.+)>\Z", re.DOTALL)
 MASK = "***"
@@ -29,13 +29,13 @@ SECRETS: set[str] = set()
 
 
 class Reference(NamedTuple):
-    kind: str  # "env" or "file"
+    scheme: str  # "env" or "file"
     name: str  # the variable's name, or the path as the profile wrote it
     base_dir: str = ""  # folder of the file that wrote a file reference
 
     @property
     def label(self) -> str:
-        return f"{self.kind}:{self.name}"
+        return f"{self.scheme}:{self.name}"
 
     @property
     def placeholder(self) -> str:
@@ -49,55 +49,55 @@ def placeholder_label(value: str) -> str | None:
 
 
 def is_reference_table(value: object) -> bool:
-    return isinstance(value, dict) and any(kind in value for kind in KINDS)
+    return isinstance(value, dict) and any(scheme in value for scheme in SCHEMES)
 
 
 def parse_reference(table: dict, base_dir: str) -> Reference:
-    """The reference a table describes; ValueError with a fix-it message if it is malformed."""
-    kinds = [kind for kind in KINDS if kind in table]
-    others = sorted(set(table) - set(KINDS))
+    """The reference a table describes; InvalidValue with a fix-it message if it is malformed."""
+    schemes = [scheme for scheme in SCHEMES if scheme in table]
+    others = sorted(set(table) - set(SCHEMES))
     example = 'write { env = "NAME" } or { file = "path" }'
     if others:
-        raise ValueError(f"unknown reference kind {', '.join(map(repr, others))}: {example}")
-    if not kinds:
-        raise ValueError(f"empty reference: {example}")
-    if len(kinds) > 1:
-        raise ValueError(f"a reference takes one of env or file, not both: {example}")
-    kind = kinds[0]
-    name = table[kind]
+        raise InvalidValue(f"unknown reference kind {', '.join(map(repr, others))}: {example}")
+    if not schemes:
+        raise InvalidValue(f"empty reference: {example}")
+    if len(schemes) > 1:
+        raise InvalidValue(f"a reference takes one of env or file, not both: {example}")
+    scheme = schemes[0]
+    name = table[scheme]
     if not isinstance(name, str):
-        raise ValueError(f"{kind} takes a string: {example}")
+        raise InvalidValue(f"{scheme} takes a string: {example}")
     if not name.strip():
-        raise ValueError(f"{kind} names nothing: {example}")
-    if kind == "env" and not ENV_NAME.match(name):
-        raise ValueError("env must be a variable name (letters, digits and _, not starting with a digit)")
-    return Reference(kind, name, base_dir)
+        raise InvalidValue(f"{scheme} names nothing: {example}")
+    if scheme == "env" and not ENV_NAME.match(name):
+        raise InvalidValue("env must be a variable name (letters, digits and _, not starting with a digit)")
+    return Reference(scheme, name, base_dir)
 
 
 def resolve(reference: Reference, environ: os._Environ | dict) -> str:
-    """The secret behind a reference; ValueError naming the reference (never a value) if not found."""
-    if reference.kind == "env":
+    """The secret behind a reference; InvalidValue naming the reference (never a value) if not found."""
+    if reference.scheme == "env":
         value = environ.get(reference.name)
         if value is None:
-            raise ValueError(f"environment variable {reference.name} is not set: export it before --reveal")
+            raise InvalidValue(f"environment variable {reference.name} is not set: export it before --reveal")
         if value == "":
-            raise ValueError(f"environment variable {reference.name} is empty: set it to the secret")
+            raise InvalidValue(f"environment variable {reference.name} is empty: set it to the secret")
         if _UNEXPANDED.match(value):
-            raise ValueError(f"environment variable {reference.name} holds an unexpanded pipeline variable "
+            raise InvalidValue(f"environment variable {reference.name} holds an unexpanded pipeline variable "
                              "($(NAME) or ${{ ... }}): map the secret into the step's environment")  # fmt: skip
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise ValueError(f"environment variable {reference.name} is not valid UTF-8") from None
+            raise InvalidValue(f"environment variable {reference.name} is not valid UTF-8") from None
     else:
         path = os.path.join(reference.base_dir, reference.name)
         try:
             value = read_text(path, reference.name, what="secret file")
         except UserError as error:
-            raise ValueError(f"file {reference.name}: {error.problems[0].message}") from None
+            raise InvalidValue(f"file {reference.name}: {error.problems[0].message}") from None
         value = value.removesuffix("\n").removesuffix("\r") if value.endswith("\n") else value
         if value == "":
-            raise ValueError(f"file {reference.name} is empty: put the secret in it")
+            raise InvalidValue(f"file {reference.name} is empty: put the secret in it")
     remember_secret(value)
     return value
 

@@ -15,7 +15,7 @@ from .suggest import fold
 
 
 class Kind(StrEnum):
-    """How a key's TOML value becomes its wire string (see the Values table of the spec)."""
+    """How a key's TOML value becomes its wire string (the Values table of the README)."""
 
     TEXT = "text"
     SECRET = "secret"  # a reference only: profiles live in version control
@@ -52,9 +52,14 @@ class Key(NamedTuple):
     # A URL or host the provisioning service sends credentials to (exfiltration warning).
     receives_credentials: bool = False
 
-    @property
-    def position(self) -> int:
-        return POSITION[self.graph]
+    def holds_json(self, value: str) -> bool:
+        """Whether a string value of this key is the JSON-object form (Domain, AppKey)."""
+        return self.kind is Kind.OBJECT_OR_TEXT and value.lstrip().startswith("{")
+
+    def is_secret(self, value: str) -> bool:
+        """Whether a string value of this key is a credential, to be masked everywhere and never
+        written down. AppKey is one as text, not in its JSON form (a Cloud Sync scenario)."""
+        return self.sensitive and not self.holds_json(value)
 
 
 _T, _S, _B, _U, _D, _N, _O = (
@@ -154,3 +159,11 @@ NOTIFICATION_FIELDS: tuple[NotificationField, ...] = (
     NotificationField("HumanResourcesLookaheadQueryEnabled", "hr_lookahead_query", bool, "Look ahead for future-dated HR changes."),
 )  # fmt: skip
 NOTIFICATION_BY_GRAPH = {field.graph: field for field in NOTIFICATION_FIELDS}
+_NOTIFICATION_POSITION = {field.graph: position for position, field in enumerate(NOTIFICATION_FIELDS)}
+
+
+def notification_field_order(names) -> list[str]:
+    """SyncNotificationSettings field names in canonical order: Graph's known fields in their
+    order, then fields syncsecrets does not know, sorted."""
+    known = sorted((name for name in names if name in _NOTIFICATION_POSITION), key=_NOTIFICATION_POSITION.__getitem__)
+    return known + sorted(name for name in names if name not in _NOTIFICATION_POSITION)

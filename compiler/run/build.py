@@ -5,95 +5,28 @@ place only when every profile and partial of the run checked out; a single error
 with every problem reported, the staging removed and no output changed. The result is plain
 data (`RunResult`) that the reporters turn into text, JSON or annotations.
 
-A profile that the record of the last compile (cache.py) shows unchanged is served from it
+A profile that the record of the last compile (record.py) shows unchanged is served from it
 without being parsed. The others are independent of each other, so large runs are spread over
 the machine's cores (`jobs`); results come back in target order, so the output never depends on
-how the work was split or what the record served.
+how the work was split or what the record served. The compile machinery (tomllib, the layers,
+the mapper, the diff) is imported only when some profile has to be compiled: a run that the
+record serves whole starts in a fraction of the time.
 """
 
 from __future__ import annotations
 
 import gc
 import os
-from typing import TYPE_CHECKING, NamedTuple
 
+from ..problems import Problem, UserError, unique_sorted
+from ..profile.digest import digest
 from . import outputs
-from .cache import Entry, Partial, Record, digest
 from .discover import Source, discover
-from .problems import Problem, UserError, unique_sorted
+from .record import Entry, Partial, Record
+from .result import Options, Outcome, RunResult, Status, Target
 
-if TYPE_CHECKING:
-    from .diff import Change
-
-# The compile machinery (tomllib, the layers, the mapper, the diff) is imported only when some
-# profile has to be compiled: a run that the record serves whole starts in a fraction of it.
-DEFAULT_PATHS = ("configs",)
 # Below this many profiles, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
-
-
-class Options(NamedTuple):
-    paths: tuple[str, ...] = DEFAULT_PATHS
-    out: str = "build"
-    check: bool = False
-    reveal: bool = False
-    prune: bool = False
-    environments: tuple[str, ...] = ()
-    unified: bool = False  # prepare unified diffs
-    jobs: int | None = None  # None: as many as the machine has cores
-    allow_unignored: bool = False  # --reveal into a folder git does not ignore
-
-
-class Target(NamedTuple):
-    profile: str
-    environment: str | None
-    output: str  # relative to --out
-
-
-class Outcome:
-    __slots__ = (
-        "changes", "entry", "output", "pairs", "profile", "service_principal_id", "staged", "status", "unified", "warnings",
-    )  # fmt: skip
-
-    def __init__(self, output: str, profile: str, status: str, pairs: int, service_principal_id: str | None = None):
-        self.output = output
-        self.profile = profile
-        self.status = status  # new, changed or unchanged
-        self.pairs = pairs
-        self.service_principal_id = service_principal_id  # where the body goes: [application], merged
-        self.changes: list[Change] = []
-        self.warnings: list[str] = []
-        self.unified = ""
-        self.staged = False  # its new bytes wait in the staging folder, to be renamed into place
-        self.entry: Entry | None = None  # what to record of it (cache.py), unless --reveal
-
-
-class RunResult:
-    def __init__(self, options: Options, problems: list[Problem] | None = None):
-        self.options = options
-        self.outcomes: list[Outcome] = []
-        self.stale: list[str] = []
-        self.problems: list[Problem] = problems or []
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [problem for problem in self.problems if not problem.warning]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [problem for problem in self.problems if problem.warning]
-
-    def count(self, status: str) -> int:
-        if status == "stale":
-            return len(self.stale)
-        return sum(1 for outcome in self.outcomes if outcome.status == status)
-
-    @property
-    def exit_code(self) -> int:
-        if self.errors:
-            return 2
-        pending = self.count("new") + self.count("changed") + self.count("stale")
-        return 1 if self.options.check and pending else 0
 
 
 def run(options: Options, environ=os.environ) -> RunResult:
@@ -186,7 +119,7 @@ def _read_partials(paths: list[str], record: Record | None) -> tuple[list[Proble
         declared.update(entry.environments)
         found[path] = entry
     if unread:
-        from .profiles import Loader
+        from ..profile.loading import Loader
 
         loader = Loader()
         for path in unread:
@@ -198,7 +131,7 @@ def _read_partials(paths: list[str], record: Record | None) -> tuple[list[Proble
 
 
 def _unchanged(entry: Entry, output: str) -> Outcome:
-    return Outcome(output, entry.profile, "unchanged", entry.pairs, entry.principal)
+    return Outcome(output, entry.profile, Status.UNCHANGED, entry.pairs, entry.principal)
 
 
 def _compile_all(targets: list[Target], options: Options, environ, owner: int | None):
@@ -207,7 +140,7 @@ def _compile_all(targets: list[Target], options: Options, environ, owner: int | 
         return compile_targets(targets, options, environ, owner)
     from . import parallel  # keeps multiprocessing off the start-up path of small runs
 
-    return parallel.compile_in_workers(targets, options, environ, jobs, owner)
+    return parallel.compile_in_workers(compile_targets, targets, options, environ, jobs, owner)
 
 
 def compile_targets(
@@ -228,9 +161,9 @@ def compile_targets(
 
 
 def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[list[Outcome], list[Problem], set[str]]:
-    from .mapper import map_layer
-    from .profiles import Loader
-    from .render import render
+    from ..body.mapper import map_layer
+    from ..body.render import render
+    from ..profile.loading import Loader
 
     loader = Loader()
     found: list[Outcome] = []
@@ -268,25 +201,25 @@ def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[
 
 
 def _outcome(target: Target, pairs, data: bytes, options: Options, principal: str | None, stager) -> Outcome:
-    from .diff import changes, compare, credential_warnings, removal_warnings, unified
-    from .render import parse_body
+    from ..body.diff import changes, compare, credential_warnings, removal_warnings, unified
+    from ..body.render import parse_body
 
     previous, private = outputs.read_previous(os.path.join(options.out, target.output))
-    outcome = Outcome(target.output, target.profile, "unchanged", len(pairs), principal)
+    outcome = Outcome(target.output, target.profile, Status.UNCHANGED, len(pairs), principal)
     if previous == data:
         return outcome
     if stager is not None:
         stager.stage(target.output, data)
         outcome.staged = True
     if previous is None and not options.unified:
-        outcome.status = "new"  # nothing to compare with, and no host can have changed
+        outcome.status = Status.NEW  # nothing to compare with, and no host can have changed
         return outcome
     old = parse_body(previous) if previous is not None else []
     if old is None:
         outcome.warnings.append("the previous output is not a secrets body: it is replaced whole")
         old = []
     rows = compare(old, pairs, private)
-    outcome.status = "changed" if previous is not None else "new"
+    outcome.status = Status.CHANGED if previous is not None else Status.NEW
     outcome.changes = changes(rows) if previous is not None else []
     outcome.warnings += removal_warnings(outcome.changes)
     outcome.warnings += credential_warnings(old, pairs, private)

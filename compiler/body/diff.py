@@ -14,9 +14,9 @@ import json
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from .catalog import BY_GRAPH, NOTIFICATION_FIELDS, NOTIFICATION_KEY, POSITION, Kind
+from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, notification_field_order
+from ..profile.references import MASK, placeholder_label
 from .mapper import OutPair
-from .references import MASK, placeholder_label
 from .render import render
 
 
@@ -77,9 +77,7 @@ def _row(key: str, old: str | None, new: OutPair | None, old_private: bool) -> R
 
 def _is_secret(key: str, value: str) -> bool:
     known = BY_GRAPH.get(key)
-    if known is None or not known.sensitive:
-        return False
-    return not (known.kind is Kind.OBJECT_OR_TEXT and value.startswith("{"))  # AppKey's JSON form
+    return known is not None and known.is_secret(value)
 
 
 def changes(rows: list[Row]) -> list[Change]:
@@ -103,8 +101,7 @@ def _field_changes(old: str, new: str) -> tuple[Change, ...]:
         return ()
     if not (isinstance(before, dict) and isinstance(after, dict)):
         return ()
-    order = [field.graph for field in NOTIFICATION_FIELDS]
-    names = sorted(before.keys() | after.keys(), key=lambda name: (order.index(name) if name in order else 99, name))
+    names = notification_field_order(before.keys() | after.keys())
     found = []
     for name in names:
         if name not in before:

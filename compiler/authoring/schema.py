@@ -8,12 +8,12 @@ from a reference checked after resolution, template requirements after merging) 
 
 from __future__ import annotations
 
-from . import notifications
-from .catalog import KEYS, KIND_DESCRIPTIONS, NOTIFICATION_FIELDS, Key, Kind
-from .layers import APPLICATION_FIELDS, ENVIRONMENT_NAME, RAW_NAME
-from .references import ENV_NAME
-from .templates import templates
-from .values import GUID, URL_EXAMPLE
+from ..catalog.keys import KEYS, KIND_DESCRIPTIONS, NOTIFICATION_FIELDS, Key, Kind
+from ..catalog.templates import templates
+from ..profile import notifications
+from ..profile.layers import APPLICATION_FIELDS, ENVIRONMENT_NAME, RAW_NAME
+from ..profile.references import ENV_NAME
+from ..profile.values import GUID, URL_EXAMPLE
 
 SCHEMA_ID = "urn:syncsecrets:profile"
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from json.encoder import encode_basestring
 
-from .catalog import NOTIFICATION_BY_GRAPH, NOTIFICATION_FIELDS
+from ..catalog.keys import NOTIFICATION_BY_GRAPH, NOTIFICATION_FIELDS, notification_field_order
+from ..problems import InvalidValue
 from .values import check_email, compact_json, json_object
 
 DELETE_THRESHOLD = "delete_threshold"  # friendly: sets both threshold fields at once
@@ -25,7 +26,7 @@ TABLE_FIELDS = (*FRIENDLY_TO_GRAPH, DELETE_THRESHOLD, *NOTIFICATION_BY_GRAPH)
 
 
 def read_field(name: str, value: object) -> dict[str, object]:
-    """The Graph fields one `[notifications]` entry sets; ValueError if the value is wrong.
+    """The Graph fields one `[notifications]` entry sets; InvalidValue if the value is wrong.
 
     `name` is a known field (friendly or Graph spelling); unknown names are the caller's business.
     """
@@ -33,7 +34,7 @@ def read_field(name: str, value: object) -> dict[str, object]:
         if value is False:
             return {"DeleteThresholdEnabled": False, "DeleteThresholdValue": CLEARED}
         if value is True:
-            raise ValueError("give the number of deletions that stops a cycle (e.g. 500), or false")
+            raise InvalidValue("give the number of deletions that stops a cycle (e.g. 500), or false")
         return {"DeleteThresholdEnabled": True, "DeleteThresholdValue": _threshold(value)}
     graph = FRIENDLY_TO_GRAPH.get(name, name)
     return {graph: check_field(graph, value, friendly=name != graph)}
@@ -46,7 +47,7 @@ def check_field(graph: str, value: object, friendly: bool = False) -> object:
     if graph == "DeleteThresholdValue":
         return _threshold(value)
     if not isinstance(value, bool):
-        raise ValueError("expected true or false")
+        raise InvalidValue("expected true or false")
     return value
 
 
@@ -60,24 +61,24 @@ def recipients(value: object, allow_list: bool) -> str:
     """The Recipients string: a list is joined with `;`, a string keeps its own separator."""
     if isinstance(value, list) and allow_list:
         if not all(isinstance(item, str) for item in value):
-            raise ValueError("expected email addresses as strings")
+            raise InvalidValue("expected email addresses as strings")
         return ";".join(check_email(address) for address in value)  # [] means no address
     if not isinstance(value, str):
-        raise ValueError("expected an email address or a list of them")
+        raise InvalidValue("expected an email address or a list of them")
     if value == NO_RECIPIENTS:
         if allow_list:
-            raise ValueError("is empty: write recipients = [] for no address, or leave recipients out")
+            raise InvalidValue("is empty: write recipients = [] for no address, or leave recipients out")
         return value
     used = [separator for separator in SEPARATORS if separator in value]
     if len(used) > 1:
-        raise ValueError("mixes ';' and ',' between addresses: separate them with one of the two")
+        raise InvalidValue("mixes ';' and ',' between addresses: separate them with one of the two")
     separator = used[0] if used else SEPARATORS[0]
     return separator.join(check_email(address.strip()) for address in value.split(separator))
 
 
 def _threshold(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError("must be a positive integer (the portal's default is 500)")
+        raise InvalidValue("must be a positive integer (the portal's default is 500)")
     return value
 
 
@@ -89,8 +90,8 @@ def read_json(text: str) -> tuple[dict[str, object], list[str]]:
         if name in NOTIFICATION_BY_GRAPH:
             try:
                 checked[name] = check_field(name, value)
-            except ValueError as error:
-                raise ValueError(f"field {name} {error}") from None
+            except InvalidValue as error:
+                raise InvalidValue(f"field {name} {error}") from None
         else:
             unknown.append(name)
             checked[name] = value
@@ -100,22 +101,20 @@ def read_json(text: str) -> tuple[dict[str, object], list[str]]:
 EMPTY_OBJECT = "{}"
 
 
-def render_json(text: str) -> str:
+def canonical_json(text: str) -> str:
     """A raw SyncNotificationSettings string in canonical form. An object with no field at all
     stays `{}` (what users PUT because Graph refuses `""`): no default is added to it."""
     fields, _unknown = read_json(text)
-    return render(fields) if fields else EMPTY_OBJECT
+    return to_json(fields) if fields else EMPTY_OBJECT
 
 
-def render(fields: dict[str, object]) -> str:
+def to_json(fields: dict[str, object]) -> str:
     """The canonical JSON string: known fields in Graph's order, then unknown ones sorted (with
     their own objects' keys sorted), compact."""
     present = {name: value for name, value in fields.items() if value is not CLEARED}
     if "Enabled" not in present:
         present["Enabled"] = bool(present.get("Recipients"))
-    names = [field.graph for field in NOTIFICATION_FIELDS if field.graph in present]
-    names += sorted(name for name in present if name not in NOTIFICATION_BY_GRAPH)
-    members = (f"{encode_basestring(name)}:{_json_value(present[name])}" for name in names)
+    members = (f"{encode_basestring(name)}:{_json_value(present[name])}" for name in notification_field_order(present))
     return "{" + ",".join(members) + "}"
 
 

@@ -10,7 +10,8 @@ import errno
 import os
 from typing import NamedTuple
 
-from .problems import Problem
+from ..problems import Problem
+from .result import DEFAULT_PATHS
 
 
 class Source(NamedTuple):
@@ -40,7 +41,6 @@ class Discovery:
         return any(source.from_folder for source in self.profiles)
 
 
-DEFAULT_FOLDER = "configs"  # what `compile` reads when given no PATH
 _START = "start one with `syncsecrets init NAME --template KIND` (or `syncsecrets import FILE`)"
 
 
@@ -57,7 +57,7 @@ def discover(paths: list[str]) -> Discovery:
         elif os.path.islink(path):
             found.problems.append(Problem(path, "is a broken or looping symbolic link: fix or remove it"))
         else:
-            hint = f", or {_START}" if path == DEFAULT_FOLDER else ""
+            hint = f", or {_START}" if path in DEFAULT_PATHS else ""  # a new user's first run
             found.problems.append(Problem(path, f"no such file or folder: give a profile or a folder of profiles{hint}"))
     _check_unique_outputs(found)
     return found

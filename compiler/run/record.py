@@ -22,30 +22,23 @@ import os
 from functools import cache
 from typing import NamedTuple
 
-from .problems import Problem
+from ..problems import Problem
+from ..profile.digest import digest
 
 FOLDER = ".syncsecrets-cache"
 RECORD = "outputs.json"
 FORMAT = 3
 
 
-try:  # CPython's own BLAKE2: importing hashlib loads OpenSSL first, 3 ms of every start
-    from _blake2 import blake2b
-except ImportError:  # another Python: the public way
-    from hashlib import blake2b
-
-
-def digest(data: bytes) -> str:
-    return blake2b(data, digest_size=20).hexdigest()
 
 
 @cache
 def fingerprint() -> str:
     """This build of syncsecrets: the name, size and time of each of its code and data files, so
     an upgrade or an edit invalidates everything (stat, not read: this runs on every start)."""
-    from . import __version__
+    from .. import __version__
 
-    package = os.path.dirname(__file__)
+    package = os.path.dirname(os.path.dirname(__file__))  # all of compiler/, not only run/
     parts = [__version__]
     for folder, folders, names in os.walk(package):
         folders[:] = [name for name in folders if name != "__pycache__"]
@@ -128,8 +121,8 @@ class Record:
 
     def save(self, keep: dict[str, Entry], partials: dict[str, Partial]) -> None:
         """Writes `keep` as the record (best effort: a record that cannot be written is no error)."""
+        from ..problems import UserError
         from .outputs import replace_file
-        from .problems import UserError
 
         folder = os.path.join(self.out, FOLDER)
         data = {

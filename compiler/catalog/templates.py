@@ -8,7 +8,9 @@ import tomllib
 from functools import cache
 from typing import NamedTuple
 
-from .catalog import BY_GRAPH, Key
+from ..problems import InvalidValue
+from .keys import BY_GRAPH, Key
+from .suggest import did_you_mean
 
 TEMPLATES_FILE = os.path.join(os.path.dirname(__file__), "templates.toml")
 
@@ -29,6 +31,15 @@ def templates() -> dict[str, Template]:
     with open(TEMPLATES_FILE, "rb") as handle:
         data = tomllib.load(handle)
     return {name: _template(name, entry) for name, entry in data.items()}
+
+
+def find_template(name: object) -> Template:
+    """The template called `name`; InvalidValue suggesting the closest name and listing them all."""
+    known = templates()
+    if isinstance(name, str) and name in known:
+        return known[name]
+    hint = did_you_mean(name, known, "{!r}") if isinstance(name, str) else ""
+    raise InvalidValue(f"unknown template{hint}; the kinds are " + ", ".join(known))
 
 
 def _template(name: str, entry: dict) -> Template:

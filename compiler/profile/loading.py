@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 from functools import reduce
 
+from ..problems import Problem, UserError
 from .layers import FileProfile, Layer, read_file_profile
-from .problems import Problem, UserError
 from .source import read_document
 
 
@@ -100,7 +100,7 @@ class Loader:
 
     def provenance(self, path: str, environment: str | None) -> tuple[list[tuple[str, str]], list[Problem], list[str]]:
         """What a merged profile was made of: (path, digest) of each file, their warnings, and
-        the environments they declare (for the record in cache.py)."""
+        the environments they declare (for the record in run/record.py)."""
 
         chain = self._chains[(os.path.normpath(path), environment)]
         files = [self._files[name] for name in chain]
@@ -109,7 +109,7 @@ class Loader:
         return dependencies, warnings, sorted({name for profile in files for name in profile.environments})
 
     def facts(self, path: str) -> tuple[str, list[Problem], list[str]]:
-        """A file's digest, warnings and declared environments (for the record in cache.py)."""
+        """A file's digest, warnings and declared environments (for the record in run/record.py)."""
 
         key = os.path.normpath(path)
         return self._digest(key), self._warnings[key], sorted(self._files[key].environments)
@@ -117,7 +117,7 @@ class Loader:
     def _digest(self, key: str) -> str:
         """The digest of a file read, once per file (a shared parent is hashed once)."""
         if key not in self._digests:
-            from .cache import digest
+            from .digest import digest
 
             self._digests[key] = digest(self._files[key].doc.text.encode("utf-8"))
         return self._digests[key]

@@ -19,8 +19,8 @@ import os
 from collections.abc import Callable
 from contextlib import contextmanager, suppress
 
-from .problems import UserError
-from .source import read_all
+from ..problems import UserError
+from ..profile.source import read_all
 
 TEMP_MARK = ".syncsecrets-tmp"
 

@@ -11,7 +11,8 @@ import re
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
 
-from .catalog import Key, Kind
+from ..catalog.keys import Key, Kind
+from ..problems import InvalidValue
 from .references import remember_secret
 
 URL_EXAMPLE = "https://scim.example.com/v2"
@@ -29,7 +30,7 @@ def convert_literal(key: Key, value: object) -> str:
     if kind is Kind.BOOLEAN:
         if isinstance(value, bool):
             return "True" if value else "False"
-        raise ValueError("expected true or false (a TOML boolean, without quotes)")
+        raise InvalidValue("expected true or false (a TOML boolean, without quotes)")
     if kind is Kind.TIMESTAMP:
         if isinstance(value, str) and len(fraction_digits(value)) > 6:
             return convert_text(key, value)  # more digits than a TOML date-time holds
@@ -37,7 +38,7 @@ def convert_literal(key: Key, value: object) -> str:
     if kind is Kind.SECRET or (key.sensitive and isinstance(value, str)):
         if isinstance(value, str):
             remember_secret(value)  # refused, but seen: keep it out of any traceback too
-        raise ValueError(
+        raise InvalidValue(
             "is a credential and may not be written in a profile, which lives in version control: "
             'use { env = "NAME" } or { file = "path" }'
         )
@@ -49,14 +50,14 @@ def convert_literal(key: Key, value: object) -> str:
         return str(value)
     if not isinstance(value, str):
         wanted = "a string or an integer" if key.integer_ok else "a string (in quotes)"
-        raise ValueError(f"expected {wanted}")
+        raise InvalidValue(f"expected {wanted}")
     return convert_text(key, value)
 
 
 def convert_text(key: Key, text: str) -> str:
     """Checks a string for `key`'s kind; shared by literals and revealed references."""
     if not text:
-        raise ValueError(
+        raise InvalidValue(
             "is empty: give a value, or leave the key out (to clear it on the tenant, leave it out and run "
             '`syncsecrets apply`, which sends "" for it)'
         )
@@ -66,15 +67,15 @@ def convert_text(key: Key, text: str) -> str:
         check_url(text)
     elif kind is Kind.BOOLEAN:
         if text.lower() not in ("true", "false"):
-            raise ValueError("must be true or false")
+            raise InvalidValue("must be true or false")
         return "True" if text.lower() == "true" else "False"
     elif kind is Kind.TIMESTAMP:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"must be an ISO 8601 date-time with an offset, e.g. {TIMESTAMP_EXAMPLE}") from None
+            raise InvalidValue(f"must be an ISO 8601 date-time with an offset, e.g. {TIMESTAMP_EXAMPLE}") from None
         return with_all_fraction_digits(timestamp(parsed), text)
-    elif kind is Kind.OBJECT_OR_TEXT and text.lstrip().startswith("{"):
+    elif key.holds_json(text):
         return compact_json(json_object(text))
     return text
 
@@ -87,16 +88,16 @@ def check_url(text: str) -> None:
     if _PLAIN_HTTPS_URL.match(text):
         return
     if any(c.isspace() or ord(c) < 32 for c in text):
-        raise ValueError(f"must be a URL without spaces, e.g. {URL_EXAMPLE}")
+        raise InvalidValue(f"must be a URL without spaces, e.g. {URL_EXAMPLE}")
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
-        raise ValueError(f"is not a valid URL: write it like {URL_EXAMPLE}") from None
+        raise InvalidValue(f"is not a valid URL: write it like {URL_EXAMPLE}") from None
     if parts.scheme.lower() == "http":
-        raise ValueError("must use https://: the provisioning service sends credentials to it")
+        raise InvalidValue("must use https://: the provisioning service sends credentials to it")
     if parts.scheme.lower() != "https" or not parts.hostname:
-        raise ValueError(f"must be an absolute https:// URL with a host, e.g. {URL_EXAMPLE}")
+        raise InvalidValue(f"must be an absolute https:// URL with a host, e.g. {URL_EXAMPLE}")
 
 
 def timestamp(value: object) -> str:
@@ -104,15 +105,15 @@ def timestamp(value: object) -> str:
     example = f"write a TOML date-time with an offset, without quotes, e.g. {TIMESTAMP_EXAMPLE}"
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            raise ValueError(f"has no UTC offset: {example}")
+            raise InvalidValue(f"has no UTC offset: {example}")
         utc = value.astimezone(UTC).replace(tzinfo=None)
         text = utc.replace(microsecond=0).isoformat()
         if utc.microsecond:
             text += f".{utc.microsecond:06d}".rstrip("0")
         return text + "Z"
     if isinstance(value, (date, time)):
-        raise ValueError(f"needs a date, a time and an offset: {example}")
-    raise ValueError(example)
+        raise InvalidValue(f"needs a date, a time and an offset: {example}")
+    raise InvalidValue(example)
 
 
 # The fraction of a second in an ISO 8601 text: the first digits after a `.` or `,` (a date has none).
@@ -143,35 +144,35 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=
 
 
 def compact_json(value: object) -> str:
-    """A JSON value in the spec's compact form: no spaces, object keys sorted."""
+    """A JSON value in the canonical compact form: no spaces, object keys sorted."""
     try:
         return _COMPACT(value)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise InvalidValue(
             "a JSON object may hold strings, numbers, booleans, arrays and tables (no dates, nan or inf)"
         ) from None
     except RecursionError:
-        raise ValueError(TOO_DEEP) from None
+        raise InvalidValue(TOO_DEEP) from None
 
 
 def json_object(text: str) -> dict:
     try:
         value = json.loads(text)
     except RecursionError:
-        raise ValueError(TOO_DEEP) from None
+        raise InvalidValue(TOO_DEEP) from None
     except ValueError as error:
         # The decoder's message names only a position (never the text), so it is safe to show.
-        raise ValueError(
+        raise InvalidValue(
             f"is not valid JSON ({error.msg} at character {error.pos}): write it as a TOML table"
         ) from None
     if not isinstance(value, dict):
-        raise ValueError("must be a JSON object ({...}): write it as a TOML table")
+        raise InvalidValue("must be a JSON object ({...}): write it as a TOML table")
     return value
 
 
 def reject_placeholder(text: str) -> None:
     if PLACEHOLDER_MARK in text:
-        raise ValueError(
+        raise InvalidValue(
             f"still holds a {PLACEHOLDER_MARK} placeholder from `syncsecrets init`: put the real value here"
         )
 
@@ -180,22 +181,22 @@ def check_guid(value: object) -> str:
     if isinstance(value, str):
         reject_placeholder(value)
     if not isinstance(value, str) or not GUID.match(value):
-        raise ValueError("must be a GUID like 2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10 (the service principal's object id)")
+        raise InvalidValue("must be a GUID like 2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10 (the service principal's object id)")
     return value.lower()
 
 
 def check_email(value: str) -> str:
     reject_placeholder(value)
     if not _EMAIL.match(value):
-        raise ValueError("must be an email address like iam-alerts@contoso.example")
+        raise InvalidValue("must be an email address like iam-alerts@contoso.example")
     return value
 
 
 def check_label(value: object) -> str:
     """A plain non-empty string (metadata such as display_name)."""
     if not isinstance(value, str):
-        raise ValueError("expected a string (in quotes)")
+        raise InvalidValue("expected a string (in quotes)")
     if not value.strip():
-        raise ValueError("is empty: give a value or leave the key out")
+        raise InvalidValue("is empty: give a value or leave the key out")
     reject_placeholder(value)
     return value

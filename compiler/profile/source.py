@@ -10,7 +10,7 @@ import errno
 import os
 import re
 
-from .problems import Problem, UserError, dotted
+from ..problems import Problem, UserError, dotted
 
 # Profiles are hand-written settings: anything larger is a mistake (a log, a dump, a binary),
 # and reading it whole would only slow the run down. References to files share the limit.

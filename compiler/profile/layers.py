@@ -2,7 +2,7 @@
 
 Values are checked and turned into wire strings here, file by file, so that each problem is
 reported against the file and line that wrote it, a shared partial included. Layers are then
-merged (`Layer.under`) in the order `profiles.py` decides.
+merged (`Layer.under`) in the order `loading.py` decides.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import re
 from datetime import datetime
 from typing import NamedTuple
 
+from ..catalog.keys import BY_FRIENDLY, BY_GRAPH, NOTIFICATION_KEY, Key, Kind, lookup, lookup_loosely
+from ..catalog.suggest import did_you_mean
+from ..catalog.templates import find_template
+from ..problems import InvalidValue, Problem
 from . import notifications
-from .catalog import BY_FRIENDLY, BY_GRAPH, NOTIFICATION_KEY, Key, Kind, lookup, lookup_loosely
-from .problems import Problem
 from .references import is_reference_table, parse_reference
 from .source import Document
-from .suggest import did_you_mean
-from .templates import templates
 from .values import check_guid, check_label, convert_literal, fraction_digits, reject_placeholder
 
 TABLES = ("notifications", "application", "raw", "environments")
@@ -31,7 +31,7 @@ _SEE_KEYS = "`syncsecrets keys` lists them all"
 _DATETIME_LITERAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]+")
 
 
-class Entry(NamedTuple):
+class Located(NamedTuple):
     """A value and where it was written, so that a later problem can point at it."""
 
     value: object  # a wire string, a Reference, a notification field's JSON value, or a path
@@ -46,10 +46,10 @@ class Layer:
     __slots__ = ("application", "notifications", "pairs", "raw")
 
     def __init__(self, pairs=None, raw=None, notifications=None, application=None):
-        self.pairs: dict[str, Entry] = pairs if pairs is not None else {}  # Graph key -> entry
-        self.raw: dict[str, Entry] = raw if raw is not None else {}  # raw key -> entry
-        self.notifications: dict[str, Entry] | None = notifications  # Graph field -> entry; None: not given
-        self.application: dict[str, Entry] = application if application is not None else {}
+        self.pairs: dict[str, Located] = pairs if pairs is not None else {}  # Graph key -> located value
+        self.raw: dict[str, Located] = raw if raw is not None else {}  # raw key -> located value
+        self.notifications: dict[str, Located] | None = notifications  # Graph field -> entry; None: not given
+        self.application: dict[str, Located] = application if application is not None else {}
 
     def under(self, over: Layer) -> Layer:
         """This layer with `over` on top: key by key, notifications field by field."""
@@ -66,9 +66,9 @@ class Layer:
 class FileProfile:
     __slots__ = ("base", "doc", "environments", "extends")
 
-    def __init__(self, doc: Document, extends: list[Entry], base: Layer, environments: dict[str, Layer]):
+    def __init__(self, doc: Document, extends: list[Located], base: Layer, environments: dict[str, Layer]):
         self.doc = doc
-        self.extends = extends  # Entry values: (path to open, name to show)
+        self.extends = extends  # Located values: (path to open, name to show)
         self.base = base
         self.environments = environments
 
@@ -112,7 +112,7 @@ class _Reader:
                        "sync_notification_settings in this file: keep one form")  # fmt: skip
         return FileProfile(self.doc, extends, base, environments)
 
-    def extends(self, value: object) -> list[Entry]:
+    def extends(self, value: object) -> list[Located]:
         keypath = ("extends",)
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
@@ -120,7 +120,7 @@ class _Reader:
             return []
         shown_folder = os.path.dirname(self.doc.name)
         return [
-            Entry((os.path.normpath(os.path.join(self.folder, item)), os.path.normpath(os.path.join(shown_folder, item))),
+            Located((os.path.normpath(os.path.join(self.folder, item)), os.path.normpath(os.path.join(shown_folder, item))),
                   self.doc, keypath)
             for item in items
         ]  # fmt: skip
@@ -180,12 +180,12 @@ class _Reader:
                 wire = parse_reference(value, self.folder)
             else:
                 wire = convert_literal(key, value)
-        except ValueError as error:
+        except InvalidValue as error:
             self.error(keypath, str(error))
             return
         if key is NOTIFICATION_KEY:
             self.notification_forms.append(("reference", keypath))
-        layer.pairs[key.graph] = Entry(wire, self.doc, keypath)
+        layer.pairs[key.graph] = Located(wire, self.doc, keypath)
 
     def fraction_cut(self, keypath: tuple[str, ...]) -> bool:
         """Whether the date-time written at `keypath` had digits tomllib dropped (it keeps six)."""
@@ -219,7 +219,7 @@ class _Reader:
                 continue
             try:
                 found = notifications.read_field(name, value)
-            except ValueError as error:
+            except InvalidValue as error:
                 self.error(field_path, str(error))
                 continue
             clash = next((spelled[graph] for graph in found if graph in spelled), None)
@@ -228,7 +228,7 @@ class _Reader:
                 continue
             for graph, field_value in found.items():
                 spelled[graph] = name
-                fields[graph] = Entry(field_value, self.doc, field_path)
+                fields[graph] = Located(field_value, self.doc, field_path)
         layer.notifications = fields
 
     def notification_string(self, layer: Layer, value: object, keypath: tuple[str, ...]) -> None:
@@ -241,15 +241,15 @@ class _Reader:
             return
         try:
             fields, unknown = notifications.read_json(value)
-        except ValueError as error:
+        except InvalidValue as error:
             self.error(keypath, str(error))
             return
         if unknown:
             self.warn(keypath, f"unknown fields {', '.join(unknown)} are passed through unchecked")
         if not fields:  # "{}" is sent as it is, like a reference: it has no field to merge
-            layer.pairs[NOTIFICATION_KEY.graph] = Entry(notifications.EMPTY_OBJECT, self.doc, keypath)
+            layer.pairs[NOTIFICATION_KEY.graph] = Located(notifications.EMPTY_OBJECT, self.doc, keypath)
             return
-        layer.notifications = {graph: Entry(v, self.doc, keypath) for graph, v in fields.items()}
+        layer.notifications = {graph: Located(v, self.doc, keypath) for graph, v in fields.items()}
 
     def application(self, layer: Layer, table: dict, keypath: tuple[str, ...]) -> None:
         for name, value in table.items():
@@ -263,13 +263,13 @@ class _Reader:
                 if name == "service_principal_id":
                     value = check_guid(value)
                 elif name == "template":
-                    value = check_template(value)
+                    value = find_template(value).name
                 else:
                     value = check_label(value)
-            except ValueError as error:
+            except InvalidValue as error:
                 self.error(field_path, str(error))
                 continue
-            layer.application[name] = Entry(value, self.doc, field_path)
+            layer.application[name] = Located(value, self.doc, field_path)
 
     def raw(self, layer: Layer, table: dict, keypath: tuple[str, ...]) -> None:
         for name, value in table.items():
@@ -289,21 +289,15 @@ class _Reader:
                     reject_placeholder(value)
                     wire = value
                 else:
-                    raise ValueError(
+                    raise InvalidValue(
                         "[raw] values are non-empty strings (the exact wire value, in quotes) or references"
                     )
-            except ValueError as error:
+            except InvalidValue as error:
                 self.error(raw_path, str(error))
                 continue
-            layer.raw[name] = Entry(wire, self.doc, raw_path)
+            layer.raw[name] = Located(wire, self.doc, raw_path)
             self.warn(
                 raw_path, "not in syncsecrets' catalog: passed through unchecked (check the name in Microsoft's docs)"
             )
 
 
-def check_template(value: object) -> str:
-    known = templates()
-    if isinstance(value, str) and value in known:
-        return value
-    hint = did_you_mean(value, known, "{!r}") if isinstance(value, str) else ""
-    raise ValueError(f"unknown template{hint}; the kinds are " + ", ".join(known))
