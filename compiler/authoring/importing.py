@@ -193,9 +193,9 @@ def _notifications(value: str, where: str, imported: Imported) -> dict[str, obje
 def _recipients(value: str) -> str | list[str]:
     """The friendly form of Recipients that compiles back to exactly `value`: a list joins with
     `;`, so addresses separated by `,` stay one string, which keeps its separator."""
-    addresses = value.split(";")
     if value == notifications.NO_RECIPIENTS:
         return []
+    addresses = value.split(";")
     return addresses if len(addresses) > 1 else value
 
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..body.diff import Change
 
 # A key the body no longer holds. Not "cleared": by every public account Graph's PUT merges,
-# so the tenant may keep the key (see removal_warning in diff.py).
+# so the tenant may keep the key (see removal_warnings in body/diff.py).
 REMOVED_NOTE = "removed from the body"
 
 SYMBOL = {"added": "+", "removed": "-", "changed": "~", "new": "+", "stale": "-"}
