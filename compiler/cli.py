@@ -142,7 +142,7 @@ def keys_command(
 def schema_command(
     output: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--output", "-o", help="Write the schema to FILE instead of printing it."),
+        typer.Option("--output", "-o", metavar="FILE", help="Write the schema to FILE instead of printing it."),
     ] = None,
 ) -> None:
     """Print the JSON Schema of a profile (for editor completion and validation with Taplo)."""
@@ -153,8 +153,14 @@ def schema_command(
 
 @app.command("init")
 def init_command(
-    name: Annotated[str, typer.Argument(help="The application's name: the profile is DIR/NAME.toml.")],
-    template: Annotated[str, typer.Option("--template", "-t", help="The kind of application (see the README).")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The application's name: the profile is DIR/NAME.toml.")],
+    template: Annotated[
+        Optional[str],  # noqa: UP045 - without it, init lists the kinds rather than only "Missing option"
+        typer.Option(
+            "--template", "-t", metavar="KIND", help="The kind of application (without it, init lists the kinds).",
+            show_default=False,
+        ),
+    ] = None,
     configs: Annotated[str, typer.Option("--configs", metavar="DIR", help="Folder of profiles.")] = DEFAULT_PATHS[0],
     debug: Debug = False,
 ) -> None:
@@ -171,7 +177,9 @@ def import_command(
     ],
     name: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--name", help="The application's name. [default: FILE's name]", show_default=False),
+        typer.Option(
+            "--name", metavar="NAME", help="The application's name. [default: FILE's name]", show_default=False
+        ),
     ] = None,
     configs: Annotated[str, typer.Option("--configs", metavar="DIR", help="Folder of profiles.")] = DEFAULT_PATHS[0],
     force: Annotated[bool, typer.Option("--force", help="Replace a profile that exists.")] = False,

@@ -42,8 +42,8 @@ def guarded(action: Callable[[], int], debug: bool = False) -> int:
 
 
 def report_user_error(error: UserError) -> None:
-    for problem in error.problems:
-        PLAIN.err(str(problem))
+    for line in [*map(str, error.problems), *error.details]:
+        PLAIN.err(line)
     count = len(error.problems)
     PLAIN.err(failure_line(count))
 

@@ -52,13 +52,16 @@ def failure_line(count: int) -> str:
 class UserError(Exception):
     """The user's input or invocation is wrong: exit 2 with these problems, nothing written."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], details: tuple[str, ...] = ()):
         super().__init__("\n".join(map(str, problems)))
         self.problems = problems
+        # Lines of syncsecrets' own making printed after the problems (a list to choose from):
+        # a problem is one line, and a newline inside one is escaped like any other character.
+        self.details = details
 
     @classmethod
-    def single(cls, file: str, message: str, key: str | None = None) -> UserError:
-        return cls([Problem(file, message, key)])
+    def single(cls, file: str, message: str, key: str | None = None, details: tuple[str, ...] = ()) -> UserError:
+        return cls([Problem(file, message, key)], details)
 
 
 class InvalidValue(Exception):

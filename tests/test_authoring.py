@@ -146,6 +146,28 @@ def test_init_lists_the_kinds_for_an_unknown_one(tmp_path: Path) -> None:
     assert not (tmp_path / "profiles").exists()
 
 
+def test_init_without_a_kind_lists_the_kinds(tmp_path: Path) -> None:
+    refused = run_cli(["init", "app"], cwd=tmp_path)
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("--template: give the kind of application, one of:\n")
+    for kind, template in templates().items():
+        assert f"  {kind:<13} {template.description}\n" in refused.stderr
+    assert not (tmp_path / "configs").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [("init", ["init [OPTIONS] {NAME}", "--template KIND", "--configs DIR"]),
+     ("import", ["--name NAME", "--configs DIR"]),
+     ("schema", ["--output FILE"])],
+)  # fmt: skip
+def test_help_names_the_values(command: str, shown: list[str], tmp_path: Path) -> None:
+    text = run_cli([command, "--help"], cwd=tmp_path).stdout
+    assert "<str>" not in text and "TEXT" not in text
+    for part in shown:
+        assert part in text
+
+
 def test_init_into_another_folder(tmp_path: Path) -> None:
     created = run_cli(["init", "9lives", "--template", "aws-legacy", "--configs", "profiles"], cwd=tmp_path)
     assert created.exit_code == 0

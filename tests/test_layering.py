@@ -41,7 +41,7 @@ def modules() -> dict[str, Path]:
 
 def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
     """Modules of compiler/ that `name` imports anywhere in its body (lazy imports too)."""
-    package = name.split(".")[:-1]
+    package = name.split(".")[:-1]  # a module's package; __init__ is its own package's module
     found = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.ImportFrom):

@@ -23,7 +23,7 @@ from ..profile import notifications
 from ..profile.layers import read_file_profile
 from ..profile.references import placeholder_label, variable_name
 from ..profile.source import MAX_FILE_BYTES, Document
-from ..profile.values import UNFIT_NUMBER, compact_json, json_object, reject_constant
+from ..profile.values import UNFIT_NUMBER, compact_json, fraction_digits, json_object, reject_constant
 from . import tomlwrite
 
 MASKED = "*"  # how GET .../synchronization/secrets returns a sensitive value
@@ -85,8 +85,12 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
     top: dict[Key, object] = {}
     raw: dict[str, object] = {}
     table: dict[str, object] | None = None
+    comments: dict[Key, str] = {}
+    spelled: dict[str, str] = {}  # friendly name -> the key as the body spells it, for messages
     for key_name, value in pairs:
         key = BY_GRAPH.get(key_name) or lookup_loosely(key_name)
+        if key:
+            spelled[key.friendly] = key_name
         where = f"{source}: {key_name}"
         label = placeholder_label(value)
         if key_name == NULL_MEMBER or value == "":
@@ -106,14 +110,16 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
         elif key is None:
             raw[key_name] = value
         elif key is NOTIFICATION_KEY:
-            table = _notifications(value, where)
+            table = _notifications(value, where, imported)
             if table is None:
                 top[key] = value  # fields the friendly table cannot hold: keep the JSON string form
         else:
             top[key] = _value(key, value, where, imported)
+            if isinstance(top[key], str) and key.kind is Kind.TIMESTAMP:
+                comments[key] = "a string: a TOML date-time holds six digits of fractions of a second"
     imported.warnings += [f"{key_name}: not in syncsecrets' catalog: kept in [raw]" for key_name in raw]
-    imported.text = _text(name, source, top, table, raw, imported, principal)
-    imported.pairs = _compile(imported.text, name, source)
+    imported.text = _text(name, source, top, table, raw, imported, principal, comments)
+    imported.pairs = _compile(imported.text, name, source, spelled)
     return imported
 
 
@@ -130,7 +136,9 @@ def _value(key: Key, value: str, where: str, imported: Imported) -> object:
         if moment.tzinfo is None:
             imported.warnings.append(f"{key.graph}: has no UTC offset; taken as UTC")
             moment = moment.replace(tzinfo=UTC)
-        return moment
+            value += "Z"
+        # Python (and TOML) hold microseconds: seven digits, as .NET writes them, stay a string.
+        return value if len(fraction_digits(value)) > 6 else moment
     if key.holds_json(value):
         try:
             found = json_object(value)
@@ -153,19 +161,22 @@ def _fits_toml(value: object, depth: int = 0) -> bool:
     return True
 
 
-def _notifications(value: str, where: str) -> dict[str, object] | None:
+def _notifications(value: str, where: str, imported: Imported) -> dict[str, object] | None:
     """The friendly [notifications] table, or None when only the JSON string can say it all."""
     try:
         fields, unknown = notifications.read_json(value)
     except InvalidValue as error:
         raise UserError.single(where, str(error)) from None
+    if fields.get("Recipients") != json_object(value).get("Recipients"):  # said, never silent
+        imported.warnings.append(f"{NOTIFICATION_KEY.graph}: spaces around the addresses in Recipients are dropped")
     if unknown:
         return None
+    if not fields:
+        return None  # "{}": kept as the string, which compiles to "{}" again
     table: dict[str, object] = {}
     recipients = fields.get("Recipients")
     if recipients is not None:
-        addresses = recipients.split(";")
-        table["recipients"] = addresses if len(addresses) > 1 else recipients
+        table["recipients"] = _recipients(recipients)
     if "Enabled" in fields and fields["Enabled"] != bool(recipients):
         table["enabled"] = fields["Enabled"]  # only when it differs from the default
     enabled, threshold = fields.get("DeleteThresholdEnabled"), fields.get("DeleteThresholdValue")
@@ -181,14 +192,23 @@ def _notifications(value: str, where: str) -> dict[str, object] | None:
     return table
 
 
-def _text(name, source, top, table, raw, imported: Imported, principal: str | None) -> str:
+def _recipients(value: str) -> str | list[str]:
+    """The friendly form of Recipients that compiles back to exactly `value`: a list joins with
+    `;`, so addresses separated by `,` stay one string, which keeps its separator."""
+    if value == notifications.NO_RECIPIENTS:
+        return []
+    addresses = value.split(";")
+    return addresses if len(addresses) > 1 else value
+
+
+def _text(name, source, top, table, raw, imported: Imported, principal: str | None, comments) -> str:
     header = [f"# {name}: imported from {os.path.basename(source)} by `syncsecrets import`."]
     if imported.variables:
         header.append(
             "# Secrets were not imported: set these environment variables for `syncsecrets compile --reveal`:"
         )
         header += [f"#   {variable}  ({graph})" for variable, graph in imported.variables]
-    blocks = [header, [tomlwrite.line(key.friendly, top[key]) for key in KEYS if key in top]]
+    blocks = [header, [tomlwrite.line(key.friendly, top[key], comments.get(key)) for key in KEYS if key in top]]
     if table is not None:
         blocks.append(tomlwrite.section("notifications", table))
     if raw:
@@ -204,7 +224,8 @@ def _text(name, source, top, table, raw, imported: Imported, principal: str | No
 
 
 def _guess_template(top: dict[Key, object]) -> str | None:
-    present = {key.graph: value for key, value in top.items()}
+    # As on the wire: a table (Domain = { domain = ... }) as its compact JSON.
+    present = {key.graph: compact_json(value) if isinstance(value, dict) else value for key, value in top.items()}
     fitting = [
         template for template in templates().values()
         if all(key.graph in present for key in template.required)
@@ -212,10 +233,12 @@ def _guess_template(top: dict[Key, object]) -> str | None:
         and all(isinstance(present.get(graph), str) and pattern.match(present[graph])
                 for graph, pattern in template.patterns.items())
     ]  # fmt: skip
-    return max(fitting, key=lambda template: len(template.required)).name if fitting else None
+    # A matched pattern is the strongest evidence (Domain as JSON is Cloud Sync's, a localhost
+    # ecma2host URL the ECMA host's); then the kind that explains more keys.
+    return max(fitting, key=lambda template: (len(template.patterns), len(template.required))).name if fitting else None
 
 
-def _compile(text: str, name: str, source: str) -> list[OutPair]:
+def _compile(text: str, name: str, source: str, spelled: dict[str, str]) -> list[OutPair]:
     """The profile compiled in memory; UserError if the input holds something compile refuses."""
     import tomllib
 
@@ -224,5 +247,16 @@ def _compile(text: str, name: str, source: str) -> list[OutPair]:
     pairs, mapped = map_layer(profile.layer(None), reveal=False, environ={})
     errors = [problem for problem in problems + mapped if not problem.warning]
     if errors:
-        raise UserError([Problem(source, f"{problem.key}: {problem.message}") for problem in errors])
+        named = [Problem(source, f"{_as_in_body(problem.key, spelled)}: {problem.message}") for problem in errors]
+        raise UserError(named)
     return pairs
+
+
+def _as_in_body(keypath: str | None, spelled: dict[str, str]) -> str:
+    """A key of the generated profile, named as the body spells it (BaseAddress, not base_address)."""
+    head, _, rest = (keypath or "").partition(".")
+    if head == "raw":
+        return rest
+    if head == "notifications":
+        head = NOTIFICATION_KEY.friendly
+    return spelled.get(head) or keypath or ""

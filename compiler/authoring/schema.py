@@ -107,7 +107,7 @@ def _definitions() -> dict:
             schema = {
                 "anyOf": [
                     {"type": "string", "minLength": 3},
-                    {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    {"type": "array", "items": {"type": "string"}},  # [] is "no address"
                 ]
             }
         elif field.type is int:

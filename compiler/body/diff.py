@@ -128,6 +128,31 @@ def _field_changes(old: str, new: str) -> tuple[Change, ...]:
     return tuple(found)
 
 
+def removal_warnings(found: list[Change]) -> list[str]:
+    """Warnings for keys the new body no longer holds: omitting a key may not clear it (Graph's
+    PUT merges, by every public account), and a JSON-valued one cannot be cleared at all."""
+    removed = [change for change in found if change.action == "removed"]
+    plain = [change.key for change in removed if not _is_json_valued(change)]
+    json_valued = [change.key for change in removed if _is_json_valued(change)]
+    warnings = []
+    if plain:
+        verb, them = ("is", "it") if len(plain) == 1 else ("are", "them")
+        warnings.append(f"{', '.join(plain)} {verb} removed from the body: a PUT that omits a key may leave "
+                        f"{them} on the tenant; `syncsecrets apply` clears {them}")  # fmt: skip
+    if json_valued:
+        verb, them = ("is", "it") if len(json_valued) == 1 else ("are", "them")
+        warnings.append(f'{", ".join(json_valued)} {verb} removed from the body: a PUT that omits a key may leave '
+                        f'{them} on the tenant, and Graph refuses "" for a JSON value, so nothing clears {them}: '
+                        f"set {them} explicitly instead (for notifications, [notifications] enabled = false)")  # fmt: skip
+    return warnings
+
+
+def _is_json_valued(change: Change) -> bool:
+    return change.key == NOTIFICATION_KEY.graph or (
+        not change.old_masked and isinstance(change.old, str) and change.old.startswith("{")
+    )
+
+
 def unified(rows: list[Row], name: str) -> str:
     """A unified diff of the canonical JSON of both sides, masked values replaced by their mask."""
     import difflib  # only needed in this mode

@@ -75,8 +75,7 @@ def _pair(graph: str, key: Key | None, entry: Located, reveal: bool, environ, pr
 def revealed_value(key: Key, text: str) -> str:
     """A revealed reference's string checked and normalised for `key`'s kind."""
     if key.kind is Kind.NOTIFICATIONS:
-        fields, _unknown = notifications.read_json(text)
-        return notifications.to_json(fields)
+        return notifications.canonical_json(text)
     return convert_text(key, text)
 
 

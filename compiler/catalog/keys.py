@@ -153,7 +153,7 @@ class NotificationField(NamedTuple):
 
 NOTIFICATION_FIELDS: tuple[NotificationField, ...] = (
     NotificationField("Enabled", "enabled", bool, "Send quarantine and failure emails (default: true when recipients is set)."),
-    NotificationField("Recipients", "recipients", str, "Email address, or a list of addresses joined with ';'."),
+    NotificationField("Recipients", "recipients", str, "Email address; several separated by ';' or ','; a list (joined with ';'); [] for none."),
     NotificationField("DeleteThresholdEnabled", None, bool, "Stop a cycle that would delete too many accounts."),
     NotificationField("DeleteThresholdValue", None, int, "Deletions in one cycle that stop it (portal default 500)."),
     NotificationField("HumanResourcesLookaheadQueryEnabled", "hr_lookahead_query", bool, "Look ahead for future-dated HR changes."),

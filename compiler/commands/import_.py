@@ -33,7 +33,8 @@ def import_profile(source: str, name: str | None, configs: str, force: bool) -> 
     )
     for warning in imported.warnings:
         PLAIN.err(f"warning: {shown}: {warning}")
-    PLAIN.out(f"Wrote {path} ({len(imported.pairs)} pairs).")
+    count = len(imported.pairs)
+    PLAIN.out(f"Wrote {path} ({count} {'pair' if count == 1 else 'pairs'}).")
     if imported.variables:
         PLAIN.out("Secrets were not imported. Set these environment variables before `syncsecrets compile --reveal`:")
         for variable, key in imported.variables:

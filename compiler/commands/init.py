@@ -12,7 +12,7 @@ import re
 from .. import exits
 from ..authoring import tomlwrite
 from ..catalog.keys import BY_GRAPH, Key, Kind
-from ..catalog.templates import Template, find_template
+from ..catalog.templates import Template, find_template, templates
 from ..problems import InvalidValue, UserError
 from ..profile.notifications import DELETE_THRESHOLD
 from ..profile.references import variable_name
@@ -24,7 +24,7 @@ from ..run.outputs import replace_file
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
-def init_profile(name: str, template_name: str, configs: str) -> int:
+def init_profile(name: str, template_name: str | None, configs: str) -> int:
     template = template_named(template_name)
     check_profile_name(name)
     path = os.path.join(configs, f"{name}.toml")
@@ -43,7 +43,10 @@ def check_profile_name(name: str) -> None:
                                "with '_' (that makes a partial), without .toml")  # fmt: skip
 
 
-def template_named(name: str) -> Template:
+def template_named(name: str | None) -> Template:
+    if name is None:  # typer would only say "Missing option": list the kinds to choose from
+        kinds = tuple(f"  {kind:<13} {template.description}" for kind, template in templates().items())
+        raise UserError.single("--template", "give the kind of application, one of:", details=kinds)
     try:
         return find_template(name)
     except InvalidValue as error:

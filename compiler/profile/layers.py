@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from typing import NamedTuple
 
 from ..catalog.keys import BY_FRIENDLY, BY_GRAPH, NOTIFICATION_KEY, Key, Kind, lookup, lookup_loosely
@@ -19,7 +20,7 @@ from . import notifications
 from .confine import OUTSIDE, Boundary
 from .references import Reference, is_reference_table, parse_reference
 from .source import Document
-from .values import check_guid, check_label, convert_literal, reject_placeholder
+from .values import check_guid, check_label, convert_literal, fraction_digits, reject_placeholder
 
 TABLES = ("notifications", "application", "raw", "environments")
 TOP_ONLY = ("extends", "environments")
@@ -27,6 +28,8 @@ APPLICATION_FIELDS = ("display_name", "service_principal_id", "template")
 ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 RAW_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 _SEE_KEYS = "`syncsecrets keys` lists them all"
+# A TOML date-time literal with its fraction of a second, as written in the file.
+_DATETIME_LITERAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]+")
 
 
 class Located(NamedTuple):
@@ -54,7 +57,7 @@ class Layer:
         pairs = {**self.pairs, **over.pairs}
         fields = self.notifications
         if NOTIFICATION_KEY.graph in over.pairs:
-            fields = None  # a reference replaces the whole object: its fields are unknown
+            fields = None  # a reference, or "{}", replaces the whole object: no field to merge
         elif over.notifications is not None:
             pairs.pop(NOTIFICATION_KEY.graph, None)
             fields = {**(self.notifications or {}), **over.notifications}
@@ -171,6 +174,10 @@ class _Reader:
         if key is NOTIFICATION_KEY and not is_reference_table(value):
             self.notification_string(layer, value, keypath)
             return
+        if isinstance(value, datetime) and self.fraction_cut(keypath):
+            self.error(keypath, "has more than six digits of fractions of a second, which a TOML date-time cannot "
+                       'hold: write it as a string in quotes to keep every digit, e.g. "2025-06-17T09:20:28.4706449Z"')  # fmt: skip
+            return
         try:
             if isinstance(value, dict) and (key.kind is not Kind.OBJECT_OR_TEXT or is_reference_table(value)):
                 wire = self.reference(value)
@@ -191,6 +198,15 @@ class _Reader:
         if reference.scheme == "file" and self.boundary is not None and not self.boundary.admits(path):
             raise InvalidValue(f"file {reference.name} {OUTSIDE}")
         return reference
+
+    def fraction_cut(self, keypath: tuple[str, ...]) -> bool:
+        """Whether the date-time written at `keypath` had digits tomllib dropped (it keeps six)."""
+        position = self.doc.position(keypath)
+        if position is None:
+            return False
+        line, column = position
+        written = _DATETIME_LITERAL.search(self.doc.text.splitlines()[line - 1], column - 1)
+        return written is not None and len(fraction_digits(written.group())) > 6
 
     def unknown_key(self, keypath: tuple[str, ...], name: str, value: object, tables: bool) -> None:
         if isinstance(value, dict) and not is_reference_table(value) and tables:
@@ -242,6 +258,9 @@ class _Reader:
             return
         if unknown:
             self.warn(keypath, f"unknown fields {', '.join(unknown)} are passed through unchecked")
+        if not fields:  # "{}" is sent as it is, like a reference: it has no field to merge
+            layer.pairs[NOTIFICATION_KEY.graph] = Located(notifications.EMPTY_OBJECT, self.doc, keypath)
+            return
         layer.notifications = {graph: Located(v, self.doc, keypath) for graph, v in fields.items()}
 
     def application(self, layer: Layer, table: dict, keypath: tuple[str, ...]) -> None:

@@ -51,18 +51,29 @@ def check_field(graph: str, value: object, friendly: bool = False) -> object:
     return value
 
 
+# Separators of several addresses in Recipients: Graph's is unverified (the portal takes one
+# address), and tenants hold both, so a string keeps the one it uses.
+SEPARATORS = (";", ",")
+NO_RECIPIENTS = ""  # a tenant may hold Recipients "" (no address) with other fields set
+
+
 def recipients(value: object, allow_list: bool) -> str:
+    """The Recipients string: a list is joined with `;`, a string keeps its own separator."""
     if isinstance(value, list) and allow_list:
-        if not value:
-            raise InvalidValue("lists no address: give at least one, or leave recipients out")
         if not all(isinstance(item, str) for item in value):
             raise InvalidValue("expected email addresses as strings")
-        addresses = value
-    elif isinstance(value, str):
-        addresses = [part.strip() for part in value.split(";")]
-    else:
+        return ";".join(check_email(address) for address in value)  # [] means no address
+    if not isinstance(value, str):
         raise InvalidValue("expected an email address or a list of them")
-    return ";".join(check_email(address) for address in addresses)
+    if value == NO_RECIPIENTS:
+        if allow_list:
+            raise InvalidValue("is empty: write recipients = [] for no address, or leave recipients out")
+        return value
+    used = [separator for separator in SEPARATORS if separator in value]
+    if len(used) > 1:
+        raise InvalidValue("mixes ';' and ',' between addresses: separate them with one of the two")
+    separator = used[0] if used else SEPARATORS[0]
+    return separator.join(check_email(address.strip()) for address in value.split(separator))
 
 
 def _threshold(value: object) -> int:
@@ -85,6 +96,16 @@ def read_json(text: str) -> tuple[dict[str, object], list[str]]:
             unknown.append(name)
             checked[name] = value
     return checked, unknown
+
+
+EMPTY_OBJECT = "{}"
+
+
+def canonical_json(text: str) -> str:
+    """A raw SyncNotificationSettings string in canonical form. An object with no field at all
+    stays `{}` (what users PUT because Graph refuses `""`): no default is added to it."""
+    fields, _unknown = read_json(text)
+    return to_json(fields) if fields else EMPTY_OBJECT
 
 
 def to_json(fields: dict[str, object]) -> str:

@@ -32,6 +32,8 @@ def convert_literal(key: Key, value: object) -> str:
             return "True" if value else "False"
         raise InvalidValue("expected true or false (a TOML boolean, without quotes)")
     if kind is Kind.TIMESTAMP:
+        if isinstance(value, str) and len(fraction_digits(value)) > 6:
+            return convert_text(key, value)  # more digits than a TOML date-time holds
         return timestamp(value)
     if kind is Kind.SECRET or (key.sensitive and isinstance(value, str)):
         if isinstance(value, str):
@@ -55,7 +57,10 @@ def convert_literal(key: Key, value: object) -> str:
 def convert_text(key: Key, text: str) -> str:
     """Checks a string for `key`'s kind; shared by literals and revealed references."""
     if not text:
-        raise InvalidValue("is empty: give a value, or leave the key out (a key left out is cleared on the tenant)")
+        raise InvalidValue(
+            "is empty: give a value, or leave the key out (to clear it on the tenant, leave it out and run "
+            '`syncsecrets apply`, which sends "" for it)'
+        )
     reject_placeholder(text)
     kind = key.kind
     if kind is Kind.URL:
@@ -69,7 +74,7 @@ def convert_text(key: Key, text: str) -> str:
             parsed = datetime.fromisoformat(text)
         except ValueError:
             raise InvalidValue(f"must be an ISO 8601 date-time with an offset, e.g. {TIMESTAMP_EXAMPLE}") from None
-        return timestamp(parsed)
+        return with_all_fraction_digits(timestamp(parsed), text)
     elif key.holds_json(text):
         return compact_json(json_object(text))
     return text
@@ -123,6 +128,29 @@ def timestamp(value: object) -> str:
     if isinstance(value, (date, time)):
         raise InvalidValue(f"needs a date, a time and an offset: {example}")
     raise InvalidValue(example)
+
+
+# The fraction of a second in an ISO 8601 text: the first digits after a `.` or `,` (a date has none).
+_FRACTION = re.compile(r"[0-9][.,]([0-9]+)")
+
+
+def fraction_digits(text: str) -> str:
+    """The significant digits of `text`'s fraction of a second ("" when it has none)."""
+    found = _FRACTION.search(text)
+    return found.group(1).rstrip("0") if found else ""
+
+
+def with_all_fraction_digits(wire: str, text: str) -> str:
+    """`wire` (from the parsed `text`) with every digit of `text`'s fraction of a second.
+
+    Python and TOML hold microseconds: Graph and .NET write seven digits
+    (2025-06-17T09:20:28.4706449Z), which parsing would silently cut. The offset is whole
+    minutes, so converting to UTC never changes the fraction: the text's digits stay exact.
+    """
+    digits = fraction_digits(text)
+    if len(digits) <= 6:
+        return wire
+    return wire.removesuffix("Z").partition(".")[0] + f".{digits}Z"
 
 
 # Built once: json.dumps with options builds a new encoder on every call.

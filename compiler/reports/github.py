@@ -56,7 +56,7 @@ def write(result: RunResult, view: View, writer: Writer) -> None:
             continue
         lines = [line.removeprefix("  ") for change in outcome.changes for line in change_lines(change)]
         if outcome.status is Status.NEW or mode == "none":
-            lines = [f"{outcome.status} output with {outcome.pairs} pairs"]
+            lines = [f"{outcome.status} output with {outcome.pairs} {'pair' if outcome.pairs == 1 else 'pairs'}"]
         writer.out(command(kind, "\n".join(lines), file=outcome.profile, title=f"{path} {outcome.status}{suffix}"))
     for stale in result.stale:
         path = os.path.join(base, stale)

@@ -14,7 +14,9 @@ from .terminal import Writer
 if TYPE_CHECKING:
     from ..body.diff import Change
 
-CLEARED_NOTE = "cleared on the tenant: the PUT replaces the whole set"
+# A key the body no longer holds. Not "cleared": by every public account Graph's PUT merges,
+# so the tenant may keep the key (see removal_warnings in body/diff.py).
+REMOVED_NOTE = "removed from the body"
 
 SYMBOL = {"added": "+", "removed": "-", "changed": "~", "new": "+", "stale": "-"}
 STYLE = {"+": "added", "-": "removed", "~": "changed", "@": "muted", "!": "warning"}
@@ -38,7 +40,7 @@ def change_lines(change: Change, indent: str = "  ") -> list[str]:
     if change.action == "added":
         return [f"{indent}{symbol} {change.key}: {new}"]
     if change.action == "removed":
-        note = f"  ({CLEARED_NOTE})" if indent == "  " else ""
+        note = f"  ({REMOVED_NOTE})" if indent == "  " else ""
         return [f"{indent}{symbol} {change.key}: {old}{note}"]
     return [f"{indent}{symbol} {change.key}: {old} -> {new}"]
 

@@ -202,8 +202,8 @@ def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[
         if any(not problem.warning for problem in mapped):
             continue
         if not pairs:
-            problems.append(Problem(target.profile, "compiles to no pairs: sending it would clear every "
-                                    "secret of the application", warning=True))  # fmt: skip
+            problems.append(Problem(target.profile, "compiles to no pairs: its body sets nothing (whether Graph "
+                                    "then keeps or clears the application's secrets is undocumented)", warning=True))  # fmt: skip
         data = render((pair.key, pair.value) for pair in pairs)
         principal = layer.application.get("service_principal_id")
         principal = principal.value if principal else None
@@ -224,7 +224,7 @@ def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[
 
 
 def _outcome(target: Target, pairs, data: bytes, options: Options, principal: str | None, stager) -> Outcome:
-    from ..body.diff import changes, compare, credential_warnings, unified
+    from ..body.diff import changes, compare, credential_warnings, removal_warnings, unified
     from ..body.render import parse_body
 
     previous, _mode = outputs.read_previous(os.path.join(options.out, target.output))
@@ -246,6 +246,7 @@ def _outcome(target: Target, pairs, data: bytes, options: Options, principal: st
     rows = compare(old, pairs)
     outcome.status = Status.CHANGED if previous is not None else Status.NEW
     outcome.changes = changes(rows) if previous is not None else []
+    outcome.warnings += removal_warnings(outcome.changes)
     outcome.warnings += credential_warnings(old, pairs)
     if options.unified:
         outcome.unified = unified(rows, target.output)

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from ..problems import Problem
 from ..profile.confine import within
+from .result import DEFAULT_PATHS
 
 
 class Source(NamedTuple):
@@ -44,6 +45,9 @@ class Discovery:
         return any(source.from_folder for source in self.profiles)
 
 
+_START = "start one with `syncsecrets init NAME --template KIND` (or `syncsecrets import FILE`)"
+
+
 def discover(paths: list[str], allowed: tuple[str, ...] = ()) -> Discovery:
     """The profiles and partials under `paths`; links to folders may lead into `allowed` ones."""
     found = Discovery()
@@ -59,7 +63,8 @@ def discover(paths: list[str], allowed: tuple[str, ...] = ()) -> Discovery:
         elif os.path.islink(path):
             found.problems.append(Problem(path, "is a broken or looping symbolic link: fix or remove it"))
         else:
-            found.problems.append(Problem(path, "no such file or folder: give a profile or a folder of profiles"))
+            hint = f", or {_START}" if path in DEFAULT_PATHS else ""  # a new user's first run
+            found.problems.append(Problem(path, f"no such file or folder: give a profile or a folder of profiles{hint}"))
     _check_unique_outputs(found)
     return found
 
