@@ -215,3 +215,16 @@ def test_files_anywhere_in_the_git_work_tree_may_be_named_but_not_beyond(repo: P
     allowed = run_cli(["compile", "configs", "--out", out, "--reveal", "--allow-outside", str(tmp_path)], cwd=repo)
     assert allowed.exit_code == 0, allowed.stderr
     assert "not-for-profiles" in (tmp_path / "out" / "app.json").read_text()
+
+
+@needs_git
+def test_a_path_that_links_out_of_the_repository_does_not_widen_it(repo: Path, tmp_path: Path) -> None:
+    """`linked -> <a folder above the repository>`: the repository is still the one holding the link."""
+    (tmp_path / "outside.txt").write_text("not-for-profiles\n")
+    (repo / "evil").mkdir()
+    (repo / "evil" / "app.toml").write_text('user_name = { file = "../../outside.txt" }\n')
+    (repo / "linked").symlink_to(tmp_path)
+    result = run_cli(["compile", "linked", "--out", str(tmp_path / "out"), *REVEAL], cwd=repo)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("linked: leaves the repository")
+    assert not (tmp_path / "out").exists()

@@ -20,22 +20,26 @@ OUTSIDE = ("leaves the repository (the git work tree, or the folder compiled out
 
 
 class Boundary(NamedTuple):
-    folders: tuple[str, ...]  # real paths: the repositories compiled, and the folders allowed
+    roots: tuple[str, ...]  # real paths: the repository of each PATH (or the PATH, outside git)
+    allowed: tuple[str, ...] = ()  # real paths given with --allow-outside
 
     def admits(self, path: str) -> bool:
         real = os.path.realpath(path)
-        return any(within(real, folder) for folder in self.folders)
+        return any(within(real, folder) for folder in (*self.roots, *self.allowed))
 
 
 def boundary(paths: tuple[str, ...], allowed: tuple[str, ...] = ()) -> Boundary:
     """The folders the profiles under `paths` may name files in."""
     folders = []
     for path in paths:
-        real = os.path.realpath(path)
-        folder = real if os.path.isdir(real) else os.path.dirname(real)
-        folders.append(repository(folder) or folder)
-    folders += [os.path.realpath(folder) for folder in allowed]
-    return Boundary(tuple(dict.fromkeys(folders)))
+        # The repository is the one holding the PATH itself, not where a link named PATH leads
+        # (`configs -> /` would otherwise make the whole machine the repository).
+        holder = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+        found = repository(holder)
+        if found is None:  # not in git: the folder compiled, or the folder of the profile given
+            found = os.path.realpath(path) if os.path.isdir(path) else holder
+        folders.append(found)
+    return Boundary(tuple(dict.fromkeys(folders)), tuple(os.path.realpath(folder) for folder in allowed))
 
 
 def repository(folder: str) -> str | None:

@@ -19,6 +19,7 @@ import gc
 import os
 
 from ..problems import Problem, UserError, unique_sorted
+from ..profile.confine import boundary
 from ..profile.digest import digest
 from . import outputs
 from .discover import Source, discover
@@ -33,7 +34,7 @@ PARALLEL_THRESHOLD = 400
 def run(options: Options, environ=os.environ) -> RunResult:
     result = RunResult(options)
     outputs.check_out_folder(options.out)
-    found = discover(list(options.paths), options.allow_outside)
+    found = discover(list(options.paths), boundary(options.paths, options.allow_outside))
     if not found.profiles and not found.problems:
         where = ", ".join(options.paths)
         found.problems.append(Problem(where, "holds no profiles (*.toml): create one with `syncsecrets init`"))
@@ -140,7 +141,6 @@ def _read_partials(
         declared.update(entry.environments)
         found[path] = entry
     if unread:
-        from ..profile.confine import boundary
         from ..profile.loading import Loader
 
         loader = Loader(boundary(options.paths, options.allow_outside))
@@ -185,7 +185,6 @@ def compile_targets(
 def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[list[Outcome], list[Problem], set[str]]:
     from ..body.mapper import map_layer
     from ..body.render import render
-    from ..profile.confine import boundary
     from ..profile.loading import Loader
 
     loader = Loader(boundary(options.paths, options.allow_outside))

@@ -1,10 +1,11 @@
 """Finding the profiles to compile under the PATH arguments, and where each one's output goes.
 
 A folder is walked recursively (hidden entries skipped, links followed, link loops reported
-rather than followed). A link to a folder outside the one walked is reported, not followed (a
-pull request could otherwise have any folder of the machine read as profiles), unless that
-folder is allowed with `--allow-outside`. `_*.toml` files are partials: read for their errors,
-never compiled alone.
+rather than followed). Links are resolved before anything is read through them, so that a pull
+request cannot have other folders of the machine read as profiles: a link out of the folder
+walked is not followed (a warning; `--allow-outside DIR` allows one), and a `*.toml` link out of
+the repository is an error. Either message is the same whatever the link points at, existing or
+not. `_*.toml` files are partials: read for their errors, never compiled alone.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 from typing import NamedTuple
 
 from ..problems import Problem
-from ..profile.confine import within
+from ..profile.confine import OUTSIDE, Boundary, within
 from .result import DEFAULT_PATHS
 
 
@@ -48,16 +49,18 @@ class Discovery:
 _START = "start one with `syncsecrets init NAME --template KIND` (or `syncsecrets import FILE`)"
 
 
-def discover(paths: list[str], allowed: tuple[str, ...] = ()) -> Discovery:
-    """The profiles and partials under `paths`; links to folders may lead into `allowed` ones."""
+def discover(paths: list[str], boundary: Boundary | None = None) -> Discovery:
+    """The profiles and partials under `paths`; links may lead within `boundary` (None: anywhere)."""
     found = Discovery()
     for path in paths:
         if os.path.isdir(path):
             if path.endswith(".toml"):
                 found.problems.append(Problem(path, "is a folder, not a profile: rename it"))
                 continue
-            tree = (os.path.realpath(path), *(os.path.realpath(folder) for folder in allowed))
-            _walk(path, path, "", {_identity(path)}, found, tree)
+            if boundary is not None and not boundary.admits(path):  # PATH itself links out of the repository
+                found.problems.append(Problem(path, OUTSIDE))
+                continue
+            _walk(path, path, "", {_identity(path)}, found, _Links(path, boundary))
         elif os.path.isfile(path):
             _add_file(path, os.path.basename(path), None, found, explicit=True)
         elif os.path.islink(path):
@@ -69,7 +72,28 @@ def discover(paths: list[str], allowed: tuple[str, ...] = ()) -> Discovery:
     return found
 
 
-def _walk(root: str, folder: str, relative: str, ancestors: set, found: Discovery, tree: tuple[str, ...]) -> None:
+class _Links:
+    """Which links of one walked folder may be followed."""
+
+    def __init__(self, root: str, boundary: Boundary | None):
+        self.root = root
+        self.boundary = boundary
+        self.tree = (os.path.realpath(root), *(boundary.allowed if boundary else ()))
+
+    def refused(self, path: str, name: str) -> Problem | None:
+        """Why the link at `path` is not followed; decided from where it leads, before any stat."""
+        if self.boundary is None:
+            return None
+        real = os.path.realpath(path)
+        if name.endswith(".toml"):
+            return None if self.boundary.admits(real) else Problem(path, OUTSIDE)
+        if any(within(real, top) for top in self.tree):
+            return None
+        return Problem(path, f"is a link out of {self.root}: nothing is read through it; remove it, or allow "
+                       "where it leads with --allow-outside DIR", warning=True)  # fmt: skip
+
+
+def _walk(root: str, folder: str, relative: str, ancestors: set, found: Discovery, links: _Links) -> None:
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError as error:
@@ -79,6 +103,10 @@ def _walk(root: str, folder: str, relative: str, ancestors: set, found: Discover
         if entry.name.startswith("."):
             continue  # .git, editor swap files, our own temporary files
         path, rel = entry.path, f"{relative}{entry.name}"
+        refused = links.refused(path, entry.name) if entry.is_symlink() else None
+        if refused is not None:
+            found.problems.append(refused)
+            continue
         try:
             # The type the folder listing gave, without a stat per entry; links are followed.
             is_dir = entry.is_dir()
@@ -99,11 +127,8 @@ def _walk(root: str, folder: str, relative: str, ancestors: set, found: Discover
                 found.problems.append(
                     Problem(path, "links back to a folder that contains it (a loop): remove the link")
                 )
-            elif entry.is_symlink() and not any(within(os.path.realpath(path), top) for top in tree):
-                found.problems.append(Problem(path, f"is a link to a folder outside {root}: profiles are not "
-                                              "read through it; remove the link, or allow the folder with --allow-outside DIR"))  # fmt: skip
             else:
-                _walk(root, path, rel + "/", ancestors | {identity}, found, tree)
+                _walk(root, path, rel + "/", ancestors | {identity}, found, links)
         elif is_file and entry.name.endswith(".toml"):
             _add_file(path, rel, root, found)
 
