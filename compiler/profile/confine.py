@@ -34,7 +34,9 @@ def boundary(paths: tuple[str, ...], allowed: tuple[str, ...] = ()) -> Boundary:
     for path in paths:
         # The repository is the one holding the PATH itself, not where a link named PATH leads
         # (`configs -> /` would otherwise make the whole machine the repository).
-        holder = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+        absolute = os.path.abspath(path)
+        linked_or_file = os.path.islink(absolute) or not os.path.isdir(absolute)
+        holder = os.path.realpath(os.path.dirname(absolute) if linked_or_file else absolute)
         found = repository(holder)
         if found is None:  # not in git: the folder compiled, or the folder of the profile given
             found = os.path.realpath(path) if os.path.isdir(path) else holder

@@ -15,6 +15,8 @@ import os
 import shutil
 import subprocess
 
+from ..profile.confine import within
+
 ELSEWHERE = "give --out a folder outside the work tree (in CI, the runner's temporary folder)"
 
 
@@ -34,13 +36,13 @@ def unignored(out: str, outputs: list[str]) -> str | None:
             return None
         return _cannot_tell(found)
     top = os.path.realpath(found.stdout.strip())
-    if os.path.commonpath([top, folder]) != top:
+    if not within(folder, top):
         return None  # git found a repository the outputs are not in (a folder above a link)
     # Where each output really goes: a link inside --out is refused elsewhere, but git must be
     # asked about the place the bytes would land, not about a name that passes through a link.
     real_folders = {part: os.path.realpath(os.path.join(folder, part)) for part in {os.path.dirname(o) for o in outputs}}
     written = [os.path.join(real_folders[os.path.dirname(output)], os.path.basename(output)) for output in outputs]
-    paths = sorted({os.path.relpath(path, top) for path in written if os.path.commonpath([top, path]) == top})
+    paths = sorted({os.path.relpath(path, top) for path in written if within(path, top)})
     if not paths:
         return None
     relative = os.path.relpath(folder, top)
@@ -60,7 +62,7 @@ def unignored(out: str, outputs: list[str]) -> str | None:
     if not missed:
         return None
     # The line to add: --out's folder, unless a link inside it leads the output elsewhere.
-    under_out = relative == "." or os.path.commonpath([relative, missed[0]]) == relative
+    under_out = relative == "." or within(missed[0], relative)
     folder = relative if under_out else os.path.dirname(missed[0])
     line = "/" + folder.replace(os.sep, "/").strip("/") + "/" if folder not in (".", "") else "/*.json"
     return (f"it is inside the git work tree {top}, which does not ignore {missed[0]}: add the line {line} to "
