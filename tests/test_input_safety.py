@@ -19,10 +19,10 @@ from tests.helpers import run_cli
 REVEAL = ["--reveal", "--allow-unignored-output"]
 
 
-def _feed(fifo: Path, data: bytes) -> None:
-    """Writes `data` into `fifo` once something opens it for reading (gives up after 5 s)."""
+def _feed(fifo: Path, data: bytes, done: threading.Event) -> None:
+    """Writes `data` into `fifo` once something opens it for reading (until `done`, or 5 s)."""
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not done.is_set():
         try:
             descriptor = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
         except OSError as error:
@@ -40,9 +40,14 @@ def _feed(fifo: Path, data: bytes) -> None:
 def test_a_secret_file_that_is_a_pipe_is_refused(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "token.fifo")
     (tmp_path / "profile.toml").write_text('secret_token = { file = "token.fifo" }\n')
-    feeder = threading.Thread(target=_feed, args=(tmp_path / "token.fifo", b"wrong-credential\n"), daemon=True)
+    done = threading.Event()
+    feeder = threading.Thread(target=_feed, args=(tmp_path / "token.fifo", b"wrong-credential\n", done), daemon=True)
     feeder.start()
-    result = run_cli(["compile", "profile.toml", "--out", "out", *REVEAL], cwd=tmp_path)
+    try:
+        result = run_cli(["compile", "profile.toml", "--out", "out", *REVEAL], cwd=tmp_path)
+    finally:
+        done.set()
+        feeder.join()
     assert (result.exit_code, result.stderr) == (
         2,
         "profile.toml:1:1: secret_token: file token.fifo: is not a regular file (a pipe, device or socket): "
