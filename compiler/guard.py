@@ -2,7 +2,7 @@
 
 One place turns exceptions into messages and exit codes (as pre-commit's error handler does):
 - UserError: its problems, one `file:line:col: key: message` line each, exit 2;
-- Ctrl-C: exit 130;
+- Ctrl-C: exit 130; SIGTERM (inside `terminable`): exit 143;
 - anything else is a bug in syncsecrets: one line naming the exception's type and where it
   was raised, exit 3. Its message is not printed, since it might quote a value; `--debug`
   prints the traceback, with every secret the run has seen blanked out.
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import contextmanager
 
 from .problems import UserError
 
-USER_ERROR, INTERNAL_ERROR, INTERRUPTED = 2, 3, 130
+USER_ERROR, INTERNAL_ERROR, INTERRUPTED, TERMINATED = 2, 3, 130, 143
 
 
 def err(line: str) -> None:
@@ -35,6 +36,9 @@ def guarded(action: Callable[[], int], debug: bool = False) -> int:
     except KeyboardInterrupt:
         err("syncsecrets: interrupted")
         return INTERRUPTED
+    except Terminated:
+        err("syncsecrets: terminated")
+        return TERMINATED
     except BrokenPipeError:
         return 1  # the reader went away (`| head`): nothing more to say
     except Exception as error:
@@ -64,3 +68,27 @@ def _where(error: BaseException) -> str:
         return "unknown place"
     code = frame.tb_frame.f_code
     return f"{code.co_filename.rsplit('/', 1)[-1]}:{frame.tb_lineno} in {code.co_name}"
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the run is (like KeyboardInterrupt for SIGINT), so that its clean-up
+    runs: a run stopped by a CI timeout leaves no staged secret behind."""
+
+
+@contextmanager
+def terminable():
+    """While inside, SIGTERM raises Terminated instead of ending the process on the spot."""
+    import signal
+
+    def terminated(signum, frame):
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminated)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from . import notifications
 from .catalog import BY_FRIENDLY, BY_GRAPH, NOTIFICATION_KEY, Key, Kind, lookup, lookup_loosely
+from .names import ENVIRONMENT_NAME, ENVIRONMENT_RULE
 from .problems import Problem
 from .references import is_reference_table, parse_reference
 from .source import Document
@@ -23,7 +24,6 @@ from .values import check_guid, check_label, convert_literal, reject_placeholder
 TABLES = ("notifications", "application", "raw", "environments")
 TOP_ONLY = ("extends", "environments")
 APPLICATION_FIELDS = ("display_name", "service_principal_id", "template")
-ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 RAW_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 _SEE_KEYS = "`syncsecrets keys` lists them all"
 
@@ -130,7 +130,7 @@ class _Reader:
         for name, table in value.items():
             keypath = ("environments", name)
             if not ENVIRONMENT_NAME.match(name):
-                self.error(keypath, "environment names are letters, digits, - and _ (each becomes a folder name)")
+                self.error(keypath, ENVIRONMENT_RULE)
             elif not isinstance(table, dict):
                 self.error(keypath, f"must be a table: [environments.{name}]")
             else:

@@ -15,11 +15,12 @@ Safety rules, each for a reason:
 
 from __future__ import annotations
 
+import errno
 import os
-from collections.abc import Callable
+import stat
 from contextlib import contextmanager, suppress
 
-from .problems import UserError
+from .problems import Problem, UserError
 from .source import read_all
 
 TEMP_MARK = ".syncsecrets-tmp"
@@ -52,22 +53,48 @@ def read_previous(path: str) -> tuple[bytes | None, bool]:
         raise UserError.single(path, f"the previous output cannot be read ({error.strerror})") from None
 
 
-def scan(out: str, owned: Callable[[str], bool]) -> tuple[set[str], list[str]]:
-    """Outputs (`.json`, relative, `/`-separated) in the folders this run owns, and temporary
-    files a killed run left behind there."""
-    outputs, temporary = set(), []
-    for folder, dirs, files in os.walk(out):
-        relative = os.path.relpath(folder, out).replace(os.sep, "/")
-        prefix = "" if relative == "." else relative + "/"
-        dirs[:] = [name for name in dirs if not name.startswith(".")]
-        for name in files:
-            if not owned(prefix + name):
-                continue
-            if name.startswith(".") and TEMP_MARK in name:
-                temporary.append(os.path.join(folder, name))
-            elif name.endswith(".json"):
-                outputs.add(prefix + name)
-    return outputs, temporary
+def leftovers(out: str, folders: set[str]) -> list[str]:
+    """Temporary files a killed run left in these folders (relative to `out`; "" is `out`)."""
+    found = []
+    for relative in sorted(folders):
+        folder = os.path.join(out, relative)
+        with suppress(OSError):
+            found += [entry.path for entry in os.scandir(folder)
+                      if entry.name.startswith(".") and entry.name.endswith(TEMP_MARK)]  # fmt: skip
+    return found
+
+
+def check_out_apart(out: str, paths: tuple[str, ...]) -> None:
+    """UserError if --out is a folder of profiles or contains one: outputs and profiles would
+    mix, and every file there would be at the mercy of stale detection."""
+    root = os.path.realpath(out)
+    for path in paths:
+        if not os.path.exists(path):
+            continue  # discovery reports it
+        folder = os.path.realpath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+        if folder == root or folder.startswith(root.rstrip(os.sep) + os.sep):
+            raise UserError.single(out, f"--out holds the profiles of {path}: give the outputs a folder of "
+                                   "their own, outside the profiles (such as build)")  # fmt: skip
+
+
+def make_out(out: str, private: bool) -> str | None:
+    """Creates --out if it does not exist (0700 for revealed outputs, so that not even their names
+    show to other users); returns the first folder it created, for abandon(), or None."""
+    if os.path.isdir(out):
+        return None
+    missing = []
+    probe = os.path.abspath(out)
+    while not os.path.exists(probe):
+        missing.append(probe)
+        probe = os.path.dirname(probe)
+    try:
+        for folder in reversed(missing):
+            os.mkdir(folder, 0o700 if private and folder == missing[0] else 0o777)
+    except OSError as error:
+        made = [folder for folder in missing if os.path.isdir(folder)]
+        _remove_folders(made)
+        raise UserError.single(out, f"cannot be created ({error.strerror}): check --out and its permissions") from None
+    return missing[-1]
 
 
 STAGING_PREFIX = ".syncsecrets-staging-"
@@ -96,39 +123,160 @@ class Stager:
             ) from None
 
 
-def commit(out: str, owner: int, staged: list[str], leftovers: list[str], prune: list[str]) -> None:
-    """Renames the staged outputs over their targets and removes `prune`, under the folder's lock."""
+class CommitError(UserError):
+    """The commit failed and was rolled back; `unrestored` names any output that could not be."""
+
+    def __init__(self, problems, unrestored: list[str]):
+        super().__init__(problems)
+        self.unrestored = unrestored
+
+
+def commit(out: str, owner: int, staged: list[str], leftovers: list[str], prune: list[str], private: bool = False,
+           manifest: bytes | None = None) -> None:  # fmt: skip
+    """Renames the staged outputs over their targets, removes `prune` and puts the `manifest`
+    (ownership.py) in place, under the folder's lock: all of it, or, if any step fails, none of
+    it (each replaced or removed file keeps its old bytes in a hard link beside it until the
+    end, and is put back from there). Signals wait until the commit is done or undone."""
+    from .ownership import MANIFEST
+
     root = os.path.join(out, f"{STAGING_PREFIX}{owner}")
+    steps = [(relative, os.path.join(root, relative)) for relative in staged]
+    steps += [(MANIFEST, os.path.join(root, MANIFEST))] if manifest is not None else []
+    steps += [(relative, None) for relative in prune]
+    undo = _Undo(out)
     try:
-        os.makedirs(out, exist_ok=True)
-        with _locked(out):
-            for path in leftovers:
-                _remove_any(path)
-            made: set[str] = set()
-            for relative in staged:
-                target = os.path.join(out, relative)
-                folder = os.path.dirname(target)
-                if folder not in made:
-                    os.makedirs(folder, exist_ok=True)
-                    made.add(folder)
-                os.replace(os.path.join(root, relative), target)
-            for relative in prune:
-                _remove(os.path.join(out, relative))
-                _remove_empty_folders(out, os.path.dirname(relative))
-            _remove_any(root)
+        if manifest is not None:
+            os.makedirs(root, mode=0o700, exist_ok=True)
+            _write_new(os.path.join(root, MANIFEST), manifest, 0o600 if private else 0o666)
+        with _locked(out), _signals_held():
+            try:
+                for path in leftovers:
+                    _remove_any(path)
+                for relative, _ in steps:  # first what can fail before anything changes: folders, backups
+                    undo.prepare(relative, 0o700 if private else 0o777)
+                for relative, source in steps:
+                    undo.apply(relative, source)
+            except BaseException:
+                undo.unrestored = undo.roll_back()
+                raise
+            undo.finish()
     except OSError as error:
         where = error.filename or out
-        raise UserError.single(
-            str(where), f"cannot write ({error.strerror}): check --out and its permissions"
-        ) from None
+        problems = [Problem(str(where), f"cannot write ({error.strerror}): check --out and its permissions")]
+        problems += [Problem(os.path.join(out, relative), "was changed and could not be put back: check it")
+                     for relative in undo.unrestored]  # fmt: skip
+        raise CommitError(problems, undo.unrestored) from None
+    for relative in prune:
+        _remove_empty_folders(out, os.path.dirname(relative))
+    _remove_any(root)
 
 
-def abandon(out: str, owner: int, created_out: bool) -> None:
-    """Removes what a failed run staged (and --out itself, if the run made it and it is empty)."""
+class _Undo:
+    """What commit() changed so far, and how to put it back."""
+
+    def __init__(self, out: str):
+        self.out = out
+        self.backups: dict[str, str | None] = {}  # output -> hard link to its old bytes (None: it was new)
+        self.applied: list[str] = []
+        self.folders: list[str] = []  # made by this commit, outermost first
+        self.unrestored: list[str] = []
+
+    def prepare(self, relative: str, mode: int) -> None:
+        target = os.path.join(self.out, relative)
+        missing, folder = [], os.path.dirname(target)
+        while not os.path.isdir(folder):
+            missing.append(folder)
+            folder = os.path.dirname(folder)
+        for folder in reversed(missing):
+            os.mkdir(folder, mode)
+            self.folders.append(folder)
+        backup = None
+        if os.path.lexists(target):
+            backup = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}{TEMP_MARK}")
+            _remove(backup)
+            _keep_old(target, backup)
+        self.backups[relative] = backup
+
+    def apply(self, relative: str, source: str | None) -> None:
+        target = os.path.join(self.out, relative)
+        self.applied.append(relative)
+        if source is None:
+            os.unlink(target)
+        else:
+            os.replace(source, target)
+
+    def roll_back(self) -> list[str]:
+        unrestored = []
+        for relative in reversed(self.applied):
+            target, backup = os.path.join(self.out, relative), self.backups[relative]
+            try:
+                if backup is None:
+                    os.unlink(target)
+                else:
+                    os.replace(backup, target)
+            except OSError:
+                unrestored.append(relative)
+        self.finish()
+        _remove_folders(list(reversed(self.folders)))
+        return sorted(unrestored)
+
+    def finish(self) -> None:
+        for backup in self.backups.values():
+            if backup is not None:
+                _remove(backup)
+
+
+def _keep_old(target: str, backup: str) -> None:
+    """`backup` becomes a second name for the old file (a hard link, in the same folder, so on the
+    same file system); where links are not allowed (some file systems, someone else's file under
+    protected_hardlinks), a copy with the same mode."""
+    try:
+        os.link(target, backup, follow_symlinks=False)
+        return
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+    if os.path.islink(target):
+        os.symlink(os.readlink(target), backup)
+        return
+    with open(target, "rb") as handle:
+        _write_new(backup, handle.read(), stat.S_IMODE(os.fstat(handle.fileno()).st_mode))
+
+
+@contextmanager
+def _signals_held():
+    """Ctrl-C or SIGTERM during the renames takes effect once they are all done (or undone)."""
+    import signal
+
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):  # not POSIX, or not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def abandon(out: str, owner: int, made: str | None) -> None:
+    """Removes what a failed or interrupted run staged, and the folders it made for --out if
+    they hold nothing else."""
     _remove_any(os.path.join(out, f"{STAGING_PREFIX}{owner}"))
-    if created_out:
+    if made is not None:
+        folders, folder = [], os.path.abspath(out)
+        while folder != os.path.dirname(made) and folder != os.path.dirname(folder):
+            folders.append(folder)
+            folder = os.path.dirname(folder)
+        _remove_folders(folders)
+
+
+def _remove_folders(folders: list[str]) -> None:
+    """Removes each folder if empty, innermost first (the list's order)."""
+    for folder in folders:
         with suppress(OSError):
-            os.rmdir(out)
+            os.rmdir(folder)
 
 
 def dead_staging(out: str) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler import build, cache
+from compiler import build, cache, ownership
 from tests.helpers import run_cli, tree
 
 PARTIAL = '[notifications]\nrecipients = "ops@contoso.example"\n[raw]\nFutureKey = "x"\n'
@@ -128,5 +128,5 @@ def test_git_never_sees_the_record(repo: Path) -> None:
 
 def test_the_record_holds_no_output_name_outside_its_folder(repo: Path) -> None:
     names = sorted(path.name for path in (repo / "build").iterdir())
-    assert names == [cache.FOLDER, "app.json", "other.json"]
+    assert names == [cache.FOLDER, ownership.MANIFEST, "app.json", "other.json"]
     assert sorted(tree(repo / "build")) == ["app.json", "other.json"]

@@ -62,9 +62,11 @@ def summary(result: RunResult) -> str:
     profiles = len({outcome.profile for outcome in result.outcomes})
     verb = "Checked" if options.check else "Compiled"
     where = "against" if options.check else "into"
-    line = f"{verb} {profiles} {'profile' if profiles == 1 else 'profiles'} {where} {options.out}/: " + ", ".join(
-        counts
-    )
+    line = f"{verb} {profiles} {'profile' if profiles == 1 else 'profiles'} {where} {options.out}/"
+    if result.environments and not options.environments:  # found in --out, not asked for: say so
+        folders = ", ".join(f"{name}/" for name in result.environments)
+        line += f" (and its environment {'folder' if len(result.environments) == 1 else 'folders'} {folders})"
+    line += ": " + ", ".join(counts)
     if options.check and result.exit_code == 1:
         line += "; run `syncsecrets compile` to update"
     return line
@@ -76,7 +78,8 @@ def write_text(result: RunResult, mode: str, quiet: bool, writer: Writer) -> Non
         writer.err(str(problem), "warning" if problem.warning else "error")
     if result.errors:
         count = len(result.errors)
-        writer.err(f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was written", "error")
+        written = f"{len(result.unrestored)} outputs changed (above)" if result.unrestored else "nothing was written"
+        writer.err(f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; {written}", "error")
         return
     base = result.options.out
     for outcome in result.outcomes:
