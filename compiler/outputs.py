@@ -161,8 +161,13 @@ def commit(out: str, owner: int, staged: list[str], leftovers: list[str], prune:
                 raise
             undo.finish()
     except OSError as error:
-        where = error.filename or out
-        problems = [Problem(str(where), f"cannot write ({error.strerror}): check --out and its permissions")]
+        where = str(error.filename2 or error.filename or out)  # a rename's target, not its staged source
+        if error.errno == errno.EXDEV:
+            message = ("is on another file system than --out (through a symbolic link?): each output is renamed "
+                       "into place from --out, so its folders must be on the same file system")  # fmt: skip
+        else:
+            message = f"cannot write ({error.strerror}): check --out and its permissions"
+        problems = [Problem(where, message)]
         problems += [Problem(os.path.join(out, relative), "was changed and could not be put back: check it")
                      for relative in undo.unrestored]  # fmt: skip
         raise CommitError(problems, undo.unrestored) from None

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler import outputs
+from compiler import outputs, ownership
 from tests.helpers import run_cli, tree
 
 PROFILES = 600
@@ -157,3 +157,68 @@ def test_an_out_folder_that_cannot_be_written(tmp_path: Path) -> None:
     result = run_cli(["compile", "app.toml", "--out", target], cwd=tmp_path)
     assert result.exit_code == 2
     assert f"{target}: cannot be created (" in result.stderr and "check --out" in result.stderr
+
+
+def write_secret_profiles(folder: Path, count: int) -> None:
+    folder.mkdir(exist_ok=True)
+    for number in range(count):
+        (folder / f"app{number:04}.toml").write_text(
+            f'secret_token = {{ env = "APP_TOKEN" }}\nuser_name = "{number}"\ninstance_name = "{"x" * 300}"\n'
+        )
+
+
+def staging_folders(out: Path) -> list[Path]:
+    return list(out.glob(f"{outputs.STAGING_PREFIX}*")) if out.is_dir() else []
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("out_existed", [False, True], ids=["new --out", "existing --out"])
+def test_a_signal_during_reveal_leaves_no_secret_behind(tmp_path: Path, jobs: str, how: int, out_existed: bool) -> None:
+    configs, out = tmp_path / "configs", tmp_path / "secrets-out"
+    write_secret_profiles(configs, 2000)
+    if out_existed:
+        out.mkdir()
+        (out / "notes.txt").write_text("kept\n")
+    before = tree(out)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "compiler", "compile", str(configs), "--out", str(out), "--reveal", "-q", "-j", jobs],
+        env={**os.environ, "APP_TOKEN": "s3cr3t-token-value"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not any(folder.is_dir() and any(folder.rglob("*.json")) for folder in staging_folders(out)):
+        assert process.poll() is None, "the run ended before it staged anything"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    os.killpg(process.pid, how)  # as Ctrl-C or a CI timeout would: the whole process group
+    assert process.wait(timeout=60) == (130 if how == signal.SIGINT else 143)
+    assert process.stderr.read().strip().splitlines()[-1] in ("syncsecrets: interrupted", "syncsecrets: terminated")
+    assert not staging_folders(out)
+    assert tree(out) == before  # and a folder the run made is gone
+    assert out.is_dir() == out_existed
+
+
+def test_a_revealed_out_folder_is_private(tmp_path: Path) -> None:
+    (tmp_path / "app.toml").write_text('secret_token = { env = "APP_TOKEN" }\n[environments.prod]\n')
+    out = tmp_path / "new" / "secrets-out"
+    for args in ([], ["--env", "prod"]):
+        result = run_cli(["compile", "app.toml", "--reveal", "--out", str(out), *args], cwd=tmp_path,
+                         env={"APP_TOKEN": "t0ken"})  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    assert stat.S_IMODE((out / "prod").stat().st_mode) == 0o700
+    assert stat.S_IMODE((out / "prod" / "app.json").stat().st_mode) == 0o600
+    assert stat.S_IMODE((out / ownership.MANIFEST).stat().st_mode) == 0o600
+    # An unrevealed --out is an ordinary folder.
+    assert run_cli(["compile", "app.toml", "--out", "plain"], cwd=tmp_path).exit_code == 0
+    assert stat.S_IMODE((tmp_path / "plain").stat().st_mode) == 0o777 & ~current_umask()
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
