@@ -40,10 +40,11 @@ def compile_in_workers(targets: list, options, environ, jobs: int, owner: int | 
 
 
 def _worker_signals() -> None:
-    # Ctrl-C reaches the whole process group: the main process alone decides what happens (it
-    # stops the workers, then removes what they staged); SIGTERM ends a worker outright.
+    # Ctrl-C and a CI timeout's SIGTERM reach the whole process group: the main process alone
+    # decides what happens (it stops the workers, then removes what they staged), so a worker
+    # dying first never turns an interruption into a broken pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -52,7 +53,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     workers = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for worker in workers:
-        worker.terminate()
+        worker.kill()
     for worker in workers:
         worker.join()
 
