@@ -2,8 +2,14 @@
 
 All or nothing: new outputs are staged as they are compiled (outputs.Stager) and renamed into
 place only when every profile and partial of the run checked out; a single error means exit 2
-with every problem reported, the staging removed and no output changed. The result is plain
-data (`RunResult`) that the reporters turn into text, JSON or annotations.
+with every problem reported, the staging removed and no output changed; so does a failed
+commit (rolled back) or an interruption. What could send a write elsewhere (`--env NAME`,
+an --out that holds profiles) is checked before anything is read. The result is plain data
+(`RunResult`) that the reporters turn into text, JSON or annotations.
+
+Without --env, a run also compiles each declared environment whose folder is in --out, so
+`compile` and `compile --check` cover every output there. Only outputs syncsecrets wrote
+(ownership.py) are ever reported stale or pruned.
 
 A profile that the record of the last compile (cache.py) shows unchanged is served from it
 without being parsed. The others are independent of each other, so large runs are spread over

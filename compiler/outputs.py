@@ -1,16 +1,23 @@
-"""The output folder: reading previous outputs, finding stale ones, and writing safely.
+"""The output folder: reading previous outputs and writing safely.
 
 Safety rules, each for a reason:
 - New outputs are first written into the run's own staging folder inside --out
   (`.syncsecrets-staging-<pid>`, mode 0700), by whichever process compiled them, and renamed
   over their targets only once every profile of the run is known to be valid: a run that fails
-  (a bad profile, a full disk) replaces nothing, and a run killed at any moment leaves each
-  output with either its old bytes or its new bytes (a rename is atomic).
-- Revealed files are created with mode 0600, never widened later: there is no moment at which
-  another user could read them.
+  (a bad profile, a full disk), is interrupted (Ctrl-C, SIGTERM) or is refused replaces nothing,
+  and removes its staging folder and the --out it made.
+- The commit is all or nothing: an output it replaces or prunes keeps its old bytes in a hard
+  link beside it until every rename is done; a rename that fails (a read-only folder, a folder
+  on another file system) puts back what was done. A run killed at any moment (SIGKILL) leaves
+  each output with either its old bytes or its new bytes (a rename is atomic).
+- Revealed files are created with mode 0600, and a revealed --out the run creates with mode
+  0700, never widened later: there is no moment at which another user could read them.
 - The renames happen under an exclusive lock on the output folder itself (flock on its
   descriptor, so no lock file lands among the outputs): two runs into one folder take turns.
-  What a killed run left (its staging folder, whose process is gone) is removed by the next.
+  What a killed run left (its staging folder, whose process is gone, and the old bytes it kept)
+  is removed by the next.
+- --out may not be, or contain, a folder of profiles.
+Which outputs are the tool's own, to be reported stale or pruned, is ownership.py's job.
 """
 
 from __future__ import annotations
