@@ -211,11 +211,11 @@ class _Undo:
 
     def apply(self, relative: str, source: str | None) -> None:
         target = os.path.join(self.out, relative)
-        self.applied.append(relative)
         if source is None:
             os.unlink(target)
         else:
             os.replace(source, target)
+        self.applied.append(relative)  # a rename or an unlink is done whole, or not at all
 
     def roll_back(self) -> list[str]:
         unrestored = []

@@ -197,3 +197,21 @@ def test_an_environment_name_is_checked_before_anything_else(repo: Path) -> None
         "give the NAME of an [environments.NAME] table",
         "syncsecrets: 2 errors; nothing was written",
     ]
+
+
+def test_an_output_that_cannot_be_put_back_is_named(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should the roll-back itself fail, the report says exactly which output changed."""
+    real, calls = os.replace, []
+
+    def only_once(source, target, **kwargs) -> None:
+        calls.append(target)
+        if len(calls) > 1:
+            raise OSError(errno.EIO, "Input/output error", target)
+        real(source, target, **kwargs)
+
+    monkeypatch.setattr(outputs.os, "replace", only_once)
+    failed = run_cli(["compile"], cwd=repo, env=ENV)
+    assert failed.exit_code == 2
+    lines = failed.stderr.splitlines()
+    assert lines[-1] == "syncsecrets: 2 errors; 1 output changed (above)"
+    assert "build/app.json: was changed and could not be put back: check it" in lines

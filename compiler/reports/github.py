@@ -14,7 +14,7 @@ import os
 from ..build import RunResult
 from ..problems import Problem
 from .terminal import Writer
-from .text import change_lines, summary
+from .text import change_lines, failure, summary
 
 
 def escape_data(text: str) -> str:
@@ -39,9 +39,8 @@ def _problem(problem: Problem) -> str:
 def write_github(result: RunResult, mode: str, writer: Writer) -> None:
     for problem in result.problems:
         writer.out(_problem(problem))
-    count = len(result.errors)
-    if count:
-        writer.out(f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was written")
+    if result.errors:
+        writer.out(failure(result))
         return
     base, check = result.options.out, result.options.check
     kind = "error" if check else "notice"  # under --check, an output out of date fails the check

@@ -72,14 +72,21 @@ def summary(result: RunResult) -> str:
     return line
 
 
+def failure(result: RunResult) -> str:
+    """The last line of a run that failed: how many errors, and that nothing was written (or,
+    should a failed commit not have been able to put everything back, that some outputs changed)."""
+    count = len(result.errors)
+    changed = len(result.unrestored)
+    written = f"{changed} {'output' if changed == 1 else 'outputs'} changed (above)" if changed else "nothing was written"
+    return f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; {written}"
+
+
 def write_text(result: RunResult, mode: str, quiet: bool, writer: Writer) -> None:
     """The default report: per-file diffs, warnings, the summary line; or the problems."""
     for problem in result.problems:  # in file and line order, warnings among errors
         writer.err(str(problem), "warning" if problem.warning else "error")
     if result.errors:
-        count = len(result.errors)
-        written = f"{len(result.unrestored)} outputs changed (above)" if result.unrestored else "nothing was written"
-        writer.err(f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; {written}", "error")
+        writer.err(failure(result), "error")
         return
     base = result.options.out
     for outcome in result.outcomes:
