@@ -23,8 +23,6 @@ from __future__ import annotations
 import json
 import os
 
-from .source import read_all
-
 MANIFEST = ".syncsecrets-outputs"
 FORMAT = 1
 _MAX_BYTES = 64 * 1024 * 1024  # a manifest of a million outputs is far below this
@@ -35,11 +33,8 @@ def load(out: str) -> set[str] | None:
     try:
         # O_NOFOLLOW: a manifest that is a symbolic link is not ours either.
         descriptor = os.open(os.path.join(out, MANIFEST), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        try:
-            size = os.fstat(descriptor).st_size
-            data = json.loads(read_all(descriptor, min(size, _MAX_BYTES)))
-        finally:
-            os.close(descriptor)
+        with open(descriptor, "rb") as handle:
+            data = json.loads(handle.read(_MAX_BYTES))
     except (OSError, ValueError, RecursionError):
         return None
     listed = data.get("outputs") if isinstance(data, dict) and data.get("format") == FORMAT else None

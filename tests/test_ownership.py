@@ -173,3 +173,21 @@ def test_foreign_files_are_never_stale_nor_pruned(files: dict[str, bytes]) -> No
         assert run_cli(["compile", "--prune"], cwd=repo).exit_code == 0
         assert {name: (repo / "build" / name).read_bytes() for name in written} == written
         assert not (repo / "build" / "old.json").exists()
+
+
+def test_a_manifest_that_is_a_link_is_neither_read_nor_written_through(repo: Path, tmp_path: Path) -> None:
+    assert run_cli(["compile"], cwd=repo).exit_code == 0
+    elsewhere = tmp_path / "elsewhere-manifest"
+    listing = ownership.render({"app.json", "old.json", "notes.json"})
+    elsewhere.write_bytes(listing)
+    manifest = repo / "build" / ownership.MANIFEST
+    manifest.unlink()
+    manifest.symlink_to(elsewhere)
+    (repo / "build" / "notes.json").write_text(BODY)
+    (repo / "configs" / "old.toml").unlink()
+    pruned = run_cli(["compile", "--prune"], cwd=repo)
+    assert pruned.exit_code == 0
+    assert (repo / "build" / "notes.json").exists()  # the link's list was not believed
+    assert elsewhere.read_bytes() == listing
+    assert not (repo / "build" / "old.json").exists()  # the record still knew it (see the upgrade above)
+    assert not manifest.is_symlink() and json.loads(manifest.read_text())["outputs"] == ["app.json"]
