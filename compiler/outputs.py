@@ -274,14 +274,15 @@ def _signals_held():
 
 def abandon(out: str, owner: int, made: str | None) -> None:
     """Removes what a failed or interrupted run staged, and the folders it made for --out if
-    they hold nothing else."""
-    _remove_any(os.path.join(out, f"{STAGING_PREFIX}{owner}"))
-    if made is not None:
-        folders, folder = [], os.path.abspath(out)
-        while folder != os.path.dirname(made) and folder != os.path.dirname(folder):
-            folders.append(folder)
-            folder = os.path.dirname(folder)
-        _remove_folders(folders)
+    they hold nothing else. A second Ctrl-C waits until this is done."""
+    with _signals_held():
+        _remove_any(os.path.join(out, f"{STAGING_PREFIX}{owner}"))
+        if made is not None:
+            folders, folder = [], os.path.abspath(out)
+            while folder != os.path.dirname(made) and folder != os.path.dirname(folder):
+                folders.append(folder)
+                folder = os.path.dirname(folder)
+            _remove_folders(folders)
 
 
 def _remove_folders(folders: list[str]) -> None:
