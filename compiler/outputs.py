@@ -175,7 +175,8 @@ def commit(out: str, owner: int, staged: list[str], leftovers: list[str], prune:
         else:
             message = f"cannot write ({error.strerror}): check --out and its permissions"
         problems = [Problem(where, message)]
-        problems += [Problem(os.path.join(out, relative), "was changed and could not be put back: check it")
+        problems += [Problem(os.path.join(out, relative), "was changed and could not be put back: check it"
+                             + (f" (its previous bytes are in {undo.backups[relative]})" if undo.backups[relative] else ""))
                      for relative in undo.unrestored]  # fmt: skip
         raise CommitError(problems, undo.unrestored) from None
     for relative in prune:
@@ -228,13 +229,13 @@ class _Undo:
                     os.replace(backup, target)
             except OSError:
                 unrestored.append(relative)
-        self.finish()
+        self.finish(keep=set(unrestored))  # the old bytes of what could not be put back stay
         _remove_folders(list(reversed(self.folders)))
         return sorted(unrestored)
 
-    def finish(self) -> None:
-        for backup in self.backups.values():
-            if backup is not None:
+    def finish(self, keep: set[str] = frozenset()) -> None:
+        for relative, backup in self.backups.items():
+            if backup is not None and relative not in keep:
                 _remove(backup)
 
 
