@@ -98,10 +98,10 @@ class Record:
             return cls(out, {})
         found = {}
         for path, partial in partials.items():
-            if not (_is_list(partial, 3) and isinstance(partial[0], str) and _problems(partial[1]) is not None
-                    and _strings(partial[2])):  # fmt: skip
+            warnings = _problems(partial[1]) if _is_list(partial, 3) else None
+            if warnings is None or not isinstance(partial[0], str) or not _strings(partial[2]):
                 return cls(out, {})
-            found[path] = Partial(partial[0], _problems(partial[1]), partial[2])
+            found[path] = Partial(partial[0], warnings, partial[2])
         return cls(out, entries, found)
 
     @staticmethod
@@ -209,7 +209,7 @@ def _problems(found: object) -> list[Problem] | None:
 
 
 def _is_list(found: object, length: int) -> bool:
-    return isinstance(found, (list, tuple)) and len(found) == length
+    return isinstance(found, list | tuple) and len(found) == length
 
 
 def _strings(found: object) -> bool:
