@@ -10,21 +10,12 @@ One place turns exceptions into messages and exit codes (as pre-commit's error h
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from contextlib import contextmanager
 
-from .problems import UserError
-
-USER_ERROR, INTERNAL_ERROR, INTERRUPTED, TERMINATED = 2, 3, 130, 143
-
-
-def err(line: str) -> None:
-    sys.stderr.write(line + "\n")
-
-
-def out(line: str) -> None:
-    sys.stdout.write(line + "\n")
+from . import exits
+from .problems import UserError, failure_line
+from .reports.terminal import PLAIN
+from .run.interrupts import Terminated
 
 
 def guarded(action: Callable[[], int], debug: bool = False) -> int:
@@ -32,32 +23,32 @@ def guarded(action: Callable[[], int], debug: bool = False) -> int:
         return action()
     except UserError as error:
         report_user_error(error)
-        return USER_ERROR
+        return exits.USER_ERROR
     except KeyboardInterrupt:
-        err("syncsecrets: interrupted")
-        return INTERRUPTED
+        PLAIN.err("syncsecrets: interrupted")
+        return exits.INTERRUPTED
     except Terminated:
-        err("syncsecrets: terminated")
-        return TERMINATED
+        PLAIN.err("syncsecrets: terminated")
+        return exits.TERMINATED
     except BrokenPipeError:
-        return 1  # the reader went away (`| head`): nothing more to say
+        return exits.PIPE_CLOSED
     except Exception as error:
         if debug:
             import traceback
 
-            from .references import scrub  # only here: the compile path need not import it first
+            from .profile.references import scrub  # only here: the compile path need not import it first
 
-            err(scrub("".join(traceback.format_exception(error))).rstrip("\n"))
-        err(f"syncsecrets: internal error ({type(error).__name__} at {_where(error)}): this is a bug in "
+            PLAIN.err(scrub("".join(traceback.format_exception(error))).rstrip("\n"))
+        PLAIN.err(f"syncsecrets: internal error ({type(error).__name__} at {_where(error)}): this is a bug in "
             "syncsecrets; rerun with --debug for the traceback and report it")  # fmt: skip
-        return INTERNAL_ERROR
+        return exits.INTERNAL_ERROR
 
 
 def report_user_error(error: UserError) -> None:
     for problem in error.problems:
-        err(str(problem))
+        PLAIN.err(str(problem))
     count = len(error.problems)
-    err(f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was written")
+    PLAIN.err(failure_line(count))
 
 
 def _where(error: BaseException) -> str:
@@ -69,26 +60,3 @@ def _where(error: BaseException) -> str:
     code = frame.tb_frame.f_code
     return f"{code.co_filename.rsplit('/', 1)[-1]}:{frame.tb_lineno} in {code.co_name}"
 
-
-class Terminated(BaseException):
-    """SIGTERM, raised where the run is (like KeyboardInterrupt for SIGINT), so that its clean-up
-    runs: a run stopped by a CI timeout leaves no staged secret behind."""
-
-
-@contextmanager
-def terminable():
-    """While inside, SIGTERM raises Terminated instead of ending the process on the spot."""
-    import signal
-
-    def terminated(signum, frame):
-        raise Terminated
-
-    try:
-        previous = signal.signal(signal.SIGTERM, terminated)
-    except ValueError:  # not the main thread: signals cannot be handled here
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from compiler import cache, ownership, references
 from compiler.cli import app
+from compiler.profile import references
+from compiler.run import ownership, record
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,7 +52,7 @@ def run_process(args: list[str], cwd: Path, env: dict[str, str] | None = None, *
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (relative path -> bytes), but the compile record (cache.py) and
+    """Every file under `folder` (relative path -> bytes), but the compile record (record.py) and
     the manifest of outputs (ownership.py): the outputs, as a user sees them."""
     if not folder.is_dir():
         return {}
@@ -59,7 +60,7 @@ def tree(folder: Path) -> dict[str, bytes]:
         path.relative_to(folder).as_posix(): path.read_bytes()
         for path in sorted(folder.rglob("*"))
         if path.is_file()
-        and cache.FOLDER not in path.relative_to(folder).parts
+        and record.FOLDER not in path.relative_to(folder).parts
         and path.relative_to(folder).as_posix() != ownership.MANIFEST
     }
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler import outputs, ownership
+from compiler.run import outputs, ownership
 from tests.helpers import run_cli, tree
 
 PROFILES = 600

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import pytest
 
-from compiler import build, outputs
+from compiler.run import build, outputs
 from tests.helpers import run_cli, snapshot
 
 PROFILE = 'user_name = "app"\nsecret_token = { env = "APP_TOKEN" }\n[environments.prod]\nuser_name = "prod"\n'

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler import cache, ownership
+from compiler.run import ownership, record
 from tests.helpers import run_cli, snapshot, tree
 
 BODY = '{\n  "value": []\n}\n'
@@ -87,8 +87,8 @@ def previous_version_build(repo: Path) -> Path:
     assert run_cli(["compile"], cwd=repo).exit_code == 0
     build = repo / "build"
     (build / ownership.MANIFEST).unlink()
-    record = build / cache.FOLDER / cache.RECORD
-    record.write_text(json.dumps({**json.loads(record.read_text()), "fingerprint": "an older syncsecrets"}))
+    file = build / record.FOLDER / record.RECORD
+    file.write_text(json.dumps({**json.loads(file.read_text()), "fingerprint": "an older syncsecrets"}))
     return build
 
 
@@ -129,14 +129,14 @@ def test_a_manifest_cannot_make_prune_remove_anything_else(repo: Path, tmp_path:
     (repo / "build" / "link").symlink_to(outside)
     (repo / "keep.json").write_text(BODY)
     claimed = ["app.json", "old.json", "../keep.json", "/etc/hostname.json", "link/keep.json",
-               f"{cache.FOLDER}/{cache.RECORD}", "./app.json", "a//b.json", 7]  # fmt: skip
+               f"{record.FOLDER}/{record.RECORD}", "./app.json", "a//b.json", 7]  # fmt: skip
     (repo / "build" / ownership.MANIFEST).write_text(json.dumps({"format": ownership.FORMAT, "outputs": claimed}))
     (repo / "configs" / "old.toml").unlink()
     pruned = run_cli(["compile", "--prune"], cwd=repo)
     assert pruned.exit_code == 0
     assert "1 stale (removed)" in pruned.stdout
     assert (outside / "keep.json").read_text() == BODY and (repo / "keep.json").read_text() == BODY
-    assert (repo / "build" / cache.FOLDER / cache.RECORD).exists()
+    assert (repo / "build" / record.FOLDER / record.RECORD).exists()
 
 
 # Names a folder of outputs may hold that syncsecrets did not write: any, but its own (its

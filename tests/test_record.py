@@ -1,4 +1,4 @@
-"""The record of the last compile (compiler/cache.py): it may make a run faster, never different."""
+"""The record of the last compile (compiler/record.py): it may make a run faster, never different."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from compiler import build, cache, ownership
+from compiler.run import build, ownership, record
 from tests.helpers import run_cli, tree
 
 PARTIAL = '[notifications]\nrecipients = "ops@contoso.example"\n[raw]\nFutureKey = "x"\n'
@@ -46,7 +46,7 @@ def compiled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_an_unchanged_repository_is_served_from_the_record(repo: Path, compiled: list[str]) -> None:
     first = run_cli(["compile"], cwd=repo)
     assert compiled == []
-    shutil.rmtree(repo / "build" / cache.FOLDER)
+    shutil.rmtree(repo / "build" / record.FOLDER)
     cold = run_cli(["compile"], cwd=repo)
     assert cold.exit_code == 0
     assert sorted(compiled) == ["configs/app.toml", "configs/other.toml"]
@@ -84,24 +84,24 @@ def test_any_change_is_compiled(repo: Path, compiled: list[str], change, recompi
 
 
 def test_a_record_of_another_build_or_a_broken_one_is_ignored(repo: Path, compiled: list[str]) -> None:
-    record = repo / "build" / cache.FOLDER / cache.RECORD
-    data = json.loads(record.read_text())
-    record.write_text(json.dumps({**data, "fingerprint": "another build of syncsecrets"}))
+    record_file = repo / "build" / record.FOLDER / record.RECORD
+    data = json.loads(record_file.read_text())
+    record_file.write_text(json.dumps({**data, "fingerprint": "another build of syncsecrets"}))
     assert run_cli(["compile"], cwd=repo).exit_code == 0
     assert len(compiled) == 2
-    record.write_text("{not json")
+    record_file.write_text("{not json")
     assert run_cli(["compile"], cwd=repo).exit_code == 0
     assert len(compiled) == 4
 
 
 def test_reveal_neither_reads_nor_writes_the_record(repo: Path, compiled: list[str]) -> None:
-    record = repo / "build" / cache.FOLDER / cache.RECORD
-    before = record.read_bytes()
+    record_file = repo / "build" / record.FOLDER / record.RECORD
+    before = record_file.read_bytes()
     revealed = run_cli(["compile", "--reveal", "--allow-unignored-output"], cwd=repo, env={"T": "t0ken-value"})
     assert revealed.exit_code == 0
     assert sorted(compiled) == ["configs/app.toml", "configs/other.toml"]
-    assert record.read_bytes() == before
-    assert b"t0ken-value" not in record.read_bytes()
+    assert record_file.read_bytes() == before
+    assert b"t0ken-value" not in record_file.read_bytes()
     # The revealed output differs from what the record describes: the next run compiles it again.
     again = run_cli(["compile"], cwd=repo)
     assert "~ build/app.json (changed)" in again.stdout
@@ -115,9 +115,9 @@ def test_environments_declared_by_served_profiles_count(repo: Path, compiled: li
 
 
 def test_check_does_not_write_the_record(repo: Path) -> None:
-    shutil.rmtree(repo / "build" / cache.FOLDER)
+    shutil.rmtree(repo / "build" / record.FOLDER)
     assert run_cli(["compile", "--check"], cwd=repo).exit_code == 0
-    assert not (repo / "build" / cache.FOLDER).exists()
+    assert not (repo / "build" / record.FOLDER).exists()
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
@@ -125,28 +125,28 @@ def test_git_never_sees_the_record(repo: Path) -> None:
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
     listed = subprocess.run(["git", "ls-files"], cwd=repo, capture_output=True, text=True, check=True).stdout
-    assert "build/app.json" in listed and cache.FOLDER not in listed
+    assert "build/app.json" in listed and record.FOLDER not in listed
 
 
 def test_the_record_holds_no_output_name_outside_its_folder(repo: Path) -> None:
     names = sorted(path.name for path in (repo / "build").iterdir())
-    assert names == [cache.FOLDER, ownership.MANIFEST, "app.json", "other.json"]
+    assert names == [record.FOLDER, ownership.MANIFEST, "app.json", "other.json"]
     assert sorted(tree(repo / "build")) == ["app.json", "other.json"]
 
 
 def record_path(repo: Path) -> Path:
-    return repo / "build" / cache.FOLDER / cache.RECORD
+    return repo / "build" / record.FOLDER / record.RECORD
 
 
 def cold(repo: Path, args: list[str]) -> tuple[int, str, str]:
     """The result of `args` without a record: what any record must give too."""
-    record = record_path(repo)
-    kept = record.read_bytes()
-    record.unlink()
+    file = record_path(repo)
+    kept = file.read_bytes()
+    file.unlink()
     try:
         result = run_cli(args, cwd=repo)
     finally:
-        record.write_bytes(kept)
+        file.write_bytes(kept)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -179,8 +179,8 @@ FORGETS_THE_PROFILE = ("no dependencies", "only the parent as a dependency")
 @pytest.mark.parametrize("command", [["compile", "--check"], ["compile"]], ids=["check", "compile"])
 @pytest.mark.parametrize("case", MALFORMED)
 def test_a_record_of_any_shape_gives_the_cold_result(repo: Path, tmp_path: Path, case: str, command: list[str]) -> None:
-    record = record_path(repo)
-    record.write_text(json.dumps(MALFORMED[case](json.loads(record.read_text()))))
+    file = record_path(repo)
+    file.write_text(json.dumps(MALFORMED[case](json.loads(file.read_text()))))
     if case in FORGETS_THE_PROFILE:
         (repo / "configs" / "app.toml").write_text(APP + "sync_all = true\n")
     without = tmp_path / "without-record"
@@ -197,12 +197,12 @@ def test_a_record_of_any_shape_gives_the_cold_result(repo: Path, tmp_path: Path,
 def test_a_record_folder_that_is_a_link_is_not_written_through(repo: Path, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    shutil.rmtree(repo / "build" / cache.FOLDER)
-    (repo / "build" / cache.FOLDER).symlink_to(elsewhere)
+    shutil.rmtree(repo / "build" / record.FOLDER)
+    (repo / "build" / record.FOLDER).symlink_to(elsewhere)
     (repo / "configs" / "app.toml").write_text(APP + "sync_all = true\n")
     assert run_cli(["compile"], cwd=repo).exit_code == 0
     assert list(elsewhere.iterdir()) == []
-    assert (repo / "build" / cache.FOLDER).is_symlink()
+    assert (repo / "build" / record.FOLDER).is_symlink()
 
 
 JSON = st.recursive(
@@ -228,7 +228,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, tupl
 def lies(value: object, real: object) -> bool:
     """A well-formed value other than the real one: a record may lie in its warnings (it is a
     cache, not a signature), so such values are left out of the property."""
-    return value != real and cache._problems(value) is not None
+    return value != real and record._problems(value) is not None
 
 
 @given(data=st.data())
@@ -236,18 +236,18 @@ def test_any_json_in_the_record_gives_the_cold_result(recorded, data: st.DataObj
     repo, real, expected = recorded
     shape = data.draw(st.sampled_from(["anything", "entries", "partials", "an entry", "an entry's field"]))
     if shape == "anything":
-        record = data.draw(JSON)
+        content = data.draw(JSON)
     elif shape in ("entries", "partials"):
-        record = {**real, shape: data.draw(JSON)}
+        content = {**real, shape: data.draw(JSON)}
     elif shape == "an entry":
-        record = {**real, "entries": {**real["entries"], "other.json": data.draw(JSON)}}
+        content = {**real, "entries": {**real["entries"], "other.json": data.draw(JSON)}}
     else:
         position = data.draw(st.sampled_from([2, 3, 5, 6, 7]))  # dependencies, output, principal, warnings, environments
         value = data.draw(JSON)
         assume(position != 6 or not lies(value, real["entries"]["other.json"][6]))
         assume(position not in (5, 7) or value != real["entries"]["other.json"][position])
-        record = with_other_entry(real, position, value)
-    record_path(repo).write_text(json.dumps(record))
+        content = with_other_entry(real, position, value)
+    record_path(repo).write_text(json.dumps(content))
     found = run_cli(["compile", "--check"], cwd=repo)
     assert (found.exit_code, found.stdout, found.stderr) == expected
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from ..build import Options, RunResult, run
-from ..guard import terminable
 from ..problems import UserError
-from ..reports import write_report
+from ..reports import View, write_report
 from ..reports.terminal import Writer, writer_for_terminal
+from ..run.build import run
+from ..run.interrupts import terminable
+from ..run.result import Options, RunResult
 
 
-def compile_profiles(options: Options, diff: str, quiet: bool, fmt: str = "text") -> int:
+def compile_profiles(options: Options, view: View, fmt: str = "text") -> int:
     try:
         with terminable():  # SIGTERM, like Ctrl-C, lets the run remove what it staged
             result = run(options)
@@ -17,5 +18,5 @@ def compile_profiles(options: Options, diff: str, quiet: bool, fmt: str = "text"
         result = RunResult(options, problems=error.problems)
         result.unrestored = getattr(error, "unrestored", [])
     writer = writer_for_terminal() if fmt == "text" else Writer()
-    write_report(result, fmt, diff, quiet, writer)
+    write_report(result, fmt, view, writer)
     return result.exit_code
