@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from compiler.run import outputs, ownership
-from tests.helpers import run_cli, tree
+from tests.helpers import run_cli, snapshot, tree
 
 PROFILES = 600
 
@@ -180,7 +180,7 @@ def test_a_signal_during_reveal_leaves_no_secret_behind(tmp_path: Path, jobs: st
     if out_existed:
         out.mkdir()
         (out / "notes.txt").write_text("kept\n")
-    before = tree(out)
+    before = snapshot(out)
     process = subprocess.Popen(
         [sys.executable, "-m", "compiler", "compile", str(configs), "--out", str(out), "--reveal", "-q", "-j", jobs],
         env={**os.environ, "APP_TOKEN": "s3cr3t-token-value"},
@@ -198,7 +198,7 @@ def test_a_signal_during_reveal_leaves_no_secret_behind(tmp_path: Path, jobs: st
     assert process.wait(timeout=60) == (130 if how == signal.SIGINT else 143)
     assert process.stderr.read().strip().splitlines()[-1] in ("syncsecrets: interrupted", "syncsecrets: terminated")
     assert not staging_folders(out)
-    assert tree(out) == before  # and a folder the run made is gone
+    assert snapshot(out) == before  # nothing changed, and a folder the run made is gone
     assert out.is_dir() == out_existed
 
 
