@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -191,3 +192,15 @@ def test_a_manifest_that_is_a_link_is_neither_read_nor_written_through(repo: Pat
     assert elsewhere.read_bytes() == listing
     assert not (repo / "build" / "old.json").exists()  # the record still knew it (see the upgrade above)
     assert not manifest.is_symlink() and json.loads(manifest.read_text())["outputs"] == ["app.json"]
+
+
+def test_the_manifest_is_updated_under_the_lock(tmp_path: Path) -> None:
+    """What another run recorded between this run's start and its commit is kept."""
+    from compiler.run import outputs
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ownership.MANIFEST).write_bytes(ownership.render({"theirs.json", "gone.json"}))
+    outputs.commit(str(out), os.getpid(), [], [], [], owned=({"mine.json"}, {"gone.json"}))
+    assert json.loads((out / ownership.MANIFEST).read_text())["outputs"] == ["mine.json", "theirs.json"]
+    assert [path.name for path in out.iterdir()] == [ownership.MANIFEST]

@@ -116,9 +116,10 @@ def _run(options: Options, environ, result: RunResult, found, targets: list[Targ
     leftovers = outputs.leftovers(options.out, {os.path.dirname(path) for path in produced | set(prune)} | {""})
     leftovers += outputs.dead_staging(options.out)
     staged = [outcome.output for outcome in outcomes if outcome.staged]
-    listing = ownership.render(keep) if keep != manifest else None
-    if staged or prune or leftovers or listing:
-        outputs.commit(options.out, owner, staged, leftovers, prune, options.reveal, listing)
+    listed = manifest if manifest is not None else set()
+    recorded = (keep - listed, listed - keep)  # what the manifest gains and loses
+    if staged or prune or leftovers or any(recorded):
+        outputs.commit(options.out, owner, staged, leftovers, prune, options.reveal, recorded)
     else:
         outputs.abandon(options.out, owner, None)  # a staging folder a worker may have made
     if record is not None:

@@ -140,23 +140,27 @@ class CommitError(UserError):
 
 
 def commit(out: str, owner: int, staged: list[str], leftovers: list[str], prune: list[str], private: bool = False,
-           manifest: bytes | None = None) -> None:  # fmt: skip
-    """Renames the staged outputs over their targets, removes `prune` and puts the `manifest`
-    (ownership.py) in place, under the folder's lock: all of it, or, if any step fails, none of
-    it (each replaced or removed file keeps its old bytes in a hard link beside it until the
-    end, and is put back from there). Signals wait until the commit is done or undone."""
-    from .ownership import MANIFEST
+           owned: tuple[set[str], set[str]] | None = None) -> None:  # fmt: skip
+    """Renames the staged outputs over their targets, removes `prune` and records the outputs
+    `owned` added and removed in the manifest (ownership.py), under the folder's lock: all of it,
+    or, if any step fails, none of it (each replaced or removed file keeps its old bytes in a
+    hard link beside it until the end, and is put back from there). Signals wait until the
+    commit is done or undone."""
+    from . import ownership
 
     root = os.path.join(out, f"{STAGING_PREFIX}{owner}")
     steps = [(relative, os.path.join(root, relative)) for relative in staged]
-    steps += [(MANIFEST, os.path.join(root, MANIFEST))] if manifest is not None else []
     steps += [(relative, None) for relative in prune]
     undo = _Undo(out)
     try:
-        if manifest is not None:
-            os.makedirs(root, mode=0o700, exist_ok=True)
-            _write_new(os.path.join(root, MANIFEST), manifest, 0o600 if private else 0o666)
         with _locked(out), held():
+            if owned is not None:
+                # Read again under the lock: another run may have recorded its outputs meanwhile.
+                listing = ownership.update(out, *owned)
+                if listing is not None:
+                    os.makedirs(root, mode=0o700, exist_ok=True)
+                    _write_new(os.path.join(root, ownership.MANIFEST), listing, 0o600 if private else 0o666)
+                    steps.append((ownership.MANIFEST, os.path.join(root, ownership.MANIFEST)))
             try:
                 for path in leftovers:
                     _remove_any(path)

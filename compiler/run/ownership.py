@@ -43,6 +43,13 @@ def load(out: str) -> set[str] | None:
     return {path for path in listed if is_output_path(path)}
 
 
+def update(out: str, added: set[str], removed: set[str]) -> bytes | None:
+    """The manifest with `added` and without `removed`; None if it would not change."""
+    current = load(out)
+    found = ((current or set()) - removed) | added
+    return render(found) if found != current and (found or current is not None) else None
+
+
 def render(outputs: set[str]) -> bytes:
     """The manifest's bytes: sorted, one path per line, so that its diff in a review is plain."""
     return (json.dumps({"format": FORMAT, "outputs": sorted(outputs)}, indent=2, ensure_ascii=False) + "\n").encode()
