@@ -95,14 +95,20 @@ def make_out(out: str, private: bool) -> str | None:
     while not os.path.exists(probe):
         missing.append(probe)
         probe = os.path.dirname(probe)
+    made: list[str] = []  # innermost first, as abandon() removes them
     try:
         for folder in reversed(missing):
-            os.mkdir(folder, 0o700 if private and folder == missing[0] else 0o777)
+            try:
+                os.mkdir(folder, 0o700 if private and folder == missing[0] else 0o777)
+            except FileExistsError:
+                if not os.path.isdir(folder):
+                    raise
+                continue  # another run made it at the same moment: not this run's to remove
+            made.insert(0, folder)
     except OSError as error:
-        made = [folder for folder in missing if os.path.isdir(folder)]
         _remove_folders(made)
         raise UserError.single(out, f"cannot be created ({error.strerror}): check --out and its permissions") from None
-    return missing[-1]
+    return made[-1] if made else None
 
 
 STAGING_PREFIX = ".syncsecrets-staging-"
