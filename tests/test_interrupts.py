@@ -222,3 +222,19 @@ def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_an_out_folder_another_run_makes_at_the_same_moment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "app.toml").write_text('user_name = "x"\n')
+    real = os.mkdir
+
+    def beaten(path, mode=0o777, **kwargs) -> None:
+        if str(path).endswith("/out"):
+            real(path, mode)  # the other run, a moment earlier
+            raise FileExistsError(17, "File exists", path)
+        real(path, mode, **kwargs)
+
+    monkeypatch.setattr(outputs.os, "mkdir", beaten)
+    done = run_cli(["compile", "app.toml", "--out", "out"], cwd=tmp_path)
+    assert done.exit_code == 0, done.stderr
+    assert list(tree(tmp_path / "out")) == ["app.json"]
