@@ -1,4 +1,4 @@
-"""Stale outputs and --prune concern only what syncsecrets wrote (compiler/ownership.py)."""
+"""Stale outputs and --prune concern only what syncsecrets wrote (compiler/run/ownership.py)."""
 
 from __future__ import annotations
 
