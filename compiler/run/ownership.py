@@ -2,9 +2,9 @@
 
 `<out>/.syncsecrets-outputs` (the manifest) lists the outputs syncsecrets wrote into the folder,
 as relative `/`-separated paths, in JSON with one path per line (paths only: nothing secret, so
-revealed runs keep one too). Any other file, `.json` or not, is someone else's: `compile --out .
---prune` in a repository leaves `package.json` alone. The manifest is renamed into place in the
-same all-or-nothing commit as the outputs (outputs.commit), and is meant to be committed with
+revealed runs keep one too). Any other file, `.json` or not, is someone else's: `compile --out
+site --prune` leaves `site/package.json` alone. The manifest is updated, under the folder's lock,
+in the same all-or-nothing commit as the outputs (outputs.commit), and is meant to be committed with
 them, so that a fresh clone's `--check` still knows which outputs are stale. Its name does not end
 in `.json`, so that a deploy step's `find build -name '*.json'` never takes it for a body.
 
