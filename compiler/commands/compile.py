@@ -6,14 +6,17 @@ from ..problems import UserError
 from ..reports import View, write_report
 from ..reports.terminal import Writer, writer_for_terminal
 from ..run.build import run
+from ..run.interrupts import terminable
 from ..run.result import Options, RunResult
 
 
 def compile_profiles(options: Options, view: View, fmt: str = "text") -> int:
     try:
-        result = run(options)
+        with terminable():  # SIGTERM, like Ctrl-C, lets the run remove what it staged
+            result = run(options)
     except UserError as error:  # a problem with the run itself (--out, a write): reported alike
         result = RunResult(options, problems=error.problems)
+        result.unrestored = getattr(error, "unrestored", [])
     writer = writer_for_terminal() if fmt == "text" else Writer()
     write_report(result, fmt, view, writer)
     return result.exit_code
