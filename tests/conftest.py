@@ -12,3 +12,6 @@ settings.register_profile(
 )
 settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Loopback fakes of Entra and Microsoft Graph (tests/fakes/README.md).
+pytest_plugins = ["tests.fakes.fixtures"]
