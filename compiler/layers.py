@@ -18,11 +18,11 @@ from .references import is_reference_table, parse_reference
 from .source import Document
 from .suggest import did_you_mean
 from .templates import templates
-from .values import check_guid, check_label, convert_literal, reject_placeholder
+from .values import check_guid, check_label, check_tenant_id, convert_literal, reject_placeholder
 
 TABLES = ("notifications", "application", "raw", "environments")
 TOP_ONLY = ("extends", "environments")
-APPLICATION_FIELDS = ("display_name", "service_principal_id", "template")
+APPLICATION_FIELDS = ("display_name", "service_principal_id", "template", "tenant_id", "keep", "job_id")
 ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 RAW_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 _SEE_KEYS = "`syncsecrets keys` lists them all"
@@ -245,6 +245,10 @@ class _Reader:
                     value = check_guid(value)
                 elif name == "template":
                     value = check_template(value)
+                elif name == "tenant_id":
+                    value = check_tenant_id(value)
+                elif name == "keep":
+                    value = check_keep(value)
                 else:
                     value = check_label(value)
             except ValueError as error:
@@ -280,6 +284,22 @@ class _Reader:
             self.warn(
                 raw_path, "not in syncsecrets' catalog: passed through unchecked (check the name in Microsoft's docs)"
             )
+
+
+def check_keep(value: object) -> tuple[str, ...]:
+    """`keep`: key names in either spelling, as Graph names (keys something else sets on the tenant)."""
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise ValueError('takes a list of key names, e.g. keep = ["oauth2_access_token", "oauth2_refresh_token"]')
+    names = []
+    for name in value:
+        key = lookup(name)
+        if key is None:
+            hint = did_you_mean(name, [*BY_FRIENDLY, *BY_GRAPH], "{!r}")
+            raise ValueError(f"names an unknown key{hint}; {_SEE_KEYS}")
+        if key.graph in names:
+            raise ValueError(f"names {key.graph} twice: list it once")
+        names.append(key.graph)
+    return tuple(names)
 
 
 def check_template(value: object) -> str:

@@ -47,6 +47,9 @@ def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[
         pair = _pair(name, None, layer.raw[name], reveal, environ, problems)
         if pair:
             pairs.append(pair)
+    kept = layer.application.get("keep")
+    if kept is not None:
+        _check_keep(kept, present, problems)
     template = layer.application.get("template")
     if template is not None and not problems:  # a key whose reference failed is set all the same
         _check_template(template, pairs, problems)
@@ -78,6 +81,14 @@ def revealed_value(key: Key, text: str) -> str:
         fields, _unknown = notifications.read_json(text)
         return notifications.render(fields)
     return convert_text(key, text)
+
+
+def _check_keep(kept: Entry, present: list[str], problems: list) -> None:
+    """A kept key is left to whatever else sets it on the tenant: the profile cannot also set it."""
+    for graph in kept.value:
+        if graph in present:
+            problems.append(kept.problem(f"{BY_GRAPH[graph].friendly} is both in keep and set by the profile: "
+                                         "remove it from one of them"))  # fmt: skip
 
 
 def _check_template(entry: Entry, pairs: list[OutPair], problems: list) -> None:

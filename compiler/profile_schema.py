@@ -161,6 +161,23 @@ def _definitions() -> dict:
                     "enum": list(templates()),
                     "description": "The kind of application: compile checks the keys it needs.",
                 },
+                "tenant_id": {
+                    "type": "string",
+                    "pattern": _anchored(GUID.pattern),
+                    "description": "Directory (tenant) ID: plan and apply refuse a credential for another tenant.",
+                },
+                "keep": {
+                    "type": "array",
+                    "items": {"enum": known},
+                    "uniqueItems": True,
+                    "description": "Keys something else sets on the tenant (OAuth 2 tokens from Authorize): "
+                    "apply never sends nor clears them.",
+                },
+                "job_id": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "The synchronization job to use when the service principal has several.",
+                },
             },
             "additionalProperties": False,
             "propertyNames": {"enum": list(APPLICATION_FIELDS)},
