@@ -6,7 +6,9 @@ loopback, and they stay up until the test that requested them ends.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,7 @@ from .graph import FakeGraph
 from .server import LoopbackServer
 from .tls import TestTLS, make_tls
 
+CHILD_GUARD = Path(__file__).resolve().parent / "child_guard"
 TENANT_ID = "11111111-1111-4111-8111-111111111111"
 CLIENT_ID = "22222222-2222-4222-8222-222222222222"
 CLIENT_SECRET = "fake-client-secret-value"  # only valid against the fake authority
@@ -52,10 +55,17 @@ def graph(tls: TestTLS, authority: FakeAuthority) -> Iterator[FakeGraph]:
 
 
 @pytest.fixture
-def graph_env(tls: TestTLS, authority: FakeAuthority, graph: FakeGraph) -> Callable[..., dict[str, str]]:
+def graph_env(
+    tls: TestTLS, authority: FakeAuthority, graph: FakeGraph, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., dict[str, str]]]:
     """`graph_env(token=True)` -> environment for running the CLI against the fakes: a ready
     bearer token (SYNCSECRETS_AUTH=token), or with token=False a registered client secret
-    (SYNCSECRETS_AUTH=env, the AZURE_* variables EnvironmentCredential reads)."""
+    (SYNCSECRETS_AUTH=env, the AZURE_* variables EnvironmentCredential reads).
+
+    It also installs the network guard in the child (PYTHONPATH -> child_guard/sitecustomize.py);
+    what the child was refused is logged to a file this fixture checks when the test ends."""
+    guard_log = tmp_path_factory.mktemp("netguard") / "refused.log"
+    python_path = os.pathsep.join(filter(None, [str(CHILD_GUARD), os.environ.get("PYTHONPATH")]))
 
     def make(token: bool = True) -> dict[str, str]:
         env = {
@@ -63,6 +73,8 @@ def graph_env(tls: TestTLS, authority: FakeAuthority, graph: FakeGraph) -> Calla
             "SSL_CERT_FILE": str(tls.ca_file),
             "REQUESTS_CA_BUNDLE": str(tls.ca_file),
             "AZURE_AUTHORITY_HOST": authority.host,
+            "PYTHONPATH": python_path,
+            "FAKES_NETWORK_GUARD_LOG": str(guard_log),
         }
         if token:
             env["SYNCSECRETS_AUTH"] = "token"
@@ -77,4 +89,6 @@ def graph_env(tls: TestTLS, authority: FakeAuthority, graph: FakeGraph) -> Calla
             )
         return env
 
-    return make
+    yield make
+    if guard_log.exists() and (refused := guard_log.read_text(encoding="utf-8").strip()):
+        pytest.fail(f"a CLI subprocess tried to leave the machine:\n{refused}", pytrace=False)
