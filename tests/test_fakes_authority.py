@@ -226,3 +226,29 @@ def test_fake_graph_works_without_pytest(tls):
     finally:
         for server in servers:
             server.stop()
+
+
+def test_authority_faults_are_aadsts_shaped_and_consumed(tls, authority, graph):
+    authority.add_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET)
+    authority.fault(503, method="POST", retry_after=7)
+    authority.fault(0, method="POST")
+    first = token_request(tls, authority, client_secret=CLIENT_SECRET, scope=f"{graph.url}/.default")
+    assert (first.status_code, first.json()["error"], first.headers["Retry-After"]) == (503, "temporarily_unavailable", "7")
+    with pytest.raises(httpx.TransportError):
+        token_request(tls, authority, client_secret=CLIENT_SECRET, scope=f"{graph.url}/.default")
+    assert token_request(tls, authority, client_secret=CLIENT_SECRET, scope=f"{graph.url}/.default").status_code == 200
+
+
+def test_a_crash_inside_a_fake_is_answered_and_reported(tls):
+    class Broken:
+        latency = 0.0
+
+        def handle(self, request):
+            raise RuntimeError("bug in the fake")
+
+    server = LoopbackServer(Broken(), tls.server_context())
+    try:
+        assert httpx.get(f"{server.url}/x", verify=tls.client_context()).status_code == 500
+    finally:
+        server.stop()
+    assert server.errors == ["GET /x: RuntimeError('bug in the fake')"]

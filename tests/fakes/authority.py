@@ -23,7 +23,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from . import tokens
-from .server import Request, Response
+from .faults import Fault, FaultScript
+from .server import RESET, Request, Response
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"  # what Entra expects of a federated assertion
@@ -59,6 +60,7 @@ class FakeAuthority:
         self._key = secrets.token_bytes(32)
         self._secrets: dict[tuple[str, str], str] = {}  # (tenant, client) -> secret
         self._federations: dict[tuple[str, str], Federation] = {}
+        self._faults = FaultScript()
         self._lock = threading.Lock()
 
     # -- set-up, from tests -------------------------------------------------------------------
@@ -70,6 +72,11 @@ class FakeAuthority:
     ) -> None:
         """A client that signs in with a federated credential (client_assertion), e.g. GitHub OIDC."""
         self._federations[(tenant_id, client_id)] = Federation(issuer, subject, audience)
+
+    def fault(self, status: int, *, times: int = 1, method: str | None = None, retry_after: int | str | None = None) -> None:
+        """The next `times` requests (of `method`) fail with `status` (0: connection reset), as
+        when Entra is unavailable or throttles; the error is AADSTS-shaped."""
+        self._faults.add(Fault(status, times, method, retry_after=retry_after))
 
     def add_audience(self, root: str) -> None:
         self.audiences.add(root.rstrip("/"))
@@ -114,7 +121,11 @@ class FakeAuthority:
     # -- HTTP -------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
         form = request.form() if request.method == "POST" else {}
-        response, client_id = self._route(request, form)
+        fault = self._faults.take(request.method, None)
+        if fault is not None:
+            response, client_id = _fault_response(fault), form.get("client_id")
+        else:
+            response, client_id = self._route(request, form)
         redacted = {name: "<redacted>" if name in SECRET_FIELDS else value for name, value in form.items()}
         with self._lock:
             self.requests.append(AuthorityRecord(request.method, request.path, redacted, response.status, client_id))
@@ -214,6 +225,18 @@ def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
     return unquote(user), unquote(password)
 
 
+def _fault_response(fault: Fault) -> Response:
+    if fault.status == 0:
+        return RESET
+    if fault.status == 429 or fault.status >= 500:
+        response = _aad_error(fault.status, "temporarily_unavailable", 90055 if fault.status == 429 else 90033, "The service is temporarily unavailable.")
+    else:
+        response = _aad_error(fault.status, "invalid_request", 90014, "Scripted failure of the fake authority.")
+    if fault.retry_after is not None:
+        response.headers["Retry-After"] = str(fault.retry_after)
+    return response
+
+
 def _aad_error(status: int, error: str, code: int, description: str) -> Response:
     trace_id, correlation_id = str(uuid.uuid4()), str(uuid.uuid4())
     stamp = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime())
@@ -226,5 +249,6 @@ def _aad_error(status: int, error: str, code: int, description: str) -> Response
             "timestamp": stamp,
             "trace_id": trace_id,
             "correlation_id": correlation_id,
+            "error_uri": f"https://login.microsoftonline.com/error?code={code}",
         },
     )

@@ -37,6 +37,7 @@ def authority(tls: TestTLS) -> Iterator[FakeAuthority]:
         yield fake
     finally:
         server.stop()
+    assert not server.errors, f"the fake authority crashed: {server.errors}"
 
 
 @pytest.fixture
@@ -49,6 +50,7 @@ def graph(tls: TestTLS, authority: FakeAuthority) -> Iterator[FakeGraph]:
         yield fake
     finally:
         server.stop()
+    assert not server.errors, f"the fake Graph crashed: {server.errors}"
     # A mask or a placeholder sent as a secret is the product's worst bug: fail the test even if
     # the client swallowed the 400. A test of the check itself clears the list when done.
     assert not fake.violations, f"values that must never be sent reached the fake Graph: {fake.violations}"

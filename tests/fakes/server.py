@@ -85,7 +85,11 @@ class _Handler(BaseHTTPRequestHandler):
         app = self.server.app
         if app.latency:
             time.sleep(app.latency)
-        response = app.handle(request)
+        try:
+            response = app.handle(request)
+        except Exception as error:  # a bug in a fake: answer, and let the fixture fail the test
+            self.server.errors.append(f"{request.method} {request.path}: {error!r}")
+            response = Response(500, b"fake crashed", {"Content-Type": "text/plain"})
         if response.status == 0:
             self._reset()
             return
@@ -129,6 +133,7 @@ class _Server(ThreadingHTTPServer):
         self.app = app
         self._open: set[socket.socket] = set()
         self.resets: set[socket.socket] = set()
+        self.errors: list[str] = []
         self._lock = threading.Lock()
 
     def server_bind(self) -> None:
@@ -166,6 +171,7 @@ class LoopbackServer:
         self._server = _Server(app, context)
         self.port = self._server.server_address[1]
         self.url = f"https://127.0.0.1:{self.port}"
+        self.errors = self._server.errors  # exceptions raised by the app (a bug in the fake)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"fake:{self.port}", daemon=True
         )
