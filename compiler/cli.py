@@ -172,5 +172,125 @@ def import_command(
     raise typer.Exit(guarded(lambda: import_profile(source, name, configs, force), debug))
 
 
+class Cloud(StrEnum):
+    global_ = "global"
+    usgov = "usgov"
+    dod = "dod"
+    china = "china"
+
+
+class Api(StrEnum):
+    v1 = "v1.0"
+    beta = "beta"
+
+
+class Auth(StrEnum):
+    default = "default"
+    cli = "cli"
+    env = "env"
+    managed_identity = "managed-identity"
+    workload_identity = "workload-identity"
+    github_oidc = "github-oidc"
+    token = "token"
+
+
+RemotePaths = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Argument(metavar="[PATH]...", help="Profiles or folders of profiles. [default: configs]", show_default=False),
+]
+RemoteEnv = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--env", metavar="NAME", help="Use [environments.NAME] (one tenant per run)."),
+]
+CloudOption = Annotated[Cloud, typer.Option("--cloud", help="Which Microsoft cloud: its Graph root and authority.")]
+GraphUrl = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--graph-url", metavar="URL", envvar="SYNCSECRETS_GRAPH_URL", show_envvar=True,
+                 help="Graph root, overriding --cloud (https://, or http:// to loopback only)."),
+]  # fmt: skip
+ApiOption = Annotated[Api, typer.Option("--api", help="Graph API version.")]
+AuthOption = Annotated[
+    Optional[Auth],  # noqa: UP045
+    typer.Option("--auth", envvar="SYNCSECRETS_AUTH", show_envvar=True, help="How to get a token. [default: default]"),
+]
+JobsOption = Annotated[int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Service principals in flight at once.")]
+FormatOption = Annotated[
+    Format, typer.Option("--format", help="text for people, json for programs, github for Actions annotations.")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only failures, warnings and the summary.")]
+
+
+def _remote_options(paths, env, cloud, graph_url, api, auth, jobs, fmt, quiet):
+    from .commands.remote import RemoteOptions
+
+    return RemoteOptions(
+        paths=tuple(paths or ("configs",)),
+        environment=env,
+        cloud=cloud.value,
+        graph_url=graph_url or None,
+        api=api.value,
+        auth=auth.value if auth else None,
+        jobs=jobs,
+        fmt=fmt.value,
+        quiet=quiet,
+    )
+
+
+@app.command("plan")
+def plan_command(
+    paths: RemotePaths = None,
+    env: RemoteEnv = None,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if any service principal is not in sync.")] = False,
+    save: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--save", metavar="FILE", help="Write the plan (no secrets) for `apply --plan FILE`."),
+    ] = None,
+    cloud: CloudOption = Cloud.global_,
+    graph_url: GraphUrl = None,
+    api: ApiOption = Api.v1,
+    auth: AuthOption = None,
+    jobs: JobsOption = 4,
+    fmt: FormatOption = Format.text,
+    quiet: QuietOption = False,
+    debug: Debug = False,
+) -> None:
+    """Show what apply would change on the tenant: read each service principal's secrets (GET only)."""
+    from .commands.plan import plan
+
+    options = _remote_options(paths, env, cloud, graph_url, api, auth, jobs, fmt, quiet)
+    raise typer.Exit(guarded(lambda: plan(options, check, save), debug))
+
+
+@app.command("apply")
+def apply_command(
+    paths: RemotePaths = None,
+    env: RemoteEnv = None,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
+    wait: Annotated[
+        float, typer.Option("--wait", min=0, metavar="SECONDS", help="How long to wait for the tenant to show a PUT.")
+    ] = 60.0,
+    changed_only: Annotated[
+        bool, typer.Option("--changed-only", help="Skip service principals in sync (their secrets are not re-sent).")
+    ] = False,
+    plan_file: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--plan", metavar="FILE", help="Apply a saved plan (exit 2 if the profiles or the tenant moved)."),
+    ] = None,
+    cloud: CloudOption = Cloud.global_,
+    graph_url: GraphUrl = None,
+    api: ApiOption = Api.v1,
+    auth: AuthOption = None,
+    jobs: JobsOption = 4,
+    fmt: FormatOption = Format.text,
+    quiet: QuietOption = False,
+    debug: Debug = False,
+) -> None:
+    """Send each profile to its service principal: one PUT each, keys removed from a profile cleared."""
+    from .commands.apply import apply
+
+    options = _remote_options(paths, env, cloud, graph_url, api, auth, jobs, fmt, quiet)
+    raise typer.Exit(guarded(lambda: apply(options, auto_approve, wait, changed_only, plan_file), debug))
+
+
 def main() -> None:
     app()

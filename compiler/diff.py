@@ -127,17 +127,28 @@ def unified(rows: list[Row], name: str) -> str:
     return "".join(difflib.unified_diff(old, new, f"a/{name}", f"b/{name}"))
 
 
-def credential_warnings(old: list[tuple[str, str]], new: list[OutPair], old_private: bool) -> list[str]:
+def credential_warnings(
+    old: list[tuple[str, str]], new: list[OutPair], old_private: bool, tenant: bool = False
+) -> list[str]:
     """Warnings for a URL that receives credentials changing host while a secret stays the same.
 
     A reviewer must see that an unchanged token is about to be sent somewhere new. Hosts are
-    named only when neither side is masked (a URL from a reference stays hidden).
+    named only when neither side is masked (a URL from a reference stays hidden). Against the
+    `tenant` (plan), whose secrets read `*`, every secret the profile sends counts: it cannot be
+    told whether it changed, and it will go to the new host.
     """
     old_values = dict(old)
-    kept = [pair.key for pair in new if old_values.get(pair.key) == pair.value and _is_secret_pair(pair)]
+    if tenant:
+        kept = [pair.key for pair in new if _is_secret_pair(pair)]
+    else:
+        kept = [pair.key for pair in new if old_values.get(pair.key) == pair.value and _is_secret_pair(pair)]
     if not kept:
         return []
-    secrets = ", ".join(kept) + (" keeps" if len(kept) == 1 else " keep")
+    one = len(kept) == 1
+    if tenant:  # a tenant's secret reads "*": whether it changes is unknown, but it will be sent
+        secrets = ", ".join(kept) + (" is sent with it" if one else " are sent with it")
+    else:
+        secrets = ", ".join(kept) + (" keeps the same secret" if one else " keep the same secret")
     warnings = []
     for pair in new:
         key = BY_GRAPH.get(pair.key)
@@ -150,11 +161,11 @@ def credential_warnings(old: list[tuple[str, str]], new: list[OutPair], old_priv
         if before is not None and before == after:
             continue
         if pair.label or old_label or old_private:
-            warnings.append(f"{pair.key} (masked) now points at another host while {secrets} the same "
-                            "secret: check where the credential will be sent")  # fmt: skip
+            warnings.append(f"{pair.key} (masked) now points at another host while {secrets}: "
+                            "check where the credential will be sent")  # fmt: skip
         else:
-            warnings.append(f"{pair.key} host changes from {before} to {after} while {secrets} the same "
-                            f"secret: the credential will be sent to {after}; make sure that is intended")  # fmt: skip
+            warnings.append(f"{pair.key} host changes from {before} to {after} while {secrets}: "
+                            f"the credential will be sent to {after}; make sure that is intended")  # fmt: skip
     return warnings
 
 

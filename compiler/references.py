@@ -39,7 +39,12 @@ class Reference(NamedTuple):
 
     @property
     def placeholder(self) -> str:
-        return f"<unrevealed {self.label}>"
+        return placeholder(self.label)
+
+
+def placeholder(label: str) -> str:
+    """What an unrevealed output holds in place of the value of reference `label` (`env:NAME`)."""
+    return f"<unrevealed {label}>"
 
 
 def placeholder_label(value: str) -> str | None:

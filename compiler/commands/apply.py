@@ -1,0 +1,101 @@
+"""`syncsecrets apply`: plan, show, confirm, then one PUT per service principal.
+
+Nothing is sent until every profile is valid, the token's tenant is right, every tenant was
+read, no key Graph cannot clear would have to be cleared, and the plan was approved (the
+question on a terminal, `--auto-approve`, or a saved plan that is still current).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..guard import err
+from ..problems import UserError
+from .remote import RemoteOptions, open_session, prepare, read_tenants
+
+QUESTION = "Apply to {count} service {noun}? [y/N] "
+
+
+def apply(
+    options: RemoteOptions,
+    auto_approve: bool = False,
+    wait: float = 60.0,
+    changed_only: bool = False,
+    plan_file: str | None = None,
+    environ=os.environ,
+) -> int:
+    from ..graph.auth import AuthError
+    from ..graph.planning import CHANGES, IN_SYNC, SKIPPED, RemoteRun, unclearable_problems
+    from ..reports.remote import write_remote_report
+
+    if not (auto_approve or plan_file or is_terminal()):
+        raise UserError.single("apply", "needs a terminal to ask for confirmation, or --auto-approve (or a saved "
+                               "plan, --plan FILE): nothing was sent")  # fmt: skip
+    saved = None
+    if plan_file:
+        from ..graph.saved import load
+
+        saved = load(plan_file)
+    targets, warnings, connection, mode = prepare(options, environ)
+    run = RemoteRun("apply", [], warnings)
+    try:
+        session = open_session(options, connection, mode, targets, environ)
+    except AuthError as error:
+        run.error = str(error)
+        write_remote_report(run, options.fmt, options.quiet)
+        return run.exit_code
+    client = session.client
+    try:
+        run.plans, run.interrupted = read_tenants(session, targets, options, "Reading the tenant")
+        run.problems = unclearable_problems(run.plans)
+        if run.problems or run.interrupted:
+            write_remote_report(run, options.fmt, options.quiet)
+            return run.exit_code
+        if saved is not None:
+            _check_current(saved, connection, options.environment, run.plans)
+        for plan in run.plans:
+            if changed_only and plan.status == IN_SYNC:
+                plan.status = SKIPPED
+        chosen = [plan for plan in run.plans if plan.status in (CHANGES, IN_SYNC)]
+        if not chosen:
+            write_remote_report(run, options.fmt, options.quiet)
+            return run.exit_code
+        if not (auto_approve or saved is not None):
+            write_remote_report(run, options.fmt, options.quiet, planned=True)
+            if not confirm(len(chosen)):
+                err("Nothing was applied.")
+                return 0
+        run.interrupted = _send(client, chosen, options, wait)
+    finally:
+        client.close()
+    write_remote_report(run, options.fmt, options.quiet)
+    return run.exit_code
+
+
+def _send(client, chosen, options: RemoteOptions, wait: float) -> bool:
+    from ..graph.applying import apply_all
+    from ..reports.progress import progress
+
+    with progress(len(chosen), "Applying") as advance:
+        return apply_all(client, chosen, options.jobs, wait, lambda _plan, _result: advance())
+
+
+def _check_current(saved: dict, connection, environment: str | None, plans) -> None:
+    from ..graph.saved import stale_reasons
+
+    reasons = stale_reasons(saved, connection, environment, plans)
+    if reasons:
+        raise UserError.single("--plan", "the plan is stale: " + "; ".join(reasons[:10])
+                               + ". Run `syncsecrets plan --save` again; nothing was sent")  # fmt: skip
+
+
+def is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def confirm(count: int) -> bool:
+    sys.stderr.write(QUESTION.format(count=count, noun="principal" if count == 1 else "principals"))
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in ("y", "yes")

@@ -1,0 +1,73 @@
+"""What `plan` and `apply` share: reading the targets, signing in, reading the tenants.
+
+The order is fixed so that nothing goes out before everything local is known good: profiles
+(exit 2), then the connection options (exit 2), then the token and its tenant (exit 4, before
+any request to Graph), then the GETs.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import NamedTuple
+
+from ..problems import UserError
+
+
+class RemoteOptions(NamedTuple):
+    paths: tuple[str, ...] = ("configs",)
+    environment: str | None = None
+    cloud: str = "global"
+    graph_url: str | None = None
+    api: str = "v1.0"
+    auth: str | None = None  # None: SYNCSECRETS_AUTH, else default
+    jobs: int = 4
+    fmt: str = "text"
+    quiet: bool = False
+
+
+class Session(NamedTuple):
+    client: object  # graph.client.GraphClient
+    tenant: str | None  # the token's tenant (tid), when readable
+
+
+def prepare(options: RemoteOptions, environ=os.environ):
+    """The targets, the warnings about the profiles, and the connection: all local, no request."""
+    from ..graph.auth import AUTH_VARIABLE, MODES
+    from ..graph.connection import connect
+    from ..graph.targets import load_targets
+
+    targets, warnings = load_targets(options.paths, options.environment, environ)
+    connection = connect(options.cloud, options.graph_url, options.api, environ)
+    mode = options.auth or environ.get(AUTH_VARIABLE) or "default"
+    if mode not in MODES:
+        where = "--auth" if options.auth else AUTH_VARIABLE
+        raise UserError.single(where, f"must be one of {', '.join(MODES)}")
+    return targets, warnings, connection, mode
+
+
+def open_session(options: RemoteOptions, connection, mode: str, targets, environ=os.environ) -> Session:
+    """A client with a token whose tenant matches every target's tenant_id; AuthError if not."""
+    from ..graph.auth import AuthError, token_source, token_tenant
+    from ..graph.client import GraphClient
+
+    tokens = token_source(mode, connection, environ)
+    tenant = token_tenant(tokens.get())
+    wanted = sorted({target.tenant_id for target in targets if target.tenant_id})
+    if wanted and tenant is None:
+        raise AuthError("the access token does not say which tenant it is for (no readable tid claim), and the "
+                        "profiles set tenant_id: nothing was sent")  # fmt: skip
+    for target in targets:
+        if target.tenant_id and target.tenant_id != tenant:
+            raise AuthError(f"the credential is for tenant {tenant}, but {target.profile} sets tenant_id "
+                            f"{target.tenant_id}: sign in to that tenant; nothing was sent")  # fmt: skip
+    client = GraphClient(connection, tokens, jobs=options.jobs, environ=environ)
+    return Session(client, tenant)
+
+
+def read_tenants(session: Session, targets, options: RemoteOptions, label: str):
+    """Every target planned against its tenant, with a progress bar on a terminal."""
+    from ..graph.planning import plan_all
+    from ..reports.progress import progress
+
+    with progress(len(targets), label) as advance:
+        return plan_all(session.client, targets, options.jobs, lambda _target, _plan: advance())
