@@ -47,14 +47,15 @@ def _target(plan: TargetPlan) -> dict:
         "environment": plan.target.environment,
         "service_principal_id": plan.target.service_principal_id,
         "status": plan.status,
-        "actions": [
-            {"key": action.key, "action": action.action, "old": action.old, "new": action.new,
-             "masked": action.old_masked or action.new_masked}  # fmt: skip
-            for action in plan.actions
-        ],
+        "actions": [_action(action) for action in plan.actions],
         "warnings": plan.warnings,
         "error": plan.error,
     }
+
+
+def _action(action) -> dict:
+    masked = action.old_masked or action.new_masked
+    return {"key": action.key, "action": action.action, "old": action.old, "new": action.new, "masked": masked}
 
 
 def _problem(problem) -> dict:
