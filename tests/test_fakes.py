@@ -320,3 +320,17 @@ def test_jobs_are_listed_and_fetched(api, graph):
     assert [(j["id"], j["templateId"], j["status"]["code"]) for j in listed] == [("scim.0123", "scim", "Quarantine")]
     assert api.get(f"{jobs}/scim.0123").json()["id"] == "scim.0123"
     assert api.get(f"{jobs}/missing").status_code == 404
+
+
+def test_parallel_requests_are_all_served(api, graph):
+    from concurrent.futures import ThreadPoolExecutor
+
+    principals = [f"sp-{n}" for n in range(6)]
+    for sp_id in principals:
+        graph.add_principal(sp_id, {"SyncAll": "False"})
+    graph.latency = 0.1  # keeps requests in flight together
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(lambda sp_id: put(api, {"SyncAll": "True"}, SECRETS.replace(SP, sp_id)).status_code, principals))
+    assert statuses == [204] * 6
+    assert all(graph.pairs(sp_id) == {"SyncAll": "True"} for sp_id in principals)
+    assert len(graph.journal) == 6

@@ -154,6 +154,7 @@ def test_the_guard_refuses_non_loopback_connections_and_lookups():
         with pytest.raises(NetworkBlocked), socket.socket(socket.AF_INET6) as sock:
             sock.connect_ex(("2001:db8::1", 443, 0, 0))
         assert socket.getaddrinfo("localhost", 443)
+        assert socket.getaddrinfo("::ffff:127.0.0.1", 443)
         assert socket.getaddrinfo("127.0.0.1", 443)
     finally:
         guard.uninstall()

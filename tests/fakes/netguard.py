@@ -29,12 +29,14 @@ def is_loopback(host: object) -> bool:
         host = host.decode("ascii", "replace")
     if not isinstance(host, str):
         return False
-    if host.lower() in LOCAL_NAMES:
+    if host == "" or host.lower() in LOCAL_NAMES:  # "": this host, as for bind()
         return True
     try:
-        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+        address = ipaddress.ip_address(host.split("%", 1)[0])
     except ValueError:
         return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 (not loopback to 3.11's ipaddress)
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
 
 
 class NetworkGuard:

@@ -3,7 +3,7 @@
 The fakes (authority.py, graph.py) are plain objects with `handle(Request) -> Response`; this
 module is the only place that knows sockets, TLS and threads. Everything is bounded: a
 connection idles at most IDLE_SECONDS, and `stop()` closes open connections and joins the
-threads with a timeout, so a test never hangs on a fake.
+serving thread with a timeout, so a test never hangs on a fake.
 """
 
 from __future__ import annotations
