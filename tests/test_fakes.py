@@ -334,3 +334,42 @@ def test_parallel_requests_are_all_served(api, graph):
     assert statuses == [204] * 6
     assert all(graph.pairs(sp_id) == {"SyncAll": "True"} for sp_id in principals)
     assert len(graph.journal) == 6
+
+
+JOBS = f"/v1.0/servicePrincipals/{SP}/synchronization/jobs"
+
+
+def validate(api: httpx.Client, credentials: dict[str, str], use_saved: bool = False) -> httpx.Response:
+    return api.post(
+        f"{JOBS}/scim.1/validateCredentials",
+        json={"useSavedCredentials": use_saved, "credentials": [{"key": k, "value": v} for k, v in credentials.items()]},
+    )
+
+
+def test_validate_credentials_tests_the_given_or_the_saved_credentials(api, graph):
+    graph.add_principal(SP, {"BaseAddress": "https://scim.example", "SecretToken": "stale"})
+    graph.add_job(SP, "scim.1", "scim", accepts={"SecretToken": "good"})
+    assert validate(api, {"BaseAddress": "https://scim.example", "SecretToken": "good"}).status_code == 204
+    refused = validate(api, {"SecretToken": "wrong"})
+    assert refused.status_code == 400
+    assert json.loads(refused.json()["error"]["message"])["code"].endswith("CredentialValidationUnavailable")
+    assert validate(api, {"SecretToken": "good"}, use_saved=True).status_code == 400  # the saved one is stale
+    assert graph.pairs(SP)["SecretToken"] == "stale"  # validating never stores
+
+
+def test_validate_credentials_refuses_a_mask_as_a_violation(api, graph):
+    graph.add_principal(SP)
+    graph.add_job(SP, "scim.1", "scim")
+    assert validate(api, {"SecretToken": "*"}).status_code == 400
+    assert len(graph.violations) == 1
+    graph.violations.clear()
+
+
+def test_jobs_start_and_pause(api, graph):
+    graph.add_principal(SP)
+    graph.add_job(SP, "scim.1", "scim", status="Quarantine")
+    assert api.post(f"{JOBS}/scim.1/pause").status_code == 204
+    assert graph.job_status(SP, "scim.1") == "Paused"
+    assert api.post(f"{JOBS}/scim.1/start").status_code == 204
+    assert graph.job_status(SP, "scim.1") == "Active"
+    assert api.post(f"{JOBS}/missing/start").status_code == 404

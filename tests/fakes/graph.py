@@ -2,6 +2,7 @@
 
 - GET/PUT  /{v1.0|beta}/servicePrincipals/{id}/synchronization/secrets
 - GET      /{v1.0|beta}/servicePrincipals/{id}/synchronization/jobs[/{jobId}]
+- POST     .../jobs/{jobId}/validateCredentials | start | pause | restart   (jobs.py)
 
 Stateful per service principal; PUT merges (default) or replaces (`semantics`); GET masks
 secrets as "*", pages with an absolute `@odata.nextLink` and may lag behind PUTs; every request
@@ -21,12 +22,13 @@ from typing import Any
 from . import odata
 from .authority import FakeAuthority
 from .faults import Fault, FaultScript
-from .secrets_state import Job, Principal, Refused, apply_put, masked_view, parse_put_body, violation
+from .jobs import Job, act, listing, parse_validate_body, validate
+from .secrets_state import Principal, Refused, apply_put, masked_view, parse_put_body, violation
 from .server import RESET, Request, Response
 
 _PATH = re.compile(
     r"^/(?P<version>v1\.0|beta)/servicePrincipals/(?P<sp>[^/]+)/synchronization/"
-    r"(?:(?P<secrets>secrets)|jobs(?:/(?P<job>[^/]+))?)$",
+    r"(?:(?P<secrets>secrets)|jobs(?:/(?P<job>[^/]+)(?:/(?P<action>validateCredentials|start|pause|restart))?)?)$",
     re.IGNORECASE,
 )
 
@@ -71,9 +73,17 @@ class FakeGraph:
         with self._lock:
             return dict(self._principals[sp_id].pairs)
 
-    def add_job(self, sp_id: str, job_id: str, template_id: str, status: str = "Active") -> None:
+    def add_job(
+        self, sp_id: str, job_id: str, template_id: str, status: str = "Active", *, accepts: dict[str, str] | None = None
+    ) -> None:
+        """A synchronization job; validateCredentials succeeds when the credentials hold every
+        pair of `accepts` (None: always)."""
         with self._lock:
-            self._principals[sp_id].jobs[job_id] = Job(job_id, template_id, status)
+            self._principals[sp_id].jobs[job_id] = Job(job_id, template_id, status, accepts)
+
+    def job_status(self, sp_id: str, job_id: str) -> str:
+        with self._lock:
+            return self._principals[sp_id].jobs[job_id].status
 
     def fault(
         self,
@@ -174,8 +184,10 @@ class FakeGraph:
                 return self._get_secrets(request, version, sp_id, principal)
             if request.method == "PUT":
                 return self._put_secrets(request, principal)
-        elif request.method == "GET":
+        elif request.method == "GET" and not match["action"]:
             return self._get_jobs(request, version, sp_id, principal, match["job"])
+        elif request.method == "POST" and match["action"]:
+            return self._job_action(request, principal, match["job"], match["action"])
         return odata.error(request, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
 
     def _get_secrets(self, request: Request, version: str, sp_id: str, principal: Principal) -> Response:
@@ -204,16 +216,21 @@ class FakeGraph:
         document["value"] = view
         return Response.json(200, document, {"request-id": odata.new_request_id()})
 
+    def _refuse_violation(self, request: Request, pairs: list[tuple[str, str]]) -> Response | None:
+        reason = violation(pairs)
+        if reason is None:
+            return None
+        with self._lock:
+            self.violations.append(reason)
+        return odata.error(request, 400, "BadRequest", f"Refused by the test fake: {reason}.")
+
     def _put_secrets(self, request: Request, principal: Principal) -> Response:
         try:
             pairs = parse_put_body(request.json())
         except Refused as refused:
             return odata.error(request, 400, refused.code, refused.message)
-        reason = violation(pairs)
-        if reason is not None:
-            with self._lock:
-                self.violations.append(reason)
-            return odata.error(request, 400, "BadRequest", f"Refused by the test fake: {reason}.")
+        if (refusal := self._refuse_violation(request, pairs)) is not None:
+            return refusal
         with self._lock:
             try:
                 new = apply_put(principal.pairs, pairs, self.semantics)
@@ -227,10 +244,21 @@ class FakeGraph:
     def _get_jobs(self, request: Request, version: str, sp_id: str, principal: Principal, job_id: str | None) -> Response:
         context = f"{self.url}/{version}/$metadata#servicePrincipals('{sp_id}')/synchronization/jobs"
         with self._lock:
-            if job_id is None:
-                jobs = [job.document() for job in principal.jobs.values()]
-                return Response.json(200, {"@odata.context": context, "value": jobs})
+            return listing(request, context, principal.jobs, job_id)
+
+    def _job_action(self, request: Request, principal: Principal, job_id: str, action: str) -> Response:
+        with self._lock:
             job = principal.jobs.get(job_id)
-            if job is None:
-                return odata.error(request, 404, "Request_ResourceNotFound", f"Resource '{job_id}' does not exist.")
-            return Response.json(200, {"@odata.context": f"{context}/$entity", **job.document()})
+            stored = dict(principal.pairs)
+        if job is None:
+            return odata.error(request, 404, "Request_ResourceNotFound", f"Resource '{job_id}' does not exist.")
+        if action != "validateCredentials":
+            with self._lock:
+                return act(request, job, action)
+        try:
+            use_saved, pairs = parse_validate_body(request.json())
+        except Refused as refused:
+            return odata.error(request, 400, refused.code, refused.message)
+        if (refusal := self._refuse_violation(request, pairs)) is not None:
+            return refusal
+        return validate(request, job, stored if use_saved else dict(pairs))

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .jobs import Job
 
 # The synchronizationSecret enumeration, in Graph's order, `None` excluded (never settable).
 KEYS = """UserName Password SecretToken AppKey BaseAddress ClientIdentifier ClientSecret SingleSignOnType
@@ -108,23 +112,8 @@ def violation(pairs: list[tuple[str, str]]) -> str | None:
 
 
 @dataclass
-class Job:
-    id: str
-    template_id: str
-    status: str = "Active"  # synchronizationStatus.code: NotConfigured, NotRun, Active, Paused, Quarantine
-
-    def document(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "templateId": self.template_id,
-            "schedule": {"expiration": None, "interval": "PT40M", "state": "Paused" if self.status == "Paused" else "Active"},
-            "status": {"code": self.status, "countSuccessiveCompleteFailures": 0, "escrowsPruned": False},
-        }
-
-
-@dataclass
 class Principal:
     pairs: dict[str, str] = field(default_factory=dict)
-    jobs: dict[str, Job] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)  # id -> job (jobs.py)
     stale: dict[str, str] | None = None  # what lagging GETs serve
     stale_reads: int = 0
