@@ -21,7 +21,7 @@ from .. import __version__
 from ..references import scrub
 from .auth import TokenSource
 from .connection import Connection
-from .retry import RetryPolicy, wait_before_retry
+from .retry import THROTTLED, RetryPolicy, wait_before_retry
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 MAX_MESSAGE = 500
@@ -99,7 +99,7 @@ class GraphClient:
             raise GraphError(None, "ForeignHost", "Graph pointed to another host; the token is sent to "
                              f"{self.connection.root} only")  # fmt: skip
         content = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
-        attempt, waited = 0, 0.0
+        attempt, others, waited = 0, 0, 0.0
         while True:
             attempt += 1
             if self.stop.is_set():
@@ -115,7 +115,8 @@ class GraphClient:
                 if response.status_code < 300:
                     return response
                 status, failure, retry_after = response.status_code, None, response.headers.get("Retry-After")
-            delay = wait_before_retry(self._policy, attempt, status, retry_after, waited)
+            others += status not in THROTTLED
+            delay = wait_before_retry(self._policy, attempt, status, retry_after, waited, others)
             if delay is None:
                 raise failure if failure is not None else graph_error(response, attempt)
             waited += delay

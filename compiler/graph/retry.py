@@ -19,8 +19,8 @@ THROTTLED = (429, 503, 504)
 
 
 class RetryPolicy(NamedTuple):
-    attempts: int = 5  # tries of a throttled request, the first included
-    other_attempts: int = 3  # tries after a connection error or another 5xx
+    attempts: int = 5  # tries of one request, the first included
+    other_attempts: int = 3  # of which at most this many may end in a connection error or another 5xx
     budget: float = 120.0  # seconds of waiting per request, in total
     base: float = 1.0  # the first backoff's ceiling; doubled each time
     cap: float = 30.0  # no single backoff is longer
@@ -32,14 +32,20 @@ def retryable(status: int | None) -> bool:
 
 
 def wait_before_retry(
-    policy: RetryPolicy, attempt: int, status: int | None, retry_after: str | None, waited: float, now: float | None = None
+    policy: RetryPolicy,
+    attempt: int,
+    status: int | None,
+    retry_after: str | None,
+    waited: float,
+    other_failures: int = 0,
+    now: float | None = None,
 ) -> float | None:
     """Seconds to wait before try `attempt + 1` after try `attempt` (1-based) failed with
-    `status`, having waited `waited` seconds so far; None: give up."""
-    if not retryable(status):
+    `status`, having waited `waited` seconds so far, `other_failures` of the tries (this one
+    included) being connection errors or 5xx other than 503/504; None: give up."""
+    if not retryable(status) or attempt >= policy.attempts:
         return None
-    limit = policy.attempts if status in THROTTLED else policy.other_attempts
-    if attempt >= limit:
+    if status not in THROTTLED and other_failures >= policy.other_attempts:
         return None
     asked = parse_retry_after(retry_after, now) if status in THROTTLED else None
     delay = asked if asked is not None else backoff(policy, attempt)
