@@ -13,7 +13,7 @@ from collections.abc import Callable
 from .classify import classify, in_sync, put_body
 from .client import GraphClient, GraphError, Interrupted
 from .endpoints import check_sendable, read_secrets, write_secrets
-from .planning import APPLIED, FAILED, SENT, TargetPlan
+from .planning import APPLIED, CHANGES, FAILED, IN_SYNC, NOT_STARTED, SENT, TargetPlan
 from .pool import run_all
 
 FIRST_READ_BACK = 0.5
@@ -46,6 +46,9 @@ def apply_all(
         return plan
 
     _results, interrupted = run_all(plans, work, jobs, client.stop, done)
+    for plan in plans:
+        if plan.status in (CHANGES, IN_SYNC):  # never sent: Ctrl-C came first
+            plan.status = NOT_STARTED
     return interrupted
 
 

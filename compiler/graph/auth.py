@@ -73,7 +73,13 @@ def _given_token(environ) -> tuple[str, float]:
 
 
 def _credential(mode: str, connection: Connection, environ):
+    import logging
+
     import azure.identity as identity  # only here: compile never pays for it
+
+    # azure-identity logs each failed attempt as a warning, which Python would print on stderr
+    # beside our own report of the same failure: the report says it once, with the fix.
+    logging.getLogger("azure").setLevel(logging.CRITICAL)
 
     # A non-Microsoft authority (a sovereign deployment of its own, a test double) cannot answer
     # instance discovery; MSAL would refuse to use it otherwise.
