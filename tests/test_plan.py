@@ -297,3 +297,18 @@ def test_plan_github_annotations_and_step_summary(tmp_path: Path, graph, env) ->
     table = summary.read_text()
     assert "| profile | environment | service principal | status | keys |" in table
     assert f"| configs/app.toml |  | {SP} | changes | `+SyncAll` |" in table
+
+
+def test_an_unreadable_trust_store_is_exit_2(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path)
+    result = run_cli(["plan"], cwd=tmp_path, env={**env, "SSL_CERT_FILE": str(tmp_path / "missing.pem")})
+    assert result.exit_code == 2 and "SSL_CERT_FILE: cannot be read as PEM certificates" in result.stderr
+    assert graph.journal == []
+
+
+def test_an_unreachable_authority_is_exit_4(tmp_path: Path, graph, graph_env) -> None:
+    write_profile(tmp_path)
+    env = {**graph_env(token=False), "APP_TOKEN": TOKEN, "AZURE_AUTHORITY_HOST": "https://127.0.0.1:9"}
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4 and "--auth env" in result.stderr
+    assert graph.journal == []

@@ -52,12 +52,14 @@ def token_source(mode: str, connection: Connection, environ) -> TokenSource:
     credential = _credential(mode, connection, environ)
 
     def fetch() -> tuple[str, float]:
-        from azure.core.exceptions import ClientAuthenticationError
+        from azure.core.exceptions import AzureError, ClientAuthenticationError
 
         try:
             token = credential.get_token(connection.scope)
         except ClientAuthenticationError as error:  # CredentialUnavailableError is one too
             raise AuthError(f"the authority refused --auth {mode}: {_first_lines(error)}") from None
+        except AzureError as error:  # the authority could not be reached
+            raise AuthError(f"no token for --auth {mode}: {_first_lines(error)}") from None
         return token.token, float(token.expires_on)
 
     return TokenSource(fetch)

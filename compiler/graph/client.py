@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from .. import __version__
+from ..problems import UserError
 from ..references import scrub
 from .auth import TokenSource
 from .connection import Connection
@@ -51,7 +52,11 @@ class Interrupted(Exception):
 def tls_context(environ=os.environ) -> ssl.SSLContext:
     """The system's trust store, or SSL_CERT_FILE / SSL_CERT_DIR when set (as OpenSSL reads them)."""
     cafile, capath = environ.get("SSL_CERT_FILE") or None, environ.get("SSL_CERT_DIR") or None
-    context = ssl.create_default_context(cafile=cafile, capath=capath)
+    try:
+        context = ssl.create_default_context(cafile=cafile, capath=capath)
+    except (OSError, ssl.SSLError):
+        where = "SSL_CERT_FILE" if cafile else "SSL_CERT_DIR"
+        raise UserError.single(where, "cannot be read as PEM certificates: point it at the trusted CA bundle") from None
     if not (cafile or capath) and not context.cert_store_stats().get("x509_ca"):
         import certifi  # a Python without a usable system store (python.org's macOS builds)
 
