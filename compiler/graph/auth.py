@@ -109,14 +109,18 @@ def github_id_token(environ) -> str:
     """The GitHub Actions OIDC token for Entra's audience (the job needs `id-token: write`)."""
     import httpx
 
+    from .client import tls_context
+
     url, bearer = environ.get("ACTIONS_ID_TOKEN_REQUEST_URL"), environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
     if not (url and bearer):
         raise AuthError("--auth github-oidc runs in GitHub Actions only, in a job with `permissions: id-token: write` "
                         "(ACTIONS_ID_TOKEN_REQUEST_URL is not set)")  # fmt: skip
     remember_secret(bearer)
     try:
-        response = httpx.get(url, params={"audience": "api://AzureADTokenExchange"},
-                             headers={"Authorization": f"bearer {bearer}"}, timeout=30)  # fmt: skip
+        # The runner's URL carries its own query (api-version): the audience is added to it.
+        request_url = httpx.URL(url).copy_merge_params({"audience": "api://AzureADTokenExchange"})
+        response = httpx.get(request_url, headers={"Authorization": f"bearer {bearer}"}, timeout=30,
+                             verify=tls_context(environ))  # fmt: skip
         response.raise_for_status()
         token = response.json()["value"]
     except (httpx.HTTPError, ValueError, KeyError, TypeError):
