@@ -14,6 +14,8 @@ import pytest
 
 from .authority import FakeAuthority
 from .graph import FakeGraph
+from .keyvault import RESOURCE as VAULT_RESOURCE
+from .keyvault import FakeKeyVault
 from .server import LoopbackServer
 from .tls import TestTLS, make_tls
 
@@ -54,6 +56,20 @@ def graph(tls: TestTLS, authority: FakeAuthority) -> Iterator[FakeGraph]:
     # A mask or a placeholder sent as a secret is the product's worst bug: fail the test even if
     # the client swallowed the 400. A test of the check itself clears the list when done.
     assert not fake.violations, f"values that must never be sent reached the fake Graph: {fake.violations}"
+
+
+@pytest.fixture
+def keyvault(tls: TestTLS, authority: FakeAuthority) -> Iterator[FakeKeyVault]:
+    """A fake Key Vault of tenant TENANT_ID; `keyvault.host` goes in SYNCSECRETS_KEYVAULT_HOSTS."""
+    fake = FakeKeyVault(authority, TENANT_ID)
+    server = LoopbackServer(fake, tls.server_context())
+    fake.url = server.url
+    authority.add_audience(VAULT_RESOURCE)
+    try:
+        yield fake
+    finally:
+        server.stop()
+    assert not server.errors, f"the fake Key Vault crashed: {server.errors}"
 
 
 @pytest.fixture
