@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 
 import httpx
 import pytest
@@ -98,28 +97,6 @@ def test_client_secret_by_http_basic_is_accepted(tls, authority, graph):
         verify=tls.client_context(),
     )
     assert response.status_code == 200 and response.json()["token_type"] == "Bearer"
-
-
-def test_federated_client_assertion(tls, authority, graph):
-    issuer, subject = "https://token.actions.githubusercontent.com", "repo:contoso/config:environment:prod"
-    authority.add_federated_client(TENANT_ID, CLIENT_ID, issuer=issuer, subject=subject)
-
-    def exchange(**claims: object) -> httpx.Response:
-        assertion = tokens.sign(
-            {"iss": issuer, "sub": subject, "aud": "api://AzureADTokenExchange", "exp": time.time() + 300, **claims}, b"gh"
-        )
-        return token_request(
-            tls,
-            authority,
-            scope=f"{graph.url}/.default",
-            client_assertion_type="urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            client_assertion=assertion,
-        )
-
-    assert tokens.peek(exchange().json()["access_token"])["tid"] == TENANT_ID
-    assert exchange(sub="repo:evil/fork:ref:refs/heads/main").json()["error_codes"] == [700213]
-    assert exchange(aud="api://elsewhere").json()["error_codes"] == [700212]
-    assert exchange(exp=time.time() - 10).json()["error_codes"] == [700024]
 
 
 class _Echo:

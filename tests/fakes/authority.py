@@ -24,22 +24,15 @@ from urllib.parse import unquote
 
 from . import tokens
 from .faults import Fault, FaultScript
+from .federation import TOKEN_EXCHANGE_AUDIENCE, Federation, check_assertion
 from .server import RESET, Request, Response
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"  # what Entra expects of a federated assertion
 RESERVED_SCOPES = {"openid", "profile", "offline_access"}  # MSAL may add these; Entra ignores them here
 SECRET_FIELDS = {"client_secret", "client_assertion"}
 
 _DISCOVERY = re.compile(r"^/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration$")
 _TOKEN = re.compile(r"^/(?P<tenant>[^/]+)/oauth2/v2\.0/token$")
-
-
-@dataclass(frozen=True)
-class Federation:
-    issuer: str
-    subject: str
-    audience: str
 
 
 @dataclass
@@ -59,7 +52,8 @@ class FakeAuthority:
         self.audiences: set[str] = set()  # resource roots a token may be asked for (`<root>/.default`)
         self._key = secrets.token_bytes(32)
         self._secrets: dict[tuple[str, str], str] = {}  # (tenant, client) -> secret
-        self._federations: dict[tuple[str, str], Federation] = {}
+        self._federations: dict[tuple[str, str], list[Federation]] = {}
+        self._issuer_keys: dict[str, bytes] = {}  # external issuers whose signatures we check
         self._faults = FaultScript()
         self._lock = threading.Lock()
 
@@ -67,11 +61,16 @@ class FakeAuthority:
     def add_client(self, tenant_id: str, client_id: str, secret: str) -> None:
         self._secrets[(tenant_id, client_id)] = secret
 
-    def add_federated_client(
+    def add_federated(
         self, tenant_id: str, client_id: str, *, issuer: str, subject: str, audience: str = TOKEN_EXCHANGE_AUDIENCE
     ) -> None:
-        """A client that signs in with a federated credential (client_assertion), e.g. GitHub OIDC."""
-        self._federations[(tenant_id, client_id)] = Federation(issuer, subject, audience)
+        """A federated credential of this app: it signs in with a token of `issuer` for `subject`
+        (client_assertion), as GitHub Actions OIDC does. An app may have several."""
+        self._federations.setdefault((tenant_id, client_id), []).append(Federation(issuer, subject, audience))
+
+    def trust_issuer(self, issuer: str, key: bytes) -> None:
+        """The signing key of an external token issuer (the actions_oidc fixture registers its own)."""
+        self._issuer_keys[issuer] = key
 
     def fault(self, status: int, *, times: int = 1, method: str | None = None, retry_after: int | str | None = None) -> None:
         """The next `times` requests (of `method`) fail with `status` (0: connection reset), as
@@ -187,18 +186,8 @@ class FakeAuthority:
 
     def _check_credential(self, key: tuple[str, str], secret: str | None, form: dict[str, str]) -> Response | None:
         if form.get("client_assertion_type") == ASSERTION_TYPE:
-            federation = self._federations.get(key)
-            claims = tokens.peek(form.get("client_assertion", ""))
-            if federation is None or claims is None:
-                return _aad_error(401, "invalid_client", 700211, "No matching federated identity record found for presented assertion issuer.")
-            if (claims.get("iss"), claims.get("sub")) != (federation.issuer, federation.subject):
-                return _aad_error(400, "invalid_request", 700213, "No matching federated identity record found for presented assertion subject.")
-            audience = claims.get("aud")
-            if federation.audience not in (audience if isinstance(audience, list) else [audience]):
-                return _aad_error(400, "invalid_request", 700212, "No matching federated identity record found for presented assertion audience.")
-            if not isinstance(claims.get("exp"), int | float) or claims["exp"] < time.time():
-                return _aad_error(400, "invalid_client", 700024, "Client assertion is not within its valid time range.")
-            return None
+            refusal = check_assertion(self._federations.get(key, []), self._issuer_keys, form.get("client_assertion", ""))
+            return None if refusal is None else _aad_error(refusal.status, refusal.error, refusal.code, refusal.description)
         expected = self._secrets.get(key)
         if expected is None or not secret or not secrets.compare_digest(expected.encode(), secret.encode()):
             return _aad_error(401, "invalid_client", 7000215, "Invalid client secret provided.")

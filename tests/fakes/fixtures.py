@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from .actions_oidc import ISSUER as ACTIONS_ISSUER
+from .actions_oidc import FakeActionsOidc
 from .authority import FakeAuthority
 from .graph import FakeGraph
 from .keyvault import RESOURCE as VAULT_RESOURCE
@@ -73,19 +75,42 @@ def keyvault(tls: TestTLS, authority: FakeAuthority) -> Iterator[FakeKeyVault]:
 
 
 @pytest.fixture
+def actions_oidc(tls: TestTLS, authority: FakeAuthority) -> Iterator[FakeActionsOidc]:
+    """GitHub Actions' OIDC token service; `authority` trusts its signatures. Register the
+    federated credential with `authority.add_federated(..., issuer=ACTIONS_ISSUER,
+    subject=actions_oidc.subject)` (graph_env(auth="github-oidc") does it for CLIENT_ID)."""
+    fake = FakeActionsOidc()
+    server = LoopbackServer(fake, tls.server_context())
+    fake.url = server.url
+    authority.trust_issuer(ACTIONS_ISSUER, fake.key)
+    try:
+        yield fake
+    finally:
+        server.stop()
+    assert not server.errors, f"the fake GitHub OIDC service crashed: {server.errors}"
+
+
+@pytest.fixture
 def graph_env(
-    tls: TestTLS, authority: FakeAuthority, graph: FakeGraph, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tls: TestTLS,
+    authority: FakeAuthority,
+    graph: FakeGraph,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[..., dict[str, str]]]:
     """`graph_env(token=True)` -> environment for running the CLI against the fakes: a ready
     bearer token (SYNCSECRETS_AUTH=token), or with token=False a registered client secret
     (SYNCSECRETS_AUTH=env, the AZURE_* variables EnvironmentCredential reads).
+    `graph_env(auth="github-oidc")`: AZURE_TENANT_ID / AZURE_CLIENT_ID with a federated
+    credential for the `actions_oidc` fake, and its ACTIONS_ID_TOKEN_REQUEST_* variables.
 
     It also installs the network guard in the child (PYTHONPATH -> child_guard/sitecustomize.py);
     what the child was refused is logged to a file this fixture checks when the test ends."""
     guard_log = tmp_path_factory.mktemp("netguard") / "refused.log"
     python_path = os.pathsep.join(filter(None, [str(CHILD_GUARD), os.environ.get("PYTHONPATH")]))
 
-    def make(token: bool = True) -> dict[str, str]:
+    def make(token: bool = True, auth: str | None = None) -> dict[str, str]:
+        auth = auth or ("token" if token else "env")
         env = {
             "SYNCSECRETS_GRAPH_URL": graph.url,
             "SSL_CERT_FILE": str(tls.ca_file),
@@ -94,10 +119,14 @@ def graph_env(
             "PYTHONPATH": python_path,
             "FAKES_NETWORK_GUARD_LOG": str(guard_log),
         }
-        if token:
+        if auth == "token":
             env["SYNCSECRETS_AUTH"] = "token"
             env["SYNCSECRETS_ACCESS_TOKEN"] = authority.issue_token(TENANT_ID, audience=graph.url, client_id=CLIENT_ID)
-        else:
+        elif auth == "github-oidc":
+            oidc: FakeActionsOidc = request.getfixturevalue("actions_oidc")
+            authority.add_federated(TENANT_ID, CLIENT_ID, issuer=ACTIONS_ISSUER, subject=oidc.subject)
+            env.update(SYNCSECRETS_AUTH="github-oidc", AZURE_TENANT_ID=TENANT_ID, AZURE_CLIENT_ID=CLIENT_ID, **oidc.env())
+        elif auth == "env":
             authority.add_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET)
             env.update(
                 SYNCSECRETS_AUTH="env",
@@ -105,6 +134,8 @@ def graph_env(
                 AZURE_CLIENT_ID=CLIENT_ID,
                 AZURE_CLIENT_SECRET=CLIENT_SECRET,
             )
+        else:
+            raise ValueError(f"graph_env: no fake sign-in for auth={auth!r}")
         return env
 
     yield make
