@@ -68,6 +68,8 @@ class FakeAuthority:
         (client_assertion), as GitHub Actions OIDC does. An app may have several."""
         self._federations.setdefault((tenant_id, client_id), []).append(Federation(issuer, subject, audience))
 
+    add_federated_client = add_federated  # the first name, kept for tests written against it
+
     def trust_issuer(self, issuer: str, key: bytes) -> None:
         """The signing key of an external token issuer (the actions_oidc fixture registers its own)."""
         self._issuer_keys[issuer] = key
