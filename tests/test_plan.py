@@ -243,6 +243,11 @@ def test_a_target_without_service_principal_is_exit_2(tmp_path: Path, graph, env
     result = run_cli(["plan"], cwd=tmp_path, env=env)
     assert result.exit_code == 2
     assert "configs/app.toml: has no service_principal_id: set it in [application]" in result.stderr
+    assert result.stderr.endswith("syncsecrets: 1 error; nothing was sent\n")
+    as_json = run_cli(["apply", "--auto-approve", "--format", "json"], cwd=tmp_path, env=env)
+    report = json.loads(as_json.stdout)
+    assert as_json.exit_code == report["exit_code"] == 2 and report["targets"] == []
+    assert "has no service_principal_id" in report["errors"][0]["message"]
     assert graph.journal == []
 
 
@@ -314,46 +319,15 @@ def test_an_unreachable_authority_is_exit_4(tmp_path: Path, graph, graph_env) ->
     assert graph.journal == []
 
 
-class FakeGitHubOidc:
-    """GitHub Actions' ID-token endpoint: answers the runner's bearer with a JWT for `audience`."""
+def test_github_oidc_exchanges_the_actions_token(tmp_path: Path, graph, graph_env, actions_oidc) -> None:
+    from tests.fakes.fixtures import TENANT_ID
 
-    latency = 0.0
-
-    def __init__(self) -> None:
-        self.requests: list = []
-
-    def handle(self, request):
-        from tests.fakes import tokens
-        from tests.fakes.server import Response
-
-        self.requests.append(request)
-        if request.headers.get("authorization") != "bearer runner-request-token":
-            return Response.json(401, {"message": "bad token"})
-        claims = {"iss": "https://token.actions.githubusercontent.com", "sub": "repo:contoso/provisioning:ref:refs/heads/main",
-                  "aud": request.query.get("audience"), "exp": 4102444800}  # fmt: skip
-        return Response.json(200, {"value": tokens.sign(claims, b"github-key")})
-
-
-def test_github_oidc_exchanges_the_actions_token(tmp_path: Path, graph, graph_env, authority, tls) -> None:
-    from tests.fakes.fixtures import CLIENT_ID, TENANT_ID
-    from tests.fakes.server import LoopbackServer
-
-    github = FakeGitHubOidc()
-    server = LoopbackServer(github, tls.server_context())
-    try:
-        authority.add_federated_client(TENANT_ID, CLIENT_ID, issuer="https://token.actions.githubusercontent.com",
-                                       subject="repo:contoso/provisioning:ref:refs/heads/main")  # fmt: skip
-        env = {key: value for key, value in graph_env().items() if not key.startswith("SYNCSECRETS_A")}
-        env |= {"SYNCSECRETS_AUTH": "github-oidc", "AZURE_TENANT_ID": TENANT_ID, "AZURE_CLIENT_ID": CLIENT_ID,
-                "ACTIONS_ID_TOKEN_REQUEST_URL": f"{server.url}/token?api-version=2.0",
-                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "runner-request-token", "APP_TOKEN": TOKEN}  # fmt: skip
-        write_profile(tmp_path, application=f'tenant_id = "{TENANT_ID}"\n')
-        graph.add_principal(SP, {})
-        result = run_cli(["plan"], cwd=tmp_path, env=env)
-        assert result.exit_code == 0, result.stdout + result.stderr
-        assert github.requests[0].query == {"api-version": "2.0", "audience": "api://AzureADTokenExchange"}
-        assert graph.journal[0].authorized
-        outside = run_cli(["plan"], cwd=tmp_path, env={k: v for k, v in env.items() if not k.startswith("ACTIONS_")})
-        assert outside.exit_code == 4 and "--auth github-oidc runs in GitHub Actions only" in outside.stderr
-    finally:
-        server.stop()
+    env = {**graph_env(auth="github-oidc"), "APP_TOKEN": TOKEN}
+    write_profile(tmp_path, application=f'tenant_id = "{TENANT_ID}"\n')
+    graph.add_principal(SP, {})
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert [entry.audience for entry in actions_oidc.journal] == ["api://AzureADTokenExchange"]
+    assert graph.journal[0].authorized
+    outside = run_cli(["plan"], cwd=tmp_path, env={k: v for k, v in env.items() if not k.startswith("ACTIONS_")})
+    assert outside.exit_code == 4 and "--auth github-oidc runs in GitHub Actions only" in outside.stderr

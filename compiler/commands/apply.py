@@ -29,16 +29,18 @@ def apply(
     from ..graph.planning import CHANGES, IN_SYNC, SKIPPED, RemoteRun, unclearable_problems
     from ..reports.remote import write_remote_report
 
-    if not (auto_approve or plan_file or is_terminal()):
-        raise UserError.single("apply", "needs a terminal to ask for confirmation, or --auto-approve (or a saved "
-                               "plan, --plan FILE): nothing was sent")  # fmt: skip
-    saved = None
-    if plan_file:
-        from ..graph.saved import load
-
-        saved = load(plan_file)
-    targets, warnings, connection, mode = prepare(options, environ)
-    run = RemoteRun("apply", [], warnings)
+    run = RemoteRun("apply", [], [])
+    try:
+        if not (auto_approve or plan_file or is_terminal()):
+            raise UserError.single("apply", "needs a terminal to ask for confirmation, or --auto-approve (or a "
+                                   "saved plan, --plan FILE)")  # fmt: skip
+        saved = _load(plan_file) if plan_file else None
+        targets, run.warnings, connection, mode = prepare(options, environ)
+    except UserError as error:  # reported like any run, in its format: "nothing was sent"
+        run.warnings = [problem for problem in error.problems if problem.warning]
+        run.problems = [problem for problem in error.problems if not problem.warning]
+        write_remote_report(run, options.fmt, options.quiet)
+        return run.exit_code
     try:
         session = open_session(options, connection, mode, targets, environ)
     except AuthError as error:
@@ -49,24 +51,22 @@ def apply(
     try:
         run.plans, run.interrupted = read_tenants(session, targets, options, "Reading the tenant")
         run.problems = unclearable_problems(run.plans)
+        if not run.problems and saved is not None:
+            run.problems = _stale(saved, connection, options.environment, run.plans)
         if run.problems or run.interrupted:
             write_remote_report(run, options.fmt, options.quiet)
             return run.exit_code
-        if saved is not None:
-            _check_current(saved, connection, options.environment, run.plans)
         for plan in run.plans:
             if changed_only and plan.status == IN_SYNC:
                 plan.status = SKIPPED
         chosen = [plan for plan in run.plans if plan.status in (CHANGES, IN_SYNC)]
-        if not chosen:
-            write_remote_report(run, options.fmt, options.quiet)
-            return run.exit_code
-        if not (auto_approve or saved is not None):
+        if chosen and not (auto_approve or saved is not None):
             write_remote_report(run, options.fmt, options.quiet, planned=True)
             if not confirm(len(chosen)):
                 err("Nothing was applied.")
                 return 0
-        run.interrupted = _send(client, chosen, options, wait)
+        if chosen:
+            run.interrupted = _send(client, chosen, options, wait)
     finally:
         client.close()
     write_remote_report(run, options.fmt, options.quiet)
@@ -81,13 +81,21 @@ def _send(client, chosen, options: RemoteOptions, wait: float) -> bool:
         return apply_all(client, chosen, options.jobs, wait, lambda _plan, _result: advance())
 
 
-def _check_current(saved: dict, connection, environment: str | None, plans) -> None:
+def _load(plan_file: str) -> dict:
+    from ..graph.saved import load
+
+    return load(plan_file)
+
+
+def _stale(saved: dict, connection, environment: str | None, plans) -> list:
     from ..graph.saved import stale_reasons
+    from ..problems import Problem
 
     reasons = stale_reasons(saved, connection, environment, plans)
-    if reasons:
-        raise UserError.single("--plan", "the plan is stale: " + "; ".join(reasons[:10])
-                               + ". Run `syncsecrets plan --save` again; nothing was sent")  # fmt: skip
+    if not reasons:
+        return []
+    return [Problem("--plan", "the plan is stale: " + "; ".join(reasons[:10])
+                    + ". Run `syncsecrets plan --save` again")]  # fmt: skip
 
 
 def is_terminal() -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from ..guard import err
+from ..problems import UserError
 from .remote import RemoteOptions, open_session, prepare, read_tenants
 
 
@@ -13,8 +14,14 @@ def plan(options: RemoteOptions, check: bool = False, save: str | None = None, e
     from ..graph.planning import RemoteRun, unclearable_problems
     from ..reports.remote import write_remote_report
 
-    targets, warnings, connection, mode = prepare(options, environ)
-    run = RemoteRun("plan", [], warnings, check)
+    run = RemoteRun("plan", [], [], check)
+    try:
+        targets, run.warnings, connection, mode = prepare(options, environ)
+    except UserError as error:  # reported like any run, in its format: "nothing was sent"
+        run.warnings = [problem for problem in error.problems if problem.warning]
+        run.problems = [problem for problem in error.problems if not problem.warning]
+        write_remote_report(run, options.fmt, options.quiet)
+        return run.exit_code
     try:
         session = open_session(options, connection, mode, targets, environ)
     except AuthError as error:

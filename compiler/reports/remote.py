@@ -83,7 +83,7 @@ def summary(run: RemoteRun) -> str:
     if run.error:
         return f"syncsecrets: {run.error}"
     if run.problems:
-        count = len(run.problems)
+        count = len([problem for problem in run.problems if not problem.warning])
         return f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was sent"
     keys = {action: sum(plan.count(action) for plan in plans) for action in ("add", "change", "clear")}
     changed = ", ".join(f"{count} to {action}" for action, count in keys.items())
