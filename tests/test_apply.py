@@ -184,3 +184,24 @@ def test_apply_github_report_and_step_summary(tmp_path: Path, graph, env) -> Non
     assert result.exit_code == 0, result.stdout + result.stderr
     assert result.stdout.startswith(f"::notice file=configs/app.toml,title=syncsecrets apply%3A configs/app.toml -> {SP} (applied)::")
     assert "### syncsecrets apply" in summary.read_text() and f"| {SP} | applied |" in summary.read_text()
+
+
+def test_a_lost_reply_to_a_put_is_retried_and_confirmed(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(0, method="PUT", applied=True)  # the PUT lands, its reply is lost
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert len(graph.puts(SP)) == 2 and graph.pairs(SP)["SecretToken"] == TOKEN
+
+
+def test_graph_errors_nested_in_the_message_are_unwrapped(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    nested = json.dumps({"code": "InvalidCredentials", "message": "The SCIM endpoint refused the token."})
+    graph.fault(400, method="PUT", code="UnknownError", message=nested)
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4
+    assert "! error: PUT refused: HTTP 400: UnknownError: InvalidCredentials: The SCIM endpoint refused the token. " in (
+        result.stdout
+    )

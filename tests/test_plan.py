@@ -331,3 +331,60 @@ def test_github_oidc_exchanges_the_actions_token(tmp_path: Path, graph, graph_en
     assert graph.journal[0].authorized
     outside = run_cli(["plan"], cwd=tmp_path, env={k: v for k, v in env.items() if not k.startswith("ACTIONS_")})
     assert outside.exit_code == 4 and "--auth github-oidc runs in GitHub Actions only" in outside.stderr
+
+
+def test_two_profiles_for_one_service_principal_are_exit_2(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path, "a")
+    write_profile(tmp_path, "b")
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 2
+    assert f"configs/b.toml: sends to service principal {SP} like configs/a.toml" in result.stderr
+    assert graph.journal == []
+
+
+def test_the_beta_api(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    assert run_cli(["plan", "--api", "beta"], cwd=tmp_path, env=env).exit_code == 0
+    assert graph.journal[0].path == f"/beta/servicePrincipals/{SP}/synchronization/secrets"
+
+
+def test_workload_identity_reads_the_federated_token_file(tmp_path: Path, graph, graph_env, authority, actions_oidc) -> None:
+    from tests.fakes.fixtures import CLIENT_ID, TENANT_ID
+
+    token_file = tmp_path / "federated-token"
+    token_file.write_text(actions_oidc.issue("api://AzureADTokenExchange"))
+    authority.add_federated(TENANT_ID, CLIENT_ID, issuer="https://token.actions.githubusercontent.com",
+                            subject=actions_oidc.subject)  # fmt: skip
+    env = {key: value for key, value in graph_env().items() if not key.startswith("SYNCSECRETS_A")}
+    env |= {"AZURE_TENANT_ID": TENANT_ID, "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_FEDERATED_TOKEN_FILE": str(token_file),
+            "APP_TOKEN": TOKEN}  # fmt: skip
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    result = run_cli(["plan", "--auth", "workload-identity"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert graph.journal[0].authorized
+
+
+def test_default_finds_the_environment_credential(tmp_path: Path, graph, graph_env) -> None:
+    env = {**graph_env(token=False), "APP_TOKEN": TOKEN}
+    del env["SYNCSECRETS_AUTH"]
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert graph.journal[0].authorized
+
+
+def test_a_progress_bar_on_a_terminal(tmp_path: Path, graph, env, monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setattr("compiler.reports.progress.watching", lambda: True)
+    write_profile(tmp_path, "a")
+    write_profile(tmp_path, "b", sp=SP2)
+    graph.add_principal(SP, {})
+    graph.add_principal(SP2, {})
+    result = run_cli(["plan"], cwd=tmp_path, env={**env, "COLUMNS": "100"})
+    assert result.exit_code == 0, result.stderr
+    assert "Reading the tenant" in result.stderr and "2/2" in result.stderr
+    assert "Reading" not in result.stdout and sys.stderr is not None

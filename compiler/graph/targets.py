@@ -56,6 +56,7 @@ def load_targets(paths: tuple[str, ...], environment: str | None, environ) -> tu
         target = _target(source.path, environment, layer, pairs, problems)
         if target is not None:
             targets.append(target)
+    problems += _shared_principals(targets)
     partial_problems, partial_environments, _ = _read_partials(found.partials, None)
     declared = loader.declared_environments() | partial_environments
     problems += loader.problems + partial_problems
@@ -64,6 +65,18 @@ def load_targets(paths: tuple[str, ...], environment: str | None, environ) -> tu
     if any(not problem.warning for problem in problems):
         raise UserError(problems)
     return targets, problems
+
+
+def _shared_principals(targets: list[Target]) -> list[Problem]:
+    """Two profiles sending to one service principal would overwrite each other, PUT after PUT."""
+    owners: dict[str, str] = {}
+    problems = []
+    for target in targets:
+        other = owners.setdefault(target.service_principal_id, target.profile)
+        if other != target.profile:
+            problems.append(Problem(target.profile, f"sends to service principal {target.service_principal_id} like "
+                                    f"{other}: each service principal takes one profile (share settings with extends)"))  # fmt: skip
+    return problems
 
 
 def _target(path: str, environment: str | None, layer, pairs: list[OutPair], problems: list) -> Target | None:
