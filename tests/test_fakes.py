@@ -373,3 +373,16 @@ def test_jobs_start_and_pause(api, graph):
     assert api.post(f"{JOBS}/scim.1/start").status_code == 204
     assert graph.job_status(SP, "scim.1") == "Active"
     assert api.post(f"{JOBS}/missing/start").status_code == 404
+
+
+@pytest.mark.parametrize("obstacle", ["fault", "no token"])
+def test_a_violation_is_recorded_even_when_the_request_fails_otherwise(api, graph, tls, obstacle):
+    graph.add_principal(SP, {"SecretToken": "real"})
+    body = {"value": [{"key": "SecretToken", "value": "<unrevealed env:SCIM_TOKEN>"}]}
+    if obstacle == "fault":
+        graph.fault(503)
+        assert api.put(SECRETS, json=body).status_code == 503
+    else:
+        assert httpx.put(f"{graph.url}{SECRETS}", json=body, verify=tls.client_context()).status_code == 401
+    assert len(graph.violations) == 1
+    graph.violations.clear()

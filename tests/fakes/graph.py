@@ -23,7 +23,7 @@ from . import odata
 from .authority import FakeAuthority
 from .faults import Fault, FaultScript
 from .jobs import Job, act, listing, parse_validate_body, validate
-from .secrets_state import Principal, Refused, apply_put, masked_view, parse_put_body, violation
+from .secrets_state import Principal, Refused, apply_put, masked_view, parse_put_body, sent_pairs, violation
 from .server import RESET, Request, Response
 
 _PATH = re.compile(
@@ -117,13 +117,21 @@ class FakeGraph:
         match = _PATH.match(request.path)
         sp_id = match["sp"] if match else None
         claims, auth_error = self._authenticate(request)
+        # Checked before anything else: a mask or a placeholder sent is a bug even when the
+        # request is then refused for its token or hit by a scripted fault.
+        reason = violation(sent_pairs(request.json())) if request.method in ("PUT", "POST") else None
+        if reason is not None:
+            with self._lock:
+                self.violations.append(reason)
         fault = self._faults.take(request.method, sp_id)
-        if fault is not None and fault.applied and auth_error is None and match:
+        if fault is not None and fault.applied and auth_error is None and match and reason is None:
             self._route(request, match, claims)
         if fault is not None:
             response = self._fault_response(request, fault)
         elif auth_error is not None:
             response = auth_error
+        elif reason is not None:
+            response = odata.error(request, 400, "BadRequest", f"Refused by the test fake: {reason}.")
         elif match is None:
             segment = request.path.rstrip("/").rsplit("/", 1)[-1]
             response = odata.error(request, 400, "BadRequest", f"Resource not found for the segment '{segment}'.")
@@ -216,21 +224,11 @@ class FakeGraph:
         document["value"] = view
         return Response.json(200, document, {"request-id": odata.new_request_id()})
 
-    def _refuse_violation(self, request: Request, pairs: list[tuple[str, str]]) -> Response | None:
-        reason = violation(pairs)
-        if reason is None:
-            return None
-        with self._lock:
-            self.violations.append(reason)
-        return odata.error(request, 400, "BadRequest", f"Refused by the test fake: {reason}.")
-
     def _put_secrets(self, request: Request, principal: Principal) -> Response:
         try:
             pairs = parse_put_body(request.json())
         except Refused as refused:
             return odata.error(request, 400, refused.code, refused.message)
-        if (refusal := self._refuse_violation(request, pairs)) is not None:
-            return refusal
         with self._lock:
             try:
                 new = apply_put(principal.pairs, pairs, self.semantics)
@@ -259,6 +257,4 @@ class FakeGraph:
             use_saved, pairs = parse_validate_body(request.json())
         except Refused as refused:
             return odata.error(request, 400, refused.code, refused.message)
-        if (refusal := self._refuse_violation(request, pairs)) is not None:
-            return refusal
         return validate(request, job, stored if use_saved else dict(pairs))

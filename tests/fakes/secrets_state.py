@@ -101,6 +101,19 @@ def apply_put(stored: dict[str, str], pairs: list[tuple[str, str]], semantics: s
     return result
 
 
+def sent_pairs(document: object) -> list[tuple[str, str]]:
+    """Every string pair of a PUT body (`value`) or validateCredentials body (`credentials`),
+    read leniently: whatever else is wrong with the body, what it would send is checked."""
+    if not isinstance(document, dict):
+        return []
+    items = [item for field in ("value", "credentials") if isinstance(document.get(field), list) for item in document[field]]
+    return [
+        (item["key"], item["value"])
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get("key"), str) and isinstance(item.get("value"), str)
+    ]
+
+
 def violation(pairs: list[tuple[str, str]]) -> str | None:
     """Why this body must never reach a tenant (a mask or a placeholder sent as a value), if so."""
     for key, value in pairs:
