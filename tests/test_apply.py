@@ -205,3 +205,16 @@ def test_graph_errors_nested_in_the_message_are_unwrapped(tmp_path: Path, graph,
     assert "! error: PUT refused: HTTP 400: UnknownError: InvalidCredentials: The SCIM endpoint refused the token. " in (
         result.stdout
     )
+
+
+def test_a_saved_plan_whose_tenant_cannot_be_read_fails_that_target(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path, "a")
+    write_profile(tmp_path, "b", sp=SP2)
+    graph.add_principal(SP, {})
+    graph.add_principal(SP2, {})
+    assert run_cli(["plan", "--save", "plan.json"], cwd=tmp_path, env=env).exit_code == 0
+    graph.fault(404, method="GET", sp_id=SP2)
+    result = run_cli(["apply", "--plan", "plan.json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert len(graph.puts(SP)) == 1 and graph.puts(SP2) == []
+    assert result.stdout.endswith("Apply: 2 service principals: 1 applied, 1 failed\n")

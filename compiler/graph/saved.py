@@ -16,7 +16,7 @@ from .. import __version__
 from ..outputs import replace_file
 from ..problems import UserError
 from .connection import Connection
-from .planning import TargetPlan
+from .planning import FAILED, TargetPlan
 
 FORMAT = "syncsecrets-plan"
 FORMAT_VERSION = 1
@@ -82,6 +82,8 @@ def stale_reasons(document: dict, connection: Connection, environment: str | Non
     reasons += [f"{profile}: in the plan, no longer a target" for profile, _env, _sp in sorted(saved.keys() - current.keys())]
     for identity in sorted(current.keys() & saved.keys()):
         entry, plan = saved[identity], current[identity]
+        if plan.status == FAILED:
+            continue  # its tenant could not be read: reported as a failure, not as a change
         if entry.get("profile_digest") != plan.target.digest:
             reasons.append(f"{identity[0]}: the profile changed")
         if entry.get("tenant_digest") != plan.tenant_digest:
