@@ -386,3 +386,21 @@ def test_a_violation_is_recorded_even_when_the_request_fails_otherwise(api, grap
         assert httpx.put(f"{graph.url}{SECRETS}", json=body, verify=tls.client_context()).status_code == 401
     assert len(graph.violations) == 1
     graph.violations.clear()
+
+
+def test_a_scripted_redirect_points_elsewhere(api, graph, elsewhere, tls):
+    graph.add_principal(SP)
+    graph.fault(307, location=f"{elsewhere.url}{SECRETS}")
+    response = api.get(SECRETS)  # httpx does not follow redirects unless asked
+    assert (response.status_code, response.headers["Location"]) == (307, f"{elsewhere.url}{SECRETS}")
+    assert api.get(SECRETS).status_code == 200  # no fault left: served normally
+    assert elsewhere.requests == []
+    httpx.get(response.headers["Location"], verify=tls.client_context(), headers={"Authorization": "Bearer x"})
+    assert elsewhere.tokens_received == 1
+
+
+def test_missing_permissions_as_graph_reports_them(api, graph):
+    graph.add_principal(SP)
+    graph.fault(401, code="UnknownError", message="")  # 401 rather than 403, with an empty message
+    error = api.get(SECRETS).json()["error"]
+    assert (error["code"], error["message"]) == ("UnknownError", "")

@@ -15,6 +15,7 @@ import pytest
 from .actions_oidc import ISSUER as ACTIONS_ISSUER
 from .actions_oidc import FakeActionsOidc
 from .authority import FakeAuthority
+from .elsewhere import FakeElsewhere
 from .graph import FakeGraph
 from .keyvault import RESOURCE as VAULT_RESOURCE
 from .keyvault import FakeKeyVault
@@ -88,6 +89,18 @@ def actions_oidc(tls: TestTLS, authority: FakeAuthority) -> Iterator[FakeActions
     finally:
         server.stop()
     assert not server.errors, f"the fake GitHub OIDC service crashed: {server.errors}"
+
+
+@pytest.fixture
+def elsewhere(tls: TestTLS) -> Iterator[FakeElsewhere]:
+    """Another loopback host (a redirect target): `elsewhere.requests`, `elsewhere.tokens_received`."""
+    fake = FakeElsewhere()
+    server = LoopbackServer(fake, tls.server_context())
+    fake.url = server.url
+    try:
+        yield fake
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -96,11 +96,13 @@ class FakeGraph:
         code: str | None = None,
         message: str | None = None,
         applied: bool = False,
+        location: str | None = None,
     ) -> None:
         """The next `times` matching requests fail with `status` (0: the connection is reset).
         `retry_after`: seconds (int) or an HTTP-date (str, see faults.http_date). `applied`: the
-        request takes effect first and only its reply is lost or failed."""
-        self._faults.add(Fault(status, times, method, sp_id, retry_after, code, message, applied))
+        request takes effect first and only its reply is lost or failed. `location`: with a 3xx
+        status, a redirect there (to test that a client does not follow it with its token)."""
+        self._faults.add(Fault(status, times, method, sp_id, retry_after, code, message, applied, location))
 
     @property
     def pending_faults(self) -> list[Fault]:
@@ -173,6 +175,8 @@ class FakeGraph:
         if fault.status == 0:
             return RESET
         headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+        if fault.location is not None:
+            headers["Location"] = fault.location
         return odata.error(request, fault.status, fault.code, fault.message, headers)
 
     def _route(self, request: Request, match: re.Match[str], claims: dict[str, Any] | None) -> Response:
