@@ -56,7 +56,7 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
     run("apply", "--auto-approve", "--format", "json", "--debug", expect=(4,))
     run("apply", "--auto-approve", "--format", "github", env={**secret_env, "AZURE_CLIENT_SECRET": "x" + CANARY_CLIENT_SECRET},
         expect=(4,))  # fmt: skip
-    run("apply", "--plan", "plan-text.json", expect=(0, 2))
+    run("apply", "--plan", "plan-text.json", expect=(0, 2, 4))
     run("apply", "--auto-approve", "--debug", env=secret_env, expect=(0, 4))
     run("apply", "--auto-approve", "--format", "github", env={**token_env, "GITHUB_STEP_SUMMARY": str(tmp_path / "s.md")},
         expect=(0, 4))
