@@ -52,7 +52,7 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
         run("plan", "--check", "--format", fmt, "--save", f"plan-{fmt}.json", env=env)
         run("plan", "--format", fmt, "--debug", env=secret_env)
     graph.fault(403, method="PUT", sp_id=SP2)
-    graph.fault(500, method="GET", sp_id=SP, times=10)
+    graph.fault(500, method="GET", sp_id=SP, times=3)  # the first apply fails on SP after 3 tries
     run("apply", "--auto-approve", "--format", "json", "--debug", expect=(4,))
     run("apply", "--auto-approve", "--format", "github", env={**secret_env, "AZURE_CLIENT_SECRET": "x" + CANARY_CLIENT_SECRET},
         expect=(4,))  # fmt: skip
@@ -83,7 +83,7 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
 def _recent_files(root: Path, since: float):
     skip = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache"}
     for path in root.rglob("*"):
-        if skip.intersection(path.relative_to(root).parts):
-            continue
+        if skip.intersection(path.relative_to(root).parts) or path == Path(__file__):
+            continue  # this file names the canaries (and may just have been edited)
         if path.is_file() and path.stat().st_mtime >= since:
             yield path
