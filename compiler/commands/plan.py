@@ -6,7 +6,7 @@ import os
 
 from ..guard import err
 from ..problems import UserError
-from .remote import RemoteOptions, open_session, prepare, read_tenants
+from .remote import RemoteOptions, finish, open_session, prepare, read_tenants
 
 
 def plan(options: RemoteOptions, check: bool = False, save: str | None = None, environ=os.environ) -> int:
@@ -18,16 +18,11 @@ def plan(options: RemoteOptions, check: bool = False, save: str | None = None, e
     try:
         targets, run.warnings, connection, mode = prepare(options, environ)
     except UserError as error:  # reported like any run, in its format: "nothing was sent"
-        run.warnings = [problem for problem in error.problems if problem.warning]
-        run.problems = [problem for problem in error.problems if not problem.warning]
-        write_remote_report(run, options.fmt, options.quiet)
-        return run.exit_code
+        return finish(run, options, problems=error.problems)
     try:
         session = open_session(options, connection, mode, targets, environ)
     except AuthError as error:
-        run.error = str(error)
-        write_remote_report(run, options.fmt, options.quiet)
-        return run.exit_code
+        return finish(run, options, error=error)
     try:
         run.plans, run.interrupted = read_tenants(session, targets, options, "Reading the tenant")
     finally:

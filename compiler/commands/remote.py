@@ -71,3 +71,17 @@ def read_tenants(session: Session, targets, options: RemoteOptions, label: str):
 
     with progress(len(targets), label) as advance:
         return plan_all(session.client, targets, options.jobs, lambda _target, _plan: advance())
+
+
+def finish(run, options: RemoteOptions, *, problems=None, error: Exception | None = None) -> int:
+    """Reports a run that stops before sending anything: refused input (exit 2, `problems`:
+    the UserError's, warnings kept apart) or a sign-in that failed (exit 4, `error`)."""
+    from ..reports.remote import write_remote_report
+
+    if problems is not None:
+        run.warnings = [problem for problem in problems if problem.warning]
+        run.problems = [problem for problem in problems if not problem.warning]
+    if error is not None:
+        run.error = str(error)
+    write_remote_report(run, options.fmt, options.quiet)
+    return run.exit_code
