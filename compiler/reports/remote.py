@@ -54,7 +54,7 @@ def counts(plan: TargetPlan) -> str:
 
 
 def action_lines(plan: TargetPlan, indent: str = "  ") -> list[str]:
-    """The plan of one target: pending actions like the compile diff, then masked and kept keys."""
+    """The plan of one target, key by key in canonical order, as the compile diff shows changes."""
     from ..diff import Change
 
     lines = []
