@@ -172,28 +172,8 @@ def import_command(
     raise typer.Exit(guarded(lambda: import_profile(source, name, configs, force), debug))
 
 
-class Cloud(StrEnum):
-    global_ = "global"
-    usgov = "usgov"
-    dod = "dod"
-    china = "china"
-
-
-class Api(StrEnum):
-    v1 = "v1.0"
-    beta = "beta"
-
-
-class Auth(StrEnum):
-    default = "default"
-    cli = "cli"
-    env = "env"
-    managed_identity = "managed-identity"
-    workload_identity = "workload-identity"
-    github_oidc = "github-oidc"
-    token = "token"
-
-
+# The remote options are plain strings, checked where they are used (graph/connection.py,
+# commands/remote.py): three more enums would cost every start, `compile` included.
 RemotePaths = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Argument(metavar="[PATH]...", help="Profiles or folders of profiles. [default: configs]", show_default=False),
@@ -202,17 +182,21 @@ RemoteEnv = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--env", metavar="NAME", help="Use [environments.NAME] (one tenant per run)."),
 ]
-CloudOption = Annotated[Cloud, typer.Option("--cloud", help="Which Microsoft cloud: its Graph root and authority.")]
+CloudOption = Annotated[
+    str, typer.Option("--cloud", metavar="global|usgov|dod|china", help="Which Microsoft cloud: its Graph root and authority.")
+]
 GraphUrl = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--graph-url", metavar="URL", envvar="SYNCSECRETS_GRAPH_URL", show_envvar=True,
                  help="Graph root, overriding --cloud (https://, or http:// to loopback only)."),
 ]  # fmt: skip
-ApiOption = Annotated[Api, typer.Option("--api", help="Graph API version.")]
+ApiOption = Annotated[str, typer.Option("--api", metavar="v1.0|beta", help="Graph API version.")]
 AuthOption = Annotated[
-    Optional[Auth],  # noqa: UP045
-    typer.Option("--auth", envvar="SYNCSECRETS_AUTH", show_envvar=True, help="How to get a token. [default: default]"),
-]
+    Optional[str],  # noqa: UP045
+    typer.Option("--auth", metavar="MODE", envvar="SYNCSECRETS_AUTH", show_envvar=True, show_default=False,
+                 help="How to get a token: default, cli, env, managed-identity, workload-identity, github-oidc, "
+                 "token. [default: default]"),
+]  # fmt: skip
 JobsOption = Annotated[int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Service principals in flight at once.")]
 FormatOption = Annotated[
     Format, typer.Option("--format", help="text for people, json for programs, github for Actions annotations.")
@@ -226,10 +210,10 @@ def _remote_options(paths, env, cloud, graph_url, api, auth, jobs, fmt, quiet):
     return RemoteOptions(
         paths=tuple(paths or ("configs",)),
         environment=env,
-        cloud=cloud.value,
+        cloud=cloud,
         graph_url=graph_url or None,
-        api=api.value,
-        auth=auth.value if auth else None,
+        api=api,
+        auth=auth or None,
         jobs=jobs,
         fmt=fmt.value,
         quiet=quiet,
@@ -245,9 +229,9 @@ def plan_command(
         Optional[str],  # noqa: UP045
         typer.Option("--save", metavar="FILE", help="Write the plan (no secrets) for `apply --plan FILE`."),
     ] = None,
-    cloud: CloudOption = Cloud.global_,
+    cloud: CloudOption = "global",
     graph_url: GraphUrl = None,
-    api: ApiOption = Api.v1,
+    api: ApiOption = "v1.0",
     auth: AuthOption = None,
     jobs: JobsOption = 4,
     fmt: FormatOption = Format.text,
@@ -276,9 +260,9 @@ def apply_command(
         Optional[str],  # noqa: UP045
         typer.Option("--plan", metavar="FILE", help="Apply a saved plan (exit 2 if the profiles or the tenant moved)."),
     ] = None,
-    cloud: CloudOption = Cloud.global_,
+    cloud: CloudOption = "global",
     graph_url: GraphUrl = None,
-    api: ApiOption = Api.v1,
+    api: ApiOption = "v1.0",
     auth: AuthOption = None,
     jobs: JobsOption = 4,
     fmt: FormatOption = Format.text,

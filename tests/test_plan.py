@@ -388,3 +388,13 @@ def test_a_progress_bar_on_a_terminal(tmp_path: Path, graph, env, monkeypatch) -
     assert result.exit_code == 0, result.stderr
     assert "Reading the tenant" in result.stderr and "2/2" in result.stderr
     assert "Reading" not in result.stdout and sys.stderr is not None
+
+
+@pytest.mark.parametrize(("option", "message"), [(["--cloud", "mars"], "--cloud: must be one of global, usgov, dod, china"),
+                                                 (["--api", "v2"], "--api: must be v1.0 or beta"),
+                                                 (["--auth", "password"], "--auth: must be one of default, cli")])  # fmt: skip
+def test_connection_options_are_checked_before_any_request(tmp_path: Path, graph, env, option, message) -> None:
+    write_profile(tmp_path)
+    result = run_cli(["plan", *option], cwd=tmp_path, env=env)
+    assert result.exit_code == 2 and message in result.stderr
+    assert graph.journal == []
