@@ -14,7 +14,10 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
-from .guard import guarded, out
+from .guard import guarded
+from .reports import REPORTER_BY_NAME
+from .reports.terminal import PLAIN
+from .run.result import DEFAULT_OUT, DEFAULT_PATHS
 
 app = typer.Typer(
     name="syncsecrets",
@@ -34,10 +37,8 @@ class DiffMode(StrEnum):
     none = "none"
 
 
-class Format(StrEnum):
-    text = "text"
-    json = "json"
-    github = "github"
+# The formats are the reporters' registry: a new reporter is offered here without an edit.
+Format = StrEnum("Format", {name: name for name in REPORTER_BY_NAME})
 
 
 Debug = Annotated[bool, typer.Option("--debug", help="On an internal error, print the traceback (secrets blanked).")]
@@ -45,7 +46,7 @@ Debug = Annotated[bool, typer.Option("--debug", help="On an internal error, prin
 
 def _version(value: bool) -> None:
     if value:
-        out(f"syncsecrets {__version__}")
+        PLAIN.out(f"syncsecrets {__version__}")
         raise typer.Exit()
 
 
@@ -64,10 +65,10 @@ def compile_command(
     paths: Annotated[
         Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time
         typer.Argument(
-            metavar="[PATH]...", help="Profiles or folders of profiles. [default: configs]", show_default=False
+            metavar="[PATH]...", help=f"Profiles or folders of profiles. [default: {' '.join(DEFAULT_PATHS)}]", show_default=False
         ),
     ] = None,
-    out_dir: Annotated[str, typer.Option("--out", metavar="DIR", help="Folder the outputs go to.")] = "build",
+    out_dir: Annotated[str, typer.Option("--out", metavar="DIR", help="Folder the outputs go to.")] = DEFAULT_OUT,
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if any output would change.")] = False,
     reveal: Annotated[
         bool, typer.Option("--reveal", help="Resolve references and write real secrets (files are created 0600).")
@@ -99,11 +100,12 @@ def compile_command(
     debug: Debug = False,
 ) -> None:
     """Compile profiles into PUT bodies in --out, showing what changed against the files there."""
-    from .build import Options
     from .commands.compile import compile_profiles
+    from .reports import View
+    from .run.result import Options
 
     options = Options(
-        paths=tuple(paths or ("configs",)),
+        paths=tuple(paths or DEFAULT_PATHS),
         out=out_dir.rstrip("/") or "/",
         check=check,
         reveal=reveal,
@@ -113,7 +115,7 @@ def compile_command(
         jobs=jobs,
         allow_unignored=allow_unignored_output,
     )
-    raise typer.Exit(guarded(lambda: compile_profiles(options, diff.value, quiet, fmt.value), debug))
+    raise typer.Exit(guarded(lambda: compile_profiles(options, View(diff.value, quiet), fmt.value), debug))
 
 
 @app.command("keys")
@@ -131,7 +133,7 @@ def keys_command(
 def schema_command(
     output: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--output", "-o", help="Write the schema to FILE instead of printing it."),
+        typer.Option("--output", "-o", metavar="FILE", help="Write the schema to FILE instead of printing it."),
     ] = None,
 ) -> None:
     """Print the JSON Schema of a profile (for editor completion and validation with Taplo)."""
@@ -142,9 +144,15 @@ def schema_command(
 
 @app.command("init")
 def init_command(
-    name: Annotated[str, typer.Argument(help="The application's name: the profile is DIR/NAME.toml.")],
-    template: Annotated[str, typer.Option("--template", "-t", help="The kind of application (see the README).")],
-    configs: Annotated[str, typer.Option("--configs", help="Folder of profiles.")] = "configs",
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The application's name: the profile is DIR/NAME.toml.")],
+    template: Annotated[
+        Optional[str],  # noqa: UP045 - without it, init lists the kinds rather than only "Missing option"
+        typer.Option(
+            "--template", "-t", metavar="KIND", help="The kind of application (without it, init lists the kinds).",
+            show_default=False,
+        ),
+    ] = None,
+    configs: Annotated[str, typer.Option("--configs", metavar="DIR", help="Folder of profiles.")] = DEFAULT_PATHS[0],
     debug: Debug = False,
 ) -> None:
     """Write a new profile with the keys a kind of application needs, to fill in."""
@@ -160,9 +168,11 @@ def import_command(
     ],
     name: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--name", help="The application's name. [default: FILE's name]", show_default=False),
+        typer.Option(
+            "--name", metavar="NAME", help="The application's name. [default: FILE's name]", show_default=False
+        ),
     ] = None,
-    configs: Annotated[str, typer.Option("--configs", help="Folder of profiles.")] = "configs",
+    configs: Annotated[str, typer.Option("--configs", metavar="DIR", help="Folder of profiles.")] = DEFAULT_PATHS[0],
     force: Annotated[bool, typer.Option("--force", help="Replace a profile that exists.")] = False,
     debug: Debug = False,
 ) -> None:

@@ -10,20 +10,11 @@ One place turns exceptions into messages and exit codes (as pre-commit's error h
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
-from .problems import UserError
-
-USER_ERROR, INTERNAL_ERROR, INTERRUPTED = 2, 3, 130
-
-
-def err(line: str) -> None:
-    sys.stderr.write(line + "\n")
-
-
-def out(line: str) -> None:
-    sys.stdout.write(line + "\n")
+from . import exits
+from .problems import UserError, failure_line
+from .reports.terminal import PLAIN
 
 
 def guarded(action: Callable[[], int], debug: bool = False) -> int:
@@ -31,29 +22,29 @@ def guarded(action: Callable[[], int], debug: bool = False) -> int:
         return action()
     except UserError as error:
         report_user_error(error)
-        return USER_ERROR
+        return exits.USER_ERROR
     except KeyboardInterrupt:
-        err("syncsecrets: interrupted")
-        return INTERRUPTED
+        PLAIN.err("syncsecrets: interrupted")
+        return exits.INTERRUPTED
     except BrokenPipeError:
-        return 1  # the reader went away (`| head`): nothing more to say
+        return exits.PIPE_CLOSED
     except Exception as error:
         if debug:
             import traceback
 
-            from .references import scrub  # only here: the compile path need not import it first
+            from .profile.references import scrub  # only here: the compile path need not import it first
 
-            err(scrub("".join(traceback.format_exception(error))).rstrip("\n"))
-        err(f"syncsecrets: internal error ({type(error).__name__} at {_where(error)}): this is a bug in "
+            PLAIN.err(scrub("".join(traceback.format_exception(error))).rstrip("\n"))
+        PLAIN.err(f"syncsecrets: internal error ({type(error).__name__} at {_where(error)}): this is a bug in "
             "syncsecrets; rerun with --debug for the traceback and report it")  # fmt: skip
-        return INTERNAL_ERROR
+        return exits.INTERNAL_ERROR
 
 
 def report_user_error(error: UserError) -> None:
     for problem in error.problems:
-        err(str(problem))
+        PLAIN.err(str(problem))
     count = len(error.problems)
-    err(f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was written")
+    PLAIN.err(failure_line(count))
 
 
 def _where(error: BaseException) -> str:

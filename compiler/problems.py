@@ -44,6 +44,11 @@ def unique_sorted(problems) -> list[Problem]:
     return sorted(set(problems), key=Problem.sort_key)
 
 
+def failure_line(count: int) -> str:
+    """The last line of a run that found `count` errors, in every format."""
+    return f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was written"
+
+
 class UserError(Exception):
     """The user's input or invocation is wrong: exit 2 with these problems, nothing written."""
 
@@ -54,3 +59,10 @@ class UserError(Exception):
     @classmethod
     def single(cls, file: str, message: str, key: str | None = None) -> UserError:
         return cls([Problem(file, message, key)])
+
+
+class InvalidValue(Exception):
+    """A value the user wrote (or a reference resolved to) is not valid for its key: the message
+    says how to fix it and never quotes the value. Raised by the value parsers and turned into a
+    Problem by whoever knows the file and key. Deliberately not a ValueError: a ValueError from
+    the standard library or from a bug must not be shown to users as their mistake."""

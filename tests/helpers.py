@@ -10,8 +10,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from compiler import cache, references
 from compiler.cli import app
+from compiler.profile import references
+from compiler.run import record
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,11 +52,11 @@ def run_process(args: list[str], cwd: Path, env: dict[str, str] | None = None, *
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (relative path -> bytes), but the compile record (cache.py)."""
+    """Every file under `folder` (relative path -> bytes), but the compile record (record.py)."""
     if not folder.is_dir():
         return {}
     return {
         path.relative_to(folder).as_posix(): path.read_bytes()
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and cache.FOLDER not in path.relative_to(folder).parts
+        if path.is_file() and record.FOLDER not in path.relative_to(folder).parts
     }

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler.catalog import BY_GRAPH
+from compiler.catalog.keys import BY_GRAPH
 from tests.helpers import run_cli
 
 SP = "2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10"

@@ -6,7 +6,8 @@ A case folder holds the input files and what must come out:
   `previous` (a table of output path -> file in the case, placed in --out before the run),
   `private` (list of those outputs made mode 0600, as --reveal would have written them),
   `pad` (a table of file -> size: the file is padded with comment lines to that many bytes, so
-  that files over the size limit need not be stored).
+  that files over the size limit need not be stored), `schema_invalid` (the JSON Schema must
+  refuse the profile too: tests/test_authoring.py).
 - `expected.json`: the exact bytes of `out/profile.json`; or `expected/`: the exact tree of --out.
 - `expected.err`: the exact standard error; `expected.out`: the exact standard output.
 The run happens in a copy of the case folder, so messages name files as `profile.toml`.

@@ -155,8 +155,9 @@ def test_two_profiles_for_one_output_are_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["compile"], "configs: no such file or folder"),
-        (["compile", "missing.toml"], "missing.toml: no such file or folder"),
+        (["compile"], "configs: no such file or folder: give a profile or a folder of profiles, or start one "
+                      "with `syncsecrets init NAME --template KIND` (or `syncsecrets import FILE`)"),
+        (["compile", "missing.toml"], "missing.toml: no such file or folder: give a profile or a folder of profiles\n"),
         (["compile", "notes.txt"], "notes.txt: is not a .toml profile"),
         (["compile", "cfg", "--out", "notes.txt"], "notes.txt: --out is a file: give a folder for the outputs"),
         (["compile", "cfg", "--out", "notes.txt/sub"], "--out is inside notes.txt, which is a file"),
@@ -197,7 +198,7 @@ def test_an_internal_error_is_exit_3_without_traceback(repo: Path, monkeypatch: 
     assert quiet.exit_code == 3
     assert "internal error (RuntimeError at test_cli.py:" in quiet.stderr and "--debug" in quiet.stderr
     assert "Traceback" not in quiet.stderr and "s3cr3t" not in quiet.stderr
-    from compiler.references import remember_secret
+    from compiler.profile.references import remember_secret
 
     remember_secret("s3cr3t-token-value")
     debug = run_cli(["compile", "--debug"], cwd=repo)

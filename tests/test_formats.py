@@ -50,7 +50,7 @@ def test_json_report(repo: Path) -> None:
     report = json.loads(result.stdout)
     assert result.exit_code == report["exit_code"] == 1
     assert result.stderr == ""
-    assert report["summary"] == {"new": 0, "changed": 1, "unchanged": 1, "stale": 1, "errors": 0, "warnings": 0}
+    assert report["summary"] == {"new": 0, "changed": 1, "unchanged": 1, "stale": 1, "errors": 0, "warnings": 1}
     by_path = {output["path"]: output for output in report["outputs"]}
     assert by_path["build/gone.json"] == {"path": "build/gone.json", "status": "stale"}
     assert by_path["build/same.json"]["status"] == "unchanged"
@@ -62,6 +62,11 @@ def test_json_report(repo: Path) -> None:
         "masked": True,
     }  # fmt: skip
     assert changes["Sandbox"]["change"] == "removed" and changes["Sandbox"]["old"] == "True"
+    # Removed from the body, not cleared: Graph's PUT merges, so the warning says what clears it.
+    assert by_path["build/app.json"]["warnings"] == [
+        "Sandbox is removed from the body: a PUT that omits a key may leave it on the tenant; "
+        "`syncsecrets apply` clears it"
+    ]
     assert changes["SyncAll"] == {"key": "SyncAll", "change": "added", "old": None, "new": "True", "masked": False}
     fields = {field["key"]: field for field in changes["SyncNotificationSettings"]["fields"]}
     assert fields["DeleteThresholdValue"] == {
@@ -142,9 +147,12 @@ def test_warnings_show_in_every_format(repo: Path) -> None:
     assert texts["quiet"].splitlines()[0] == "! build/app.json"
 
 
-def test_quiet_prints_only_the_summary(repo: Path) -> None:
+def test_quiet_prints_only_warnings_and_the_summary(repo: Path) -> None:
     result = run_cli(["compile", "--check", "--quiet"], cwd=repo)
     assert result.stdout.splitlines() == [
+        "! build/app.json",
+        "  ! warning: Sandbox is removed from the body: a PUT that omits a key may leave it on the tenant; "
+        "`syncsecrets apply` clears it",
         "Checked 2 profiles against build/: 0 new, 1 changed, 1 unchanged, 1 stale (--prune removes); "
         "run `syncsecrets compile` to update"
     ]

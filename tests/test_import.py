@@ -1,8 +1,10 @@
 """`syncsecrets import`: the corpus of bodies in tests/import_cases/, and the round trip.
 
-A case folder holds `body.json` (the input), optionally `case.toml` (`name`, default "app"),
-and what must come out: `expected.toml` (the exact profile written) and `expected.json` (what
-that profile compiles to), or `expected.err` (the exact error, and then no file is written).
+A case folder holds `body.json` (the input), optionally `case.toml` (`name`, default "app";
+`exact`, keys whose compiled value must be the body's value byte for byte), and what must come
+out: `expected.toml` (the exact profile written) and `expected.json` (what that profile compiles
+to), or `expected.err` (the exact error, and then no file is written; with `expected.toml`, the
+exact warnings). tests/import_cases/README.md says where each body comes from.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from compiler.catalog import BY_GRAPH, KEYS, NULL_MEMBER, Kind
-from compiler.importing import MASKED
-from compiler.mapper import revealed_value
-from compiler.references import placeholder_label
+from compiler.authoring.importing import MASKED
+from compiler.body.mapper import revealed_value
+from compiler.catalog.keys import BY_GRAPH, KEYS, NULL_MEMBER, Kind
+from compiler.profile.references import placeholder_label
 from tests.helpers import REPO, run_cli, tree
 
 CASES = Path(__file__).parent / "import_cases"
@@ -45,7 +47,7 @@ def compiled(body: bytes) -> list[tuple[str, str]]:
     return canonical([(pair["key"], pair["value"]) for pair in json.loads(body)["value"]])
 
 
-@pytest.mark.parametrize("case", sorted(path.name for path in CASES.iterdir()))
+@pytest.mark.parametrize("case", sorted(path.name for path in CASES.iterdir() if path.is_dir()))
 def test_import_case(case: str, tmp_path: Path) -> None:
     source = CASES / case
     shutil.copy(source / "body.json", tmp_path / "body.json")
@@ -66,6 +68,14 @@ def test_import_case(case: str, tmp_path: Path) -> None:
     body = json.loads((source / "body.json").read_text())
     pairs = body.get("value", body.get("credentials"))
     assert compiled(output) == canonical([(pair["key"], pair["value"]) for pair in pairs])
+    written = {pair["key"]: pair["value"] for pair in json.loads(output)["value"]}
+    for key in config.get("exact", []):
+        assert written[key] == next(pair["value"] for pair in pairs if pair["key"] == key), key
+    guessed = profile.read_text().replace('# template = "', 'template = "')
+    if guessed != profile.read_text():  # the template import suggests fits what it wrote
+        profile.write_text(guessed)
+        checked = run_cli(["compile", f"configs/{name}.toml", "--out", "checked"], cwd=tmp_path)
+        assert (checked.exit_code, checked.stderr) == (0, ""), checked.stderr
 
 
 def test_secrets_are_never_written_or_printed(tmp_path: Path) -> None:
@@ -136,3 +146,9 @@ def test_import_usage_mistakes(tmp_path: Path, args: list[str], message: str) ->
     result = run_cli(args, cwd=tmp_path)
     assert result.exit_code == 2 and message in result.stderr
     assert not (tmp_path / "configs").exists()
+
+
+def test_every_case_says_where_its_body_comes_from() -> None:
+    listed = (CASES / "README.md").read_text()
+    cases = [path.name for path in CASES.iterdir() if path.is_dir() and not path.name.startswith("error-")]
+    assert [case for case in cases if f"`{case}`" not in listed] == []

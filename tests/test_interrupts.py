@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler import outputs
+from compiler.run import outputs
 from tests.helpers import run_cli, tree
 
 PROFILES = 600

@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from compiler.locate import key_positions, position_of
+from compiler.profile.locate import key_positions, position_of
 
 DOCUMENT = '''# comment
 base_address = "https://x" # trailing

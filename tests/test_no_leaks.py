@@ -109,7 +109,7 @@ def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.M
     (repo.root / "configs" / "bad.toml").unlink()
 
     # An internal error (after the secrets were resolved) whose message quotes one.
-    from compiler import render
+    from compiler.body import render
 
     def crash(pairs):
         raise RuntimeError(f"crashed on {CANARIES['env']}")

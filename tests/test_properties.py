@@ -20,11 +20,11 @@ import tomli_w
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler.catalog import KEYS, Key, Kind
-from compiler.render import render
+from compiler.body.render import render
+from compiler.catalog.keys import KEYS, Key, Kind
 from tests.helpers import run_cli, tree
 
-# Not "*": import reads it as a secret that GET masked, as the issue asks, so it cannot round-trip.
+# Not "*": import reads it as a secret that GET masked, as a GET shows masked values, so it cannot round-trip.
 SAFE_TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=30).filter(
     lambda text: "REPLACE ME" not in text and text != "*"
 )

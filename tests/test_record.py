@@ -1,4 +1,4 @@
-"""The record of the last compile (compiler/cache.py): it may make a run faster, never different."""
+"""The record of the last compile (compiler/record.py): it may make a run faster, never different."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler import build, cache
+from compiler.run import build, record
 from tests.helpers import run_cli, tree
 
 PARTIAL = '[notifications]\nrecipients = "ops@contoso.example"\n[raw]\nFutureKey = "x"\n'
@@ -44,7 +44,7 @@ def compiled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_an_unchanged_repository_is_served_from_the_record(repo: Path, compiled: list[str]) -> None:
     first = run_cli(["compile"], cwd=repo)
     assert compiled == []
-    shutil.rmtree(repo / "build" / cache.FOLDER)
+    shutil.rmtree(repo / "build" / record.FOLDER)
     cold = run_cli(["compile"], cwd=repo)
     assert cold.exit_code == 0
     assert sorted(compiled) == ["configs/app.toml", "configs/other.toml"]
@@ -82,24 +82,24 @@ def test_any_change_is_compiled(repo: Path, compiled: list[str], change, recompi
 
 
 def test_a_record_of_another_build_or_a_broken_one_is_ignored(repo: Path, compiled: list[str]) -> None:
-    record = repo / "build" / cache.FOLDER / cache.RECORD
-    data = json.loads(record.read_text())
-    record.write_text(json.dumps({**data, "fingerprint": "another build of syncsecrets"}))
+    record_file = repo / "build" / record.FOLDER / record.RECORD
+    data = json.loads(record_file.read_text())
+    record_file.write_text(json.dumps({**data, "fingerprint": "another build of syncsecrets"}))
     assert run_cli(["compile"], cwd=repo).exit_code == 0
     assert len(compiled) == 2
-    record.write_text("{not json")
+    record_file.write_text("{not json")
     assert run_cli(["compile"], cwd=repo).exit_code == 0
     assert len(compiled) == 4
 
 
 def test_reveal_neither_reads_nor_writes_the_record(repo: Path, compiled: list[str]) -> None:
-    record = repo / "build" / cache.FOLDER / cache.RECORD
-    before = record.read_bytes()
+    record_file = repo / "build" / record.FOLDER / record.RECORD
+    before = record_file.read_bytes()
     revealed = run_cli(["compile", "--reveal", "--allow-unignored-output"], cwd=repo, env={"T": "t0ken-value"})
     assert revealed.exit_code == 0
     assert sorted(compiled) == ["configs/app.toml", "configs/other.toml"]
-    assert record.read_bytes() == before
-    assert b"t0ken-value" not in record.read_bytes()
+    assert record_file.read_bytes() == before
+    assert b"t0ken-value" not in record_file.read_bytes()
     # The revealed output differs from what the record describes: the next run compiles it again.
     again = run_cli(["compile"], cwd=repo)
     assert "~ build/app.json (changed)" in again.stdout
@@ -113,9 +113,9 @@ def test_environments_declared_by_served_profiles_count(repo: Path, compiled: li
 
 
 def test_check_does_not_write_the_record(repo: Path) -> None:
-    shutil.rmtree(repo / "build" / cache.FOLDER)
+    shutil.rmtree(repo / "build" / record.FOLDER)
     assert run_cli(["compile", "--check"], cwd=repo).exit_code == 0
-    assert not (repo / "build" / cache.FOLDER).exists()
+    assert not (repo / "build" / record.FOLDER).exists()
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
@@ -123,10 +123,10 @@ def test_git_never_sees_the_record(repo: Path) -> None:
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
     listed = subprocess.run(["git", "ls-files"], cwd=repo, capture_output=True, text=True, check=True).stdout
-    assert "build/app.json" in listed and cache.FOLDER not in listed
+    assert "build/app.json" in listed and record.FOLDER not in listed
 
 
 def test_the_record_holds_no_output_name_outside_its_folder(repo: Path) -> None:
     names = sorted(path.name for path in (repo / "build").iterdir())
-    assert names == [cache.FOLDER, "app.json", "other.json"]
+    assert names == [record.FOLDER, "app.json", "other.json"]
     assert sorted(tree(repo / "build")) == ["app.json", "other.json"]

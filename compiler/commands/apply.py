@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
-from ..guard import err
 from ..problems import UserError
+from ..reports.terminal import PLAIN
 from .remote import RemoteOptions, finish, open_session, prepare, read_tenants
 
 QUESTION = "Apply to {count} service {noun}? [y/N] "
@@ -58,7 +58,7 @@ def apply(
         if chosen and not (auto_approve or saved is not None):
             write_remote_report(run, options.fmt, options.quiet, planned=True)
             if not confirm(len(chosen)):
-                err("Nothing was applied.")
+                PLAIN.err("Nothing was applied.")
                 return 0
         if chosen:
             run.interrupted = _send(client, chosen, options, wait)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from ..build import Options, RunResult, run
 from ..problems import UserError
-from ..reports import write_report
+from ..reports import View, write_report
 from ..reports.terminal import Writer, writer_for_terminal
+from ..run.build import run
+from ..run.result import Options, RunResult
 
 
-def compile_profiles(options: Options, diff: str, quiet: bool, fmt: str = "text") -> int:
+def compile_profiles(options: Options, view: View, fmt: str = "text") -> int:
     try:
         result = run(options)
     except UserError as error:  # a problem with the run itself (--out, a write): reported alike
         result = RunResult(options, problems=error.problems)
     writer = writer_for_terminal() if fmt == "text" else Writer()
-    write_report(result, fmt, diff, quiet, writer)
+    write_report(result, fmt, view, writer)
     return result.exit_code

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import sys
 
-from ..guard import err, out
-from ..importing import build_profile, read_pairs, service_principal
-from ..outputs import replace_file
+from .. import exits
+from ..authoring.importing import build_profile, read_pairs, service_principal
 from ..problems import UserError
-from ..source import MAX_FILE_BYTES, read_bytes
+from ..profile.source import MAX_FILE_BYTES, read_bytes
+from ..reports.terminal import PLAIN
+from ..run.outputs import replace_file
 from .init import check_profile_name
 
 
@@ -31,10 +32,11 @@ def import_profile(source: str, name: str | None, configs: str, force: bool) -> 
         exists="exists already: pass --force to replace it, or choose another --name",
     )
     for warning in imported.warnings:
-        err(f"warning: {shown}: {warning}")
-    out(f"Wrote {path} ({len(imported.pairs)} pairs).")
+        PLAIN.err(f"warning: {shown}: {warning}")
+    count = len(imported.pairs)
+    PLAIN.out(f"Wrote {path} ({count} {'pair' if count == 1 else 'pairs'}).")
     if imported.variables:
-        out("Secrets were not imported. Set these environment variables before `syncsecrets compile --reveal`:")
+        PLAIN.out("Secrets were not imported. Set these environment variables before `syncsecrets compile --reveal`:")
         for variable, key in imported.variables:
-            out(f"  {variable}  ({key})")
-    return 0
+            PLAIN.out(f"  {variable}  ({key})")
+    return exits.OK

@@ -9,32 +9,32 @@ from __future__ import annotations
 import os
 import re
 
-from .. import tomlwrite
-from ..catalog import BY_GRAPH, Key, Kind
-from ..guard import out
-from ..notifications import DELETE_THRESHOLD
-from ..outputs import replace_file
-from ..problems import UserError
-from ..references import variable_name
-from ..suggest import did_you_mean
-from ..templates import Template, templates
-from ..values import PLACEHOLDER_MARK
+from .. import exits
+from ..authoring import tomlwrite
+from ..catalog.keys import BY_GRAPH, Key, Kind
+from ..catalog.templates import Template, find_template, templates
+from ..problems import InvalidValue, UserError
+from ..profile.notifications import DELETE_THRESHOLD
+from ..profile.references import variable_name
+from ..profile.values import PLACEHOLDER_MARK
+from ..reports.terminal import PLAIN
+from ..run.outputs import replace_file
 
 # A profile's name is its file's stem; `_` starts a partial, and `/` would be another folder.
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
-def init_profile(name: str, template_name: str, configs: str) -> int:
-    template = find_template(template_name)
+def init_profile(name: str, template_name: str | None, configs: str) -> int:
+    template = template_named(template_name)
     check_profile_name(name)
     path = os.path.join(configs, f"{name}.toml")
     text, variables = profile_text(name, template)
     replace_file(path, text.encode("utf-8"), exclusive=True, exists="exists already: edit it, or choose another name")
-    out(f"Wrote {path} (template {template.name}).")
-    out(f"Replace each {PLACEHOLDER_MARK} value, then compile with `syncsecrets compile`.")
+    PLAIN.out(f"Wrote {path} (template {template.name}).")
+    PLAIN.out(f"Replace each {PLACEHOLDER_MARK} value, then compile with `syncsecrets compile`.")
     if variables:
-        out("Before `syncsecrets compile --reveal`, set: " + ", ".join(variables))
-    return 0
+        PLAIN.out("Before `syncsecrets compile --reveal`, set: " + ", ".join(variables))
+    return exits.OK
 
 
 def check_profile_name(name: str) -> None:
@@ -43,12 +43,14 @@ def check_profile_name(name: str) -> None:
                                "with '_' (that makes a partial), without .toml")  # fmt: skip
 
 
-def find_template(name: str) -> Template:
-    known = templates()
-    if name not in known:
-        hint = did_you_mean(name, known, "{!r}")
-        raise UserError.single("--template", f"unknown kind of application{hint}; the kinds are " + ", ".join(known))
-    return known[name]
+def template_named(name: str | None) -> Template:
+    if name is None:  # typer would only say "Missing option": list the kinds to choose from
+        kinds = "\n".join(f"  {kind:<13} {template.description}" for kind, template in templates().items())
+        raise UserError.single("--template", f"give the kind of application, one of:\n{kinds}")
+    try:
+        return find_template(name)
+    except InvalidValue as error:
+        raise UserError.single("--template", str(error)) from None
 
 
 def profile_text(name: str, template: Template) -> tuple[str, list[str]]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ..catalog import KEYS
+from .. import exits
+from ..catalog.keys import KEYS
 from ..reports.terminal import RichWriter, Writer, writer_for_terminal
 
 HEADINGS = ("KEY", "FRIENDLY NAME", "KIND", "SECRET", "DESCRIPTION")
@@ -47,4 +48,4 @@ def list_keys(as_json: bool, markdown: bool = False) -> int:
         widths = [max(len(row[column]) for row in rows) for column in range(4)]
         for row in rows:
             writer.out("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
-    return 0
+    return exits.OK

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from ..guard import err
 from ..problems import UserError
+from ..reports.terminal import PLAIN
 from .remote import RemoteOptions, finish, open_session, prepare, read_tenants
 
 
@@ -34,5 +34,5 @@ def plan(options: RemoteOptions, check: bool = False, save: str | None = None, e
         from ..graph.saved import save as save_plan
 
         save_plan(save, plan_document(connection, session.tenant, options.environment, run.plans))
-        err(f"Saved the plan to {save}: `syncsecrets apply --plan {save}` applies it if nothing changed meanwhile.")
+        PLAIN.err(f"Saved the plan to {save}: `syncsecrets apply --plan {save}` applies it if nothing changed meanwhile.")
     return run.exit_code

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from ..guard import out
-from ..outputs import replace_file
-from ..profile_schema import profile_schema
+from .. import exits
+from ..authoring.schema import profile_schema
+from ..reports.terminal import PLAIN
+from ..run.outputs import replace_file
 
 
 def schema_text() -> str:
@@ -16,8 +17,8 @@ def schema_text() -> str:
 def write_schema(output: str | None) -> int:
     text = schema_text()
     if output is None:
-        out(text.rstrip("\n"))
+        PLAIN.out(text.rstrip("\n"))
     else:
         replace_file(output, text.encode("utf-8"))
-        out(f"Wrote the profile schema to {output}")
-    return 0
+        PLAIN.out(f"Wrote the profile schema to {output}")
+    return exits.OK

@@ -14,8 +14,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..references import remember_secret, scrub
-from .connection import Connection
+from ..profile.references import remember_secret, scrub
+from .connection import Connection, tls_context
 
 MODES = ("default", "cli", "env", "managed-identity", "workload-identity", "github-oidc", "token")
 AUTH_VARIABLE = "SYNCSECRETS_AUTH"
@@ -109,7 +109,6 @@ def github_id_token(environ) -> str:
     """The GitHub Actions OIDC token for Entra's audience (the job needs `id-token: write`)."""
     import httpx
 
-    from .client import tls_context
 
     url, bearer = environ.get("ACTIONS_ID_TOKEN_REQUEST_URL"), environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
     if not (url and bearer):

@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 from typing import NamedTuple
 
-from ..catalog import BY_GRAPH, Kind
-from ..diff import Change, changes, compare
-from ..mapper import OutPair
-from ..references import MASK as SHOWN_MASK
-from ..values import compact_json
+from ..body.diff import Change, changes, compare
+from ..body.mapper import OutPair
+from ..catalog.keys import BY_GRAPH, Kind
+from ..profile.references import MASK as SHOWN_MASK
+from ..profile.values import compact_json
 from .endpoints import MASK
 
 PENDING = ("add", "change", "clear")  # what makes a target out of sync

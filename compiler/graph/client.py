@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import ssl
 import threading
 import uuid
 from typing import Any
@@ -19,10 +18,9 @@ from typing import Any
 import httpx
 
 from .. import __version__
-from ..problems import UserError
-from ..references import scrub
+from ..profile.references import scrub
 from .auth import TokenSource
-from .connection import Connection
+from .connection import Connection, tls_context
 from .retry import THROTTLED, RetryPolicy, wait_before_retry
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -47,21 +45,6 @@ class GraphError(Exception):
 
 class Interrupted(Exception):
     """The run was asked to stop (Ctrl-C): no new request goes out."""
-
-
-def tls_context(environ=os.environ) -> ssl.SSLContext:
-    """The system's trust store, or SSL_CERT_FILE / SSL_CERT_DIR when set (as OpenSSL reads them)."""
-    cafile, capath = environ.get("SSL_CERT_FILE") or None, environ.get("SSL_CERT_DIR") or None
-    try:
-        context = ssl.create_default_context(cafile=cafile, capath=capath)
-    except (OSError, ssl.SSLError):
-        where = "SSL_CERT_FILE" if cafile else "SSL_CERT_DIR"
-        raise UserError.single(where, "cannot be read as PEM certificates: point it at the trusted CA bundle") from None
-    if not (cafile or capath) and not context.cert_store_stats().get("x509_ca"):
-        import certifi  # a Python without a usable system store (python.org's macOS builds)
-
-        context.load_verify_locations(cafile=certifi.where())
-    return context
 
 
 class GraphClient:

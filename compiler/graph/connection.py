@@ -8,6 +8,8 @@ CI must never be talked into sending it elsewhere in clear.
 from __future__ import annotations
 
 import ipaddress
+import os
+import ssl
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -99,3 +101,18 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def tls_context(environ=os.environ) -> ssl.SSLContext:
+    """The system's trust store, or SSL_CERT_FILE / SSL_CERT_DIR when set (as OpenSSL reads them)."""
+    cafile, capath = environ.get("SSL_CERT_FILE") or None, environ.get("SSL_CERT_DIR") or None
+    try:
+        context = ssl.create_default_context(cafile=cafile, capath=capath)
+    except (OSError, ssl.SSLError):
+        where = "SSL_CERT_FILE" if cafile else "SSL_CERT_DIR"
+        raise UserError.single(where, "cannot be read as PEM certificates: point it at the trusted CA bundle") from None
+    if not (cafile or capath) and not context.cert_store_stats().get("x509_ca"):
+        import certifi  # a Python without a usable system store (python.org's macOS builds)
+
+        context.load_verify_locations(cafile=certifi.where())
+    return context

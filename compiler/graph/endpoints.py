@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..references import placeholder_label
+from ..profile.references import placeholder_label
 from .client import GraphClient, GraphError
 
 MASK = "*"  # how a GET shows a secret

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..cache import digest
-from ..diff import credential_warnings
+from .. import exits
+from ..body.diff import credential_warnings
+from ..body.render import render
 from ..problems import Problem
-from ..render import render
+from ..profile.digest import digest
 from .classify import Action, classify, in_sync, unclearable
 from .client import GraphClient, GraphError, Interrupted
 from .endpoints import read_secrets
@@ -59,14 +60,14 @@ class RemoteRun:
     @property
     def exit_code(self) -> int:
         if self.problems:
-            return 2
+            return exits.USER_ERROR
         if self.interrupted:
-            return 130
+            return exits.INTERRUPTED
         if self.error or self.count(FAILED):
-            return 4
+            return exits.REMOTE_FAILED
         if self.check and self.count(CHANGES):
-            return 1
-        return 0
+            return exits.CHANGES
+        return exits.OK
 
 
 def plan_target(client: GraphClient, target: Target) -> TargetPlan | None:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 
 from .. import __version__
-from ..outputs import replace_file
 from ..problems import UserError
+from ..run.outputs import replace_file
 from .connection import Connection
 from .planning import FAILED, TargetPlan
 
@@ -54,7 +54,7 @@ def save(path: str, document: dict) -> None:
 
 
 def load(path: str) -> dict:
-    from ..source import read_text
+    from ..profile.source import read_text
 
     text = read_text(path, path, what="saved plan")
     try:

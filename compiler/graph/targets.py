@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..build import _environment_problems, _read_partials
-from ..cache import digest
-from ..discover import discover
-from ..mapper import OutPair, map_layer
+from ..body.mapper import OutPair, map_layer
+from ..body.render import render
 from ..problems import Problem, UserError, unique_sorted
-from ..profiles import Loader
-from ..references import placeholder
-from ..render import render
+from ..profile.digest import digest
+from ..profile.loading import Loader
+from ..profile.references import placeholder
+from ..run.build import _environment_problems, _read_partials
+from ..run.discover import discover
 from .endpoints import MASK
 
 

@@ -4,27 +4,30 @@
 - `json`: one JSON document on stdout, for programs.
 - `github`: GitHub Actions workflow commands, so problems and changes show on the pull request.
 
-Every value a reporter prints was masked by `diff.py` already: reporters never see a secret.
+`REPORTER_BY_NAME` is the one list of formats: the command line offers its names and
+`write_report` dispatches on it, so a new format is one module and one line here. Modules are
+imported only when chosen. Every value a reporter prints was masked by `body/diff.py` already:
+reporters never see a secret.
 """
 
 from __future__ import annotations
 
-from ..build import RunResult
+from importlib import import_module
+from typing import NamedTuple
+
+from ..run.result import RunResult
 from .terminal import Writer
 
-FORMATS = ("text", "json", "github")
+# Format name -> module of this package that defines `write(result, view, writer)`.
+REPORTER_BY_NAME = {"text": "text", "json": "json_report", "github": "github"}
 
 
-def write_report(result: RunResult, fmt: str, mode: str, quiet: bool, writer: Writer) -> None:
-    if fmt == "json":
-        from .json_report import write_json
+class View(NamedTuple):
+    """How the person asked to see a run: the diff mode and whether to keep it short."""
 
-        write_json(result, writer)
-    elif fmt == "github":
-        from .github import write_github
+    diff: str = "semantic"  # semantic, unified or none
+    quiet: bool = False
 
-        write_github(result, mode, writer)
-    else:
-        from .text import write_text
 
-        write_text(result, mode, quiet, writer)
+def write_report(result: RunResult, fmt: str, view: View, writer: Writer) -> None:
+    import_module(f".{REPORTER_BY_NAME[fmt]}", __package__).write(result, view, writer)

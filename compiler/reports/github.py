@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 
-from ..build import RunResult
-from ..problems import Problem
+from ..problems import Problem, failure_line
+from ..run.result import RunResult, Status
+from . import View
 from .terminal import Writer
 from .text import change_lines, summary
 
@@ -36,12 +37,13 @@ def _problem(problem: Problem) -> str:
     return command(kind, message, file=problem.file, line=problem.line, col=problem.col, title="syncsecrets")
 
 
-def write_github(result: RunResult, mode: str, writer: Writer) -> None:
+def write(result: RunResult, view: View, writer: Writer) -> None:
+    mode = view.diff
     for problem in result.problems:
         writer.out(_problem(problem))
     count = len(result.errors)
     if count:
-        writer.out(f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was written")
+        writer.out(failure_line(count))
         return
     base, check = result.options.out, result.options.check
     kind = "error" if check else "notice"  # under --check, an output out of date fails the check
@@ -50,11 +52,11 @@ def write_github(result: RunResult, mode: str, writer: Writer) -> None:
         path = os.path.join(base, outcome.output)
         for warning in outcome.warnings:
             writer.out(command("warning", warning, file=outcome.profile, title=f"syncsecrets: {path}"))
-        if outcome.status == "unchanged":
+        if outcome.status is Status.UNCHANGED:
             continue
         lines = [line.removeprefix("  ") for change in outcome.changes for line in change_lines(change)]
-        if outcome.status == "new" or mode == "none":
-            lines = [f"{outcome.status} output with {outcome.pairs} pairs"]
+        if outcome.status is Status.NEW or mode == "none":
+            lines = [f"{outcome.status} output with {outcome.pairs} {'pair' if outcome.pairs == 1 else 'pairs'}"]
         writer.out(command(kind, "\n".join(lines), file=outcome.profile, title=f"{path} {outcome.status}{suffix}"))
     for stale in result.stale:
         path = os.path.join(base, stale)

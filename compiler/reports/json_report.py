@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import os
 
-from ..build import RunResult
-from ..diff import Change
+from ..body.diff import Change
 from ..problems import Problem
+from ..run.result import RunResult, Status
+from . import View
 from .terminal import Writer
 
 VERSION = 1
@@ -40,8 +41,8 @@ def document(result: RunResult) -> dict:
         }
         for outcome in result.outcomes
     ]
-    outputs += [{"path": os.path.join(base, stale), "status": "stale"} for stale in result.stale]
-    counts = {status: result.count(status) for status in ("new", "changed", "unchanged", "stale")}
+    outputs += [{"path": os.path.join(base, stale), "status": Status.STALE} for stale in result.stale]
+    counts = {status: result.count(status) for status in Status}
     return {
         "version": VERSION,
         "exit_code": result.exit_code,
@@ -71,7 +72,8 @@ def _problem(problem: Problem) -> dict:
             "message": problem.message}  # fmt: skip
 
 
-def write_json(result: RunResult, writer: Writer) -> None:
+def write(result: RunResult, view: View, writer: Writer) -> None:
+    del view  # one document says everything, whatever the diff mode
     writer.out(json.dumps(document(result), indent=2, ensure_ascii=False))
     for problem in result.problems:  # for the person reading the log, when stdout goes to a file
         writer.err(str(problem))

@@ -1,30 +1,14 @@
-"""Reports of `plan` and `apply`: text for people (below), `json` and `github` beside it.
+"""Reports of `plan` and `apply`: `text` for people, `json` for programs, `github` for Actions.
 
-Every value here was masked by diff.compare already (through graph/classify.py): a reporter
-never sees a secret. Errors name the target, the HTTP status, Graph's code and message and the
-request-id, never the token.
+Every value they print was masked by diff.compare already (through graph/classify.py): a
+reporter never sees a secret. Errors name the target, the HTTP status, Graph's code and message
+and the request-id, never the token.
 """
 
 from __future__ import annotations
 
-from ..graph.planning import APPLIED, CHANGES, FAILED, IN_SYNC, NOT_STARTED, SENT, SKIPPED, RemoteRun, TargetPlan
+from ..graph.planning import RemoteRun
 from .terminal import Writer, writer_for_terminal
-from .text import change_lines, shown
-
-SYMBOL = {"add": "+", "change": "~", "clear": "-", "masked": "*", "keep": "="}
-ACTION_STYLE = {"+": "added", "~": "changed", "-": "removed", "*": "muted", "=": "muted", "!": "warning"}
-NOTE = {
-    "clear": 'cleared: apply sends ""',
-    "masked": "hidden by the tenant: cannot be compared, sent again",
-    "keep": "kept: neither sent nor cleared",
-}
-RESULT = {
-    APPLIED: "applied",
-    SENT: "sent, not confirmed (interrupted)",
-    FAILED: "failed",
-    SKIPPED: "skipped (in sync)",
-    NOT_STARTED: "not started",
-}
 
 
 def write_remote_report(run: RemoteRun, fmt: str, quiet: bool = False, planned: bool = False) -> None:
@@ -40,105 +24,6 @@ def write_remote_report(run: RemoteRun, fmt: str, quiet: bool = False, planned: 
 
             write_github(run, Writer())
     else:
+        from .remote_text import write_text
+
         write_text(run, quiet, planned, writer_for_terminal())
-
-
-def header(plan: TargetPlan) -> str:
-    environment = f" [{plan.target.environment}]" if plan.target.environment else ""
-    return f"{plan.target.profile}{environment} -> {plan.target.service_principal_id}"
-
-
-def counts(plan: TargetPlan) -> str:
-    found = [f"{plan.count(action)} to {action}" for action in ("add", "change", "clear") if plan.count(action)]
-    return ", ".join(found) or "in sync"
-
-
-def action_lines(plan: TargetPlan, indent: str = "  ") -> list[str]:
-    """The plan of one target, key by key in canonical order, as the compile diff shows changes."""
-    from ..diff import Change
-
-    lines = []
-    for action in plan.actions:
-        if action.action == "same":
-            continue
-        symbol = SYMBOL[action.action]
-        if action.action == "change":
-            change = Change(action.key, "changed", action.old, action.new, action.old_masked, action.new_masked,
-                            action.fields)  # fmt: skip
-            lines += change_lines(change, indent)
-        elif action.action == "add":
-            lines.append(f"{indent}{symbol} {action.key}: {shown(action.new, action.new_masked)}")
-        elif action.action == "masked":
-            pair = f"{shown(action.old, True)} -> {shown(action.new, action.new_masked)}"
-            lines.append(f"{indent}{symbol} {action.key}: {pair}  ({NOTE[action.action]})")
-        else:
-            lines.append(f"{indent}{symbol} {action.key}: {shown(action.old, action.old_masked)}  ({NOTE[action.action]})")
-    return lines
-
-
-def summary(run: RemoteRun) -> str:
-    plans = run.plans
-    total = len(plans)
-    noun = "service principal" if total == 1 else "service principals"
-    if run.error:
-        return f"syncsecrets: {run.error}"
-    if run.problems:
-        count = len([problem for problem in run.problems if not problem.warning])
-        return f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was sent"
-    keys = {action: sum(plan.count(action) for plan in plans) for action in ("add", "change", "clear")}
-    changed = ", ".join(f"{count} to {action}" for action, count in keys.items())
-    if run.command == "plan" or not any(plan.status in (APPLIED, SENT, SKIPPED) for plan in plans):
-        parts = [f"{run.count(CHANGES)} to update (keys: {changed})", f"{run.count(IN_SYNC)} in sync"]
-        verb = "Plan"
-    else:
-        parts = [f"{run.count(APPLIED)} applied"]
-        verb = "Apply"
-        parts += [f"{run.count(SKIPPED)} skipped (in sync)"] if run.count(SKIPPED) else []
-        parts += [f"{run.count(SENT)} sent, not confirmed"] if run.count(SENT) else []
-    parts += [f"{run.count(FAILED)} failed"] if run.count(FAILED) else []
-    parts += [f"{run.count(NOT_STARTED)} not started"] if run.count(NOT_STARTED) else []
-    line = f"{verb}: {total} {noun}: " + ", ".join(parts)
-    if run.interrupted:
-        line += "; interrupted"
-    elif run.command == "plan" and run.check and run.count(CHANGES):
-        line += "; run `syncsecrets apply` to update"
-    return line
-
-
-def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> None:
-    for problem in run.warnings:
-        writer.err(str(problem), "warning")
-    for problem in run.problems:
-        writer.err(str(problem), "error")
-    for plan in run.plans:
-        if run.command == "apply" and not planned:
-            lines = _result_lines(plan, quiet)
-        elif plan.status == CHANGES and not quiet:
-            lines = [f"~ {header(plan)} ({counts(plan)})", *action_lines(plan)]
-        else:
-            lines = []
-        if plan.status == FAILED:
-            lines = lines or [f"x {header(plan)}: failed"]
-            lines.append(f"  ! error: {plan.error}")
-        if plan.warnings:
-            lines = lines or [f"! {header(plan)}"]
-            lines += [f"  ! warning: {warning}" for warning in plan.warnings]
-        for number, line in enumerate(lines):
-            first = "error" if line.startswith("x ") else "header"
-            writer.out(line, first if number == 0 else ACTION_STYLE.get(line.lstrip()[:1]))
-    line = summary(run)
-    if run.error or run.problems:
-        writer.err(line, "error")
-    else:
-        writer.out(line, "summary")
-
-
-def _result_lines(plan: TargetPlan, quiet: bool) -> list[str]:
-    """What apply did to one target: its result, and the keys it changed."""
-    if quiet and plan.status != FAILED:
-        return []
-    mark = {FAILED: "x", APPLIED: "~", SENT: "~"}.get(plan.status, "=")
-    lines = [f"{mark} {header(plan)}: {RESULT.get(plan.status, plan.status)}"]
-    if plan.status in (APPLIED, SENT, FAILED) and not quiet:
-        lines += action_lines(plan)
-    return lines

@@ -11,10 +11,9 @@ from __future__ import annotations
 import os
 
 from ..graph.planning import CHANGES, FAILED, RemoteRun, TargetPlan
-from ..guard import err
 from .github import command
-from .remote import RESULT, SYMBOL, action_lines, counts, header, summary
-from .terminal import Writer
+from .remote_text import RESULT, SYMBOL, action_lines, counts, header, summary
+from .terminal import PLAIN, Writer
 
 
 def write_github(run: RemoteRun, writer: Writer) -> None:
@@ -43,7 +42,7 @@ def write_github(run: RemoteRun, writer: Writer) -> None:
             with open(path, "a", encoding="utf-8") as handle:
                 handle.write(markdown(run))
         except OSError as error:
-            err(f"syncsecrets: GITHUB_STEP_SUMMARY cannot be written ({error.strerror})")
+            PLAIN.err(f"syncsecrets: GITHUB_STEP_SUMMARY cannot be written ({error.strerror})")
 
 
 def markdown(run: RemoteRun) -> str:

@@ -31,6 +31,9 @@ class Writer:
         sys.stderr.write(line + "\n")
 
 
+PLAIN = Writer()  # for commands that print a few plain lines, and for the guard
+
+
 class RichWriter(Writer):
     def __init__(self) -> None:
         from rich.console import Console

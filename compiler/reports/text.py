@@ -6,13 +6,17 @@ import json
 import os
 from typing import TYPE_CHECKING
 
-from ..build import Outcome, RunResult
+from ..problems import failure_line
+from ..run.result import Outcome, RunResult, Status
+from . import View
 from .terminal import Writer
 
 if TYPE_CHECKING:
-    from ..diff import Change
+    from ..body.diff import Change
 
-CLEARED_NOTE = "cleared on the tenant: the PUT replaces the whole set"
+# A key the body no longer holds. Not "cleared": by every public account Graph's PUT merges,
+# so the tenant may keep the key (see removal_warnings in body/diff.py).
+REMOVED_NOTE = "removed from the body"
 
 SYMBOL = {"added": "+", "removed": "-", "changed": "~", "new": "+", "stale": "-"}
 STYLE = {"+": "added", "-": "removed", "~": "changed", "@": "muted", "!": "warning"}
@@ -36,14 +40,14 @@ def change_lines(change: Change, indent: str = "  ") -> list[str]:
     if change.action == "added":
         return [f"{indent}{symbol} {change.key}: {new}"]
     if change.action == "removed":
-        note = f"  ({CLEARED_NOTE})" if indent == "  " else ""
+        note = f"  ({REMOVED_NOTE})" if indent == "  " else ""
         return [f"{indent}{symbol} {change.key}: {old}{note}"]
     return [f"{indent}{symbol} {change.key}: {old} -> {new}"]
 
 
 def outcome_lines(outcome: Outcome, out: str, mode: str) -> list[str]:
     path = os.path.join(out, outcome.output)
-    if outcome.status == "new":
+    if outcome.status is Status.NEW:
         head = [f"+ {path} (new, {outcome.pairs} {'pair' if outcome.pairs == 1 else 'pairs'})"]
     else:
         head = [f"~ {path} (changed)"]
@@ -56,7 +60,7 @@ def outcome_lines(outcome: Outcome, out: str, mode: str) -> list[str]:
 
 def summary(result: RunResult) -> str:
     options = result.options
-    counts = [f"{result.count(status)} {status}" for status in ("new", "changed", "unchanged", "stale")]
+    counts = [f"{result.count(status)} {status}" for status in Status]
     if result.stale:
         counts[-1] += " (removed)" if options.prune and not options.check else " (--prune removes)"
     profiles = len({outcome.profile for outcome in result.outcomes})
@@ -70,18 +74,19 @@ def summary(result: RunResult) -> str:
     return line
 
 
-def write_text(result: RunResult, mode: str, quiet: bool, writer: Writer) -> None:
+def write(result: RunResult, view: View, writer: Writer) -> None:
     """The default report: per-file diffs, warnings, the summary line; or the problems."""
+    mode, quiet = view
     for problem in result.problems:  # in file and line order, warnings among errors
         writer.err(str(problem), "warning" if problem.warning else "error")
     if result.errors:
         count = len(result.errors)
-        writer.err(f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was written", "error")
+        writer.err(failure_line(count), "error")
         return
     base = result.options.out
     for outcome in result.outcomes:
         # A warning about a change belongs next to it, in every mode: the reviewer reads the diff.
-        lines = outcome_lines(outcome, base, mode) if outcome.status != "unchanged" and not quiet else []
+        lines = outcome_lines(outcome, base, mode) if outcome.status is not Status.UNCHANGED and not quiet else []
         if outcome.warnings and not lines:
             lines = [f"! {os.path.join(base, outcome.output)}"]
         lines += [f"  ! warning: {warning}" for warning in outcome.warnings]

@@ -1,0 +1,260 @@
+"""Turning a secrets body that already exists (a PUT body, a GET response, a validateCredentials
+body) into a friendly profile.
+
+No secret is ever carried over: every sensitive value, and every `"*"` a GET masked, becomes an
+env reference `<NAME>_<KEY>`, and the person importing is told which variables to set. The
+profile is compiled in memory before it is returned, so what is written is known to compile to
+the canonical form of the input (secrets aside).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ..body.mapper import OutPair, map_layer
+from ..catalog.keys import BY_GRAPH, KEYS, NOTIFICATION_KEY, NULL_MEMBER, Key, Kind, lookup_loosely
+from ..catalog.templates import templates
+from ..problems import InvalidValue, Problem, UserError
+from ..profile import notifications
+from ..profile.layers import read_file_profile
+from ..profile.references import placeholder_label, variable_name
+from ..profile.source import MAX_FILE_BYTES, Document
+from ..profile.values import compact_json, fraction_digits, json_object
+from . import tomlwrite
+
+MASKED = "*"  # how GET .../synchronization/secrets returns a sensitive value
+_CONTEXT_PRINCIPAL = re.compile(r'"@odata\.context"\s*:\s*"[^"]*servicePrincipals\(\'?([0-9a-fA-F-]{36})\'?\)')
+SHAPES = 'a PUT or GET body {"value": [...]}, or a validateCredentials body {"credentials": [...]}'
+
+
+@dataclass
+class Imported:
+    text: str
+    variables: list[tuple[str, str]] = field(default_factory=list)  # (environment variable, Graph key)
+    warnings: list[str] = field(default_factory=list)
+    pairs: list[OutPair] = field(default_factory=list)  # what the profile compiles to
+
+
+def service_principal(data: bytes) -> str | None:
+    """The service principal a GET response names in its @odata.context, if it does."""
+    found = _CONTEXT_PRINCIPAL.search(data.decode("utf-8", "replace"))
+    return found.group(1).lower() if found else None
+
+
+def read_pairs(data: bytes, source: str) -> list[tuple[str, str]]:
+    """The (key, value) pairs of a body; UserError saying what is wrong (never quoting a value)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise UserError.single(source, "is larger than 1 MiB: a secrets body is a few kilobytes")
+    try:
+        body = json.loads(data)
+    except UnicodeDecodeError:
+        raise UserError.single(source, "is not UTF-8 text") from None
+    except RecursionError:
+        raise UserError.single(source, "is nested too deeply to be a secrets body") from None
+    except json.JSONDecodeError as error:
+        raise UserError(
+            [Problem(source, f"is not JSON ({error.msg}): give {SHAPES}", None, error.lineno, error.colno)]
+        ) from None
+    items = body
+    if isinstance(body, dict):
+        items = body.get("value", body.get("credentials"))
+    if not isinstance(items, list):
+        raise UserError.single(source, f"holds no list of pairs: give {SHAPES}")
+    pairs, seen = [], set()
+    for number, item in enumerate(items, start=1):
+        if not (isinstance(item, dict) and isinstance(item.get("key"), str) and "value" in item):
+            raise UserError.single(source, f"pair {number} is not an object with a key and a value")
+        key, value = item["key"], item["value"]
+        if not isinstance(value, str):
+            raise UserError.single(source, f"pair {number} ({key}): the value must be a string, as Graph sends it")
+        if key in seen:
+            raise UserError.single(source, f"pair {number}: {key} appears twice: keep one")
+        seen.add(key)
+        pairs.append((key, value))
+    return pairs
+
+
+def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principal: str | None = None) -> Imported:
+    imported = Imported("")
+    top: dict[Key, object] = {}
+    raw: dict[str, object] = {}
+    table: dict[str, object] | None = None
+    comments: dict[Key, str] = {}
+    spelled: dict[str, str] = {}  # friendly name -> the key as the body spells it, for messages
+    for key_name, value in pairs:
+        key = BY_GRAPH.get(key_name) or lookup_loosely(key_name)
+        if key:
+            spelled[key.friendly] = key_name
+        where = f"{source}: {key_name}"
+        label = placeholder_label(value)
+        if key_name == NULL_MEMBER or value == "":
+            imported.warnings.append(f"{key_name}: left out ({'not a settable key' if value else 'empty'})")
+        elif label:  # an unrevealed output of syncsecrets: the reference it names comes back
+            scheme, _, reference = label.partition(":")
+            (top if key else raw)[key or key_name] = {scheme: reference}
+            if scheme == "env":
+                imported.variables.append((reference, key.graph if key else key_name))
+        elif value == MASKED or (key is not None and key.is_secret(value)):
+            variable = variable_name(name, key.friendly if key else key_name)
+            imported.variables.append((variable, key.graph if key else key_name))
+            if key:
+                top[key] = {"env": variable}
+            else:
+                raw[key_name] = {"env": variable}
+        elif key is None:
+            raw[key_name] = value
+        elif key is NOTIFICATION_KEY:
+            table = _notifications(value, where, imported)
+            if table is None:
+                top[key] = value  # fields the friendly table cannot hold: keep the JSON string form
+        else:
+            top[key] = _value(key, value, where, imported)
+            if isinstance(top[key], str) and key.kind is Kind.TIMESTAMP:
+                comments[key] = "a string: a TOML date-time holds six digits of fractions of a second"
+    imported.warnings += [f"{key_name}: not in syncsecrets' catalog: kept in [raw]" for key_name in raw]
+    imported.text = _text(name, source, top, table, raw, imported, principal, comments)
+    imported.pairs = _compile(imported.text, name, source, spelled)
+    return imported
+
+
+def _value(key: Key, value: str, where: str, imported: Imported) -> object:
+    if key.kind is Kind.BOOLEAN:
+        if value.lower() not in ("true", "false"):
+            raise UserError.single(where, "is not true or false, so it cannot be a boolean")
+        return value.lower() == "true"
+    if key.kind is Kind.TIMESTAMP:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise UserError.single(where, "is not an ISO 8601 date-time") from None
+        if moment.tzinfo is None:
+            imported.warnings.append(f"{key.graph}: has no UTC offset; taken as UTC")
+            moment = moment.replace(tzinfo=UTC)
+            value += "Z"
+        # Python (and TOML) hold microseconds: seven digits, as .NET writes them, stay a string.
+        return value if len(fraction_digits(value)) > 6 else moment
+    if key.holds_json(value):
+        try:
+            found = json_object(value)
+            compact_json(found)
+        except InvalidValue as error:
+            raise UserError.single(where, str(error)) from None
+        return found if _fits_toml(found) else value
+    return value
+
+
+def _fits_toml(value: object, depth: int = 0) -> bool:
+    """Whether JSON reads well as a TOML table; if not (TOML has no null; deep nesting is
+    unreadable inline), it stays a JSON string, which compile accepts just the same."""
+    if value is None or depth > 16:
+        return False
+    if isinstance(value, dict):
+        return all(_fits_toml(member, depth + 1) for member in value.values())
+    if isinstance(value, list):
+        return all(_fits_toml(member, depth + 1) for member in value)
+    return True
+
+
+def _notifications(value: str, where: str, imported: Imported) -> dict[str, object] | None:
+    """The friendly [notifications] table, or None when only the JSON string can say it all."""
+    try:
+        fields, unknown = notifications.read_json(value)
+    except InvalidValue as error:
+        raise UserError.single(where, str(error)) from None
+    if fields.get("Recipients") != json_object(value).get("Recipients"):  # said, never silent
+        imported.warnings.append(f"{NOTIFICATION_KEY.graph}: spaces around the addresses in Recipients are dropped")
+    if unknown:
+        return None
+    if not fields:
+        return None  # "{}": kept as the string, which compiles to "{}" again
+    table: dict[str, object] = {}
+    recipients = fields.get("Recipients")
+    if recipients is not None:
+        table["recipients"] = _recipients(recipients)
+    if "Enabled" in fields and fields["Enabled"] != bool(recipients):
+        table["enabled"] = fields["Enabled"]  # only when it differs from the default
+    enabled, threshold = fields.get("DeleteThresholdEnabled"), fields.get("DeleteThresholdValue")
+    if enabled is True and threshold is not None:
+        table[notifications.DELETE_THRESHOLD] = threshold
+    elif enabled is False and threshold is None:
+        table[notifications.DELETE_THRESHOLD] = False
+    else:  # an unusual combination: the Graph fields say it exactly
+        table.update({name: item for name, item in (("DeleteThresholdEnabled", enabled),
+                                                    ("DeleteThresholdValue", threshold)) if item is not None})  # fmt: skip
+    if "HumanResourcesLookaheadQueryEnabled" in fields:
+        table["hr_lookahead_query"] = fields["HumanResourcesLookaheadQueryEnabled"]
+    return table
+
+
+def _recipients(value: str) -> str | list[str]:
+    """The friendly form of Recipients that compiles back to exactly `value`: a list joins with
+    `;`, so addresses separated by `,` stay one string, which keeps its separator."""
+    if value == notifications.NO_RECIPIENTS:
+        return []
+    addresses = value.split(";")
+    return addresses if len(addresses) > 1 else value
+
+
+def _text(name, source, top, table, raw, imported: Imported, principal: str | None, comments) -> str:
+    header = [f"# {name}: imported from {os.path.basename(source)} by `syncsecrets import`."]
+    if imported.variables:
+        header.append(
+            "# Secrets were not imported: set these environment variables for `syncsecrets compile --reveal`:"
+        )
+        header += [f"#   {variable}  ({graph})" for variable, graph in imported.variables]
+    blocks = [header, [tomlwrite.line(key.friendly, top[key], comments.get(key)) for key in KEYS if key in top]]
+    if table is not None:
+        blocks.append(tomlwrite.section("notifications", table))
+    if raw:
+        blocks.append(["# Keys syncsecrets does not know, passed through as they are.", *tomlwrite.section("raw", raw)])
+    application = ["[application]", tomlwrite.line("display_name", name)]
+    if principal:
+        application.append(tomlwrite.line("service_principal_id", principal))
+    guess = _guess_template(top)
+    if guess:
+        application.append(f'# template = "{guess}"  # guessed from the keys: uncomment to have compile check them')
+    blocks.append(application)
+    return "\n\n".join("\n".join(block) for block in blocks if block) + "\n"
+
+
+def _guess_template(top: dict[Key, object]) -> str | None:
+    # As on the wire: a table (Domain = { domain = ... }) as its compact JSON.
+    present = {key.graph: compact_json(value) if isinstance(value, dict) else value for key, value in top.items()}
+    fitting = [
+        template for template in templates().values()
+        if all(key.graph in present for key in template.required)
+        and all(present.get(graph) == wanted for graph, wanted in template.values.items())
+        and all(isinstance(present.get(graph), str) and pattern.match(present[graph])
+                for graph, pattern in template.patterns.items())
+    ]  # fmt: skip
+    # A matched pattern is the strongest evidence (Domain as JSON is Cloud Sync's, a localhost
+    # ecma2host URL the ECMA host's); then the kind that explains more keys.
+    return max(fitting, key=lambda template: (len(template.patterns), len(template.required))).name if fitting else None
+
+
+def _compile(text: str, name: str, source: str, spelled: dict[str, str]) -> list[OutPair]:
+    """The profile compiled in memory; UserError if the input holds something compile refuses."""
+    import tomllib
+
+    document = Document(f"{name}.toml", f"{name}.toml", tomllib.loads(text), text)
+    profile, problems = read_file_profile(document)
+    pairs, mapped = map_layer(profile.layer(None), reveal=False, environ={})
+    errors = [problem for problem in problems + mapped if not problem.warning]
+    if errors:
+        named = [Problem(source, f"{_as_in_body(problem.key, spelled)}: {problem.message}") for problem in errors]
+        raise UserError(named)
+    return pairs
+
+
+def _as_in_body(keypath: str | None, spelled: dict[str, str]) -> str:
+    """A key of the generated profile, named as the body spells it (BaseAddress, not base_address)."""
+    head, _, rest = (keypath or "").partition(".")
+    if head == "raw":
+        return rest
+    if head == "notifications":
+        head = NOTIFICATION_KEY.friendly
+    return spelled.get(head) or keypath or ""

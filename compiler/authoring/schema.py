@@ -1,0 +1,196 @@
+"""The JSON Schema (draft 2020-12) of a profile, generated from the catalog.
+
+Editors use it (through Taplo / Even Better TOML) for completion, hover text and validation as
+the profile is typed. It mirrors what `layers.py` accepts; what a schema cannot say (a value
+from a reference checked after resolution, template requirements after merging) is left to
+`compile`.
+"""
+
+from __future__ import annotations
+
+from ..catalog.keys import KEYS, KIND_DESCRIPTIONS, NOTIFICATION_FIELDS, Key, Kind
+from ..catalog.templates import templates
+from ..profile import notifications
+from ..profile.layers import APPLICATION_FIELDS, ENVIRONMENT_NAME, RAW_NAME
+from ..profile.references import ENV_NAME
+from ..profile.values import GUID, URL_EXAMPLE
+
+SCHEMA_ID = "urn:syncsecrets:profile"
+
+
+def profile_schema() -> dict:
+    layer = _layer_properties()
+    spellings = {key.friendly: key.graph for key in KEYS} | {key.graph: key.friendly for key in KEYS}
+    # Both spellings of one key in one table is an error.
+    one_spelling = {name: {"not": {"required": [other]}} for name, other in spellings.items()}
+    environment = {
+        "type": "object",
+        "description": "Overrides for one environment (tenant), compiled with --env NAME into <out>/NAME/.",
+        "properties": layer,
+        "additionalProperties": False,
+        "dependentSchemas": one_spelling,
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "syncsecrets profile",
+        "description": "One provisioning application's synchronization secrets, compiled by `syncsecrets compile`.",
+        "type": "object",
+        "properties": {
+            "extends": {
+                "description": "Profiles or partials (_*.toml) merged under this one, paths relative to this file.",
+                "oneOf": [
+                    {"type": "string", "minLength": 1},
+                    {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+                ],
+            },
+            "environments": {
+                "type": "object",
+                "description": "[environments.NAME]: per-environment overrides of any pair.",
+                "propertyNames": {"pattern": _anchored(ENVIRONMENT_NAME.pattern)},
+                "additionalProperties": environment,
+            },
+            **layer,
+        },
+        "additionalProperties": False,
+        "dependentSchemas": one_spelling,
+        "$defs": _definitions(),
+    }
+
+
+def _layer_properties() -> dict:
+    properties = {}
+    for key in KEYS:
+        schema = _key_schema(key)
+        properties[key.friendly] = schema
+        properties[key.graph] = schema
+    properties["notifications"] = {"$ref": "#/$defs/notifications"}
+    properties["application"] = {"$ref": "#/$defs/application"}
+    properties["raw"] = {"$ref": "#/$defs/raw"}
+    return properties
+
+
+def _key_schema(key: Key) -> dict:
+    description = f"{key.graph}: {key.description} ({KIND_DESCRIPTIONS[key.kind]})"
+    reference = {"$ref": "#/$defs/reference"}
+    kind = key.kind
+    if kind is Kind.SECRET:
+        return {**reference, "description": description}
+    if kind is Kind.BOOLEAN:
+        value = {"type": "boolean"}
+    elif kind is Kind.URL:
+        value = {"type": "string", "pattern": "^https://[^/?#\\s]+[^\\s]*$", "examples": [URL_EXAMPLE]}
+    elif kind is Kind.TIMESTAMP:
+        value = {"type": "string", "format": "date-time"}
+    elif kind is Kind.NOTIFICATIONS:
+        value = {"anyOf": [{"type": "string", "minLength": 2}, {"$ref": "#/$defs/notifications"}]}
+    elif kind is Kind.OBJECT_OR_TEXT:
+        table = {
+            "type": "object",
+            "minProperties": 1,
+            "not": {"anyOf": [{"required": ["env"]}, {"required": ["file"]}]},
+        }
+        # AppKey as a string is a secret: only its JSON-object form may be written out.
+        value = {"anyOf": [table]} if key.sensitive else {"anyOf": [table, {"type": "string", "minLength": 1}]}
+    elif key.integer_ok:
+        value = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}
+    else:
+        value = {"type": "string", "minLength": 1}
+    return {"description": description, "anyOf": [value, reference]}
+
+
+def _definitions() -> dict:
+    reference_name = {"type": "string", "minLength": 1}
+    fields = {}
+    for field in NOTIFICATION_FIELDS:
+        if field.graph == "Recipients":
+            schema = {
+                "anyOf": [
+                    {"type": "string", "minLength": 3},
+                    {"type": "array", "items": {"type": "string"}},  # [] is "no address"
+                ]
+            }
+        elif field.type is int:
+            schema = {"type": "integer", "minimum": 1}
+        else:
+            schema = {"type": "boolean"}
+        schema = {"description": field.description, **schema}
+        fields[field.graph] = schema
+        if field.friendly:
+            fields[field.friendly] = schema
+    fields[notifications.DELETE_THRESHOLD] = {
+        "description": notifications.DELETE_THRESHOLD_DESCRIPTION,
+        "anyOf": [{"type": "integer", "minimum": 1}, {"const": False}],
+    }
+    known = sorted({name for key in KEYS for name in (key.friendly, key.graph)})
+    return {
+        "reference": {
+            "description": 'A secret reference: { env = "NAME" } or { file = "path" } (relative to this file).',
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {"env": {**reference_name, "pattern": _anchored(ENV_NAME.pattern)}},
+                    "required": ["env"],
+                    "additionalProperties": False,
+                },
+                {
+                    "type": "object",
+                    "properties": {"file": reference_name},
+                    "required": ["file"],
+                    "additionalProperties": False,
+                },
+            ],
+        },
+        "notifications": {
+            "type": "object",
+            "description": "SyncNotificationSettings: quarantine emails and the accidental-deletion threshold.",
+            "properties": fields,
+            "additionalProperties": False,
+        },
+        "application": {
+            "type": "object",
+            "description": "Metadata about the application, never sent as a pair.",
+            "properties": {
+                "display_name": {"type": "string", "minLength": 1, "description": "The application's name."},
+                "service_principal_id": {
+                    "type": "string",
+                    "pattern": _anchored(GUID.pattern),
+                    "description": "Object id of the service principal the body is PUT to.",
+                },
+                "template": {
+                    "enum": list(templates()),
+                    "description": "The kind of application: compile checks the keys it needs.",
+                },
+                "tenant_id": {
+                    "type": "string",
+                    "pattern": _anchored(GUID.pattern),
+                    "description": "Directory (tenant) ID: plan and apply refuse a credential for another tenant.",
+                },
+                "keep": {
+                    "type": "array",
+                    "items": {"enum": known},
+                    "uniqueItems": True,
+                    "description": "Keys something else sets on the tenant (OAuth 2 tokens from Authorize): "
+                    "apply never sends nor clears them.",
+                },
+                "job_id": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "The synchronization job to use when the service principal has several.",
+                },
+            },
+            "additionalProperties": False,
+            "propertyNames": {"enum": list(APPLICATION_FIELDS)},
+        },
+        "raw": {
+            "type": "object",
+            "description": "Keys newer than syncsecrets' catalog, passed through as strings.",
+            "propertyNames": {"pattern": _anchored(RAW_NAME.pattern), "not": {"enum": known}},
+            "additionalProperties": {"anyOf": [{"type": "string", "minLength": 1}, {"$ref": "#/$defs/reference"}]},
+        },
+    }
+
+
+def _anchored(pattern: str) -> str:
+    """A Python `...\\Z` pattern as the `^...$` that JSON Schema uses."""
+    return "^" + pattern.removesuffix("\\Z") + "$"

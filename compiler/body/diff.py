@@ -1,0 +1,203 @@
+"""What changes between the previous output and the new one, with secrets masked on both sides.
+
+Masking rule: a value is shown only when it is known to be no secret. The new side knows where
+each value came from (a reference is masked). The old side is a file on disk that cannot say
+so; its value is masked when the key is sensitive, when it is a placeholder, when the new value
+of the key is masked, or when the old file is private (mode 0600: written by `--reveal`, so any
+of its values may have come from a reference). A change of a masked value is still a change:
+`*** (env:A) -> *** (env:B)`, or `*** (env:A) -> *** (env:A, changed)`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, notification_field_order
+from ..profile.references import MASK, placeholder_label
+from .mapper import OutPair
+from .render import render
+
+
+class Row(NamedTuple):
+    """One key of the old and new outputs, as it may be shown. None: the key is absent."""
+
+    key: str
+    old: str | None
+    new: str | None
+    old_masked: bool = False
+    new_masked: bool = False
+
+    @property
+    def action(self) -> str:
+        if self.old is None:
+            return "added"
+        if self.new is None:
+            return "removed"
+        return "unchanged" if self.old == self.new else "changed"
+
+
+class Change(NamedTuple):
+    key: str  # a Graph key, or a SyncNotificationSettings field under `fields`
+    action: str  # added, removed or changed
+    old: str | object | None  # display value (a JSON value for notification fields)
+    new: str | object | None
+    old_masked: bool = False
+    new_masked: bool = False
+    fields: tuple[Change, ...] = ()
+
+
+def mask(label: str | None, changed: bool = False) -> str:
+    notes = [note for note in (label, "changed" if changed else None) if note]
+    return f"{MASK} ({', '.join(notes)})" if notes else MASK
+
+
+def compare(old: list[tuple[str, str]], new: list[OutPair], old_private: bool) -> list[Row]:
+    """Every key of either side, in canonical order."""
+    old_values = dict(old)
+    new_pairs = {pair.key: pair for pair in new}
+    keys = sorted(old_values.keys() | new_pairs.keys(), key=lambda key: (POSITION.get(key, len(POSITION) + 1), key))
+    return [_row(key, old_values.get(key), new_pairs.get(key), old_private) for key in keys]
+
+
+def _row(key: str, old: str | None, new: OutPair | None, old_private: bool) -> Row:
+    new_masked = new is not None and new.label is not None
+    if new is not None and old == new.value:
+        shown = mask(new.label) if new_masked else new.value
+        return Row(key, shown, shown, new_masked, new_masked)
+    old_label = placeholder_label(old) if old is not None else None
+    old_masked = old is not None and (new_masked or old_private or old_label is not None or _is_secret(key, old))
+    old_shown = None if old is None else mask(old_label) if old_masked else old
+    new_shown = None if new is None else mask(new.label) if new_masked else new.value
+    if old_masked and new_masked and old_shown == new_shown:
+        new_shown = mask(new.label, changed=True)
+    return Row(key, old_shown, new_shown, old_masked, new_masked)
+
+
+def _is_secret(key: str, value: str) -> bool:
+    known = BY_GRAPH.get(key)
+    return known is not None and known.is_secret(value)
+
+
+def changes(rows: list[Row]) -> list[Change]:
+    """The semantic diff: keys added, removed and changed; notification settings field by field."""
+    result = []
+    for row in rows:
+        action = row.action
+        if action == "unchanged":
+            continue
+        fields = ()
+        if row.key == NOTIFICATION_KEY.graph and action == "changed" and not (row.old_masked or row.new_masked):
+            fields = _field_changes(row.old, row.new)
+        result.append(Change(row.key, action, row.old, row.new, row.old_masked, row.new_masked, fields))
+    return result
+
+
+def _field_changes(old: str, new: str) -> tuple[Change, ...]:
+    try:
+        before, after = json.loads(old), json.loads(new)
+    except (ValueError, RecursionError):
+        return ()
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return ()
+    names = notification_field_order(before.keys() | after.keys())
+    found = []
+    for name in names:
+        if name not in before:
+            found.append(Change(name, "added", None, after[name]))
+        elif name not in after:
+            found.append(Change(name, "removed", before[name], None))
+        elif before[name] != after[name] or type(before[name]) is not type(after[name]):
+            found.append(Change(name, "changed", before[name], after[name]))
+    return tuple(found)
+
+
+def removal_warnings(found: list[Change]) -> list[str]:
+    """Warnings for keys the new body no longer holds: omitting a key may not clear it (Graph's
+    PUT merges, by every public account), and a JSON-valued one cannot be cleared at all."""
+    removed = [change for change in found if change.action == "removed"]
+    plain = [change.key for change in removed if not _is_json_valued(change)]
+    json_valued = [change.key for change in removed if _is_json_valued(change)]
+    warnings = []
+    if plain:
+        verb, them = ("is", "it") if len(plain) == 1 else ("are", "them")
+        warnings.append(f"{', '.join(plain)} {verb} removed from the body: a PUT that omits a key may leave "
+                        f"{them} on the tenant; `syncsecrets apply` clears {them}")  # fmt: skip
+    if json_valued:
+        verb, them = ("is", "it") if len(json_valued) == 1 else ("are", "them")
+        warnings.append(f'{", ".join(json_valued)} {verb} removed from the body: a PUT that omits a key may leave '
+                        f'{them} on the tenant, and Graph refuses "" for a JSON value, so nothing clears {them}: '
+                        f"set {them} explicitly instead (for notifications, [notifications] enabled = false)")  # fmt: skip
+    return warnings
+
+
+def _is_json_valued(change: Change) -> bool:
+    return change.key == NOTIFICATION_KEY.graph or (
+        not change.old_masked and isinstance(change.old, str) and change.old.startswith("{")
+    )
+
+
+def unified(rows: list[Row], name: str) -> str:
+    """A unified diff of the canonical JSON of both sides, masked values replaced by their mask."""
+    import difflib  # only needed in this mode
+
+    old = render((row.key, row.old) for row in rows if row.old is not None).decode().splitlines(keepends=True)
+    new = render((row.key, row.new) for row in rows if row.new is not None).decode().splitlines(keepends=True)
+    if not [row for row in rows if row.old is not None]:
+        old = []  # a new file: every line is added
+    return "".join(difflib.unified_diff(old, new, f"a/{name}", f"b/{name}"))
+
+
+def credential_warnings(
+    old: list[tuple[str, str]], new: list[OutPair], old_private: bool, tenant: bool = False
+) -> list[str]:
+    """Warnings for a URL that receives credentials changing host while a secret stays the same.
+
+    A reviewer must see that an unchanged token is about to be sent somewhere new. Hosts are
+    named only when neither side is masked (a URL from a reference stays hidden). Against the
+    `tenant` (plan), whose secrets read `*`, every secret the profile sends counts: it cannot be
+    told whether it changed, and it will go to the new host.
+    """
+    old_values = dict(old)
+    if tenant:
+        kept = [pair.key for pair in new if _is_secret_pair(pair)]
+    else:
+        kept = [pair.key for pair in new if old_values.get(pair.key) == pair.value and _is_secret_pair(pair)]
+    if not kept:
+        return []
+    one = len(kept) == 1
+    if tenant:  # a tenant's secret reads "*": whether it changes is unknown, but it will be sent
+        secrets = ", ".join(kept) + (" is sent with it" if one else " are sent with it")
+    else:
+        secrets = ", ".join(kept) + (" keeps the same secret" if one else " keep the same secret")
+    warnings = []
+    for pair in new:
+        key = BY_GRAPH.get(pair.key)
+        old_value = old_values.get(pair.key)
+        if key is None or not key.receives_credentials or old_value is None or old_value == pair.value:
+            continue
+        old_label = placeholder_label(old_value)
+        before = None if old_label else _host(old_value)
+        after = None if placeholder_label(pair.value) else _host(pair.value)
+        if before is not None and before == after:
+            continue
+        if pair.label or old_label or old_private:
+            warnings.append(f"{pair.key} (masked) now points at another host while {secrets}: "
+                            "check where the credential will be sent")  # fmt: skip
+        else:
+            warnings.append(f"{pair.key} host changes from {before} to {after} while {secrets}: "
+                            f"the credential will be sent to {after}; make sure that is intended")  # fmt: skip
+    return warnings
+
+
+def _is_secret_pair(pair: OutPair) -> bool:
+    return pair.label is not None or _is_secret(pair.key, pair.value)
+
+
+def _host(value: str) -> str:
+    try:
+        host = urlsplit(value).hostname if "://" in value else value.split("/")[0].rsplit(":", 1)[0]
+    except ValueError:
+        host = None
+    return (host or value).lower()

@@ -1,0 +1,125 @@
+"""Secret references: `{ env = "NAME" }` and `{ file = "path" }`.
+
+A reference is resolved only under `--reveal`. Otherwise the output holds a placeholder that
+names the reference, never its value: `<unrevealed env:NAME>`. It is the same on every run, and
+its angle brackets and spaces keep it from being taken for (or accepted as) a real credential.
+
+Every secret the run has seen (a resolved reference, or a literal refused for a sensitive key)
+is remembered in `SECRETS`, so that the last line of defence (`scrub`, used on tracebacks and
+unexpected errors) can blank it out of anything printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import NamedTuple
+
+from ..problems import InvalidValue, UserError
+from .source import read_text
+
+SCHEMES = ("env", "file")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_PLACEHOLDER = re.compile(r"<unrevealed (env|file):(.+)>\Z", re.DOTALL)
+MASK = "***"
+# What Azure Pipelines ($(NAME)) or GitHub Actions (${{ ... }}) leave when a variable is not defined.
+_UNEXPANDED = re.compile(r"\$\([A-Za-z0-9_.-]+\)\Z|\$\{\{.*\}\}\Z")
+
+SECRETS: set[str] = set()
+
+
+class Reference(NamedTuple):
+    scheme: str  # "env" or "file"
+    name: str  # the variable's name, or the path as the profile wrote it
+    base_dir: str = ""  # folder of the file that wrote a file reference
+
+    @property
+    def label(self) -> str:
+        return f"{self.scheme}:{self.name}"
+
+    @property
+    def placeholder(self) -> str:
+        return placeholder(self.label)
+
+
+def placeholder(label: str) -> str:
+    """What an unrevealed output holds in place of the value of reference `label` (`env:NAME`)."""
+    return f"<unrevealed {label}>"
+
+
+def placeholder_label(value: str) -> str | None:
+    """`env:NAME` if `value` is a placeholder written by an unrevealed run, else None."""
+    found = _PLACEHOLDER.match(value)
+    return f"{found.group(1)}:{found.group(2)}" if found else None
+
+
+def is_reference_table(value: object) -> bool:
+    return isinstance(value, dict) and any(scheme in value for scheme in SCHEMES)
+
+
+def parse_reference(table: dict, base_dir: str) -> Reference:
+    """The reference a table describes; InvalidValue with a fix-it message if it is malformed."""
+    schemes = [scheme for scheme in SCHEMES if scheme in table]
+    others = sorted(set(table) - set(SCHEMES))
+    example = 'write { env = "NAME" } or { file = "path" }'
+    if others:
+        raise InvalidValue(f"unknown reference kind {', '.join(map(repr, others))}: {example}")
+    if not schemes:
+        raise InvalidValue(f"empty reference: {example}")
+    if len(schemes) > 1:
+        raise InvalidValue(f"a reference takes one of env or file, not both: {example}")
+    scheme = schemes[0]
+    name = table[scheme]
+    if not isinstance(name, str):
+        raise InvalidValue(f"{scheme} takes a string: {example}")
+    if not name.strip():
+        raise InvalidValue(f"{scheme} names nothing: {example}")
+    if scheme == "env" and not ENV_NAME.match(name):
+        raise InvalidValue("env must be a variable name (letters, digits and _, not starting with a digit)")
+    return Reference(scheme, name, base_dir)
+
+
+def resolve(reference: Reference, environ: os._Environ | dict) -> str:
+    """The secret behind a reference; InvalidValue naming the reference (never a value) if not found."""
+    if reference.scheme == "env":
+        value = environ.get(reference.name)
+        if value is None:
+            raise InvalidValue(f"environment variable {reference.name} is not set: export it before --reveal")
+        if value == "":
+            raise InvalidValue(f"environment variable {reference.name} is empty: set it to the secret")
+        if _UNEXPANDED.match(value):
+            raise InvalidValue(f"environment variable {reference.name} holds an unexpanded pipeline variable "
+                             "($(NAME) or ${{ ... }}): map the secret into the step's environment")  # fmt: skip
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidValue(f"environment variable {reference.name} is not valid UTF-8") from None
+    else:
+        path = os.path.join(reference.base_dir, reference.name)
+        try:
+            value = read_text(path, reference.name, what="secret file")
+        except UserError as error:
+            raise InvalidValue(f"file {reference.name}: {error.problems[0].message}") from None
+        value = value.removesuffix("\n").removesuffix("\r") if value.endswith("\n") else value
+        if value == "":
+            raise InvalidValue(f"file {reference.name} is empty: put the secret in it")
+    remember_secret(value)
+    return value
+
+
+def variable_name(application: str, key_friendly: str) -> str:
+    """The environment variable `init` and `import` suggest: `<NAME>_<KEY>` in upper snake case."""
+    key_snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key_friendly)  # a raw key is PascalCase
+    name = re.sub(r"[^A-Za-z0-9]+", "_", f"{application}_{key_snake}").strip("_").upper()
+    return name if ENV_NAME.match(name) else f"APP_{name}"  # a variable cannot start with a digit
+
+
+def remember_secret(value: str) -> None:
+    SECRETS.add(value)
+
+
+def scrub(text: str) -> str:
+    """`text` with every known secret replaced by the mask (longest first, so none half-shows)."""
+    for secret in sorted(SECRETS, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text

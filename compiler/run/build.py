@@ -1,0 +1,260 @@
+"""One `compile` run: find, load, map, render and compare every profile, then write or not.
+
+All or nothing: new outputs are staged as they are compiled (outputs.Stager) and renamed into
+place only when every profile and partial of the run checked out; a single error means exit 2
+with every problem reported, the staging removed and no output changed. The result is plain
+data (`RunResult`) that the reporters turn into text, JSON or annotations.
+
+A profile that the record of the last compile (record.py) shows unchanged is served from it
+without being parsed. The others are independent of each other, so large runs are spread over
+the machine's cores (`jobs`); results come back in target order, so the output never depends on
+how the work was split or what the record served. The compile machinery (tomllib, the layers,
+the mapper, the diff) is imported only when some profile has to be compiled: a run that the
+record serves whole starts in a fraction of the time.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+
+from ..problems import Problem, UserError, unique_sorted
+from ..profile.digest import digest
+from . import outputs
+from .discover import Source, discover
+from .record import Entry, Partial, Record
+from .result import Options, Outcome, RunResult, Status, Target
+
+# Below this many profiles, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 400
+
+
+def run(options: Options, environ=os.environ) -> RunResult:
+    result = RunResult(options)
+    outputs.check_out_folder(options.out)
+    found = discover(list(options.paths))
+    if not found.profiles and not found.problems:
+        where = ", ".join(options.paths)
+        found.problems.append(Problem(where, "holds no profiles (*.toml): create one with `syncsecrets init`"))
+    environments = options.environments or (None,)
+    targets = [
+        Target(source.path, env, f"{env}/{source.output}" if env else source.output)
+        for env in environments
+        for source in found.profiles
+    ]
+    problems = list(found.problems)
+    if options.reveal and not options.check and not options.allow_unignored:
+        problems += _unignored_problems(options.out, [target.output for target in targets])
+    record = Record.load(options.out) if not options.reveal else None
+    served = _served(record, targets)
+    # New outputs are staged as they are compiled, unless the run cannot write or already failed.
+    owner = os.getpid() if not options.check and not any(not problem.warning for problem in problems) else None
+    created_out = not os.path.isdir(options.out)
+    # Compiled profile by profile (each one's environments together, so it is read once), then
+    # reported environment by environment, in the order of the targets.
+    pending = sorted((t for t in targets if t.output not in served), key=lambda t: (t.profile, t.output))
+    compiled, compile_problems, declared = (
+        _compile_all(pending, options, environ, owner) if pending else ([], [], set())
+    )
+    outcomes = _in_order(targets, compiled, served)
+    problems += compile_problems + [problem for entry in served.values() for problem in entry.warnings]
+    declared |= {name for entry in served.values() for name in entry.environments}
+    partial_problems, partial_environments, partials = _read_partials(found.partials, record)
+    declared |= partial_environments
+    problems += partial_problems + _environment_problems(options.environments, declared, found.profiles)
+    result.problems = unique_sorted(problems)
+    if result.errors:
+        if owner is not None:
+            outputs.abandon(options.out, owner, created_out)
+        return result  # nothing is written, so no output is reported either
+    result.outcomes = outcomes
+
+    leftovers: list[str] = []
+    if found.any_folder and not created_out:
+        existing, leftovers = outputs.scan(options.out, _owned(options.environments, declared))
+        result.stale = sorted(existing - {outcome.output for outcome in outcomes})
+    if options.check:
+        return result
+    leftovers += outputs.dead_staging(options.out)
+    staged = [outcome.output for outcome in outcomes if outcome.staged]
+    prune = result.stale if options.prune else []
+    if staged or prune or leftovers:
+        outputs.commit(options.out, owner, staged, leftovers, prune)
+    if record is not None:
+        kept = {output: entry for output, entry in record.entries.items() if output not in result.stale}
+        record.save(kept | served | {outcome.output: outcome.entry for outcome in outcomes if outcome.entry}, partials)
+    return result
+
+
+def _in_order(targets: list[Target], compiled: list[Outcome], served: dict[str, Entry]) -> list[Outcome]:
+    by_output = {outcome.output: outcome for outcome in compiled}
+    by_output.update((output, _unchanged(entry, output)) for output, entry in served.items())
+    return [by_output[target.output] for target in targets if target.output in by_output]
+
+
+def _served(record: Record | None, targets: list[Target]) -> dict[str, Entry]:
+    """The targets whose record shows nothing changed: their outputs are current, unparsed."""
+    if record is None or not record.entries:
+        return {}
+    found = {}
+    for target in targets:
+        entry = record.lookup(target.output, target.profile, target.environment)
+        if entry is not None:
+            found[target.output] = entry
+    return found
+
+
+def _read_partials(paths: list[str], record: Record | None) -> tuple[list[Problem], set[str], dict[str, Partial]]:
+    """The problems and environments of the partials in the folder (read, or from the record)."""
+    problems: list[Problem] = []
+    declared: set[str] = set()
+    found: dict[str, Partial] = {}
+    unread = []
+    for path in paths:
+        entry = record.partial(path) if record is not None else None
+        if entry is None:
+            unread.append(path)
+            continue
+        problems += entry.warnings
+        declared.update(entry.environments)
+        found[path] = entry
+    if unread:
+        from ..profile.loading import Loader
+
+        loader = Loader()
+        for path in unread:
+            if loader.file(path, path) is not None:
+                found[path] = Partial(*loader.facts(path))
+        problems += loader.problems
+        declared |= loader.declared_environments()
+    return problems, declared, found
+
+
+def _unchanged(entry: Entry, output: str) -> Outcome:
+    return Outcome(output, entry.profile, Status.UNCHANGED, entry.pairs, entry.principal)
+
+
+def _compile_all(targets: list[Target], options: Options, environ, owner: int | None):
+    jobs = options.jobs or os.cpu_count() or 1
+    if jobs < 2 or len(targets) < PARALLEL_THRESHOLD:
+        return compile_targets(targets, options, environ, owner)
+    from . import parallel  # keeps multiprocessing off the start-up path of small runs
+
+    return parallel.compile_in_workers(compile_targets, targets, options, environ, jobs, owner)
+
+
+def compile_targets(
+    targets: list[Target], options: Options, environ, owner: int | None
+) -> tuple[list[Outcome], list[Problem], set[str]]:
+    """Compiles `targets` in this process (the unit of work a parallel worker runs), staging the
+    new outputs in the staging folder of the run's main process `owner` (None: write nothing)."""
+    # Compiling makes millions of small objects and no reference cycles: the cyclic collector's
+    # passes over the growing heap cost a tenth of the time and would find nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        stager = outputs.Stager(options.out, owner, options.reveal) if owner is not None else None
+        return _compile(targets, options, environ, stager)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[list[Outcome], list[Problem], set[str]]:
+    from ..body.mapper import map_layer
+    from ..body.render import render
+    from ..profile.loading import Loader
+
+    loader = Loader()
+    found: list[Outcome] = []
+    problems: list[Problem] = []
+    for index, target in enumerate(targets):
+        if index and targets[index - 1].profile != target.profile:
+            loader.done(targets[index - 1].profile)  # its last environment is compiled
+        layer = loader.merged(target.profile, target.profile, target.environment)
+        if layer is None:
+            continue
+        pairs, mapped = map_layer(layer, options.reveal, environ)
+        problems += mapped
+        if any(not problem.warning for problem in mapped):
+            continue
+        if not pairs:
+            problems.append(Problem(target.profile, "compiles to no pairs: its body sets nothing (whether Graph "
+                                    "then keeps or clears the application's secrets is undocumented)", warning=True))  # fmt: skip
+        data = render((pair.key, pair.value) for pair in pairs)
+        principal = layer.application.get("service_principal_id")
+        principal = principal.value if principal else None
+        try:
+            outcome = _outcome(target, pairs, data, options, principal, stager)
+        except UserError as error:
+            problems += error.problems
+            continue
+        if not options.reveal:  # revealed outputs depend on secrets: never recorded
+            files, warnings, declared = loader.provenance(target.profile, target.environment)
+            warnings += [problem for problem in mapped if problem.warning]
+            if not pairs:
+                warnings.append(problems[-1])
+            outcome.entry = Entry(target.profile, target.environment, files, digest(data), len(pairs), principal,
+                                  warnings, declared)  # fmt: skip
+        found.append(outcome)
+    return found, problems + loader.problems, loader.declared_environments()
+
+
+def _outcome(target: Target, pairs, data: bytes, options: Options, principal: str | None, stager) -> Outcome:
+    from ..body.diff import changes, compare, credential_warnings, removal_warnings, unified
+    from ..body.render import parse_body
+
+    previous, private = outputs.read_previous(os.path.join(options.out, target.output))
+    outcome = Outcome(target.output, target.profile, Status.UNCHANGED, len(pairs), principal)
+    if previous == data:
+        return outcome
+    if stager is not None:
+        stager.stage(target.output, data)
+        outcome.staged = True
+    if previous is None and not options.unified:
+        outcome.status = Status.NEW  # nothing to compare with, and no host can have changed
+        return outcome
+    old = parse_body(previous) if previous is not None else []
+    if old is None:
+        outcome.warnings.append("the previous output is not a secrets body: it is replaced whole")
+        old = []
+    rows = compare(old, pairs, private)
+    outcome.status = Status.CHANGED if previous is not None else Status.NEW
+    outcome.changes = changes(rows) if previous is not None else []
+    outcome.warnings += removal_warnings(outcome.changes)
+    outcome.warnings += credential_warnings(old, pairs, private)
+    if options.unified:
+        outcome.unified = unified(rows, target.output)
+    return outcome
+
+
+def _environment_problems(asked: tuple[str, ...], declared: set[str], profiles: list[Source]) -> list[Problem]:
+    problems = []
+    known = ", ".join(sorted(declared)) or "none"
+    for name in asked:
+        if name not in declared:
+            problems.append(Problem(f"--env {name}", f"no profile or partial declares [environments.{name}] "
+                                    f"(declared: {known}): check the spelling"))  # fmt: skip
+    clashes = {os.path.join(source.root, source.top_folder): source.top_folder
+               for source in profiles if source.top_folder in declared}  # fmt: skip
+    for folder, name in sorted(clashes.items()):
+        problems.append(Problem(folder + "/", f"this folder of profiles has the name of environment {name!r}, "
+                                f"and both would write to <out>/{name}/: rename the folder or the environment"))  # fmt: skip
+    return problems
+
+
+def _owned(environments: tuple[str, ...], declared: set[str]):
+    """Which outputs (relative paths) this run answers for, to find the stale ones."""
+    if environments:
+        return lambda relative: relative.split("/", 1)[0] in environments and "/" in relative
+    return lambda relative: "/" not in relative or relative.split("/", 1)[0] not in declared
+
+
+def _unignored_problems(out: str, written: list[str]) -> list[Problem]:
+    from .gitguard import unignored
+
+    reason = unignored(out, written)
+    if not reason:
+        return []
+    return [Problem(out, f"--reveal would write secrets where git can commit them: {reason} "
+                    "(--allow-unignored-output overrides this check)")]  # fmt: skip

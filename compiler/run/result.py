@@ -1,0 +1,95 @@
+"""What a compile run was asked to do and what it found: plain data, read by the reporters.
+
+Kept apart from the orchestrator (build.py) so that reporters and commands can read a result
+without importing the machinery that made it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, NamedTuple
+
+from .. import exits
+
+if TYPE_CHECKING:
+    from ..body.diff import Change
+    from ..problems import Problem
+    from .record import Entry
+
+DEFAULT_PATHS = ("configs",)
+DEFAULT_OUT = "build"
+
+
+class Status(StrEnum):
+    """What a run does to one output file."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    STALE = "stale"  # no profile writes it any more
+
+
+class Options(NamedTuple):
+    paths: tuple[str, ...] = DEFAULT_PATHS
+    out: str = DEFAULT_OUT
+    check: bool = False
+    reveal: bool = False
+    prune: bool = False
+    environments: tuple[str, ...] = ()
+    unified: bool = False  # prepare unified diffs
+    jobs: int | None = None  # None: as many as the machine has cores
+    allow_unignored: bool = False  # --reveal into a folder git does not ignore
+
+
+class Target(NamedTuple):
+    profile: str
+    environment: str | None
+    output: str  # relative to --out
+
+
+class Outcome:
+    __slots__ = (
+        "changes", "entry", "output", "pairs", "profile", "service_principal_id", "staged", "status", "unified", "warnings",
+    )  # fmt: skip
+
+    def __init__(self, output: str, profile: str, status: Status, pairs: int, service_principal_id: str | None = None):
+        self.output = output
+        self.profile = profile
+        self.status = status  # never STALE: a stale output has no outcome
+        self.pairs = pairs
+        self.service_principal_id = service_principal_id  # where the body goes: [application], merged
+        self.changes: list[Change] = []
+        self.warnings: list[str] = []
+        self.unified = ""
+        self.staged = False  # its new bytes wait in the staging folder, to be renamed into place
+        self.entry: Entry | None = None  # what to record of it (record.py), unless --reveal
+
+
+class RunResult:
+    def __init__(self, options: Options, problems: list[Problem] | None = None):
+        self.options = options
+        self.outcomes: list[Outcome] = []
+        self.stale: list[str] = []
+        self.problems: list[Problem] = problems or []
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if not problem.warning]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.warning]
+
+    def count(self, status: Status) -> int:
+        if status is Status.STALE:
+            return len(self.stale)
+        return sum(1 for outcome in self.outcomes if outcome.status is status)
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return exits.USER_ERROR
+        pending = self.count(Status.NEW) + self.count(Status.CHANGED) + self.count(Status.STALE)
+        return exits.CHANGES if self.options.check and pending else exits.OK
+
+
