@@ -207,6 +207,12 @@ AuthOption = Annotated[
                  help="How to get a token: default, cli, env, managed-identity, workload-identity, github-oidc, "
                  "token. [default: default]"),
 ]  # fmt: skip
+KeyVaultAuthOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--keyvault-auth", metavar="MODE", envvar="SYNCSECRETS_KEYVAULT_AUTH", show_envvar=True,
+                 show_default=False, help="How to get a token for Key Vault references (the modes of --auth). "
+                 "[default: as --auth]"),
+]  # fmt: skip
 JobsOption = Annotated[int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Service principals in flight at once.")]
 FormatOption = Annotated[
     Format, typer.Option("--format", help="text for people, json for programs, github for Actions annotations.")
@@ -214,7 +220,7 @@ FormatOption = Annotated[
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only failures, warnings and the summary.")]
 
 
-def _remote_options(paths, env, cloud, graph_url, api, auth, jobs, fmt, quiet):
+def _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet):
     from .commands.remote import RemoteOptions
 
     return RemoteOptions(
@@ -224,6 +230,7 @@ def _remote_options(paths, env, cloud, graph_url, api, auth, jobs, fmt, quiet):
         graph_url=graph_url or None,
         api=api,
         auth=auth or None,
+        keyvault_auth=keyvault_auth or None,
         jobs=jobs,
         fmt=fmt.value,
         quiet=quiet,
@@ -243,6 +250,7 @@ def plan_command(
     graph_url: GraphUrl = None,
     api: ApiOption = "v1.0",
     auth: AuthOption = None,
+    keyvault_auth: KeyVaultAuthOption = None,
     jobs: JobsOption = 4,
     fmt: FormatOption = Format.text,
     quiet: QuietOption = False,
@@ -251,7 +259,7 @@ def plan_command(
     """Show what apply would change on the tenant: read each service principal's secrets (GET only)."""
     from .commands.plan import plan
 
-    options = _remote_options(paths, env, cloud, graph_url, api, auth, jobs, fmt, quiet)
+    options = _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet)
     raise typer.Exit(guarded(lambda: plan(options, check, save), debug))
 
 
@@ -274,6 +282,7 @@ def apply_command(
     graph_url: GraphUrl = None,
     api: ApiOption = "v1.0",
     auth: AuthOption = None,
+    keyvault_auth: KeyVaultAuthOption = None,
     jobs: JobsOption = 4,
     fmt: FormatOption = Format.text,
     quiet: QuietOption = False,
@@ -282,7 +291,7 @@ def apply_command(
     """Send each profile to its service principal: one PUT each, keys removed from a profile cleared."""
     from .commands.apply import apply
 
-    options = _remote_options(paths, env, cloud, graph_url, api, auth, jobs, fmt, quiet)
+    options = _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet)
     raise typer.Exit(guarded(lambda: apply(options, auto_approve, wait, changed_only, plan_file), debug))
 
 

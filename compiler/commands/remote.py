@@ -20,6 +20,7 @@ class RemoteOptions(NamedTuple):
     graph_url: str | None = None
     api: str = "v1.0"
     auth: str | None = None  # None: SYNCSECRETS_AUTH, else default
+    keyvault_auth: str | None = None  # how to sign in to Key Vault; None: as --auth
     jobs: int = 4
     fmt: str = "text"
     quiet: bool = False

@@ -49,13 +49,13 @@ class TokenSource:
 def token_source(mode: str, connection: Connection, environ) -> TokenSource:
     if mode == "token":
         return TokenSource(lambda: _given_token(environ))
-    credential = _credential(mode, connection, environ)
+    signer = credential(mode, connection, environ)
 
     def fetch() -> tuple[str, float]:
         from azure.core.exceptions import AzureError, ClientAuthenticationError
 
         try:
-            token = credential.get_token(connection.scope)
+            token = signer.get_token(connection.scope)
         except ClientAuthenticationError as error:  # CredentialUnavailableError is one too
             raise AuthError(f"the authority refused --auth {mode}: {_first_lines(error)}") from None
         except AzureError as error:  # the authority could not be reached
@@ -74,7 +74,9 @@ def _given_token(environ) -> tuple[str, float]:
     return token, float(expires) if isinstance(expires, int | float) else time.time() + 3600
 
 
-def _credential(mode: str, connection: Connection, environ):
+def credential(mode: str, connection: Connection, environ):
+    """The azure-identity credential of an `--auth` mode (not `token`), for the connection's
+    authority; the Key Vault client signs in with it too."""
     import logging
 
     import azure.identity as identity  # only here: compile never pays for it
