@@ -38,6 +38,8 @@ def apply(
         targets, run.warnings, connection, mode = prepare(options, environ)
     except UserError as error:  # reported like any run, in its format: "nothing was sent"
         return finish(run, options, problems=error.problems)
+    except AuthError as error:  # a vault that refused a reference's secret
+        return finish(run, options, error=error)
     try:
         session = open_session(options, connection, mode, targets, environ)
     except AuthError as error:

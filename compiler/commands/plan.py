@@ -19,6 +19,8 @@ def plan(options: RemoteOptions, check: bool = False, save: str | None = None, e
         targets, run.warnings, connection, mode = prepare(options, environ)
     except UserError as error:  # reported like any run, in its format: "nothing was sent"
         return finish(run, options, problems=error.problems)
+    except AuthError as error:  # a vault that refused a reference's secret
+        return finish(run, options, error=error)
     try:
         session = open_session(options, connection, mode, targets, environ)
     except AuthError as error:
