@@ -87,6 +87,9 @@ class GraphClient:
     def put(self, url: str, body: Any) -> None:
         self.request("PUT", url, body)
 
+    def post(self, url: str, body: Any) -> None:
+        self.request("POST", url, body)
+
     def request(self, method: str, url: str, body: Any = None) -> httpx.Response:
         if not self.connection.owns(url):
             raise GraphError(None, "ForeignHost", "Graph pointed to another host; the token is sent to "
@@ -137,7 +140,7 @@ def graph_error(response: httpx.Response, attempts: int = 1) -> GraphError:
         message = response.reason_phrase or "no error message"
     if attempts > 1:
         message += f" (after {attempts} attempts)"
-    return GraphError(response.status_code, code, _clean(message), _clean(request_id) if request_id else None)
+    return GraphError(response.status_code, code, clean_message(message), clean_message(request_id) if request_id else None)
 
 
 def unwrap(code: str, message: str, depth: int = 0) -> tuple[str, str]:
@@ -172,6 +175,6 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _clean(text: str) -> str:
+def clean_message(text: str) -> str:
     # One line, bounded, and never a secret the run knows (Graph could echo a value back).
     return scrub(" ".join(text.split()))[:MAX_MESSAGE]

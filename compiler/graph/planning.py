@@ -19,13 +19,17 @@ from .endpoints import read_secrets
 from .pool import run_all
 from .targets import Target
 
-# A target's status: after plan, one of the first three; apply moves it on.
+# A target's status: after plan, one of the first three; apply moves it on; validate and
+# `apply --validate` give valid or invalid (credentials the application refused).
 IN_SYNC, CHANGES, FAILED, NOT_STARTED = "in-sync", "changes", "failed", "not-started"
 APPLIED, SENT, SKIPPED = "applied", "sent", "skipped"
+VALID, INVALID = "valid", "invalid"
+# status: the synchronization jobs' state; the first two fail a pipeline that gates on it.
+QUARANTINED, FAILING, PAUSED, ACTIVE, NOT_RUN, NO_JOB = "quarantined", "failing", "paused", "active", "not-run", "no-job"
 
 
 class TargetPlan:
-    __slots__ = ("actions", "error", "status", "target", "tenant", "tenant_digest", "warnings")
+    __slots__ = ("actions", "detail", "error", "status", "target", "tenant", "tenant_digest", "warnings")
 
     def __init__(self, target: Target, status: str = NOT_STARTED):
         self.target = target
@@ -35,6 +39,7 @@ class TargetPlan:
         self.warnings: list[str] = []
         self.tenant_digest: str | None = None
         self.error: str | None = None  # why it failed: status, code, message, request-id
+        self.detail: dict = {}  # what a command adds: the job validated, the job's state...
 
     @property
     def in_sync(self) -> bool:
@@ -65,7 +70,7 @@ class RemoteRun:
             return exits.INTERRUPTED
         if self.error or self.count(FAILED):
             return exits.REMOTE_FAILED
-        if self.check and self.count(CHANGES):
+        if (self.check and self.count(CHANGES)) or any(self.count(bad) for bad in (INVALID, QUARANTINED, FAILING)):
             return exits.CHANGES
         return exits.OK
 

@@ -12,7 +12,7 @@ import os
 
 from ..graph.planning import CHANGES, FAILED, RemoteRun, TargetPlan
 from .github import command
-from .remote_text import RESULT, SYMBOL, action_lines, counts, header, summary
+from .remote_text import BAD, RESULT, SYMBOL, action_lines, counts, header, summary
 from .terminal import PLAIN, Writer
 
 
@@ -30,6 +30,10 @@ def write_github(run: RemoteRun, writer: Writer) -> None:
             writer.out(command("warning", warning, file=plan.target.profile, title=title))
         if plan.status == FAILED:
             writer.out(command("error", plan.error or "failed", file=plan.target.profile, title=title))
+        elif plan.status in BAD:  # invalid credentials, a quarantined or failing job
+            lines = [plan.error or "", *plan.detail.get("lines", ())]
+            text = "\n".join(line.strip() for line in lines if line)
+            writer.out(command("error", text or plan.status, file=plan.target.profile, title=f"{title} ({plan.status})"))
         elif plan.status == CHANGES or (run.command == "apply" and plan.actions and not plan.in_sync):
             lines = [line.removeprefix("  ") for line in action_lines(plan)]
             kind = "error" if failing else "notice"

@@ -8,7 +8,9 @@
 
 `old` and `new` are as the text report shows them: a secret or a value from a reference is its
 mask (`*** (env:NAME)`), never the value. `status`: in-sync, changes, failed (plan); applied,
-sent (interrupted before it was confirmed), skipped, failed, not-started (apply).
+sent (interrupted before it was confirmed), skipped, failed, not-started (apply); valid, invalid
+(validate, with "job_id"); active, paused, not-run, no-job, quarantined, failing (status, with
+"jobs": each job's state, last run and quarantine).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from ..graph.planning import RemoteRun, TargetPlan
 from .terminal import Writer
 
 VERSION = 1
-STATUSES = ("in-sync", "changes", "applied", "sent", "skipped", "failed", "not-started")
+STATUSES = ("in-sync", "changes", "applied", "sent", "skipped", "valid", "invalid", "quarantined", "failing", "paused",
+            "not-run", "no-job", "active", "failed", "not-started")  # fmt: skip
 
 
 def document(run: RemoteRun) -> dict:
@@ -50,6 +53,7 @@ def _target(plan: TargetPlan) -> dict:
         "actions": [_action(action) for action in plan.actions],
         "warnings": plan.warnings,
         "error": plan.error,
+        **{name: value for name, value in plan.detail.items() if name != "lines"},  # job_id, jobs
     }
 
 

@@ -7,7 +7,25 @@ request-id, never the token.
 
 from __future__ import annotations
 
-from ..graph.planning import APPLIED, CHANGES, FAILED, IN_SYNC, NOT_STARTED, SENT, SKIPPED, RemoteRun, TargetPlan
+from ..graph.planning import (
+    ACTIVE,
+    APPLIED,
+    CHANGES,
+    FAILED,
+    FAILING,
+    IN_SYNC,
+    INVALID,
+    NO_JOB,
+    NOT_RUN,
+    NOT_STARTED,
+    PAUSED,
+    QUARANTINED,
+    SENT,
+    SKIPPED,
+    VALID,
+    RemoteRun,
+    TargetPlan,
+)  # fmt: skip
 from .terminal import Writer
 from .text import change_lines, shown
 
@@ -24,7 +42,14 @@ RESULT = {
     FAILED: "failed",
     SKIPPED: "skipped (in sync)",
     NOT_STARTED: "not started",
+    VALID: "valid",
+    INVALID: "invalid",
 }
+# The order of statuses in a summary line.
+STATUS_ORDER = (APPLIED, VALID, INVALID, QUARANTINED, FAILING, PAUSED, NOT_RUN, NO_JOB, ACTIVE, SKIPPED, SENT, FAILED,
+                NOT_STARTED)  # fmt: skip
+# What fails a run: shown even under --quiet, marked with x.
+BAD = (FAILED, INVALID, QUARANTINED, FAILING)
 
 
 def header(plan: TargetPlan) -> str:
@@ -68,10 +93,15 @@ def summary(run: RemoteRun) -> str:
         return f"syncsecrets: {run.error}"
     if run.problems:
         count = len([problem for problem in run.problems if not problem.warning])
-        return f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was sent"
+        consequence = "nothing was sent" if run.command in ("plan", "apply") else "fix the profiles and run it again"
+        return f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; {consequence}"
     keys = {action: sum(plan.count(action) for plan in plans) for action in ("add", "change", "clear")}
     changed = ", ".join(f"{count} to {action}" for action, count in keys.items())
-    if run.command == "plan" or not any(plan.status in (APPLIED, SENT, SKIPPED) for plan in plans):
+    if run.command not in ("plan", "apply"):
+        verb = run.command.capitalize()
+        parts = [f"{run.count(status)} {status}" for status in STATUS_ORDER
+                 if run.count(status) and status not in (FAILED, NOT_STARTED)]  # fmt: skip
+    elif run.command == "plan" or not any(plan.status in (APPLIED, SENT, SKIPPED) for plan in plans):
         parts = [f"{run.count(CHANGES)} to update (keys: {changed})", f"{run.count(IN_SYNC)} in sync"]
         verb = "Plan"
     else:
@@ -79,6 +109,7 @@ def summary(run: RemoteRun) -> str:
         verb = "Apply"
         parts += [f"{run.count(SKIPPED)} skipped (in sync)"] if run.count(SKIPPED) else []
         parts += [f"{run.count(SENT)} sent, not confirmed"] if run.count(SENT) else []
+        parts += [f"{run.count(INVALID)} invalid (not sent)"] if run.count(INVALID) else []
     parts += [f"{run.count(FAILED)} failed"] if run.count(FAILED) else []
     parts += [f"{run.count(NOT_STARTED)} not started"] if run.count(NOT_STARTED) else []
     line = f"{verb}: {total} {noun}: " + ", ".join(parts)
@@ -95,7 +126,7 @@ def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> No
     for problem in run.problems:
         writer.err(str(problem), "error")
     for plan in run.plans:
-        if run.command == "apply" and not planned:
+        if run.command != "plan" and not planned:
             lines = _result_lines(plan, quiet)
         elif plan.status == CHANGES and not quiet:
             lines = [f"~ {header(plan)} ({counts(plan)})", *action_lines(plan)]
@@ -118,11 +149,16 @@ def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> No
 
 
 def _result_lines(plan: TargetPlan, quiet: bool) -> list[str]:
-    """What apply did to one target: its result, and the keys it changed."""
-    if quiet and plan.status != FAILED:
+    """What apply, validate or status found for one target: its result, and what it changed
+    (apply), why the credentials were refused (validate) or the job's state (status)."""
+    if quiet and plan.status not in BAD:
         return []
-    mark = {FAILED: "x", APPLIED: "~", SENT: "~"}.get(plan.status, "=")
-    lines = [f"{mark} {header(plan)}: {RESULT.get(plan.status, plan.status)}"]
+    mark = "x" if plan.status in BAD else {APPLIED: "~", SENT: "~"}.get(plan.status, "=")
+    job = f" (job {plan.detail['job_id']})" if plan.detail.get("job_id") else ""
+    lines = [f"{mark} {header(plan)}: {RESULT.get(plan.status, plan.status)}{job}"]
     if plan.status in (APPLIED, SENT, FAILED) and not quiet:
         lines += action_lines(plan)
+    if plan.status == INVALID:
+        lines.append(f"  ! refused: {plan.error}")
+    lines += [f"  {line}" for line in plan.detail.get("lines", ())]
     return lines

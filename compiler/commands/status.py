@@ -1,0 +1,34 @@
+"""`syncsecrets status`: each service principal's synchronization jobs, for people and pipelines
+(exit 1 when a job is quarantined or its last run failed)."""
+
+from __future__ import annotations
+
+import os
+
+from ..problems import UserError
+from .remote import RemoteOptions, finish, open_session, prepare
+
+
+def status(options: RemoteOptions, environ=os.environ) -> int:
+    from ..graph.auth import AuthError
+    from ..graph.planning import RemoteRun, TargetPlan
+    from ..graph.status import status_all
+    from ..reports.progress import progress
+    from ..reports.remote import write_remote_report
+
+    run = RemoteRun("status", [], [])
+    try:
+        targets, run.warnings, connection, mode = prepare(options, environ)
+        session = open_session(options, connection, mode, targets, environ)
+    except UserError as error:
+        return finish(run, options, problems=error.problems)
+    except AuthError as error:
+        return finish(run, options, error=error)
+    run.plans = [TargetPlan(target) for target in targets]
+    try:
+        with progress(len(targets), "Reading the jobs") as advance:
+            run.interrupted = status_all(session.client, run.plans, options.jobs, lambda _plan, _result: advance())
+    finally:
+        session.client.close()
+    write_remote_report(run, options.fmt, options.quiet)
+    return run.exit_code

@@ -1,0 +1,39 @@
+"""`syncsecrets validate`: do the applications accept the profiles' credentials?
+
+Graph's validateCredentials asks the application with the credentials given (the profile's,
+resolved in memory) or, with `--saved`, those the tenant holds. Nothing is stored.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..problems import UserError
+from .remote import RemoteOptions, finish, open_session, prepare
+
+
+def validate(options: RemoteOptions, saved: bool = False, environ=os.environ) -> int:
+    from ..graph.auth import AuthError
+    from ..graph.planning import RemoteRun, TargetPlan
+    from ..graph.validating import validate_all
+    from ..reports.progress import progress
+    from ..reports.remote import write_remote_report
+
+    run = RemoteRun("validate", [], [])
+    try:
+        targets, run.warnings, connection, mode = prepare(options, environ)
+        session = open_session(options, connection, mode, targets, environ)
+    except UserError as error:
+        return finish(run, options, problems=error.problems)
+    except AuthError as error:
+        return finish(run, options, error=error)
+    run.plans = [TargetPlan(target) for target in targets]
+    try:
+        with progress(len(targets), "Validating") as advance:
+            run.problems, run.interrupted = validate_all(
+                session.client, run.plans, options.jobs, saved, lambda _plan, _result: advance()
+            )
+    finally:
+        session.client.close()
+    write_remote_report(run, options.fmt, options.quiet)
+    return run.exit_code
