@@ -60,6 +60,20 @@ def root(
     PUT /servicePrincipals/{id}/synchronization/secrets, with a review diff that never shows a secret."""
 
 
+AuthOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--auth", metavar="MODE", envvar="SYNCSECRETS_AUTH", show_envvar=True, show_default=False,
+                 help="How to get a token: default, cli, env, managed-identity, workload-identity, github-oidc, "
+                 "token. [default: default]"),
+]  # fmt: skip
+KeyVaultAuthOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--keyvault-auth", metavar="MODE", envvar="SYNCSECRETS_KEYVAULT_AUTH", show_envvar=True,
+                 show_default=False, help="How to get a token for Key Vault references (the modes of --auth). "
+                 "[default: as --auth]"),
+]  # fmt: skip
+
+
 @app.command("compile")
 def compile_command(
     paths: Annotated[
@@ -97,6 +111,8 @@ def compile_command(
             "--allow-unignored-output", help="Let --reveal write into a git work tree that does not ignore --out."
         ),
     ] = False,
+    auth: AuthOption = None,
+    keyvault_auth: KeyVaultAuthOption = None,
     debug: Debug = False,
 ) -> None:
     """Compile profiles into PUT bodies in --out, showing what changed against the files there."""
@@ -114,6 +130,8 @@ def compile_command(
         unified=diff is DiffMode.unified,
         jobs=jobs,
         allow_unignored=allow_unignored_output,
+        auth=auth or None,
+        keyvault_auth=keyvault_auth or None,
     )
     raise typer.Exit(guarded(lambda: compile_profiles(options, View(diff.value, quiet), fmt.value), debug))
 
@@ -201,18 +219,6 @@ GraphUrl = Annotated[
                  help="Graph root, overriding --cloud (https://, or http:// to loopback only)."),
 ]  # fmt: skip
 ApiOption = Annotated[str, typer.Option("--api", metavar="v1.0|beta", help="Graph API version.")]
-AuthOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--auth", metavar="MODE", envvar="SYNCSECRETS_AUTH", show_envvar=True, show_default=False,
-                 help="How to get a token: default, cli, env, managed-identity, workload-identity, github-oidc, "
-                 "token. [default: default]"),
-]  # fmt: skip
-KeyVaultAuthOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--keyvault-auth", metavar="MODE", envvar="SYNCSECRETS_KEYVAULT_AUTH", show_envvar=True,
-                 show_default=False, help="How to get a token for Key Vault references (the modes of --auth). "
-                 "[default: as --auth]"),
-]  # fmt: skip
 JobsOption = Annotated[int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Service principals in flight at once.")]
 FormatOption = Annotated[
     Format, typer.Option("--format", help="text for people, json for programs, github for Actions annotations.")

@@ -61,6 +61,11 @@ class UserError(Exception):
         return cls([Problem(file, message, key)])
 
 
+class Refused(Exception):
+    """Azure refused or could not serve what the run needs (a Key Vault secret, a token): exit 4.
+    The message names what was refused and how to fix it, never a secret."""
+
+
 class InvalidValue(Exception):
     """A value the user wrote (or a reference resolved to) is not valid for its key: the message
     says how to fix it and never quotes the value. Raised by the value parsers and turned into a

@@ -21,7 +21,7 @@ from ..catalog.templates import templates
 from ..problems import InvalidValue, Problem, UserError
 from ..profile import notifications
 from ..profile.layers import read_file_profile
-from ..profile.references import placeholder_label, variable_name
+from ..profile.references import placeholder_label, reference_table, variable_name
 from ..profile.source import MAX_FILE_BYTES, Document
 from ..profile.values import compact_json, fraction_digits, json_object
 from . import tomlwrite
@@ -97,7 +97,7 @@ def build_profile(
             imported.warnings.append(f"{key_name}: left out ({'not a settable key' if value else 'empty'})")
         elif label:  # an unrevealed output of syncsecrets: the reference it names comes back
             scheme, _, reference = label.partition(":")
-            (top if key else raw)[key or key_name] = {scheme: reference}
+            (top if key else raw)[key or key_name] = reference_table(label)
             if scheme == "env":
                 imported.variables.append((reference, key.graph if key else key_name))
         elif value == MASKED or (key is not None and key.is_secret(value)):

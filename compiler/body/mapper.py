@@ -14,7 +14,7 @@ from ..catalog.templates import check, templates
 from ..problems import InvalidValue, Problem
 from ..profile import notifications
 from ..profile.layers import Layer, Located
-from ..profile.references import Reference, resolve
+from ..profile.references import Reference, prefetch, resolve
 from ..profile.values import convert_text
 
 NOTIFICATION = NOTIFICATION_KEY.graph
@@ -35,6 +35,9 @@ def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[
     if from_fields:
         present.append(NOTIFICATION)
     present.sort(key=POSITION.__getitem__)
+    if reveal:  # Key Vault secrets are read together, not one round trip after another
+        entries = [*layer.pairs.values(), *layer.raw.values()]
+        prefetch([entry.value for entry in entries if isinstance(entry.value, Reference)])
     for graph in present:
         if graph == NOTIFICATION and from_fields:
             fields = {name: field.value for name, field in layer.notifications.items()}

@@ -11,6 +11,10 @@ from ..run.result import Options, RunResult
 
 def compile_profiles(options: Options, view: View, fmt: str = "text") -> int:
     try:
+        if options.reveal:  # a keyvault reference is read with the credential these options name
+            from ..keyvault.session import configure
+
+            configure(options.auth, options.keyvault_auth)
         result = run(options)
     except UserError as error:  # a problem with the run itself (--out, a write): reported alike
         result = RunResult(options, problems=error.problems)

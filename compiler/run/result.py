@@ -39,6 +39,8 @@ class Options(NamedTuple):
     unified: bool = False  # prepare unified diffs
     jobs: int | None = None  # None: as many as the machine has cores
     allow_unignored: bool = False  # --reveal into a folder git does not ignore
+    auth: str | None = None  # --auth: the credential of Key Vault references under --reveal
+    keyvault_auth: str | None = None  # --keyvault-auth: another one for the vaults
 
 
 class Target(NamedTuple):
