@@ -23,6 +23,7 @@ def apply(
     wait: float = 60.0,
     changed_only: bool = False,
     plan_file: str | None = None,
+    validate: bool = False,
     environ=os.environ,
 ) -> int:
     from ..graph.auth import AuthError
@@ -57,6 +58,11 @@ def apply(
             if changed_only and plan.status == IN_SYNC:
                 plan.status = SKIPPED
         chosen = [plan for plan in run.plans if plan.status in (CHANGES, IN_SYNC)]
+        if validate and chosen:
+            run.problems, run.interrupted, chosen = _validated(client, chosen, options)
+            if run.problems or run.interrupted:
+                write_remote_report(run, options.fmt, options.quiet)
+                return run.exit_code
         if chosen and not (auto_approve or saved is not None):
             write_remote_report(run, options.fmt, options.quiet, planned=True)
             if not confirm(len(chosen)):
@@ -76,6 +82,22 @@ def _send(client, chosen, options: RemoteOptions, wait: float) -> bool:
 
     with progress(len(chosen), "Applying") as advance:
         return apply_all(client, chosen, options.jobs, wait, lambda _plan, _result: advance())
+
+
+def _validated(client, chosen, options: RemoteOptions):
+    """`--validate`: the targets whose application accepts the credentials; the others are
+    reported invalid (or failed) and get no PUT."""
+    from ..graph.planning import VALID
+    from ..graph.validating import validate_all
+    from ..reports.progress import progress
+
+    planned = {id(plan): plan.status for plan in chosen}
+    with progress(len(chosen), "Validating") as advance:
+        problems, interrupted = validate_all(client, chosen, options.jobs, False, lambda _plan, _result: advance())
+    for plan in chosen:
+        if plan.status == VALID:
+            plan.status = planned[id(plan)]
+    return problems, interrupted, [plan for plan in chosen if plan.status == planned[id(plan)]]
 
 
 def _load(plan_file: str) -> dict:
