@@ -398,3 +398,13 @@ def test_connection_options_are_checked_before_any_request(tmp_path: Path, graph
     result = run_cli(["plan", *option], cwd=tmp_path, env=env)
     assert result.exit_code == 2 and message in result.stderr
     assert graph.journal == []
+
+
+def test_a_redirect_is_not_followed_and_the_token_stays_home(tmp_path: Path, graph, env, elsewhere) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(307, location=f"{elsewhere.url}/v1.0/servicePrincipals/{SP}/synchronization/secrets")
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4
+    assert "HTTP 307: Redirect: Graph answered with a redirect, which is not followed" in result.stdout
+    assert elsewhere.tokens_received == 0

@@ -128,14 +128,14 @@ def graph_error(response: httpx.Response, attempts: int = 1) -> GraphError:
     except ValueError:
         document = None
     error = document.get("error") if isinstance(document, dict) else None
-    if isinstance(error, dict):
+    if 300 <= response.status_code < 400:  # whatever the body says: the token does not follow
+        code, message = "Redirect", "Graph answered with a redirect, which is not followed"
+    elif isinstance(error, dict):
         code, message = _text(error.get("code")), _text(error.get("message"))
         inner = error.get("innerError")
         if not request_id and isinstance(inner, dict):
             request_id = _text(inner.get("request-id")) or None
         code, message = unwrap(code, message)
-    elif 300 <= response.status_code < 400:
-        code, message = "Redirect", "Graph answered with a redirect, which is not followed"
     if not message:
         message = response.reason_phrase or "no error message"
     if attempts > 1:
