@@ -182,8 +182,13 @@ def init_command(
 @app.command("import")
 def import_command(
     source: Annotated[
-        str, typer.Argument(metavar="FILE|-", help="A PUT, GET or validateCredentials body; - reads stdin.")
-    ],
+        Optional[str],  # noqa: UP045
+        typer.Argument(metavar="FILE|-", help="A PUT, GET or validateCredentials body; - reads stdin.", show_default=False),
+    ] = None,
+    from_tenant: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--from-tenant", metavar="SERVICE_PRINCIPAL_ID", help="Read the pairs from the tenant instead of FILE."),
+    ] = None,
     name: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -192,12 +197,36 @@ def import_command(
     ] = None,
     configs: Annotated[str, typer.Option("--configs", metavar="DIR", help="Folder of profiles.")] = DEFAULT_PATHS[0],
     force: Annotated[bool, typer.Option("--force", help="Replace a profile that exists.")] = False,
+    cloud: Annotated[str, typer.Option("--cloud", metavar="global|usgov|dod|china", help="With --from-tenant: the cloud.")] = "global",
+    graph_url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--graph-url", metavar="URL", envvar="SYNCSECRETS_GRAPH_URL", help="With --from-tenant: the Graph root."),
+    ] = None,
+    api: Annotated[str, typer.Option("--api", metavar="v1.0|beta", help="With --from-tenant: the API version.")] = "v1.0",
+    auth: AuthOption = None,
     debug: Debug = False,
 ) -> None:
-    """Turn an existing secrets body into a profile; secrets become env references."""
+    """Turn an existing secrets body (or a service principal's, with --from-tenant) into a profile;
+    secrets become env references."""
+    if from_tenant is not None:
+        from .commands.import_tenant import import_from_tenant
+        from .commands.remote import RemoteOptions
+
+        if source is not None:
+            raise typer.Exit(guarded(lambda: _usage("import", "give FILE or --from-tenant, not both")))
+        options = RemoteOptions(cloud=cloud, graph_url=graph_url or None, api=api, auth=auth or None)
+        raise typer.Exit(guarded(lambda: import_from_tenant(options, from_tenant, name, configs, force), debug))
     from .commands.import_ import import_profile
 
+    if source is None:
+        raise typer.Exit(guarded(lambda: _usage("import", "give a FILE (or - for standard input), or --from-tenant")))
     raise typer.Exit(guarded(lambda: import_profile(source, name, configs, force), debug))
+
+
+def _usage(where: str, message: str) -> int:
+    from .problems import UserError
+
+    raise UserError.single(where, message)
 
 
 # The remote options are plain strings, checked where they are used (graph/connection.py,
@@ -284,6 +313,9 @@ def apply_command(
         Optional[str],  # noqa: UP045
         typer.Option("--plan", metavar="FILE", help="Apply a saved plan (exit 2 if the profiles or the tenant moved)."),
     ] = None,
+    validate: Annotated[
+        bool, typer.Option("--validate", help="Validate each target's credentials first; send nothing to those that fail.")
+    ] = False,
     cloud: CloudOption = "global",
     graph_url: GraphUrl = None,
     api: ApiOption = "v1.0",
@@ -298,7 +330,50 @@ def apply_command(
     from .commands.apply import apply
 
     options = _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet)
-    raise typer.Exit(guarded(lambda: apply(options, auto_approve, wait, changed_only, plan_file), debug))
+    raise typer.Exit(guarded(lambda: apply(options, auto_approve, wait, changed_only, plan_file, validate), debug))
+
+
+@app.command("validate")
+def validate_command(
+    paths: RemotePaths = None,
+    env: RemoteEnv = None,
+    saved: Annotated[bool, typer.Option("--saved", help="Test the tenant's saved credentials instead.")] = False,
+    cloud: CloudOption = "global",
+    graph_url: GraphUrl = None,
+    api: ApiOption = "v1.0",
+    auth: AuthOption = None,
+    keyvault_auth: KeyVaultAuthOption = None,
+    jobs: JobsOption = 4,
+    fmt: FormatOption = Format.text,
+    quiet: QuietOption = False,
+    debug: Debug = False,
+) -> None:
+    """Ask each application whether it accepts the profile's credentials (nothing is stored)."""
+    from .commands.validate import validate
+
+    options = _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet)
+    raise typer.Exit(guarded(lambda: validate(options, saved), debug))
+
+
+@app.command("status")
+def status_command(
+    paths: RemotePaths = None,
+    env: RemoteEnv = None,
+    cloud: CloudOption = "global",
+    graph_url: GraphUrl = None,
+    api: ApiOption = "v1.0",
+    auth: AuthOption = None,
+    keyvault_auth: KeyVaultAuthOption = None,
+    jobs: JobsOption = 4,
+    fmt: FormatOption = Format.text,
+    quiet: QuietOption = False,
+    debug: Debug = False,
+) -> None:
+    """Show each service principal's synchronization jobs; exit 1 if one is quarantined or failing."""
+    from .commands.status import status
+
+    options = _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet)
+    raise typer.Exit(guarded(lambda: status(options), debug))
 
 
 def main() -> None:
