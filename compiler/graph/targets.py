@@ -37,8 +37,12 @@ class Target(NamedTuple):
         return f"{self.profile} [{self.environment}]" if self.environment else self.profile
 
 
-def load_targets(paths: tuple[str, ...], environment: str | None, environ) -> tuple[list[Target], list[Problem]]:
-    """Every target and the warnings; UserError (exit 2) with every problem if any is wrong."""
+def load_targets(
+    paths: tuple[str, ...], environment: str | None, environ, reveal: bool = True
+) -> tuple[list[Target], list[Problem]]:
+    """Every target and the warnings; UserError (exit 2) with every problem if any is wrong.
+    Without `reveal` (commands that send no credential: status, validate --saved) references
+    stay placeholders and need no secret."""
     found = discover(list(paths))
     problems = list(found.problems)
     if not found.profiles and not found.problems:
@@ -49,7 +53,7 @@ def load_targets(paths: tuple[str, ...], environment: str | None, environ) -> tu
         layer = loader.merged(source.path, source.path, environment)
         if layer is None:
             continue
-        pairs, mapped = map_layer(layer, True, environ)
+        pairs, mapped = map_layer(layer, reveal, environ)
         problems += mapped
         if any(not problem.warning for problem in mapped):
             continue
