@@ -27,7 +27,7 @@ def guarded(action: Callable[[], int], debug: bool = False) -> int:
     except Refused as error:
         from .profile.references import scrub
 
-        PLAIN.err(f"syncsecrets: {scrub(str(error))}; nothing was written")
+        PLAIN.err(f"syncsecrets: {scrub(str(error))}")
         return exits.REMOTE_FAILED
     except KeyboardInterrupt:
         PLAIN.err("syncsecrets: interrupted")

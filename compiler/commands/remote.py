@@ -32,17 +32,21 @@ class Session(NamedTuple):
 
 
 def prepare(options: RemoteOptions, environ=os.environ):
-    """The targets, the warnings about the profiles, and the connection: all local, no request."""
+    """The targets, the warnings about the profiles, and the connection. Nothing is sent to
+    Graph; Key Vault references are read (GETs to their vaults; a refusal is VaultRefused, an
+    AuthError), after the options are known good."""
     from ..graph.auth import AUTH_VARIABLE, MODES
     from ..graph.connection import connect
     from ..graph.targets import load_targets
+    from ..keyvault.session import configure
 
-    targets, warnings = load_targets(options.paths, options.environment, environ)
     connection = connect(options.cloud, options.graph_url, options.api, environ)
     mode = options.auth or environ.get(AUTH_VARIABLE) or "default"
     if mode not in MODES:
         where = "--auth" if options.auth else AUTH_VARIABLE
         raise UserError.single(where, f"must be one of {', '.join(MODES)}")
+    configure(mode, options.keyvault_auth, environ)
+    targets, warnings = load_targets(options.paths, options.environment, environ)
     return targets, warnings, connection, mode
 
 

@@ -57,10 +57,10 @@ def run(options: Options, environ=os.environ) -> RunResult:
         compiled, compile_problems, declared = (
             _compile_all(pending, options, environ, owner) if pending else ([], [], set())
         )
-    except Refused:  # a Key Vault secret refused (exit 4): no staged output may stay behind
+    except Refused as error:  # a Key Vault secret refused (exit 4): no staged output may stay behind
         if owner is not None:
             outputs.abandon(options.out, owner, created_out)
-        raise
+        raise Refused(f"{error}; nothing was written") from None
     outcomes = _in_order(targets, compiled, served)
     problems += compile_problems + [problem for entry in served.values() for problem in entry.warnings]
     declared |= {name for entry in served.values() for name in entry.environments}
