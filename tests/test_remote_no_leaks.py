@@ -60,6 +60,13 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
     run("apply", "--auto-approve", "--debug", env=secret_env, expect=(0, 4))
     run("apply", "--auto-approve", "--format", "github", env={**token_env, "GITHUB_STEP_SUMMARY": str(tmp_path / "s.md")},
         expect=(0, 4))
+    graph.add_job(SP, "scim.canary.job", "scim", accepts={"SecretToken": "another-token"})
+    graph.add_job(SP2, "scim.canary.job", "scim", status="Quarantine")
+    for fmt in ("text", "json", "github"):
+        run("validate", "--format", fmt, expect=(1,))
+        run("apply", "--auto-approve", "--validate", "--format", fmt, expect=(1,))
+        run("status", "--format", fmt, expect=(1,))
+    run("import", "--from-tenant", SP, "--name", "imported", "--configs", "imported", "--debug")
     from compiler.graph import applying
 
     monkeypatch.setattr(applying, "put_body", lambda pairs, actions: [(p.key, p.value) for p in pairs] + [("X", "*")])
