@@ -66,7 +66,8 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
         run("validate", "--format", fmt, expect=(1,))
         run("apply", "--auto-approve", "--validate", "--format", fmt, expect=(1,))
         run("status", "--format", fmt, expect=(1,))
-    run("import", "--from-tenant", SP, "--name", "imported", "--configs", "imported", "--debug")
+    # SP2: SP's tenant now holds the URL the canary reference sent, which Graph shows to anyone.
+    run("import", "--from-tenant", SP2, "--name", "imported", "--configs", "imported", "--debug")
     from compiler.graph import applying
 
     monkeypatch.setattr(applying, "put_body", lambda pairs, actions: [(p.key, p.value) for p in pairs] + [("X", "*")])
