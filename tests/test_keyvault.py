@@ -174,3 +174,18 @@ def test_compile_imports_no_vault_machinery_without_reveal(tmp_path, keyvault):
     env = {**os.environ, "PYTHONPATH": str(REPO), "SYNCSECRETS_KEYVAULT_HOSTS": keyvault.host}
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_diffs_treat_a_vault_reference_like_any_reference(tmp_path, keyvault, vault_env):
+    write(tmp_path, "app", profile(keyvault))
+    assert run_cli(["compile", "--out", "build"], cwd=tmp_path, env=vault_env).exit_code == 0
+    # The host that receives the token changes while the vault secret stays: warned about.
+    write(tmp_path, "app", profile(keyvault).replace("scim.contoso.example", "scim.fabrikam.example"))
+    moved = run_cli(["compile", "--out", "build"], cwd=tmp_path, env=vault_env)
+    assert moved.exit_code == 0 and "SecretToken keeps the same secret" in moved.stdout
+    # Another secret (or version) behind the reference is a change, shown masked.
+    write(tmp_path, "app", profile(keyvault, "scim-token-2").replace("scim.contoso.example", "scim.fabrikam.example"))
+    changed = run_cli(["compile", "--out", "build", "--format", "json"], cwd=tmp_path, env=vault_env)
+    change = [c for c in json.loads(changed.stdout)["outputs"][0]["changes"] if c["key"] == "SecretToken"]
+    assert change and change[0]["masked"] is True, changed.stdout
+    assert keyvault.journal == []
