@@ -168,3 +168,14 @@ def test_import_from_an_unknown_service_principal_is_exit_4(tmp_path: Path, grap
     result = run_cli(["import", "--from-tenant", SP, "--name", "x"], cwd=tmp_path, env=env)
     assert result.exit_code == 4 and "HTTP 404: Request_ResourceNotFound" in result.stderr
     assert not (tmp_path / "configs").exists()
+
+
+def test_status_and_validate_saved_need_no_secret(tmp_path: Path, graph, graph_env) -> None:
+    env = graph_env()  # APP_TOKEN is not set: the profile's reference stays unresolved
+    write_profile(tmp_path)
+    graph.add_principal(SP, {"SecretToken": "stored"})
+    graph.add_job(SP, JOB, "scim", accepts={"SecretToken": "stored"})
+    assert run_cli(["status"], cwd=tmp_path, env=env).exit_code == 0
+    assert run_cli(["validate", "--saved"], cwd=tmp_path, env=env).exit_code == 0
+    needs = run_cli(["validate"], cwd=tmp_path, env=env)
+    assert needs.exit_code == 2 and "APP_TOKEN is not set" in needs.stderr

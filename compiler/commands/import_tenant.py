@@ -12,13 +12,13 @@ import os
 from ..problems import InvalidValue, UserError
 from .import_ import write_imported
 from .init import check_profile_name
-from .remote import RemoteOptions, finish, open_session
+from .remote import RemoteOptions, auth_mode, finish, open_session
 
 
 def import_from_tenant(options: RemoteOptions, principal: str, name: str | None, configs: str, force: bool,
                        environ=os.environ) -> int:  # fmt: skip
     from ..authoring.importing import build_profile
-    from ..graph.auth import AUTH_VARIABLE, MODES, AuthError
+    from ..graph.auth import AuthError
     from ..graph.client import GraphError
     from ..graph.connection import connect
     from ..graph.endpoints import read_secrets
@@ -33,9 +33,7 @@ def import_from_tenant(options: RemoteOptions, principal: str, name: str | None,
         raise UserError.single("--from-tenant", "give the profile a name with --name")
     check_profile_name(name)
     connection = connect(options.cloud, options.graph_url, options.api, environ)
-    mode = options.auth or environ.get(AUTH_VARIABLE) or "default"
-    if mode not in MODES:
-        raise UserError.single("--auth", f"must be one of {', '.join(MODES)}")
+    mode = auth_mode(options, environ)
     run = RemoteRun("import", [], [])
     try:
         session = open_session(options, connection, mode, [], environ)

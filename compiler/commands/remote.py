@@ -31,23 +31,31 @@ class Session(NamedTuple):
     tenant: str | None  # the token's tenant (tid), when readable
 
 
-def prepare(options: RemoteOptions, environ=os.environ):
+def prepare(options: RemoteOptions, environ=os.environ, reveal: bool = True):
     """The targets, the warnings about the profiles, and the connection. Nothing is sent to
     Graph; Key Vault references are read (GETs to their vaults; a refusal is VaultRefused, an
-    AuthError), after the options are known good."""
-    from ..graph.auth import AUTH_VARIABLE, MODES
+    AuthError), after the options are known good. Without `reveal` (a command that sends no
+    credential) no reference is resolved."""
     from ..graph.connection import connect
     from ..graph.targets import load_targets
     from ..keyvault.session import configure
 
     connection = connect(options.cloud, options.graph_url, options.api, environ)
+    mode = auth_mode(options, environ)
+    configure(mode, options.keyvault_auth, environ)
+    targets, warnings = load_targets(options.paths, options.environment, environ, reveal)
+    return targets, warnings, connection, mode
+
+
+def auth_mode(options: RemoteOptions, environ=os.environ) -> str:
+    """--auth, else SYNCSECRETS_AUTH, else default; UserError if it names no mode."""
+    from ..graph.auth import AUTH_VARIABLE, MODES
+
     mode = options.auth or environ.get(AUTH_VARIABLE) or "default"
     if mode not in MODES:
         where = "--auth" if options.auth else AUTH_VARIABLE
         raise UserError.single(where, f"must be one of {', '.join(MODES)}")
-    configure(mode, options.keyvault_auth, environ)
-    targets, warnings = load_targets(options.paths, options.environment, environ)
-    return targets, warnings, connection, mode
+    return mode
 
 
 def open_session(options: RemoteOptions, connection, mode: str, targets, environ=os.environ) -> Session:

@@ -18,7 +18,7 @@ def status(options: RemoteOptions, environ=os.environ) -> int:
 
     run = RemoteRun("status", [], [])
     try:
-        targets, run.warnings, connection, mode = prepare(options, environ)
+        targets, run.warnings, connection, mode = prepare(options, environ, reveal=False)  # no secret needed
         session = open_session(options, connection, mode, targets, environ)
     except UserError as error:
         return finish(run, options, problems=error.problems)

@@ -21,7 +21,7 @@ def validate(options: RemoteOptions, saved: bool = False, environ=os.environ) ->
 
     run = RemoteRun("validate", [], [])
     try:
-        targets, run.warnings, connection, mode = prepare(options, environ)
+        targets, run.warnings, connection, mode = prepare(options, environ, reveal=not saved)
         session = open_session(options, connection, mode, targets, environ)
     except UserError as error:
         return finish(run, options, problems=error.problems)
