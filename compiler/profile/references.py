@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import os
 import re
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ..problems import InvalidValue, UserError
 from .source import read_text
-from .vault_address import SecretAddress, from_canonical, parse_url, url_of
+
+if TYPE_CHECKING:  # vault_address.py (and urllib) load only when a keyvault reference is met
+    from .vault_address import SecretAddress
 
 SCHEMES = ("env", "file", "keyvault")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -98,6 +100,8 @@ def parse_reference(table: dict, base_dir: str) -> Reference:
     if scheme == "env" and not ENV_NAME.match(name):
         raise InvalidValue("env must be a variable name (letters, digits and _, not starting with a digit)")
     if scheme == "keyvault":
+        from .vault_address import parse_url
+
         return Reference(scheme, parse_url(name).canonical)
     return Reference(scheme, name, base_dir)
 
@@ -105,12 +109,21 @@ def parse_reference(table: dict, base_dir: str) -> Reference:
 def reference_table(label: str) -> dict[str, str]:
     """The TOML table that writes the reference of `label` (`import` puts references back)."""
     scheme, _, name = label.partition(":")
-    return {scheme: url_of(from_canonical(name)) if scheme == "keyvault" else name}
+    if scheme != "keyvault":
+        return {scheme: name}
+    from .vault_address import from_canonical, url_of
+
+    return {scheme: url_of(from_canonical(name))}
 
 
 def vault_addresses(references) -> list[SecretAddress]:
     """The Key Vault secrets among `references` (to fetch them together, before resolving)."""
-    return [from_canonical(reference.name) for reference in references if reference.scheme == "keyvault"]
+    names = [reference.name for reference in references if reference.scheme == "keyvault"]
+    if not names:
+        return []
+    from .vault_address import from_canonical
+
+    return [from_canonical(name) for name in names]
 
 
 def prefetch(references) -> None:
@@ -138,7 +151,7 @@ def resolve(reference: Reference, environ: os._Environ | dict) -> str:
     elif reference.scheme == "keyvault":
         if _VAULT is None:  # a command that reveals registers the reader first
             raise RuntimeError("a keyvault reference was resolved with no vault reader registered")
-        value = _VAULT.value(from_canonical(reference.name))
+        value = _VAULT.value(vault_addresses([reference])[0])
     else:
         path = os.path.join(reference.base_dir, reference.name)
         try:
