@@ -408,3 +408,13 @@ def test_a_redirect_is_not_followed_and_the_token_stays_home(tmp_path: Path, gra
     assert result.exit_code == 4
     assert "HTTP 307: Redirect: Graph answered with a redirect, which is not followed" in result.stdout
     assert elsewhere.tokens_received == 0
+
+
+def test_github_oidc_refused_by_the_runner_is_exit_4(tmp_path: Path, graph, graph_env, actions_oidc) -> None:
+    env = {**graph_env(auth="github-oidc"), "APP_TOKEN": TOKEN, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "forged-request-token"}
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4 and "GitHub's OIDC token endpoint did not give a token" in result.stderr
+    assert "forged-request-token" not in result.stdout + result.stderr
+    assert graph.journal == []
