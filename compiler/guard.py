@@ -2,7 +2,6 @@
 
 One place turns exceptions into messages and exit codes (as pre-commit's error handler does):
 - UserError: its problems, one `file:line:col: key: message` line each, exit 2;
-- Refused: Azure refused what the run needs (a Key Vault secret), one line, exit 4;
 - Ctrl-C: exit 130;
 - anything else is a bug in syncsecrets: one line naming the exception's type and where it
   was raised, exit 3. Its message is not printed, since it might quote a value; `--debug`
@@ -14,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import exits
-from .problems import Refused, UserError, failure_line
+from .problems import UserError, failure_line
 from .reports.terminal import PLAIN
 
 
@@ -24,11 +23,6 @@ def guarded(action: Callable[[], int], debug: bool = False) -> int:
     except UserError as error:
         report_user_error(error)
         return exits.USER_ERROR
-    except Refused as error:
-        from .profile.references import scrub
-
-        PLAIN.err(f"syncsecrets: {scrub(str(error))}")
-        return exits.REMOTE_FAILED
     except KeyboardInterrupt:
         PLAIN.err("syncsecrets: interrupted")
         return exits.INTERRUPTED

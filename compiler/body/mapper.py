@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, Key, Kind
 from ..catalog.templates import check, templates
-from ..problems import InvalidValue, Problem
+from ..problems import InvalidValue, Problem, Refused
 from ..profile import notifications
 from ..profile.layers import Layer, Located
 from ..profile.references import Reference, prefetch, resolve
@@ -69,6 +69,9 @@ def _pair(graph: str, key: Key | None, entry: Located, reveal: bool, environ, pr
         text = resolve(value, environ)
     except InvalidValue as error:
         problems.append(entry.problem(str(error)))
+        return None
+    except Refused as error:  # a Key Vault secret the vault would not serve: exit 4, at the reference
+        problems.append(entry.problem(str(error))._replace(refused=True))
         return None
     try:
         text = revealed_value(key, text) if key else text

@@ -20,7 +20,6 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from ..graph.auth import AuthError
 from ..graph.retry import THROTTLED, RetryPolicy, wait_before_retry
 from ..problems import InvalidValue, Refused
 from ..profile.references import remember_secret
@@ -32,9 +31,9 @@ MAX_IN_FLIGHT = 8
 AUTHORITIES = dict(zip(VAULT_DOMAINS, ("login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn"), strict=True))
 
 
-class VaultRefused(AuthError, Refused):
-    """The vault refused or could not serve a secret: exit 4, as any refusal by Azure (an
-    AuthError for the remote commands' reports, a Refused for compile's guard)."""
+class VaultRefused(Refused):
+    """The vault refused or could not serve a secret: the mapper reports it at the reference as
+    a refused problem (exit 4, as any refusal by Azure)."""
 
 
 class VaultReader:

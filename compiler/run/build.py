@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import os
 
-from ..problems import Problem, Refused, UserError, unique_sorted
+from ..problems import Problem, UserError, unique_sorted
 from ..profile.digest import digest
 from . import outputs
 from .discover import Source, discover
@@ -53,14 +53,9 @@ def run(options: Options, environ=os.environ) -> RunResult:
     # Compiled profile by profile (each one's environments together, so it is read once), then
     # reported environment by environment, in the order of the targets.
     pending = sorted((t for t in targets if t.output not in served), key=lambda t: (t.profile, t.output))
-    try:
-        compiled, compile_problems, declared = (
-            _compile_all(pending, options, environ, owner) if pending else ([], [], set())
-        )
-    except Refused as error:  # a Key Vault secret refused (exit 4): no staged output may stay behind
-        if owner is not None:
-            outputs.abandon(options.out, owner, created_out)
-        raise Refused(f"{error}; nothing was written") from None
+    compiled, compile_problems, declared = (
+        _compile_all(pending, options, environ, owner) if pending else ([], [], set())
+    )
     outcomes = _in_order(targets, compiled, served)
     problems += compile_problems + [problem for entry in served.values() for problem in entry.warnings]
     declared |= {name for entry in served.values() for name in entry.environments}

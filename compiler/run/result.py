@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 from .. import exits
+from ..problems import exit_for
 
 if TYPE_CHECKING:
     from ..body.diff import Change
@@ -90,7 +91,7 @@ class RunResult:
     @property
     def exit_code(self) -> int:
         if self.errors:
-            return exits.USER_ERROR
+            return exit_for(self.errors)
         pending = self.count(Status.NEW) + self.count(Status.CHANGED) + self.count(Status.STALE)
         return exits.CHANGES if self.options.check and pending else exits.OK
 
