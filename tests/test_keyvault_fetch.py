@@ -98,3 +98,13 @@ def test_token_mode_without_the_variable_is_refused(keyvault, vault_env):
     keyvault.set_secret("s", "v")
     with pytest.raises(VaultRefused, match=TOKEN_VARIABLE):
         VaultReader("token", vault_env, FAST).value(address(keyvault, vault_env, "s"))
+
+
+def test_a_stalled_vault_times_out_and_is_refused(keyvault, vault_env, monkeypatch):
+    from compiler.keyvault import fetch
+
+    monkeypatch.setattr(fetch, "READ_SECONDS", 0.2)
+    keyvault.set_secret("s", "v")
+    keyvault.latency = 0.5
+    with pytest.raises(VaultRefused, match="no answer"):
+        VaultReader("token", vault_env, FAST).value(address(keyvault, vault_env, "s"))

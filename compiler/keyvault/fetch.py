@@ -27,6 +27,7 @@ from ..profile.vault_address import VAULT_DOMAINS, SecretAddress
 
 TOKEN_VARIABLE = "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN"
 MAX_IN_FLIGHT = 8
+CONNECT_SECONDS, READ_SECONDS = 10, 30  # a stalled vault is a retry, not a hung deploy
 # The authority of each national cloud's vault domain, for a credential that needs one.
 AUTHORITIES = dict(zip(VAULT_DOMAINS, ("login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn"), strict=True))
 
@@ -135,6 +136,8 @@ class VaultReader:
                     self._credential(address),
                     retry_total=0,  # our policy retries, with the Graph client's rules
                     connection_verify=verify,
+                    connection_timeout=CONNECT_SECONDS,  # azure-core waits 300 s by default
+                    read_timeout=READ_SECONDS,
                     # The SDK checks that the vault's challenge names a Key Vault domain; an added
                     # test host (address.py) cannot, and is trusted by the operator's setting.
                     verify_challenge_resource=not address.added,
