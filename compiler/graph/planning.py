@@ -11,7 +11,7 @@ from collections.abc import Callable
 from .. import exits
 from ..body.diff import credential_warnings
 from ..body.render import render
-from ..problems import Problem
+from ..problems import Problem, exit_for
 from ..profile.digest import digest
 from .classify import Action, classify, in_sync, unclearable
 from .client import GraphClient, GraphError, Interrupted
@@ -64,8 +64,8 @@ class RemoteRun:
 
     @property
     def exit_code(self) -> int:
-        if self.problems:
-            return exits.USER_ERROR
+        if self.problems:  # 2, or 4 when Azure refused every one (a Key Vault secret)
+            return exit_for(self.problems)
         if self.interrupted:
             return exits.INTERRUPTED
         if self.error or self.count(FAILED):
