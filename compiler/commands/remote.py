@@ -33,16 +33,17 @@ class Session(NamedTuple):
 
 def prepare(options: RemoteOptions, environ=os.environ, reveal: bool = True):
     """The targets, the warnings about the profiles, and the connection. Nothing is sent to
-    Graph; Key Vault references are read (GETs to their vaults; a refusal is VaultRefused, an
-    AuthError), after the options are known good. Without `reveal` (a command that sends no
-    credential) no reference is resolved."""
+    Graph; Key Vault references are read (GETs to their vaults; a refusal is a refused problem,
+    exit 4), after the options are known good. Without `reveal` (a command that sends no
+    credential) no reference is resolved and no vault is asked."""
     from ..graph.connection import connect
     from ..graph.targets import load_targets
     from ..keyvault.session import configure
 
     connection = connect(options.cloud, options.graph_url, options.api, environ)
     mode = auth_mode(options, environ)
-    configure(mode, options.keyvault_auth, environ)
+    if reveal:
+        configure(mode, options.keyvault_auth, environ)
     targets, warnings = load_targets(options.paths, options.environment, environ, reveal)
     return targets, warnings, connection, mode
 
