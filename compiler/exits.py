@@ -17,3 +17,5 @@ REMOTE_FAILED = 4
 # The reader of standard output went away (`| head`): nothing more to say.
 PIPE_CLOSED = 1
 INTERRUPTED = 130
+# SIGTERM (a CI job's timeout): the run removed what it had staged, as for Ctrl-C.
+TERMINATED = 143

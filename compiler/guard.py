@@ -2,7 +2,7 @@
 
 One place turns exceptions into messages and exit codes (as pre-commit's error handler does):
 - UserError: its problems, one `file:line:col: key: message` line each, exit 2;
-- Ctrl-C: exit 130;
+- Ctrl-C: exit 130; SIGTERM (inside `terminable`): exit 143;
 - anything else is a bug in syncsecrets: one line naming the exception's type and where it
   was raised, exit 3. Its message is not printed, since it might quote a value; `--debug`
   prints the traceback, with every secret the run has seen blanked out.
@@ -15,6 +15,7 @@ from collections.abc import Callable
 from . import exits
 from .problems import UserError, failure_line
 from .reports.terminal import PLAIN
+from .run.interrupts import Terminated
 
 
 def guarded(action: Callable[[], int], debug: bool = False) -> int:
@@ -26,6 +27,9 @@ def guarded(action: Callable[[], int], debug: bool = False) -> int:
     except KeyboardInterrupt:
         PLAIN.err("syncsecrets: interrupted")
         return exits.INTERRUPTED
+    except Terminated:
+        PLAIN.err("syncsecrets: terminated")
+        return exits.TERMINATED
     except BrokenPipeError:
         return exits.PIPE_CLOSED
     except Exception as error:
@@ -55,3 +59,4 @@ def _where(error: BaseException) -> str:
         return "unknown place"
     code = frame.tb_frame.f_code
     return f"{code.co_filename.rsplit('/', 1)[-1]}:{frame.tb_lineno} in {code.co_name}"
+

@@ -55,9 +55,11 @@ def exit_for(errors: list[Problem]) -> int:
     return exits.REMOTE_FAILED if errors and all(problem.refused for problem in errors) else exits.USER_ERROR
 
 
-def failure_line(count: int) -> str:
-    """The last line of a run that found `count` errors, in every format."""
-    return f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; nothing was written"
+def failure_line(count: int, unrestored: int = 0) -> str:
+    """The last line of a run that found `count` errors, in every format; `unrestored`: outputs
+    a failed commit changed and could not put back (named in the problems above)."""
+    changed = f"{unrestored} {'output' if unrestored == 1 else 'outputs'} changed (above)"
+    return f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; {changed if unrestored else 'nothing was written'}"
 
 
 class UserError(Exception):

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from compiler.cli import app
 from compiler.profile import references
-from compiler.run import record
+from compiler.run import ownership, record
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -52,11 +52,38 @@ def run_process(args: list[str], cwd: Path, env: dict[str, str] | None = None, *
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (relative path -> bytes), but the compile record (record.py)."""
+    """Every file under `folder` (relative path -> bytes), but the compile record (record.py) and
+    the manifest of outputs (ownership.py): the outputs, as a user sees them."""
     if not folder.is_dir():
         return {}
     return {
         path.relative_to(folder).as_posix(): path.read_bytes()
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and record.FOLDER not in path.relative_to(folder).parts
+        if path.is_file()
+        and record.FOLDER not in path.relative_to(folder).parts
+        and path.relative_to(folder).as_posix() != ownership.MANIFEST
     }
+
+
+def snapshot(folder: Path) -> dict[str, tuple]:
+    """Everything under `folder`, itself included: each file's bytes and mode, each folder's and
+    link's mode or target. Equal snapshots: nothing was written, created, removed or chmod'ed."""
+    if not os.path.lexists(folder):
+        return {}
+    found = {}
+    for path in [folder, *sorted(folder.rglob("*"))]:
+        info = path.lstat()
+        name = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            found[name] = ("link", os.readlink(path))
+        elif path.is_dir():
+            found[name] = ("folder", oct(info.st_mode))
+        else:
+            found[name] = ("file", oct(info.st_mode), path.read_bytes())
+    return found
+
+
+def write_manifest(out: Path, outputs: list[str]) -> None:
+    """Records `outputs` as written by syncsecrets, as a run that wrote them would have."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / ownership.MANIFEST).write_bytes(ownership.render(set(outputs)))

@@ -7,7 +7,8 @@ A case folder holds the input files and what must come out:
   `private` (list of those outputs made mode 0600, as --reveal would have written them),
   `pad` (a table of file -> size: the file is padded with comment lines to that many bytes, so
   that files over the size limit need not be stored), `schema_invalid` (the JSON Schema must
-  refuse the profile too: tests/test_authoring.py).
+  refuse the profile too: tests/test_authoring.py), `owned` (list of previous outputs that
+  syncsecrets wrote, listed in the manifest of --out; default: every `.json` one of `previous`).
 - `expected.json`: the exact bytes of `out/profile.json`; or `expected/`: the exact tree of --out.
 - `expected.err`: the exact standard error; `expected.out`: the exact standard output.
 The run happens in a copy of the case folder, so messages name files as `profile.toml`.
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_cli, tree
+from tests.helpers import run_cli, snapshot, tree, write_manifest
 
 CASES = Path(__file__).parent / "cases"
 OUT = "out"
@@ -43,9 +44,12 @@ def test_case(name: str, tmp_path: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(work / previous, target)
         os.chmod(target, 0o600 if output in config.get("private", []) else 0o644)
+    owned = config.get("owned", [name for name in config.get("previous", {}) if name.endswith(".json")])
+    if owned:
+        write_manifest(work / OUT, owned)
     for name, size in config.get("pad", {}).items():
         pad(work / name, size)
-    before = tree(work / OUT)
+    before = snapshot(work / OUT)
 
     args = ["compile", *config.get("paths", ["profile.toml"]), "--out", OUT, *config.get("args", [])]
     result = run_cli(args, cwd=work, env=config.get("env", {}))
@@ -59,7 +63,7 @@ def test_case(name: str, tmp_path: Path) -> None:
     elif (source / "expected").is_dir():
         assert tree(work / OUT) == tree(source / "expected")
     if expected_exit == 2:
-        assert tree(work / OUT) == before, "a failed run must not write anything"
+        assert snapshot(work / OUT) == before, "a failed run must not write anything"
 
 
 def pad(path: Path, size: int) -> None:

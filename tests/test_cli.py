@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -213,3 +214,13 @@ def test_environments_compile_into_their_folders() -> None:
     assert "+ out/test/servicenow.json (new, 5 pairs)" in done.stdout
     assert "+ out/prod/databricks.json" in done.stdout
     assert not (REPO / "out").exists()
+
+
+def test_json_names_the_environment_folders_compiled(tmp_path: Path) -> None:
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "app.toml").write_text('user_name = "a"\n[environments.prod]\n[environments.test]\n')
+    assert run_process(["compile", "--env", "prod"], cwd=tmp_path).returncode == 0
+    checked = run_process(["compile", "--check", "--format", "json"], cwd=tmp_path)
+    report = json.loads(checked.stdout)
+    assert report["environments"] == ["prod"]  # test/ is declared but not in build/: not compiled
+    assert sorted(output["path"] for output in report["outputs"]) == ["build/app.json", "build/prod/app.json"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from compiler.reports.github import command
-from tests.helpers import REPO, run_cli, run_process
+from tests.helpers import REPO, run_cli, run_process, write_manifest
 
 PROFILE = """base_address = "https://scim.contoso.example/v2"
 secret_token = { env = "APP_TOKEN" }
@@ -41,6 +41,7 @@ def repo(tmp_path: Path) -> Path:
     (tmp_path / "build").mkdir()
     (tmp_path / "build" / "app.json").write_text(json.dumps(PREVIOUS))
     (tmp_path / "build" / "gone.json").write_text(json.dumps({"value": []}))
+    write_manifest(tmp_path / "build", ["app.json", "gone.json"])  # outputs of earlier runs
     run_cli(["compile", "configs/same.toml"], cwd=tmp_path)
     return tmp_path
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler.run import outputs
-from tests.helpers import run_cli, tree
+from compiler.run import outputs, ownership
+from tests.helpers import run_cli, snapshot, tree
 
 PROFILES = 600
 
@@ -46,7 +46,10 @@ def leftovers(folder: Path) -> list[Path]:
 
 
 def assert_each_file_old_or_new(out: Path, old: dict[str, bytes], new: dict[str, bytes]) -> None:
-    found = {name: data for name, data in tree(out).items() if not name.startswith(outputs.STAGING_PREFIX)}
+    # What a killed run left besides (its staging folder, the old bytes it kept for a roll-back) is
+    # hidden, and removed by the next run (checked below).
+    found = {name: data for name, data in tree(out).items()
+             if not name.startswith(outputs.STAGING_PREFIX) and not name.endswith(outputs.TEMP_MARK)}  # fmt: skip
     assert set(found) == set(old)
     for name, data in found.items():
         assert data in (old[name], new[name]), name
@@ -140,7 +143,7 @@ def test_revealed_files_are_private_from_their_creation(tmp_path: Path, monkeypa
         ["compile", "app.toml", "--reveal", "--allow-unignored-output"], cwd=tmp_path, env={"APP_TOKEN": "t0ken"}
     )
     assert result.exit_code == 0, result.stderr
-    assert seen == [0o600]
+    assert seen == [0o600, 0o600]  # the output, and the manifest of outputs (ownership.py)
     assert stat.S_IMODE((tmp_path / "build" / "app.json").stat().st_mode) == 0o600
 
 
@@ -153,4 +156,85 @@ def test_an_out_folder_that_cannot_be_written(tmp_path: Path) -> None:
         target = str(tmp_path / "locked" / "out")
     result = run_cli(["compile", "app.toml", "--out", target], cwd=tmp_path)
     assert result.exit_code == 2
-    assert f"{target}/app.json: cannot write (" in result.stderr and "check --out" in result.stderr
+    assert f"{target}: cannot be created (" in result.stderr and "check --out" in result.stderr
+
+
+def write_secret_profiles(folder: Path, count: int) -> None:
+    folder.mkdir(exist_ok=True)
+    for number in range(count):
+        (folder / f"app{number:04}.toml").write_text(
+            f'secret_token = {{ env = "APP_TOKEN" }}\nuser_name = "{number}"\ninstance_name = "{"x" * 300}"\n'
+        )
+
+
+def staging_folders(out: Path) -> list[Path]:
+    return list(out.glob(f"{outputs.STAGING_PREFIX}*")) if out.is_dir() else []
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("out_existed", [False, True], ids=["new --out", "existing --out"])
+def test_a_signal_during_reveal_leaves_no_secret_behind(tmp_path: Path, jobs: str, how: int, out_existed: bool) -> None:
+    configs, out = tmp_path / "configs", tmp_path / "secrets-out"
+    write_secret_profiles(configs, 2000)
+    if out_existed:
+        out.mkdir()
+        (out / "notes.txt").write_text("kept\n")
+    before = snapshot(out)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "compiler", "compile", str(configs), "--out", str(out), "--reveal", "-q", "-j", jobs],
+        env={**os.environ, "APP_TOKEN": "s3cr3t-token-value"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not any(folder.is_dir() and any(folder.rglob("*.json")) for folder in staging_folders(out)):
+        assert process.poll() is None, "the run ended before it staged anything"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    os.killpg(process.pid, how)  # as Ctrl-C or a CI timeout would: the whole process group
+    assert process.wait(timeout=60) == (130 if how == signal.SIGINT else 143)
+    assert process.stderr.read().strip().splitlines()[-1] in ("syncsecrets: interrupted", "syncsecrets: terminated")
+    assert not staging_folders(out)
+    assert snapshot(out) == before  # nothing changed, and a folder the run made is gone
+    assert out.is_dir() == out_existed
+
+
+def test_a_revealed_out_folder_is_private(tmp_path: Path) -> None:
+    (tmp_path / "app.toml").write_text('secret_token = { env = "APP_TOKEN" }\n[environments.prod]\n')
+    out = tmp_path / "new" / "secrets-out"
+    for args in ([], ["--env", "prod"]):
+        result = run_cli(["compile", "app.toml", "--reveal", "--out", str(out), *args], cwd=tmp_path,
+                         env={"APP_TOKEN": "t0ken"})  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    assert stat.S_IMODE((out / "prod").stat().st_mode) == 0o700
+    assert stat.S_IMODE((out / "prod" / "app.json").stat().st_mode) == 0o600
+    assert stat.S_IMODE((out / ownership.MANIFEST).stat().st_mode) == 0o600
+    # An unrevealed --out is an ordinary folder.
+    assert run_cli(["compile", "app.toml", "--out", "plain"], cwd=tmp_path).exit_code == 0
+    assert stat.S_IMODE((tmp_path / "plain").stat().st_mode) == 0o777 & ~current_umask()
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_an_out_folder_another_run_makes_at_the_same_moment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "app.toml").write_text('user_name = "x"\n')
+    real = os.mkdir
+
+    def beaten(path, mode=0o777, **kwargs) -> None:
+        if str(path).endswith("/out"):
+            real(path, mode)  # the other run, a moment earlier
+            raise FileExistsError(17, "File exists", path)
+        real(path, mode, **kwargs)
+
+    monkeypatch.setattr(outputs.os, "mkdir", beaten)
+    done = run_cli(["compile", "app.toml", "--out", "out"], cwd=tmp_path)
+    assert done.exit_code == 0, done.stderr
+    assert list(tree(tmp_path / "out")) == ["app.json"]

@@ -8,8 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
-from compiler.run import build, record
+from compiler.run import build, ownership, record
 from tests.helpers import run_cli, tree
 
 PARTIAL = '[notifications]\nrecipients = "ops@contoso.example"\n[raw]\nFutureKey = "x"\n'
@@ -128,5 +130,129 @@ def test_git_never_sees_the_record(repo: Path) -> None:
 
 def test_the_record_holds_no_output_name_outside_its_folder(repo: Path) -> None:
     names = sorted(path.name for path in (repo / "build").iterdir())
-    assert names == [record.FOLDER, "app.json", "other.json"]
+    assert names == [record.FOLDER, ownership.MANIFEST, "app.json", "other.json"]
     assert sorted(tree(repo / "build")) == ["app.json", "other.json"]
+
+
+def record_path(repo: Path) -> Path:
+    return repo / "build" / record.FOLDER / record.RECORD
+
+
+def cold(repo: Path, args: list[str]) -> tuple[int, str, str]:
+    """The result of `args` without a record: what any record must give too."""
+    file = record_path(repo)
+    kept = file.read_bytes()
+    file.unlink()
+    try:
+        result = run_cli(args, cwd=repo)
+    finally:
+        file.write_bytes(kept)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def with_app_entry(data: dict, position: int, value) -> dict:
+    entry = list(data["entries"]["app.json"])
+    entry[position] = value
+    return {**data, "entries": {**data["entries"], "app.json": entry}}
+
+
+WARNING = ["configs/_shared.toml", "a message", "raw.FutureKey", 4, 1, True]
+MALFORMED = {
+    "a list": lambda data: [],
+    "null": lambda data: None,
+    "entries a list": lambda data: {**data, "entries": []},
+    "partials a list": lambda data: {**data, "partials": [["configs/_shared.toml"]]},
+    "a partial of the wrong shape": lambda data: {**data, "partials": {"configs/_shared.toml": "x"}},
+    "a warning of the wrong shape": lambda data: with_app_entry(data, 6, [["x"]]),
+    "a warning with a number for its key": lambda data: with_app_entry(data, 6, [[*WARNING[:2], 5, *WARNING[3:]]]),
+    "an error recorded as a warning": lambda data: with_app_entry(data, 6, [[*WARNING[:5], False]]),
+    "pairs a string": lambda data: with_app_entry(data, 4, "4"),
+    "no dependencies": lambda data: with_app_entry(data, 2, []),
+    "only the parent as a dependency": lambda data: with_app_entry(data, 2, data["entries"]["app.json"][2][1:]),
+}
+
+
+# Those that forget the profile are only wrong once it changes: the profile is edited for them.
+FORGETS_THE_PROFILE = ("no dependencies", "only the parent as a dependency")
+
+
+@pytest.mark.parametrize("command", [["compile", "--check"], ["compile"]], ids=["check", "compile"])
+@pytest.mark.parametrize("case", MALFORMED)
+def test_a_record_of_any_shape_gives_the_cold_result(repo: Path, tmp_path: Path, case: str, command: list[str]) -> None:
+    file = record_path(repo)
+    file.write_text(json.dumps(MALFORMED[case](json.loads(file.read_text()))))
+    if case in FORGETS_THE_PROFILE:
+        (repo / "configs" / "app.toml").write_text(APP + "sync_all = true\n")
+    without = tmp_path / "without-record"
+    shutil.copytree(repo, without, symlinks=True)
+    record_path(without).unlink()
+    expected = run_cli(command, cwd=without)
+    found = run_cli(command, cwd=repo)
+    assert (found.exit_code, found.stdout, found.stderr) == (expected.exit_code, expected.stdout, expected.stderr)
+    assert tree(repo / "build") == tree(without / "build")
+    if case in FORGETS_THE_PROFILE and command == ["compile"]:
+        assert "SyncAll" in (repo / "build" / "app.json").read_text()
+
+
+def test_a_record_folder_that_is_a_link_is_not_written_through(repo: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(repo / "build" / record.FOLDER)
+    (repo / "build" / record.FOLDER).symlink_to(elsewhere)
+    (repo / "configs" / "app.toml").write_text(APP + "sync_all = true\n")
+    assert run_cli(["compile"], cwd=repo).exit_code == 0
+    assert list(elsewhere.iterdir()) == []
+    assert (repo / "build" / record.FOLDER).is_symlink()
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, tuple[int, str, str]]:
+    """A repository whose record describes the profiles before one was edited, and its cold result."""
+    repo = tmp_path_factory.mktemp("recorded")
+    (repo / "configs").mkdir()
+    (repo / "configs" / "_shared.toml").write_text(PARTIAL)
+    (repo / "configs" / "app.toml").write_text(APP)
+    (repo / "configs" / "other.toml").write_text('user_name = "u"\n')
+    assert run_cli(["compile"], cwd=repo).exit_code == 0
+    (repo / "configs" / "app.toml").write_text(APP + "sync_all = true\n")
+    return repo, json.loads(record_path(repo).read_text()), cold(repo, ["compile", "--check"])
+
+
+def lies(value: object, real: object) -> bool:
+    """A well-formed value other than the real one: a record may lie in its warnings (it is a
+    cache, not a signature), so such values are left out of the property."""
+    return value != real and record._problems(value) is not None
+
+
+@given(data=st.data())
+def test_any_json_in_the_record_gives_the_cold_result(recorded, data: st.DataObject) -> None:
+    repo, real, expected = recorded
+    shape = data.draw(st.sampled_from(["anything", "entries", "partials", "an entry", "an entry's field"]))
+    if shape == "anything":
+        content = data.draw(JSON)
+    elif shape in ("entries", "partials"):
+        content = {**real, shape: data.draw(JSON)}
+    elif shape == "an entry":
+        content = {**real, "entries": {**real["entries"], "other.json": data.draw(JSON)}}
+    else:
+        position = data.draw(st.sampled_from([2, 3, 5, 6, 7]))  # dependencies, output, principal, warnings, environments
+        value = data.draw(JSON)
+        assume(position != 6 or not lies(value, real["entries"]["other.json"][6]))
+        assume(position not in (5, 7) or value != real["entries"]["other.json"][position])
+        content = with_other_entry(real, position, value)
+    record_path(repo).write_text(json.dumps(content))
+    found = run_cli(["compile", "--check"], cwd=repo)
+    assert (found.exit_code, found.stdout, found.stderr) == expected
+
+
+def with_other_entry(data: dict, position: int, value) -> dict:
+    entry = list(data["entries"]["other.json"])
+    entry[position] = value
+    return {**data, "entries": {**data["entries"], "other.json": entry}}

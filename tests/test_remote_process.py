@@ -107,3 +107,16 @@ def test_sigkill_during_apply_leaves_nothing_local_and_plan_shows_the_truth(tmp_
         expected = "in-sync" if "SecretToken" in graph.pairs(principal) else "changes"
         assert statuses[principal] == expected
     assert list(statuses.values()).count("in-sync") >= 2
+
+
+def test_sigterm_during_apply_is_reported_like_ctrl_c(tmp_path: Path, graph, graph_env) -> None:
+    many_profiles(tmp_path, graph)
+    graph.latency = 0.1
+    process = _start_apply(tmp_path, {**graph_env(), "APP_TOKEN": TOKEN})
+    _wait_for_puts(graph, 2)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stdout + stderr
+    sent = {record.path.split("/")[3] for record in graph.journal if record.method == "PUT"}
+    assert len(sent) < len(PRINCIPALS)
+    assert "not started" in stdout and stdout.rstrip().endswith("; interrupted")

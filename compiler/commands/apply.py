@@ -12,6 +12,7 @@ import sys
 
 from ..problems import UserError
 from ..reports.terminal import PLAIN
+from ..run.interrupts import terminable
 from .remote import RemoteOptions, finish, open_session, prepare, read_tenants
 
 QUESTION = "Apply to {count} service {noun}? [y/N] "
@@ -80,7 +81,7 @@ def _send(client, chosen, options: RemoteOptions, wait: float) -> bool:
     from ..graph.applying import apply_all
     from ..reports.progress import progress
 
-    with progress(len(chosen), "Applying") as advance:
+    with terminable(), progress(len(chosen), "Applying") as advance:
         return apply_all(client, chosen, options.jobs, wait, lambda _plan, _result: advance())
 
 
@@ -92,7 +93,7 @@ def _validated(client, chosen, options: RemoteOptions):
     from ..reports.progress import progress
 
     planned = {id(plan): plan.status for plan in chosen}
-    with progress(len(chosen), "Validating") as advance:
+    with terminable(), progress(len(chosen), "Validating") as advance:
         problems, interrupted = validate_all(client, chosen, options.jobs, False, lambda _plan, _result: advance())
     for plan in chosen:
         if plan.status == VALID:

@@ -6,6 +6,7 @@ from ..problems import UserError
 from ..reports import View, write_report
 from ..reports.terminal import Writer, writer_for_terminal
 from ..run.build import run
+from ..run.interrupts import terminable
 from ..run.result import Options, RunResult
 
 
@@ -15,9 +16,11 @@ def compile_profiles(options: Options, view: View, fmt: str = "text") -> int:
             from ..keyvault.session import configure
 
             configure(options.auth, options.keyvault_auth)
-        result = run(options)
+        with terminable():  # SIGTERM, like Ctrl-C, lets the run remove what it staged
+            result = run(options)
     except UserError as error:  # a problem with the run itself (--out, a write): reported alike
         result = RunResult(options, problems=error.problems)
+        result.unrestored = getattr(error, "unrestored", [])
     writer = writer_for_terminal() if fmt == "text" else Writer()
     write_report(result, fmt, view, writer)
     return result.exit_code

@@ -79,11 +79,13 @@ def open_session(options: RemoteOptions, connection, mode: str, targets, environ
 
 
 def read_tenants(session: Session, targets, options: RemoteOptions, label: str):
-    """Every target planned against its tenant, with a progress bar on a terminal."""
+    """Every target planned against its tenant, with a progress bar on a terminal. SIGTERM (a
+    CI time-out), like Ctrl-C, stops it with a report (exit 143; every remote run does so)."""
     from ..graph.planning import plan_all
     from ..reports.progress import progress
+    from ..run.interrupts import terminable
 
-    with progress(len(targets), label) as advance:
+    with terminable(), progress(len(targets), label) as advance:
         return plan_all(session.client, targets, options.jobs, lambda _target, _plan: advance())
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from ..problems import UserError
+from ..run.interrupts import terminable
 from .remote import RemoteOptions, finish, open_session, prepare
 
 
@@ -26,7 +27,7 @@ def status(options: RemoteOptions, environ=os.environ) -> int:
         return finish(run, options, error=error)
     run.plans = [TargetPlan(target) for target in targets]
     try:
-        with progress(len(targets), "Reading the jobs") as advance:
+        with terminable(), progress(len(targets), "Reading the jobs") as advance:
             run.interrupted = status_all(session.client, run.plans, options.jobs, lambda _plan, _result: advance())
     finally:
         session.client.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from ..problems import UserError
+from ..run.interrupts import terminable
 from .remote import RemoteOptions, finish, open_session, prepare
 
 
@@ -29,7 +30,7 @@ def validate(options: RemoteOptions, saved: bool = False, environ=os.environ) ->
         return finish(run, options, error=error)
     run.plans = [TargetPlan(target) for target in targets]
     try:
-        with progress(len(targets), "Validating") as advance:
+        with terminable(), progress(len(targets), "Validating") as advance:
             run.problems, run.interrupted = validate_all(
                 session.client, run.plans, options.jobs, saved, lambda _plan, _result: advance()
             )

@@ -36,8 +36,8 @@ def apply_all(
     jobs: int,
     wait: float,
     done: Callable[[TargetPlan, TargetPlan], None] | None = None,
-) -> bool:
-    """Applies `plans` (their status and error are updated); True if interrupted."""
+) -> BaseException | None:
+    """Applies `plans` (their status and error are updated); the signal that interrupted it, if any."""
     sendable = bodies(plans)
     index_of = {id(plan): index for index, plan in enumerate(plans)}
 

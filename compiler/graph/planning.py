@@ -13,6 +13,7 @@ from ..body.diff import credential_warnings
 from ..body.render import render
 from ..problems import Problem, exit_for
 from ..profile.digest import digest
+from ..run.interrupts import Terminated
 from .classify import Action, classify, in_sync, unclearable
 from .client import GraphClient, GraphError, Interrupted
 from .endpoints import read_secrets
@@ -55,7 +56,7 @@ class RemoteRun:
         self.plans = plans
         self.warnings = warnings  # about the profiles (compile's warnings)
         self.check = check
-        self.interrupted = False
+        self.interrupted: BaseException | bool | None = None  # the signal that stopped the run
         self.error: str | None = None  # a failure of the whole run (the authority refused)
         self.problems: list[Problem] = []  # exit 2 after the tenant was read (a key Graph cannot clear)
 
@@ -67,7 +68,7 @@ class RemoteRun:
         if self.problems:  # 2, or 4 when Azure refused every one (a Key Vault secret)
             return exit_for(self.problems)
         if self.interrupted:
-            return exits.INTERRUPTED
+            return exits.TERMINATED if isinstance(self.interrupted, Terminated) else exits.INTERRUPTED
         if self.error or self.count(FAILED):
             return exits.REMOTE_FAILED
         if (self.check and self.count(CHANGES)) or any(self.count(bad) for bad in (INVALID, QUARANTINED, FAILING)):
@@ -104,7 +105,7 @@ def tenant_digest(tenant: list[tuple[str, str]]) -> str:
 
 def plan_all(
     client: GraphClient, targets: list[Target], jobs: int, done: Callable[[Target, TargetPlan], None] | None = None
-) -> tuple[list[TargetPlan], bool]:
+) -> tuple[list[TargetPlan], BaseException | None]:
     found, interrupted = run_all(targets, lambda target: plan_target(client, target), jobs, client.stop, done)
     return [plan or TargetPlan(target) for plan, target in zip(found, targets, strict=True)], interrupted
 

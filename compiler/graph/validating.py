@@ -42,7 +42,7 @@ def validate_all(
     done: Callable[[TargetPlan, TargetPlan], None] | None = None,
 ) -> tuple[list, bool]:  # fmt: skip
     """Validates every plan (statuses updated); the problems that need the profile fixed (exit 2)
-    and whether the run was interrupted."""
+    and the signal that interrupted the run, if one did."""
     problems = []
 
     def work(plan: TargetPlan) -> TargetPlan:

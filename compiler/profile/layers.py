@@ -17,6 +17,7 @@ from ..catalog.suggest import did_you_mean
 from ..catalog.templates import find_template
 from ..problems import InvalidValue, Problem
 from . import notifications
+from .names import ENVIRONMENT_NAME, ENVIRONMENT_RULE
 from .references import is_reference_table, parse_reference
 from .source import Document
 from .values import check_guid, check_label, check_tenant_id, convert_literal, fraction_digits, reject_placeholder
@@ -24,7 +25,6 @@ from .values import check_guid, check_label, check_tenant_id, convert_literal, f
 TABLES = ("notifications", "application", "raw", "environments")
 TOP_ONLY = ("extends", "environments")
 APPLICATION_FIELDS = ("display_name", "service_principal_id", "template", "tenant_id", "keep", "job_id")
-ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 RAW_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 _SEE_KEYS = "`syncsecrets keys` lists them all"
 # A TOML date-time literal with its fraction of a second, as written in the file.
@@ -133,7 +133,7 @@ class _Reader:
         for name, table in value.items():
             keypath = ("environments", name)
             if not ENVIRONMENT_NAME.match(name):
-                self.error(keypath, "environment names are letters, digits, - and _ (each becomes a folder name)")
+                self.error(keypath, ENVIRONMENT_RULE)
             elif not isinstance(table, dict):
                 self.error(keypath, f"must be a table: [environments.{name}]")
             else:

@@ -43,7 +43,7 @@ def write(result: RunResult, view: View, writer: Writer) -> None:
         writer.out(_problem(problem))
     count = len(result.errors)
     if count:
-        writer.out(failure_line(count))
+        writer.out(failure_line(count, len(result.unrestored)))
         return
     base, check = result.options.out, result.options.check
     kind = "error" if check else "notice"  # under --check, an output out of date fails the check

@@ -1,12 +1,14 @@
 """`--format json`: one JSON document describing the whole run, for programs and CI.
 
-{"version": 1, "exit_code": 1, "check": true, "out": "build",
+{"version": 1, "exit_code": 1, "check": true, "out": "build", "environments": ["prod"],
  "summary": {"new": 0, "changed": 1, "unchanged": 4, "stale": 1, "errors": 0, "warnings": 0},
  "outputs": [{"path": "build/app.json", "profile": "configs/app.toml", "status": "changed",
               "pairs": 5, "service_principal_id": "2f9f...", "changes": [...], "warnings": [...]}, ...],
  "errors": [{"file": ..., "line": ..., "column": ..., "key": ..., "message": ...}],
  "warnings": [...]}
 
+`environments` lists the environments compiled into their folders of --out (asked for with
+--env, or, without it, every declared environment whose folder --out holds).
 `service_principal_id` is the profile's `[application]` one after extends and environments
 (null if none): where a deploy job PUTs the body. Problems are also printed to standard error, one line each, for a log whose reader is a person.
 A change is {"key", "change": added|removed|changed, "old", "new", "masked"}; a masked side holds
@@ -48,6 +50,7 @@ def document(result: RunResult) -> dict:
         "exit_code": result.exit_code,
         "check": result.options.check,
         "out": base,
+        "environments": list(result.environments),
         "summary": {
             **counts,
             "errors": len(result.errors),

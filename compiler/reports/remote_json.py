@@ -36,7 +36,7 @@ def document(run: RemoteRun) -> dict:
         "version": VERSION,
         "command": run.command,
         "exit_code": run.exit_code,
-        "interrupted": run.interrupted,
+        "interrupted": bool(run.interrupted),
         "targets": [_target(plan) for plan in run.plans],
         "summary": summary,
         "errors": errors,

@@ -66,9 +66,11 @@ def summary(result: RunResult) -> str:
     profiles = len({outcome.profile for outcome in result.outcomes})
     verb = "Checked" if options.check else "Compiled"
     where = "against" if options.check else "into"
-    line = f"{verb} {profiles} {'profile' if profiles == 1 else 'profiles'} {where} {options.out}/: " + ", ".join(
-        counts
-    )
+    line = f"{verb} {profiles} {'profile' if profiles == 1 else 'profiles'} {where} {options.out}/"
+    if result.environments and not options.environments:  # found in --out, not asked for: say so
+        folders = ", ".join(f"{name}/" for name in result.environments)
+        line += f" (and its environment {'folder' if len(result.environments) == 1 else 'folders'} {folders})"
+    line += ": " + ", ".join(counts)
     if options.check and result.exit_code == 1:
         line += "; run `syncsecrets compile` to update"
     return line
@@ -81,7 +83,7 @@ def write(result: RunResult, view: View, writer: Writer) -> None:
         writer.err(str(problem), "warning" if problem.warning else "error")
     if result.errors:
         count = len(result.errors)
-        writer.err(failure_line(count), "error")
+        writer.err(failure_line(count, len(result.unrestored)), "error")
         return
     base = result.options.out
     for outcome in result.outcomes:

@@ -2,8 +2,14 @@
 
 All or nothing: new outputs are staged as they are compiled (outputs.Stager) and renamed into
 place only when every profile and partial of the run checked out; a single error means exit 2
-with every problem reported, the staging removed and no output changed. The result is plain
-data (`RunResult`) that the reporters turn into text, JSON or annotations.
+with every problem reported, the staging removed and no output changed; so does a failed
+commit (rolled back) or an interruption. What could send a write elsewhere (`--env NAME`,
+an --out that holds profiles) is checked before anything is read. The result is plain data
+(`RunResult`) that the reporters turn into text, JSON or annotations.
+
+Without --env, a run also compiles each declared environment whose folder is in --out, so
+`compile` and `compile --check` cover every output there. Only outputs syncsecrets wrote
+(ownership.py) are ever reported stale or pruned.
 
 A profile that the record of the last compile (record.py) shows unchanged is served from it
 without being parsed. The others are independent of each other, so large runs are spread over
@@ -20,7 +26,8 @@ import os
 
 from ..problems import Problem, UserError, unique_sorted
 from ..profile.digest import digest
-from . import outputs
+from ..profile.names import ENVIRONMENT_NAME, ENVIRONMENT_RULE
+from . import outputs, ownership
 from .discover import Source, discover
 from .record import Entry, Partial, Record
 from .result import Options, Outcome, RunResult, Status, Target
@@ -31,59 +38,135 @@ PARALLEL_THRESHOLD = 400
 
 def run(options: Options, environ=os.environ) -> RunResult:
     result = RunResult(options)
+    _check_environment_names(options.environments)
     outputs.check_out_folder(options.out)
+    outputs.check_out_apart(options.out, options.paths)
     found = discover(list(options.paths))
     if not found.profiles and not found.problems:
         where = ", ".join(options.paths)
         found.problems.append(Problem(where, "holds no profiles (*.toml): create one with `syncsecrets init`"))
-    environments = options.environments or (None,)
+    folders = _environment_folders(options, found.profiles)
     targets = [
         Target(source.path, env, f"{env}/{source.output}" if env else source.output)
-        for env in environments
+        for env in options.environments or (None, *folders)
         for source in found.profiles
     ]
     problems = list(found.problems)
     if options.reveal and not options.check and not options.allow_unignored:
         problems += _unignored_problems(options.out, [target.output for target in targets])
-    record = Record.load(options.out) if not options.reveal else None
-    served = _served(record, targets)
+    existed = os.path.isdir(options.out)
     # New outputs are staged as they are compiled, unless the run cannot write or already failed.
     owner = os.getpid() if not options.check and not any(not problem.warning for problem in problems) else None
-    created_out = not os.path.isdir(options.out)
+    made = None
+    try:
+        if owner is not None:
+            made = outputs.make_out(options.out, options.reveal)
+        return _run(options, environ, result, found, targets, folders, problems, owner, made, existed)
+    except BaseException:
+        # A failed commit, Ctrl-C or SIGTERM (interrupts.terminable): nothing staged may stay behind,
+        # least of all revealed secrets, nor an --out this run made.
+        if owner is not None:
+            outputs.abandon(options.out, owner, made)
+        raise
+
+
+def _run(options: Options, environ, result: RunResult, found, targets: list[Target], folders: tuple[str, ...],
+         problems: list[Problem], owner: int | None, made: str | None, existed: bool) -> RunResult:  # fmt: skip
+    record = Record.load(options.out) if not options.reveal else None
+    served = _served(record, targets)
     # Compiled profile by profile (each one's environments together, so it is read once), then
     # reported environment by environment, in the order of the targets.
     pending = sorted((t for t in targets if t.output not in served), key=lambda t: (t.profile, t.output))
     compiled, compile_problems, declared = (
         _compile_all(pending, options, environ, owner) if pending else ([], [], set())
     )
-    outcomes = _in_order(targets, compiled, served)
     problems += compile_problems + [problem for entry in served.values() for problem in entry.warnings]
     declared |= {name for entry in served.values() for name in entry.environments}
     partial_problems, partial_environments, partials = _read_partials(found.partials, record)
     declared |= partial_environments
     problems += partial_problems + _environment_problems(options.environments, declared, found.profiles)
+    # A folder in --out that no profile declares as an environment is not one: what was compiled
+    # for it is dropped (it is never renamed into place, nor recorded).
+    environments = tuple(name for name in folders if name in declared)
+    targets = [target for target in targets if target.environment is None or target.environment not in folders
+               or target.environment in environments]  # fmt: skip
+    served = {output: entry for output, entry in served.items() if entry.environment not in set(folders) - declared}
+    result.environments = options.environments or environments
+    outcomes = _in_order(targets, compiled, served)
     result.problems = unique_sorted(problems)
     if result.errors:
         if owner is not None:
-            outputs.abandon(options.out, owner, created_out)
+            outputs.abandon(options.out, owner, made)
         return result  # nothing is written, so no output is reported either
     result.outcomes = outcomes
 
-    leftovers: list[str] = []
-    if found.any_folder and not created_out:
-        existing, leftovers = outputs.scan(options.out, _owned(options.environments, declared))
-        result.stale = sorted(existing - {outcome.output for outcome in outcomes})
+    produced = {outcome.output for outcome in outcomes}
+    in_area = _area(options.environments, environments, declared)
+    manifest = ownership.load(options.out) if existed else None
+    owned = manifest if manifest is not None else _adopted(options, existed)
+    if found.any_folder and existed:
+        result.stale = sorted(path for path in owned - produced if in_area(path) and ownership.removable(options.out, path))
+        if manifest is None:
+            result.problems = unique_sorted(result.problems + _not_ours(options.out, in_area, owned | produced))
     if options.check:
         return result
+    prune = result.stale if options.prune else []
+    keep = produced | (set(result.stale) - set(prune))
+    keep |= {path for path in owned if not in_area(path)} if found.any_folder else owned
+    leftovers = outputs.leftovers(options.out, {os.path.dirname(path) for path in produced | set(prune)} | {""})
     leftovers += outputs.dead_staging(options.out)
     staged = [outcome.output for outcome in outcomes if outcome.staged]
-    prune = result.stale if options.prune else []
-    if staged or prune or leftovers:
-        outputs.commit(options.out, owner, staged, leftovers, prune)
+    listed = manifest if manifest is not None else set()
+    recorded = (keep - listed, listed - keep)  # what the manifest gains and loses
+    if staged or prune or leftovers or any(recorded):
+        outputs.commit(options.out, owner, staged, leftovers, prune, options.reveal, recorded)
+    else:
+        outputs.abandon(options.out, owner, None)  # a staging folder a worker may have made
     if record is not None:
-        kept = {output: entry for output, entry in record.entries.items() if output not in result.stale}
+        kept = record.valid_entries(exclude=produced | set(result.stale))
         record.save(kept | served | {outcome.output: outcome.entry for outcome in outcomes if outcome.entry}, partials)
     return result
+
+
+def _check_environment_names(names: tuple[str, ...]) -> None:
+    """`--env NAME` becomes the folder <out>/NAME/: checked before anything is read or written."""
+    bad = [name for name in names if not ENVIRONMENT_NAME.match(name)]
+    if bad:
+        raise UserError([Problem(f"--env {name!r}", f"{ENVIRONMENT_RULE}: give the NAME of an "
+                                 "[environments.NAME] table") for name in bad])  # fmt: skip
+
+
+def _environment_folders(options: Options, profiles: list[Source]) -> tuple[str, ...]:
+    """Without --env, the folders of --out that may hold an environment's outputs: the run
+    compiles those environments too, so that `compile` and `compile --check` cover every output
+    in --out (a change to [environments.prod] alone cannot leave <out>/prod/ behind). Not under
+    --reveal: it resolves the secrets of the environments it is asked for, and no others."""
+    if options.environments or options.reveal:
+        return ()
+    tops = {source.top_folder for source in profiles}
+    try:
+        entries = list(os.scandir(options.out))
+    except OSError:
+        return ()
+    return tuple(sorted(entry.name for entry in entries
+                        if ENVIRONMENT_NAME.match(entry.name) and entry.name not in tops and entry.is_dir()))  # fmt: skip
+
+
+def _adopted(options: Options, existed: bool) -> set[str]:
+    """With no manifest yet (a folder written by an older version), the outputs it recorded."""
+    if not existed or options.reveal:
+        return set()
+    return ownership.adopt(options.out, Record.listed(options.out))
+
+
+def _not_ours(out: str, in_area, known: set[str]) -> list[Problem]:
+    found = ownership.not_ours(out, in_area, known)
+    if not found:
+        return []
+    shown = ", ".join(os.path.join(out, path) for path in found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+    files = f"{len(found)} .json {'file' if len(found) == 1 else 'files'}"
+    return [Problem(out, f"{files} here {'was' if len(found) == 1 else 'were'} not written by syncsecrets ({shown}): "
+                    "left alone, never reported stale or pruned", warning=True)]  # fmt: skip
 
 
 def _in_order(targets: list[Target], compiled: list[Outcome], served: dict[str, Entry]) -> list[Outcome]:
@@ -243,11 +326,15 @@ def _environment_problems(asked: tuple[str, ...], declared: set[str], profiles: 
     return problems
 
 
-def _owned(environments: tuple[str, ...], declared: set[str]):
-    """Which outputs (relative paths) this run answers for, to find the stale ones."""
+def _area(environments: tuple[str, ...], folders: tuple[str, ...], declared: set[str]):
+    """Which outputs (relative paths) this run answers for, to find the stale ones: with --env,
+    those environments' folders; without, <out>/ but the folders of declared environments it
+    does not compile."""
     if environments:
         return lambda relative: relative.split("/", 1)[0] in environments and "/" in relative
-    return lambda relative: "/" not in relative or relative.split("/", 1)[0] not in declared
+    return lambda relative: (
+        "/" not in relative or relative.split("/", 1)[0] not in declared or relative.split("/", 1)[0] in folders
+    )
 
 
 def _unignored_problems(out: str, written: list[str]) -> list[Problem]:

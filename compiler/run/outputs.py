@@ -1,26 +1,35 @@
-"""The output folder: reading previous outputs, finding stale ones, and writing safely.
+"""The output folder: reading previous outputs and writing safely.
 
 Safety rules, each for a reason:
 - New outputs are first written into the run's own staging folder inside --out
   (`.syncsecrets-staging-<pid>`, mode 0700), by whichever process compiled them, and renamed
   over their targets only once every profile of the run is known to be valid: a run that fails
-  (a bad profile, a full disk) replaces nothing, and a run killed at any moment leaves each
-  output with either its old bytes or its new bytes (a rename is atomic).
-- Revealed files are created with mode 0600, never widened later: there is no moment at which
-  another user could read them.
+  (a bad profile, a full disk), is interrupted (Ctrl-C, SIGTERM) or is refused replaces nothing,
+  and removes its staging folder and the --out it made.
+- The commit is all or nothing: an output it replaces or prunes keeps its old bytes in a hard
+  link beside it until every rename is done; a rename that fails (a read-only folder, a folder
+  on another file system) puts back what was done. A run killed at any moment (SIGKILL) leaves
+  each output with either its old bytes or its new bytes (a rename is atomic).
+- Revealed files are created with mode 0600, and a revealed --out the run creates with mode
+  0700, never widened later: there is no moment at which another user could read them.
 - The renames happen under an exclusive lock on the output folder itself (flock on its
   descriptor, so no lock file lands among the outputs): two runs into one folder take turns.
-  What a killed run left (its staging folder, whose process is gone) is removed by the next.
+  What a killed run left (its staging folder, whose process is gone, and the old bytes it kept)
+  is removed by the next.
+- --out may not be, or contain, a folder of profiles.
+Which outputs are the tool's own, to be reported stale or pruned, is ownership.py's job.
 """
 
 from __future__ import annotations
 
+import errno
 import os
-from collections.abc import Callable
+import stat
 from contextlib import contextmanager, suppress
 
-from ..problems import UserError
+from ..problems import Problem, UserError
 from ..profile.source import read_all
+from .interrupts import held
 
 TEMP_MARK = ".syncsecrets-tmp"
 
@@ -52,22 +61,54 @@ def read_previous(path: str) -> tuple[bytes | None, bool]:
         raise UserError.single(path, f"the previous output cannot be read ({error.strerror})") from None
 
 
-def scan(out: str, owned: Callable[[str], bool]) -> tuple[set[str], list[str]]:
-    """Outputs (`.json`, relative, `/`-separated) in the folders this run owns, and temporary
-    files a killed run left behind there."""
-    outputs, temporary = set(), []
-    for folder, dirs, files in os.walk(out):
-        relative = os.path.relpath(folder, out).replace(os.sep, "/")
-        prefix = "" if relative == "." else relative + "/"
-        dirs[:] = [name for name in dirs if not name.startswith(".")]
-        for name in files:
-            if not owned(prefix + name):
-                continue
-            if name.startswith(".") and TEMP_MARK in name:
-                temporary.append(os.path.join(folder, name))
-            elif name.endswith(".json"):
-                outputs.add(prefix + name)
-    return outputs, temporary
+def leftovers(out: str, folders: set[str]) -> list[str]:
+    """Temporary files a killed run left in these folders (relative to `out`; "" is `out`)."""
+    found = []
+    for relative in sorted(folders):
+        folder = os.path.join(out, relative)
+        with suppress(OSError):
+            found += [entry.path for entry in os.scandir(folder)
+                      if entry.name.startswith(".") and entry.name.endswith(TEMP_MARK)]  # fmt: skip
+    return found
+
+
+def check_out_apart(out: str, paths: tuple[str, ...]) -> None:
+    """UserError if --out is a folder of profiles or contains one: outputs and profiles would
+    mix, and every file there would be at the mercy of stale detection."""
+    root = os.path.realpath(out)
+    for path in paths:
+        if not os.path.exists(path):
+            continue  # discovery reports it
+        folder = os.path.realpath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+        if folder == root or folder.startswith(root.rstrip(os.sep) + os.sep):
+            raise UserError.single(out, f"--out holds the profiles of {path}: give the outputs a folder of "
+                                   "their own, outside the profiles (such as build)")  # fmt: skip
+
+
+def make_out(out: str, private: bool) -> str | None:
+    """Creates --out if it does not exist (0700 for revealed outputs, so that not even their names
+    show to other users); returns the first folder it created, for abandon(), or None."""
+    if os.path.isdir(out):
+        return None
+    missing = []
+    probe = os.path.abspath(out)
+    while not os.path.exists(probe):
+        missing.append(probe)
+        probe = os.path.dirname(probe)
+    made: list[str] = []  # innermost first, as abandon() removes them
+    try:
+        for folder in reversed(missing):
+            try:
+                os.mkdir(folder, 0o700 if private and folder == missing[0] else 0o777)
+            except FileExistsError:
+                if not os.path.isdir(folder):
+                    raise
+                continue  # another run made it at the same moment: not this run's to remove
+            made.insert(0, folder)
+    except OSError as error:
+        _remove_folders(made)
+        raise UserError.single(out, f"cannot be created ({error.strerror}): check --out and its permissions") from None
+    return made[-1] if made else None
 
 
 STAGING_PREFIX = ".syncsecrets-staging-"
@@ -96,39 +137,154 @@ class Stager:
             ) from None
 
 
-def commit(out: str, owner: int, staged: list[str], leftovers: list[str], prune: list[str]) -> None:
-    """Renames the staged outputs over their targets and removes `prune`, under the folder's lock."""
+class CommitError(UserError):
+    """The commit failed and was rolled back; `unrestored` names any output that could not be."""
+
+    def __init__(self, problems, unrestored: list[str]):
+        super().__init__(problems)
+        self.unrestored = unrestored
+
+
+def commit(out: str, owner: int, staged: list[str], leftovers: list[str], prune: list[str], private: bool = False,
+           owned: tuple[set[str], set[str]] | None = None) -> None:  # fmt: skip
+    """Renames the staged outputs over their targets, removes `prune` and records the outputs
+    `owned` added and removed in the manifest (ownership.py), under the folder's lock: all of it,
+    or, if any step fails, none of it (each replaced or removed file keeps its old bytes in a
+    hard link beside it until the end, and is put back from there). Signals wait until the
+    commit is done or undone."""
+    from . import ownership
+
     root = os.path.join(out, f"{STAGING_PREFIX}{owner}")
+    steps = [(relative, os.path.join(root, relative)) for relative in staged]
+    steps += [(relative, None) for relative in prune]
+    undo = _Undo(out)
     try:
-        os.makedirs(out, exist_ok=True)
-        with _locked(out):
-            for path in leftovers:
-                _remove_any(path)
-            made: set[str] = set()
-            for relative in staged:
-                target = os.path.join(out, relative)
-                folder = os.path.dirname(target)
-                if folder not in made:
-                    os.makedirs(folder, exist_ok=True)
-                    made.add(folder)
-                os.replace(os.path.join(root, relative), target)
-            for relative in prune:
-                _remove(os.path.join(out, relative))
-                _remove_empty_folders(out, os.path.dirname(relative))
-            _remove_any(root)
+        with _locked(out), held():
+            if owned is not None:
+                # Read again under the lock: another run may have recorded its outputs meanwhile.
+                listing = ownership.update(out, *owned)
+                if listing is not None:
+                    os.makedirs(root, mode=0o700, exist_ok=True)
+                    _write_new(os.path.join(root, ownership.MANIFEST), listing, 0o600 if private else 0o666)
+                    steps.append((ownership.MANIFEST, os.path.join(root, ownership.MANIFEST)))
+            try:
+                for path in leftovers:
+                    _remove_any(path)
+                for relative, _ in steps:  # first what can fail before anything changes: folders, backups
+                    undo.prepare(relative, 0o700 if private else 0o777)
+                for relative, source in steps:
+                    undo.apply(relative, source)
+            except BaseException:
+                undo.unrestored = undo.roll_back()
+                raise
+            undo.finish()
     except OSError as error:
-        where = error.filename or out
-        raise UserError.single(
-            str(where), f"cannot write ({error.strerror}): check --out and its permissions"
-        ) from None
+        where = str(error.filename2 or error.filename or out)  # a rename's target, not its staged source
+        if error.errno == errno.EXDEV:
+            message = ("is on another file system than --out (through a symbolic link?): each output is renamed "
+                       "into place from --out, so its folders must be on the same file system")  # fmt: skip
+        else:
+            message = f"cannot write ({error.strerror}): check --out and its permissions"
+        problems = [Problem(where, message)]
+        problems += [Problem(os.path.join(out, relative), "was changed and could not be put back: check it"
+                             + (f" (its previous bytes are in {undo.backups[relative]})" if undo.backups[relative] else ""))
+                     for relative in undo.unrestored]  # fmt: skip
+        raise CommitError(problems, undo.unrestored) from None
+    for relative in prune:
+        _remove_empty_folders(out, os.path.dirname(relative))
+    _remove_any(root)
 
 
-def abandon(out: str, owner: int, created_out: bool) -> None:
-    """Removes what a failed run staged (and --out itself, if the run made it and it is empty)."""
-    _remove_any(os.path.join(out, f"{STAGING_PREFIX}{owner}"))
-    if created_out:
+class _Undo:
+    """What commit() changed so far, and how to put it back."""
+
+    def __init__(self, out: str):
+        self.out = out
+        self.backups: dict[str, str | None] = {}  # output -> hard link to its old bytes (None: it was new)
+        self.applied: list[str] = []
+        self.folders: list[str] = []  # made by this commit, outermost first
+        self.unrestored: list[str] = []
+
+    def prepare(self, relative: str, mode: int) -> None:
+        target = os.path.join(self.out, relative)
+        missing, folder = [], os.path.dirname(target)
+        while not os.path.isdir(folder):
+            missing.append(folder)
+            folder = os.path.dirname(folder)
+        for folder in reversed(missing):
+            os.mkdir(folder, mode)
+            self.folders.append(folder)
+        backup = None
+        if os.path.lexists(target):
+            backup = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}{TEMP_MARK}")
+            _remove(backup)
+            _keep_old(target, backup)
+        self.backups[relative] = backup
+
+    def apply(self, relative: str, source: str | None) -> None:
+        target = os.path.join(self.out, relative)
+        if source is None:
+            os.unlink(target)
+        else:
+            os.replace(source, target)
+        self.applied.append(relative)  # a rename or an unlink is done whole, or not at all
+
+    def roll_back(self) -> list[str]:
+        unrestored = []
+        for relative in reversed(self.applied):
+            target, backup = os.path.join(self.out, relative), self.backups[relative]
+            try:
+                if backup is None:
+                    os.unlink(target)
+                else:
+                    os.replace(backup, target)
+            except OSError:
+                unrestored.append(relative)
+        self.finish(keep=set(unrestored))  # the old bytes of what could not be put back stay
+        _remove_folders(list(reversed(self.folders)))
+        return sorted(unrestored)
+
+    def finish(self, keep: set[str] = frozenset()) -> None:
+        for relative, backup in self.backups.items():
+            if backup is not None and relative not in keep:
+                _remove(backup)
+
+
+def _keep_old(target: str, backup: str) -> None:
+    """`backup` becomes a second name for the old file (a hard link, in the same folder, so on the
+    same file system); where links are not allowed (some file systems, someone else's file under
+    protected_hardlinks), a copy with the same mode."""
+    try:
+        os.link(target, backup, follow_symlinks=False)
+        return
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+    if os.path.islink(target):
+        os.symlink(os.readlink(target), backup)
+        return
+    with open(target, "rb") as handle:
+        _write_new(backup, handle.read(), stat.S_IMODE(os.fstat(handle.fileno()).st_mode))
+
+
+def abandon(out: str, owner: int, made: str | None) -> None:
+    """Removes what a failed or interrupted run staged, and the folders it made for --out if
+    they hold nothing else. A second Ctrl-C waits until this is done."""
+    with held():
+        _remove_any(os.path.join(out, f"{STAGING_PREFIX}{owner}"))
+        if made is not None:
+            folders, folder = [], os.path.abspath(out)
+            while folder != os.path.dirname(made) and folder != os.path.dirname(folder):
+                folders.append(folder)
+                folder = os.path.dirname(folder)
+            _remove_folders(folders)
+
+
+def _remove_folders(folders: list[str]) -> None:
+    """Removes each folder if empty, innermost first (the list's order)."""
+    for folder in folders:
         with suppress(OSError):
-            os.rmdir(out)
+            os.rmdir(folder)
 
 
 def dead_staging(out: str) -> list[str]:

@@ -8,6 +8,7 @@ messages are the same whatever the number of workers.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 
 from ..profile import references
@@ -26,15 +27,38 @@ def compile_in_workers(compile_targets, targets: list, options, environ, jobs: i
     size = max(1, -(-len(targets) // (jobs * 4)))  # a few chunks per worker evens out slow ones
     chunks = [targets[start : start + size] for start in range(0, len(targets), size)]
     outcomes, problems, declared = [], [], set()
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        for found, found_problems, found_declared, revealed in pool.map(
-            _work, chunks, [options] * len(chunks), [owner] * len(chunks)
-        ):
-            outcomes += found
-            problems += found_problems
-            declared |= found_declared
-            references.SECRETS.update(revealed)  # so the main process can scrub them too
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_signals) as pool:
+        try:
+            for found, found_problems, found_declared, revealed in pool.map(
+                _work, chunks, [options] * len(chunks), [owner] * len(chunks)
+            ):
+                outcomes += found
+                problems += found_problems
+                declared |= found_declared
+                references.SECRETS.update(revealed)  # so the main process can scrub them too
+        except BaseException:
+            _stop(pool)
+            raise
     return outcomes, problems, declared
+
+
+def _worker_signals() -> None:
+    # Ctrl-C and a CI timeout's SIGTERM reach the whole process group: the main process alone
+    # decides what happens (it stops the workers, then removes what they staged), so a worker
+    # dying first never turns an interruption into a broken pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Ends the workers now, not after their current chunk: the run is being abandoned, and
+    its staging folder can only be removed once nothing writes into it any more."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.kill()
+    for worker in workers:
+        worker.join()
 
 
 def _work(targets: list, options, owner: int | None):

@@ -10,6 +10,9 @@ only when, in this run:
 - the run does not `--reveal` (revealed outputs depend on secrets; they are never recorded).
 Anything else (a missing, unreadable or older-format record included) means a normal compile,
 so the record can make a run faster but never different: it is content-addressed, not dated.
+The record is read as untrusted input: any part of an unexpected shape is ignored (a cold
+compile of what it described), an entry must name its own profile among the files it depends
+on, and a record folder that is a symbolic link is neither read nor written through.
 
 It lives in `<out>/.syncsecrets-cache/`, beside the outputs it describes, with a `.gitignore`
 so that committing `build/` never commits it; an empty output folder means a cold compile.
@@ -80,34 +83,42 @@ class Record:
 
     @classmethod
     def load(cls, out: str) -> Record:
-        try:
-            with open(os.path.join(out, FOLDER, RECORD), "rb") as handle:
-                data = json.loads(handle.read())
-            if data.get("format") != FORMAT or data.get("fingerprint") != fingerprint():
-                return cls(out, {})
-            entries = data["entries"]
-            partials = {
-                path: Partial(found, [Problem(*problem) for problem in warnings], environments)
-                for path, (found, warnings, environments) in data["partials"].items()
-            }
-        except (OSError, ValueError, KeyError, TypeError):
+        data = _read(out)
+        if data is None or data.get("format") != FORMAT or data.get("fingerprint") != fingerprint():
             return cls(out, {})  # no record, or one this build cannot read: compile normally
-        return cls(out, entries, partials)
+        entries, partials = data.get("entries"), data.get("partials")
+        if not isinstance(entries, dict) or not isinstance(partials, dict):
+            return cls(out, {})
+        found = {}
+        for path, partial in partials.items():
+            warnings = _problems(partial[1]) if _is_list(partial, 3) else None
+            if warnings is None or not isinstance(partial[0], str) or not _strings(partial[2]):
+                return cls(out, {})
+            found[path] = Partial(partial[0], warnings, partial[2])
+        return cls(out, entries, found)
+
+    @staticmethod
+    def listed(out: str) -> list[str]:
+        """The outputs the record names, whichever build wrote it (for ownership.adopt)."""
+        data = _read(out)
+        entries = data.get("entries") if data is not None else None
+        return [output for output in entries if isinstance(output, str)] if isinstance(entries, dict) else []
 
     def lookup(self, output: str, profile: str, environment: str | None) -> Entry | None:
         """The entry for `output`, if it still describes this run's inputs and the file on disk."""
-        found = self.entries.get(output)
-        try:
-            entry = Entry(*found) if found is not None else None
-            if entry is None or entry.profile != profile or entry.environment != environment:
-                return None
-            if any(self._digest(path) != expected for path, expected in entry.dependencies):
-                return None
-        except (TypeError, ValueError):
-            return None  # an entry this build cannot read: compile it
+        entry = _entry(self.entries.get(output))
+        if entry is None or entry.profile != profile or entry.environment != environment:
+            return None
+        if any(self._digest(path) != expected for path, expected in entry.dependencies):
+            return None
         if _file_digest(os.path.join(self.out, output)) != entry.output:
             return None
-        return entry._replace(warnings=[Problem(*problem) for problem in entry.warnings])
+        return entry
+
+    def valid_entries(self, exclude: set[str]) -> dict[str, Entry]:
+        """The entries of the record this build can read, but those for `exclude`."""
+        found = {output: _entry(entry) for output, entry in self.entries.items() if output not in exclude}
+        return {output: entry for output, entry in found.items() if entry is not None}
 
     def partial(self, path: str) -> Partial | None:
         """The partial's entry, if its bytes are still the ones recorded."""
@@ -125,6 +136,8 @@ class Record:
         from .outputs import replace_file
 
         folder = os.path.join(self.out, FOLDER)
+        if os.path.lexists(folder) and (os.path.islink(folder) or not os.path.isdir(folder)):
+            return  # never written through a link (it could lead anywhere), nor over a file
         data = {
             "format": FORMAT,
             "fingerprint": fingerprint(),
@@ -138,6 +151,70 @@ class Record:
             replace_file(os.path.join(folder, RECORD), json.dumps(data, separators=(",", ":")).encode())
         except (OSError, UserError):
             pass
+
+
+def _read(out: str) -> dict | None:
+    folder = os.path.join(out, FOLDER)
+    if os.path.islink(folder):
+        return None  # the record lives in a folder of its own, not wherever a link points
+    try:
+        with open(os.path.join(folder, RECORD), "rb") as handle:
+            data = json.loads(handle.read())
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# The record is input like any other: an entry of the wrong shape is not an entry (the target
+# is compiled), so the record can never make a run fail or differ from one without it.
+def _entry(found: object) -> Entry | None:
+    if isinstance(found, Entry):
+        return found
+    if not _is_list(found, len(Entry._fields)):
+        return None
+    profile, environment, dependencies, output, pairs, principal, warnings, environments = found
+    if not (isinstance(profile, str) and _optional_string(environment) and isinstance(output, str)
+            and isinstance(pairs, int) and not isinstance(pairs, bool) and pairs >= 0
+            and _optional_string(principal) and _strings(environments) and isinstance(dependencies, list)
+            and all(_is_list(pair, 2) and _strings(pair) for pair in dependencies)):  # fmt: skip
+        return None
+    if not any(os.path.normpath(path) == os.path.normpath(profile) for path, _ in dependencies):
+        return None  # an entry must depend on its own profile, or an edit of it would go unseen
+    problems = _problems(warnings)
+    if problems is None:
+        return None
+    return Entry(profile, environment, [tuple(pair) for pair in dependencies], output, pairs, principal, problems,
+                 environments)  # fmt: skip
+
+
+def _problems(found: object) -> list[Problem] | None:
+    """Recorded warnings, each a Problem's fields; None if any is not a warning of that shape."""
+    if not isinstance(found, list):
+        return None
+    problems = []
+    for item in found:
+        if not (_is_list(item, len(Problem._fields)) and isinstance(item[0], str) and isinstance(item[1], str)
+                and _optional_string(item[2]) and _optional_int(item[3]) and _optional_int(item[4])
+                and item[5] is True):  # fmt: skip
+            return None
+        problems.append(Problem(*item))
+    return problems
+
+
+def _is_list(found: object, length: int) -> bool:
+    return isinstance(found, list | tuple) and len(found) == length
+
+
+def _strings(found: object) -> bool:
+    return isinstance(found, list | tuple) and all(isinstance(item, str) for item in found)
+
+
+def _optional_string(found: object) -> bool:
+    return found is None or isinstance(found, str)
+
+
+def _optional_int(found: object) -> bool:
+    return found is None or (isinstance(found, int) and not isinstance(found, bool))
 
 
 def _file_digest(path: str) -> str | None:

@@ -73,7 +73,9 @@ class RunResult:
         self.options = options
         self.outcomes: list[Outcome] = []
         self.stale: list[str] = []
+        self.environments: tuple[str, ...] = ()  # compiled into their folders (with --env, or found in --out)
         self.problems: list[Problem] = problems or []
+        self.unrestored: list[str] = []  # outputs a failed commit changed and could not put back
 
     @property
     def errors(self) -> list[Problem]:

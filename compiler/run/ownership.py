@@ -1,0 +1,110 @@
+"""Which files in --out syncsecrets wrote: only those are ever reported stale, counted or pruned.
+
+`<out>/.syncsecrets-outputs` (the manifest) lists the outputs syncsecrets wrote into the folder,
+as relative `/`-separated paths, in JSON with one path per line (paths only: nothing secret, so
+revealed runs keep one too). Any other file, `.json` or not, is someone else's: `compile --out
+site --prune` leaves `site/package.json` alone. The manifest is updated, under the folder's lock,
+in the same all-or-nothing commit as the outputs (outputs.commit), and is meant to be committed with
+them, so that a fresh clone's `--check` still knows which outputs are stale. Its name does not end
+in `.json`, so that a deploy step's `find build -name '*.json'` never takes it for a body.
+
+A folder written by a version that kept no manifest: an output there counts as ours when the
+record of that version's last compile (record.py) lists it and it still holds a secrets body;
+the other `.json` files are reported once as not ours and left alone, and the first run that
+writes keeps a manifest from then on.
+
+The manifest is input like any other (a pull request can commit one): a path that could not be
+an output (absolute, `..`, hidden parts, not `.json`) is ignored, and nothing is removed that is
+not a plain file inside --out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+MANIFEST = ".syncsecrets-outputs"
+FORMAT = 1
+_MAX_BYTES = 64 * 1024 * 1024  # a manifest of a million outputs is far below this
+
+
+def load(out: str) -> set[str] | None:
+    """The outputs the manifest lists; None when there is no manifest this build can read."""
+    try:
+        # O_NOFOLLOW: a manifest that is a symbolic link is not ours either.
+        descriptor = os.open(os.path.join(out, MANIFEST), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with open(descriptor, "rb") as handle:
+            data = json.loads(handle.read(_MAX_BYTES))
+    except (OSError, ValueError, RecursionError):
+        return None
+    listed = data.get("outputs") if isinstance(data, dict) and data.get("format") == FORMAT else None
+    if not isinstance(listed, list):
+        return None
+    return {path for path in listed if is_output_path(path)}
+
+
+def update(out: str, added: set[str], removed: set[str]) -> bytes | None:
+    """The manifest with `added` and without `removed`; None if it would not change."""
+    current = load(out)
+    found = ((current or set()) - removed) | added
+    return render(found) if found != current and (found or current is not None) else None
+
+
+def render(outputs: set[str]) -> bytes:
+    """The manifest's bytes: sorted, one path per line, so that its diff in a review is plain."""
+    return (json.dumps({"format": FORMAT, "outputs": sorted(outputs)}, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def is_output_path(path: object) -> bool:
+    """Whether `path` is something a profile can compile to: relative, `.json`, nothing hidden."""
+    if not isinstance(path, str) or not path.endswith(".json") or "\0" in path:
+        return False
+    return all(part and not part.startswith(".") for part in path.split("/"))
+
+
+def adopt(out: str, listed: list[str]) -> set[str]:
+    """Outputs of a version without a manifest: those its record `listed` that still hold a body."""
+    from ..body.render import parse_body
+
+    found = set()
+    for relative in filter(is_output_path, listed):
+        data = _plain_file_bytes(out, relative)
+        if data is not None and parse_body(data) is not None:
+            found.add(relative)
+    return found
+
+
+def removable(out: str, relative: str) -> bool:
+    """Whether the output is a plain file whose folder is inside --out (not reached through a
+    symbolic link that leads elsewhere): only such a file may be reported stale or pruned."""
+    path = os.path.join(out, relative)
+    try:
+        if not os.path.isfile(path) or os.path.islink(path):
+            return False
+    except OSError:
+        return False
+    root = os.path.realpath(out)
+    folder = os.path.realpath(os.path.dirname(path))
+    return folder == root or folder.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def not_ours(out: str, in_area, known: set[str]) -> list[str]:
+    """The `.json` files in the run's folders that syncsecrets did not write (relative paths)."""
+    found = []
+    for folder, dirs, files in os.walk(out):
+        relative = os.path.relpath(folder, out).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+        found += [prefix + name for name in sorted(files)
+                  if name.endswith(".json") and prefix + name not in known and in_area(prefix + name)]  # fmt: skip
+    return found
+
+
+def _plain_file_bytes(out: str, relative: str) -> bytes | None:
+    if not removable(out, relative):
+        return None
+    try:
+        with open(os.path.join(out, relative), "rb") as handle:
+            return handle.read(_MAX_BYTES)
+    except OSError:
+        return None
