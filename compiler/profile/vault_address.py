@@ -67,8 +67,9 @@ def parse_url(url: str, environ=os.environ) -> SecretAddress:
     if parts.username or parts.password or parts.query or parts.fragment:
         raise InvalidValue(f"keyvault must be a secret's URL with nothing else (no user, query or fragment): {EXAMPLE}")
     host = parts.hostname.lower()
-    address = f"{host}:{port}" if port not in (None, 443) else host
-    if address not in added_hosts(environ) and f"{host}:{port or 443}" not in added_hosts(environ):
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
+    address = f"{shown}:{port}" if port not in (None, 443) else shown
+    if address not in added_hosts(environ) and f"{shown}:{port or 443}" not in added_hosts(environ):
         vault, _, domain = host.partition(".")
         if domain not in VAULT_DOMAINS or port not in (None, 443):
             raise InvalidValue(f"keyvault must name a host of Azure Key Vault (*.{', *.'.join(VAULT_DOMAINS)}, "
