@@ -74,12 +74,24 @@ class FakeGraph:
             return dict(self._principals[sp_id].pairs)
 
     def add_job(
-        self, sp_id: str, job_id: str, template_id: str, status: str = "Active", *, accepts: dict[str, str] | None = None
+        self,
+        sp_id: str,
+        job_id: str,
+        template_id: str,
+        status: str = "Active",
+        *,
+        accepts: dict[str, str] | None = None,
+        last_execution: dict[str, Any] | None = None,
+        quarantine: dict[str, Any] | None = None,
+        progress: list[dict[str, Any]] | None = None,
+        failures: int = 0,
     ) -> None:
         """A synchronization job; validateCredentials succeeds when the credentials hold every
-        pair of `accepts` (None: always)."""
+        pair of `accepts` (None: always). `last_execution`, `quarantine` and `progress` are
+        served in its status as given (see jobs.Job)."""
+        job = Job(job_id, template_id, status, accepts, last_execution, quarantine, progress, failures)
         with self._lock:
-            self._principals[sp_id].jobs[job_id] = Job(job_id, template_id, status, accepts)
+            self._principals[sp_id].jobs[job_id] = job
 
     def job_status(self, sp_id: str, job_id: str) -> str:
         with self._lock:

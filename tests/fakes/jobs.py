@@ -24,13 +24,35 @@ class Job:
     template_id: str
     status: str = "Active"  # synchronizationStatus.code: NotConfigured, NotRun, Active, Paused, Quarantine
     accepts: dict[str, str] | None = None
+    # synchronizationStatus objects, served as given (Graph's shapes: synchronizationTaskExecution
+    # {state, timeBegan, timeEnded, error {code, message, tenantActionable}, countExported...},
+    # synchronizationQuarantine {reason, currentBegan, nextAttempt, seriesBegan, seriesCount, error},
+    # synchronizationProgress [{completedUnits, totalUnits, units, progressObservationDateTime}]).
+    last_execution: dict[str, Any] | None = None
+    quarantine: dict[str, Any] | None = None
+    progress: list[dict[str, Any]] | None = None
+    failures: int = 0  # countSuccessiveCompleteFailures
 
     def document(self) -> dict[str, Any]:
+        succeeded = self.last_execution if (self.last_execution or {}).get("state") == "Succeeded" else None
         return {
             "id": self.id,
             "templateId": self.template_id,
             "schedule": {"expiration": None, "interval": "PT40M", "state": "Paused" if self.status == "Paused" else "Active"},
-            "status": {"code": self.status, "countSuccessiveCompleteFailures": 0, "escrowsPruned": False},
+            "status": {
+                "code": self.status,
+                "countSuccessiveCompleteFailures": self.failures,
+                "escrowsPruned": False,
+                "lastExecution": self.last_execution,
+                "lastSuccessfulExecution": succeeded,
+                "lastSuccessfulExecutionWithExports": succeeded,
+                "progress": self.progress or [],
+                "quarantine": self.quarantine,
+                "steadyStateFirstAchievedTime": "0001-01-01T00:00:00Z",
+                "steadyStateLastAchievedTime": "0001-01-01T00:00:00Z",
+                "synchronizedEntryCountByType": [],
+                "troubleshootingUrl": None,
+            },
         }
 
 
@@ -68,4 +90,6 @@ def validate(request: Request, job: Job, credentials: dict[str, str]) -> Respons
 def act(request: Request, job: Job, action: str) -> Response:
     """start / pause / restart: 204, and the job's status follows."""
     job.status = "Paused" if action == "pause" else "Active"
+    if action != "pause":  # start and restart lift a quarantine
+        job.quarantine = None
     return Response(204, headers={"request-id": odata.new_request_id()})
