@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from compiler.problems import InvalidValue
 from compiler.profile.vault_address import from_canonical, parse_url, url_of
@@ -53,3 +55,14 @@ def test_refused(url):
     with pytest.raises(InvalidValue) as refused:
         parse_url(url, ADDED)
     assert url not in str(refused.value)  # messages never quote what the profile wrote
+
+
+@given(st.one_of(st.text(), st.builds(lambda tail: "https://kv1.vault.azure.net/" + tail, st.text()),
+                 st.builds(lambda host: f"https://{host}/secrets/t", st.text())))  # fmt: skip
+def test_any_text_is_accepted_or_refused_never_a_crash(url):
+    try:
+        address = parse_url(url, ADDED)
+    except InvalidValue:
+        return
+    assert from_canonical(address.canonical) == address
+    assert address.added or address.host.endswith(("vault.azure.net", "vault.usgovcloudapi.net", "vault.azure.cn"))
