@@ -179,3 +179,35 @@ def test_status_and_validate_saved_need_no_secret(tmp_path: Path, graph, graph_e
     assert run_cli(["validate", "--saved"], cwd=tmp_path, env=env).exit_code == 0
     needs = run_cli(["validate"], cwd=tmp_path, env=env)
     assert needs.exit_code == 2 and "APP_TOKEN is not set" in needs.stderr
+
+
+def test_status_reads_the_last_run_and_the_quarantine_from_graph(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path, "a")
+    write_profile(tmp_path, "b", sp=SP2)
+    graph.add_principal(SP, {})
+    graph.add_principal(SP2, {})
+    graph.add_job(SP, JOB, "scim", status="Quarantine", quarantine={
+        "reason": "IncorrectCredentials", "currentBegan": "2026-11-26T00:00:00Z", "nextAttempt": "2026-11-28T00:00:00Z",
+        "error": {"code": "SystemForCrossDomainIdentityManagementUnauthorized", "message": "The token was refused."}})  # fmt: skip
+    graph.add_job(SP2, JOB, "scim", status="Active", last_execution={
+        "state": "Failed", "timeEnded": "2026-11-27T09:00:00Z",
+        "error": {"code": "SystemForCrossDomainIdentityManagementServiceIncompatible", "message": "HTTP 500 from the app"}})  # fmt: skip
+    result = run_cli(["status"], cwd=tmp_path, env=env)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert (
+        f"x configs/a.toml -> {SP}: quarantined\n"
+        f"  job {JOB} (scim): Quarantine; schedule Active every PT40M\n"
+        "    quarantined since 2026-11-26T00:00:00Z: IncorrectCredentials; next attempt 2026-11-28T00:00:00Z\n"
+        "    SystemForCrossDomainIdentityManagementUnauthorized: The token was refused.\n"
+    ) in result.stdout
+    assert (
+        f"x configs/b.toml -> {SP2}: failing\n"
+        f"  job {JOB} (scim): Active; schedule Active every PT40M\n"
+        "    last run: Failed at 2026-11-27T09:00:00Z: SystemForCrossDomainIdentityManagementServiceIncompatible: "
+        "HTTP 500 from the app\n"
+    ) in result.stdout
+    assert result.stdout.endswith("Status: 2 service principals: 1 quarantined, 1 failing\n")
+    quiet = run_cli(["status", "--quiet", "--format", "json"], cwd=tmp_path, env=env)
+    jobs = {target["profile"]: target["jobs"][0] for target in json.loads(quiet.stdout)["targets"]}
+    assert jobs["configs/a.toml"]["quarantine_reason"] == "IncorrectCredentials"
+    assert jobs["configs/b.toml"]["last_run"] == "Failed"
