@@ -160,8 +160,8 @@ def credential_warnings(
     told whether it changed, and it will go to the new host.
     """
     old_values = dict(old)
-    if tenant:
-        kept = [pair.key for pair in new if _is_secret_pair(pair)]
+    if tenant:  # every secret the profile sends, but the URLs themselves (even from references)
+        kept = [pair.key for pair in new if _is_secret_pair(pair) and not _receives_credentials(pair.key)]
     else:
         kept = [pair.key for pair in new if old_values.get(pair.key) == pair.value and _is_secret_pair(pair)]
     if not kept:
@@ -189,6 +189,11 @@ def credential_warnings(
             warnings.append(f"{pair.key} host changes from {before} to {after} while {secrets}: "
                             f"the credential will be sent to {after}; make sure that is intended")  # fmt: skip
     return warnings
+
+
+def _receives_credentials(key: str) -> bool:
+    known = BY_GRAPH.get(key)
+    return known is not None and known.receives_credentials
 
 
 def _is_secret_pair(pair: OutPair) -> bool:

@@ -125,7 +125,7 @@ def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> No
         writer.err(str(problem), "warning")
     for problem in run.problems:
         writer.err(str(problem), "error")
-    for plan in run.plans:
+    for plan in [] if run.problems else run.plans:  # nothing ran: the problems say why
         if run.command != "plan" and not planned:
             lines = _result_lines(plan, quiet)
         elif plan.status == CHANGES and not quiet:
