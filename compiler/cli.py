@@ -60,6 +60,25 @@ def root(
     PUT /servicePrincipals/{id}/synchronization/secrets, with a review diff that never shows a secret."""
 
 
+AuthOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--auth", metavar="MODE", envvar="SYNCSECRETS_AUTH", show_envvar=True, show_default=False,
+                 help="How to get a token: default, cli, env, managed-identity, workload-identity, github-oidc, "
+                 "token. [default: default]"),
+]  # fmt: skip
+KeyVaultAuthOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--keyvault-auth", metavar="MODE", envvar="SYNCSECRETS_KEYVAULT_AUTH", show_envvar=True,
+                 show_default=False, help="How to get a token for Key Vault references (the modes of --auth). "
+                 "[default: as --auth]"),
+]  # fmt: skip
+AllowOutsideOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--allow-outside", metavar="DIR",
+                 help="Let profiles read secret files and extend profiles in DIR, outside the repository (repeatable)."),
+]  # fmt: skip
+
+
 @app.command("compile")
 def compile_command(
     paths: Annotated[
@@ -97,14 +116,9 @@ def compile_command(
             "--allow-unignored-output", help="Let --reveal write into a git work tree that does not ignore --out."
         ),
     ] = False,
-    allow_outside: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(
-            "--allow-outside",
-            metavar="DIR",
-            help="Let profiles read secret files and extend profiles in DIR, outside the repository (repeatable).",
-        ),
-    ] = None,
+    allow_outside: AllowOutsideOption = None,
+    auth: AuthOption = None,
+    keyvault_auth: KeyVaultAuthOption = None,
     debug: Debug = False,
 ) -> None:
     """Compile profiles into PUT bodies in --out, showing what changed against the files there."""
@@ -123,6 +137,8 @@ def compile_command(
         jobs=jobs,
         allow_unignored=allow_unignored_output,
         allow_outside=tuple(allow_outside or ()),
+        auth=auth or None,
+        keyvault_auth=keyvault_auth or None,
     )
     raise typer.Exit(guarded(lambda: compile_profiles(options, View(diff.value, quiet), fmt.value), debug))
 
@@ -173,8 +189,13 @@ def init_command(
 @app.command("import")
 def import_command(
     source: Annotated[
-        str, typer.Argument(metavar="FILE|-", help="A PUT, GET or validateCredentials body; - reads stdin.")
-    ],
+        Optional[str],  # noqa: UP045
+        typer.Argument(metavar="FILE|-", help="A PUT, GET or validateCredentials body; - reads stdin.", show_default=False),
+    ] = None,
+    from_tenant: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--from-tenant", metavar="SERVICE_PRINCIPAL_ID", help="Read the pairs from the tenant instead of FILE."),
+    ] = None,
     name: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -183,12 +204,188 @@ def import_command(
     ] = None,
     configs: Annotated[str, typer.Option("--configs", metavar="DIR", help="Folder of profiles.")] = DEFAULT_PATHS[0],
     force: Annotated[bool, typer.Option("--force", help="Replace a profile that exists.")] = False,
+    cloud: Annotated[str, typer.Option("--cloud", metavar="global|usgov|dod|china", help="With --from-tenant: the cloud.")] = "global",
+    graph_url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--graph-url", metavar="URL", envvar="SYNCSECRETS_GRAPH_URL", help="With --from-tenant: the Graph root."),
+    ] = None,
+    api: Annotated[str, typer.Option("--api", metavar="v1.0|beta", help="With --from-tenant: the API version.")] = "v1.0",
+    auth: AuthOption = None,
     debug: Debug = False,
 ) -> None:
-    """Turn an existing secrets body into a profile; secrets become env references."""
+    """Turn an existing secrets body (or a service principal's, with --from-tenant) into a profile;
+    secrets become env references."""
+    if from_tenant is not None:
+        from .commands.import_tenant import import_from_tenant
+        from .commands.remote import RemoteOptions
+
+        if source is not None:
+            raise typer.Exit(guarded(lambda: _usage("import", "give FILE or --from-tenant, not both")))
+        options = RemoteOptions(cloud=cloud, graph_url=graph_url or None, api=api, auth=auth or None)
+        raise typer.Exit(guarded(lambda: import_from_tenant(options, from_tenant, name, configs, force), debug))
     from .commands.import_ import import_profile
 
+    if source is None:
+        raise typer.Exit(guarded(lambda: _usage("import", "give a FILE (or - for standard input), or --from-tenant")))
     raise typer.Exit(guarded(lambda: import_profile(source, name, configs, force), debug))
+
+
+def _usage(where: str, message: str) -> int:
+    from .problems import UserError
+
+    raise UserError.single(where, message)
+
+
+# The remote options are plain strings, checked where they are used (graph/connection.py,
+# commands/remote.py): three more enums would cost every start, `compile` included.
+RemotePaths = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Argument(metavar="[PATH]...", help="Profiles or folders of profiles. [default: configs]", show_default=False),
+]
+RemoteEnv = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--env", metavar="NAME", help="Use [environments.NAME] (one tenant per run)."),
+]
+CloudOption = Annotated[
+    str, typer.Option("--cloud", metavar="global|usgov|dod|china", help="Which Microsoft cloud: its Graph root and authority.")
+]
+GraphUrl = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--graph-url", metavar="URL", envvar="SYNCSECRETS_GRAPH_URL", show_envvar=True,
+                 help="Graph root, overriding --cloud (https://, or http:// to loopback only)."),
+]  # fmt: skip
+ApiOption = Annotated[str, typer.Option("--api", metavar="v1.0|beta", help="Graph API version.")]
+JobsOption = Annotated[int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Service principals in flight at once.")]
+FormatOption = Annotated[
+    Format, typer.Option("--format", help="text for people, json for programs, github for Actions annotations.")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only failures, warnings and the summary.")]
+
+
+def _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet, allow_outside=None):
+    from .commands.remote import RemoteOptions
+
+    return RemoteOptions(
+        paths=tuple(paths or DEFAULT_PATHS),
+        environment=env,
+        cloud=cloud,
+        graph_url=graph_url or None,
+        api=api,
+        auth=auth or None,
+        keyvault_auth=keyvault_auth or None,
+        jobs=jobs,
+        fmt=fmt.value,
+        quiet=quiet,
+        allow_outside=tuple(allow_outside or ()),
+    )
+
+
+@app.command("plan")
+def plan_command(
+    paths: RemotePaths = None,
+    env: RemoteEnv = None,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if any service principal is not in sync.")] = False,
+    save: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--save", metavar="FILE", help="Write the plan (no secrets) for `apply --plan FILE`."),
+    ] = None,
+    cloud: CloudOption = "global",
+    graph_url: GraphUrl = None,
+    api: ApiOption = "v1.0",
+    auth: AuthOption = None,
+    keyvault_auth: KeyVaultAuthOption = None,
+    allow_outside: AllowOutsideOption = None,
+    jobs: JobsOption = 4,
+    fmt: FormatOption = Format.text,
+    quiet: QuietOption = False,
+    debug: Debug = False,
+) -> None:
+    """Show what apply would change on the tenant: read each service principal's secrets (GET only)."""
+    from .commands.plan import plan
+
+    options = _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet, allow_outside)
+    raise typer.Exit(guarded(lambda: plan(options, check, save), debug))
+
+
+@app.command("apply")
+def apply_command(
+    paths: RemotePaths = None,
+    env: RemoteEnv = None,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
+    wait: Annotated[
+        float, typer.Option("--wait", min=0, metavar="SECONDS", help="How long to wait for the tenant to show a PUT.")
+    ] = 60.0,
+    changed_only: Annotated[
+        bool, typer.Option("--changed-only", help="Skip service principals in sync (their secrets are not re-sent).")
+    ] = False,
+    plan_file: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--plan", metavar="FILE", help="Apply a saved plan (exit 2 if the profiles or the tenant moved)."),
+    ] = None,
+    validate: Annotated[
+        bool, typer.Option("--validate", help="Validate each target's credentials first; send nothing to those that fail.")
+    ] = False,
+    cloud: CloudOption = "global",
+    graph_url: GraphUrl = None,
+    api: ApiOption = "v1.0",
+    auth: AuthOption = None,
+    keyvault_auth: KeyVaultAuthOption = None,
+    allow_outside: AllowOutsideOption = None,
+    jobs: JobsOption = 4,
+    fmt: FormatOption = Format.text,
+    quiet: QuietOption = False,
+    debug: Debug = False,
+) -> None:
+    """Send each profile to its service principal: one PUT each, keys removed from a profile cleared."""
+    from .commands.apply import apply
+
+    options = _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet, allow_outside)
+    raise typer.Exit(guarded(lambda: apply(options, auto_approve, wait, changed_only, plan_file, validate), debug))
+
+
+@app.command("validate")
+def validate_command(
+    paths: RemotePaths = None,
+    env: RemoteEnv = None,
+    saved: Annotated[bool, typer.Option("--saved", help="Test the tenant's saved credentials instead.")] = False,
+    cloud: CloudOption = "global",
+    graph_url: GraphUrl = None,
+    api: ApiOption = "v1.0",
+    auth: AuthOption = None,
+    keyvault_auth: KeyVaultAuthOption = None,
+    allow_outside: AllowOutsideOption = None,
+    jobs: JobsOption = 4,
+    fmt: FormatOption = Format.text,
+    quiet: QuietOption = False,
+    debug: Debug = False,
+) -> None:
+    """Ask each application whether it accepts the profile's credentials (nothing is stored)."""
+    from .commands.validate import validate
+
+    options = _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet, allow_outside)
+    raise typer.Exit(guarded(lambda: validate(options, saved), debug))
+
+
+@app.command("status")
+def status_command(
+    paths: RemotePaths = None,
+    env: RemoteEnv = None,
+    cloud: CloudOption = "global",
+    graph_url: GraphUrl = None,
+    api: ApiOption = "v1.0",
+    auth: AuthOption = None,
+    keyvault_auth: KeyVaultAuthOption = None,
+    allow_outside: AllowOutsideOption = None,
+    jobs: JobsOption = 4,
+    fmt: FormatOption = Format.text,
+    quiet: QuietOption = False,
+    debug: Debug = False,
+) -> None:
+    """Show each service principal's synchronization jobs; exit 1 if one is quarantined or failing."""
+    from .commands.status import status
+
+    options = _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet, allow_outside)
+    raise typer.Exit(guarded(lambda: status(options), debug))
 
 
 def main() -> None:

@@ -17,6 +17,9 @@ class Problem(NamedTuple):
     line: int | None = None
     col: int | None = None
     warning: bool = False
+    # Azure refused what the reference names (a Key Vault secret denied, disabled, expired): the
+    # input may be right, so a run whose only errors are refusals ends with exit 4, not 2.
+    refused: bool = False
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}:{self.col or 1}"
@@ -44,6 +47,14 @@ def unique_sorted(problems) -> list[Problem]:
     return sorted(set(problems), key=Problem.sort_key)
 
 
+def exit_for(errors: list[Problem]) -> int:
+    """The exit code of a run that found these errors (not warnings): 2, or 4 if Azure refused
+    every one of them."""
+    from . import exits
+
+    return exits.REMOTE_FAILED if errors and all(problem.refused for problem in errors) else exits.USER_ERROR
+
+
 def failure_line(count: int, unrestored: int = 0) -> str:
     """The last line of a run that found `count` errors, in every format; `unrestored`: outputs
     a failed commit changed and could not put back (named in the problems above)."""
@@ -64,6 +75,12 @@ class UserError(Exception):
     @classmethod
     def single(cls, file: str, message: str, key: str | None = None, details: tuple[str, ...] = ()) -> UserError:
         return cls([Problem(file, message, key)], details)
+
+
+class Refused(Exception):
+    """Azure refused or could not serve what a reference names (a Key Vault secret): reported
+    where the reference was written, as a refused problem (exit 4). The message names what was
+    refused and how to fix it, never a secret."""
 
 
 class InvalidValue(Exception):

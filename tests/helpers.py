@@ -24,12 +24,12 @@ class Result:
     stderr: str
 
 
-def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
+def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None, input: str | None = None) -> Result:
     """The command run in this process (fast): typer parses `args` exactly as from a shell."""
     previous = os.getcwd()
     os.chdir(cwd)
     try:
-        result = CliRunner().invoke(app, args, env=env or {}, catch_exceptions=False)
+        result = CliRunner().invoke(app, args, env=env or {}, catch_exceptions=False, input=input)
     finally:
         os.chdir(previous)
         references.SECRETS.clear()  # each run is a new process in real life

@@ -103,6 +103,8 @@ def test_init_writes_what_the_template_needs(kind: str, tmp_path: Path) -> None:
             assert data[key.friendly] == {"env": f"CONTOSO_APP_{key.friendly.upper()}"}
             assert f"CONTOSO_APP_{key.friendly.upper()}" in created.stdout
     assert data["application"]["template"] == kind
+    # Tokens the provisioning service stores itself are kept: apply neither sends nor clears them.
+    assert data["application"].get("keep", []) == [key.friendly for key in template.keep]
     assert text.startswith("# contoso-app: ")
     # The placeholders must be replaced before the profile compiles.
     refused = run_cli(["compile", "configs", "--check"], cwd=tmp_path)
@@ -116,6 +118,7 @@ def _fill_in(text: str) -> str:
     replacements = {
         "base_address": '"https://localhost:8585/ecma2host_app/scim"',
         "oauth2_token_exchange_uri": '"https://login.example.com/token"',
+        "oauth2_authorization_uri": '"https://login.example.com/authorize"',
         "service_principal_id": '"2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10"',
         "recipients": '"ops@contoso.example"',
     }

@@ -233,3 +233,15 @@ def test_a_path_that_links_out_of_the_repository_does_not_widen_it(repo: Path, t
     assert result.exit_code == 2
     assert result.stderr.startswith("linked: leaves the repository")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", [["plan"], ["apply", "--auto-approve"], ["validate"]], ids=["plan", "apply", "validate"])
+def test_remote_commands_confine_files_as_compile_does(tmp_path: Path, command: list[str]) -> None:
+    """They resolve references to send them to Graph: a file outside is refused before anything."""
+    (tmp_path / "app.toml").write_text(
+        'base_address = "https://scim.contoso.example/v2"\nsecret_token = { file = "/etc/hostname" }\n'
+        '[application]\nservice_principal_id = "2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10"\n'
+    )
+    result = run_cli([*command, "app.toml"], cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("app.toml:2:1: secret_token: file /etc/hostname leaves the repository")

@@ -23,6 +23,7 @@ FLOORS = [
     {"body"},  # pairs, canonical bytes, diffs
     {"run"},  # a compile run: finding, writing, the record, the git guard
     {"graph"},  # talking to Microsoft Graph
+    {"keyvault"},  # reading Key Vault secrets (with graph's credentials and retry policy)
     {"authoring"},  # writing profiles: import, schema, TOML
     {"reports"},  # printing results
     {"commands"},  # one function per command

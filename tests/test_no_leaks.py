@@ -161,3 +161,52 @@ def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.M
         found = [name for name, canary in CANARIES.items() if canary in text]
         assert not found, f"{relative} holds {found}"
     assert os.stat(repo.root / REVEALED / "app.json").st_mode & 0o077 == 0
+
+
+def test_no_vault_canary_leaves(tmp_path: Path, tls, authority, keyvault) -> None:
+    """The same doors for `keyvault` references, against the loopback Key Vault: revealed runs in
+    every mode and format, a rotated secret, a value refused for its kind, a missing, a disabled
+    and a denied secret, and --debug."""
+    pytest.importorskip("azure.keyvault.secrets")
+    from tests.fakes.fixtures import TENANT_ID
+    from tests.fakes.keyvault import RESOURCE
+
+    vault = {"token": "canary-vault-token-1e7b", "token-new": "canary-vault-token-new-93c0",
+             "url": "https://canary-vault-host-4f2a.example/scim"}  # fmt: skip
+    keyvault.set_secret("scim-token", vault["token"])
+    keyvault.set_secret("scim-url", vault["url"])
+    env = {
+        "SYNCSECRETS_KEYVAULT_HOSTS": keyvault.host,
+        "SYNCSECRETS_AUTH": "token",
+        "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN": authority.issue_token(TENANT_ID, audience=RESOURCE),
+        "REQUESTS_CA_BUNDLE": str(tls.ca_file),
+    }
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "app.toml").write_text(
+        f'secret_token = {{ keyvault = "{keyvault.secret_uri("scim-token")}" }}\n'
+        f'base_address = {{ keyvault = "{keyvault.secret_uri("scim-url")}" }}\n'
+    )
+    repo = Recorder(tmp_path)
+    reveal = ("--reveal", "--out", REVEALED, "--allow-unignored-output")
+    every_report(repo, env=env)
+    repo.run("compile", *reveal, env=env)
+    assert vault["token"] in (tmp_path / REVEALED / "app.json").read_text()  # the canary did go in
+    keyvault.set_secret("scim-token", vault["token-new"])
+    every_report(repo, *reveal, "--check", env=env)
+    keyvault.set_secret("scim-url", "http://" + vault["url"][8:])  # refused for its kind: exit 2
+    repo.run("compile", *reveal, env=env, expect=(2,))
+    repo.run("compile", *reveal, "--debug", "--format", "json", env=env, expect=(2,))
+    keyvault.set_secret("scim-url", vault["url"], enabled=False)  # refused by the vault: exit 4
+    for fmt in ("text", "json", "github"):
+        repo.run("compile", *reveal, "--format", fmt, env=env, expect=(4,))
+    keyvault.set_secret("scim-url", vault["url"])
+    keyvault.deny("scim-token")
+    repo.run("compile", *reveal, "--debug", env=env, expect=(4,))
+
+    leaks = [(" ".join(args), name) for args, text in repo.printed for name, canary in vault.items() if canary in text]
+    assert not leaks, f"printed: {leaks}"
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path.relative_to(tmp_path).parts[0] != REVEALED:
+            found = [name for name, canary in vault.items() if canary in path.read_text(errors="replace")]
+            assert not found, f"{path.relative_to(tmp_path)} holds {found}"
+    assert "scim-token" in keyvault.fetched()  # the reads did happen

@@ -21,7 +21,7 @@ from ..catalog.templates import templates
 from ..problems import InvalidValue, Problem, UserError
 from ..profile import notifications
 from ..profile.layers import read_file_profile
-from ..profile.references import placeholder_label, variable_name
+from ..profile.references import placeholder_label, reference_table, variable_name
 from ..profile.source import MAX_FILE_BYTES, Document
 from ..profile.values import UNFIT_NUMBER, compact_json, fraction_digits, json_object, reject_constant
 from . import tomlwrite
@@ -80,7 +80,9 @@ def read_pairs(data: bytes, source: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principal: str | None = None) -> Imported:
+def build_profile(
+    pairs: list[tuple[str, str]], name: str, source: str, principal: str | None = None, tenant: str | None = None
+) -> Imported:
     imported = Imported("")
     top: dict[Key, object] = {}
     raw: dict[str, object] = {}
@@ -97,7 +99,7 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
             imported.warnings.append(f"{key_name}: left out ({'not a settable key' if value else 'empty'})")
         elif label:  # an unrevealed output of syncsecrets: the reference it names comes back
             scheme, _, reference = label.partition(":")
-            (top if key else raw)[key or key_name] = {scheme: reference}
+            (top if key else raw)[key or key_name] = reference_table(label)
             if scheme == "env":
                 imported.variables.append((reference, key.graph if key else key_name))
         elif value == MASKED or (key is not None and key.is_secret(value)):
@@ -118,7 +120,7 @@ def build_profile(pairs: list[tuple[str, str]], name: str, source: str, principa
             if isinstance(top[key], str) and key.kind is Kind.TIMESTAMP:
                 comments[key] = "a string: a TOML date-time holds six digits of fractions of a second"
     imported.warnings += [f"{key_name}: not in syncsecrets' catalog: kept in [raw]" for key_name in raw]
-    imported.text = _text(name, source, top, table, raw, imported, principal, comments)
+    imported.text = _text(name, source, top, table, raw, imported, principal, comments, tenant)
     imported.pairs = _compile(imported.text, name, source, spelled)
     return imported
 
@@ -201,7 +203,7 @@ def _recipients(value: str) -> str | list[str]:
     return addresses if len(addresses) > 1 else value
 
 
-def _text(name, source, top, table, raw, imported: Imported, principal: str | None, comments) -> str:
+def _text(name, source, top, table, raw, imported: Imported, principal: str | None, comments, tenant=None) -> str:
     header = [f"# {name}: imported from {os.path.basename(source)} by `syncsecrets import`."]
     if imported.variables:
         header.append(
@@ -216,6 +218,8 @@ def _text(name, source, top, table, raw, imported: Imported, principal: str | No
     application = ["[application]", tomlwrite.line("display_name", name)]
     if principal:
         application.append(tomlwrite.line("service_principal_id", principal))
+    if tenant:
+        application.append(tomlwrite.line("tenant_id", tenant))
     guess = _guess_template(top)
     if guess:
         application.append(f'# template = "{guess}"  # guessed from the keys: uncomment to have compile check them')

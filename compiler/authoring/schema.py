@@ -12,8 +12,10 @@ from ..catalog.keys import KEYS, KIND_DESCRIPTIONS, NOTIFICATION_FIELDS, Key, Ki
 from ..catalog.templates import templates
 from ..profile import notifications
 from ..profile.layers import APPLICATION_FIELDS, ENVIRONMENT_NAME, RAW_NAME
-from ..profile.references import ENV_NAME
+from ..profile.references import ENV_NAME, SCHEMES
 from ..profile.values import GUID, URL_EXAMPLE
+from ..profile.vault_address import EXAMPLE as KEYVAULT_EXAMPLE
+from ..profile.vault_address import SCHEMA_PATTERN as KEYVAULT_PATTERN
 
 SCHEMA_ID = "urn:syncsecrets:profile"
 
@@ -88,7 +90,7 @@ def _key_schema(key: Key) -> dict:
         table = {
             "type": "object",
             "minProperties": 1,
-            "not": {"anyOf": [{"required": ["env"]}, {"required": ["file"]}]},
+            "not": {"anyOf": [{"required": [scheme]} for scheme in SCHEMES]},
         }
         # AppKey as a string is a secret: only its JSON-object form may be written out.
         value = {"anyOf": [table]} if key.sensitive else {"anyOf": [table, {"type": "string", "minLength": 1}]}
@@ -125,7 +127,8 @@ def _definitions() -> dict:
     known = sorted({name for key in KEYS for name in (key.friendly, key.graph)})
     return {
         "reference": {
-            "description": 'A secret reference: { env = "NAME" } or { file = "path" } (relative to this file).',
+            "description": 'A secret reference: { env = "NAME" }, { file = "path" } (relative to this file) or '
+            '{ keyvault = "https://<vault>.vault.azure.net/secrets/<name>" }.',
             "oneOf": [
                 {
                     "type": "object",
@@ -137,6 +140,18 @@ def _definitions() -> dict:
                     "type": "object",
                     "properties": {"file": reference_name},
                     "required": ["file"],
+                    "additionalProperties": False,
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "keyvault": {
+                            "type": "string",
+                            "description": f"An Azure Key Vault secret: {KEYVAULT_EXAMPLE}.",
+                            "pattern": KEYVAULT_PATTERN,
+                        }
+                    },
+                    "required": ["keyvault"],
                     "additionalProperties": False,
                 },
             ],
@@ -160,6 +175,23 @@ def _definitions() -> dict:
                 "template": {
                     "enum": list(templates()),
                     "description": "The kind of application: compile checks the keys it needs.",
+                },
+                "tenant_id": {
+                    "type": "string",
+                    "pattern": _anchored(GUID.pattern),
+                    "description": "Directory (tenant) ID: plan and apply refuse a credential for another tenant.",
+                },
+                "keep": {
+                    "type": "array",
+                    "items": {"enum": known},
+                    "uniqueItems": True,
+                    "description": "Keys something else sets on the tenant (OAuth 2 tokens from Authorize): "
+                    "apply never sends nor clears them.",
+                },
+                "job_id": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "The synchronization job to use when the service principal has several.",
                 },
             },
             "additionalProperties": False,

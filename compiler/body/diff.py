@@ -57,11 +57,13 @@ def mask(label: str | None, changed: bool = False) -> str:
     return f"{MASK} ({', '.join(notes)})" if notes else MASK
 
 
-def compare(old: list[tuple[str, str]], new: list[OutPair]) -> list[Row]:
-    """Every key of either side, in canonical order."""
+def compare(old: list[tuple[str, str]], new: list[OutPair], revealed: bool | None = None) -> list[Row]:
+    """Every key of either side, in canonical order; `revealed`: whether the old side holds
+    revealed values (None: decided from its content; a tenant's values are known not to)."""
     old_values = dict(old)
     new_pairs = {pair.key: pair for pair in new}
-    revealed = holds_revealed(old, new)
+    if revealed is None:
+        revealed = holds_revealed(old, new)
     keys = sorted(old_values.keys() | new_pairs.keys(), key=lambda key: (POSITION.get(key, len(POSITION) + 1), key))
     return [_row(key, old_values.get(key), new_pairs.get(key), revealed) for key in keys]
 
@@ -171,20 +173,33 @@ def _lines(data: bytes) -> list[str]:
     return [line + "\n" for line in data.decode().split("\n")[:-1]]
 
 
-def credential_warnings(old: list[tuple[str, str]], new: list[OutPair]) -> list[str]:
+def credential_warnings(
+    old: list[tuple[str, str]], new: list[OutPair], revealed: bool | None = None, tenant: bool = False
+) -> list[str]:
     """Warnings for a URL that receives credentials changing host, or appearing, while a secret
     may stay the same.
 
     A reviewer must see that an unchanged token is about to be sent somewhere new. Hosts are
     named only when neither side is masked (a URL from a reference stays hidden), in their
     ASCII form (`xn--...`), so that a lookalike in another script does not read as the old host.
+    `revealed`: whether the old side holds revealed values (None: decided from its content).
+    Against the `tenant` (plan), whose secrets read `*`, every secret the profile sends counts:
+    it cannot be told whether it changed, and it will go to the new host.
     """
     old_values = dict(old)
-    kept = [pair.key for pair in new if _is_secret_pair(pair) and _may_keep(old_values.get(pair.key), pair)]
+    if tenant:  # every secret the profile sends, but the URLs themselves (even from references)
+        kept = [pair.key for pair in new if _is_secret_pair(pair) and not _receives_credentials(pair.key)]
+    else:
+        kept = [pair.key for pair in new if _is_secret_pair(pair) and _may_keep(old_values.get(pair.key), pair)]
     if not kept:
         return []
-    secrets = ", ".join(kept) + (" keeps" if len(kept) == 1 else " keep")
-    revealed = holds_revealed(old, new)
+    one = len(kept) == 1
+    if tenant:  # a tenant's secret reads "*": whether it changes is unknown, but it will be sent
+        secrets = ", ".join(kept) + (" is sent with it" if one else " are sent with it")
+    else:
+        secrets = ", ".join(kept) + (" keeps the same secret" if one else " keep the same secret")
+    if revealed is None:
+        revealed = holds_revealed(old, new)
     warnings = []
     for pair in new:
         key = BY_GRAPH.get(pair.key)
@@ -193,20 +208,21 @@ def credential_warnings(old: list[tuple[str, str]], new: list[OutPair]) -> list[
             continue
         after = None if pair.label else _host(pair.value)
         if old_value is None:
-            where = "masked" if after is None else after
-            warnings.append(f"{pair.key} is new ({where}) while {secrets} the same secret: the credential will "
-                            "also be sent there; make sure that is intended")  # fmt: skip
+            if old_values:  # a key where there was none (not a first body: everything is new there)
+                where = "masked" if after is None else after
+                warnings.append(f"{pair.key} is new ({where}) while {secrets}: the credential will also be sent "
+                                "there; make sure that is intended")  # fmt: skip
             continue
         old_label = placeholder_label(old_value)
         before = None if old_label else _host(old_value)
         if before is not None and before == after:
             continue
         if after is None or old_label or revealed:
-            warnings.append(f"{pair.key} (masked) now points at another host while {secrets} the same "
-                            "secret: check where the credential will be sent")  # fmt: skip
+            warnings.append(f"{pair.key} (masked) now points at another host while {secrets}: "
+                            "check where the credential will be sent")  # fmt: skip
         else:
-            warnings.append(f"{pair.key} host changes from {before} to {after} while {secrets} the same "
-                            f"secret: the credential will be sent to {after}; make sure that is intended")  # fmt: skip
+            warnings.append(f"{pair.key} host changes from {before} to {after} while {secrets}: "
+                            f"the credential will be sent to {after}; make sure that is intended")  # fmt: skip
     return warnings
 
 
@@ -231,6 +247,11 @@ def _same_reference(first: str, second: str) -> bool:
 def _normal_label(label: str) -> str:
     kind, _, name = label.partition(":")
     return f"{kind}:{posixpath.normpath(name)}" if kind == "file" else label
+
+
+def _receives_credentials(key: str) -> bool:
+    known = BY_GRAPH.get(key)
+    return known is not None and known.receives_credentials
 
 
 def _is_secret_pair(pair: OutPair) -> bool:

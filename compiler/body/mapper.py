@@ -11,10 +11,10 @@ from typing import NamedTuple
 
 from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, Key, Kind
 from ..catalog.templates import check, templates
-from ..problems import InvalidValue, Problem
+from ..problems import InvalidValue, Problem, Refused
 from ..profile import notifications
 from ..profile.layers import Layer, Located
-from ..profile.references import Reference, resolve
+from ..profile.references import Reference, prefetch, resolve
 from ..profile.values import convert_text
 
 NOTIFICATION = NOTIFICATION_KEY.graph
@@ -35,6 +35,9 @@ def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[
     if from_fields:
         present.append(NOTIFICATION)
     present.sort(key=POSITION.__getitem__)
+    if reveal:  # Key Vault secrets are read together, not one round trip after another
+        entries = [*layer.pairs.values(), *layer.raw.values()]
+        prefetch([entry.value for entry in entries if isinstance(entry.value, Reference)])
     for graph in present:
         if graph == NOTIFICATION and from_fields:
             fields = {name: field.value for name, field in layer.notifications.items()}
@@ -47,6 +50,9 @@ def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[
         pair = _pair(name, None, layer.raw[name], reveal, environ, problems)
         if pair:
             pairs.append(pair)
+    kept = layer.application.get("keep")
+    if kept is not None:
+        _check_keep(kept, present, problems)
     template = layer.application.get("template")
     if template is not None and not problems:  # a key whose reference failed is set all the same
         _check_template(template, pairs, problems)
@@ -64,6 +70,9 @@ def _pair(graph: str, key: Key | None, entry: Located, reveal: bool, environ, pr
     except InvalidValue as error:
         problems.append(entry.problem(str(error)))
         return None
+    except Refused as error:  # a Key Vault secret the vault would not serve: exit 4, at the reference
+        problems.append(entry.problem(str(error))._replace(refused=True))
+        return None
     try:
         text = revealed_value(key, text) if key else text
     except InvalidValue as error:
@@ -77,6 +86,14 @@ def revealed_value(key: Key, text: str) -> str:
     if key.kind is Kind.NOTIFICATIONS:
         return notifications.canonical_json(text)
     return convert_text(key, text)
+
+
+def _check_keep(kept: Located, present: list[str], problems: list) -> None:
+    """A kept key is left to whatever else sets it on the tenant: the profile cannot also set it."""
+    for graph in kept.value:
+        if graph in present:
+            problems.append(kept.problem(f"{BY_GRAPH[graph].friendly} is both in keep and set by the profile: "
+                                         "remove it from one of them"))  # fmt: skip
 
 
 def _check_template(entry: Located, pairs: list[OutPair], problems: list) -> None:

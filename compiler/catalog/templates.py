@@ -24,6 +24,7 @@ class Template(NamedTuple):
     hints: dict[str, str]  # Graph key -> what to put there (for `init`)
     examples: dict[str, object]  # Graph key -> a value `init` writes as it is
     recommended: tuple[Key, ...]  # usual but not required (`init` writes them)
+    keep: tuple[Key, ...] = ()  # set on the tenant by the provisioning service (`init` lists them in keep)
 
 
 @cache
@@ -63,6 +64,7 @@ def _template(name: str, entry: dict) -> Template:
         hints=hints,
         examples=examples,
         recommended=tuple(BY_GRAPH[key] for key in keys(entry.get("recommended", []))),
+        keep=tuple(BY_GRAPH[key] for key in keys(entry.get("keep", []))),
     )
 
 

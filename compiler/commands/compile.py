@@ -12,6 +12,10 @@ from ..run.result import Options, RunResult
 
 def compile_profiles(options: Options, view: View, fmt: str = "text") -> int:
     try:
+        if options.reveal:  # a keyvault reference is read with the credential these options name
+            from ..keyvault.session import configure
+
+            configure(options.auth, options.keyvault_auth)
         with terminable():  # SIGTERM, like Ctrl-C, lets the run remove what it staged
             result = run(options)
     except UserError as error:  # a problem with the run itself (--out, a write): reported alike

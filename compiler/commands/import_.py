@@ -24,6 +24,11 @@ def import_profile(source: str, name: str | None, configs: str, force: bool) -> 
     name = name or os.path.splitext(os.path.basename(source))[0]
     check_profile_name(name)
     imported = build_profile(read_pairs(data, shown), name, shown, service_principal(data))
+    return write_imported(imported, name, configs, force, shown)
+
+
+def write_imported(imported, name: str, configs: str, force: bool, shown: str) -> int:
+    """Writes an imported profile and says which variables its secrets need."""
     path = os.path.join(configs, f"{name}.toml")
     replace_file(
         path,

@@ -78,6 +78,8 @@ def profile_text(name: str, template: Template) -> tuple[str, list[str]]:
             "template": template.name,
         }),
     ]  # fmt: skip
+    if template.keep:  # stored by the provisioning service: `apply` must neither send nor clear them
+        lines.append(tomlwrite.line("keep", [key.friendly for key in template.keep], "set on the tenant by Authorize"))
     return "\n".join(lines) + "\n", variables
 
 

@@ -21,11 +21,11 @@ from .confine import OUTSIDE, Boundary
 from .names import ENVIRONMENT_NAME, ENVIRONMENT_RULE
 from .references import Reference, is_reference_table, parse_reference
 from .source import Document
-from .values import check_guid, check_label, convert_literal, fraction_digits, reject_placeholder
+from .values import check_guid, check_label, check_tenant_id, convert_literal, fraction_digits, reject_placeholder
 
 TABLES = ("notifications", "application", "raw", "environments")
 TOP_ONLY = ("extends", "environments")
-APPLICATION_FIELDS = ("display_name", "service_principal_id", "template")
+APPLICATION_FIELDS = ("display_name", "service_principal_id", "template", "tenant_id", "keep", "job_id")
 RAW_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 _SEE_KEYS = "`syncsecrets keys` lists them all"
 # A TOML date-time literal with its fraction of a second, as written in the file.
@@ -276,6 +276,10 @@ class _Reader:
                     value = check_guid(value)
                 elif name == "template":
                     value = find_template(value).name
+                elif name == "tenant_id":
+                    value = check_tenant_id(value)
+                elif name == "keep":
+                    value = check_keep(value)
                 else:
                     value = check_label(value)
             except InvalidValue as error:
@@ -313,3 +317,17 @@ class _Reader:
             )
 
 
+def check_keep(value: object) -> tuple[str, ...]:
+    """`keep`: key names in either spelling, as Graph names (keys something else sets on the tenant)."""
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise InvalidValue('takes a list of key names, e.g. keep = ["oauth2_access_token", "oauth2_refresh_token"]')
+    names = []
+    for name in value:
+        key = lookup(name)
+        if key is None:
+            hint = did_you_mean(name, [*BY_FRIENDLY, *BY_GRAPH], "{!r}")
+            raise InvalidValue(f"names an unknown key{hint}; {_SEE_KEYS}")
+        if key.graph in names:
+            raise InvalidValue(f"names {key.graph} twice: list it once")
+        names.append(key.graph)
+    return tuple(names)

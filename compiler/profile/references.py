@@ -1,4 +1,4 @@
-"""Secret references: `{ env = "NAME" }` and `{ file = "path" }`.
+"""Secret references: `{ env = "NAME" }`, `{ file = "path" }` and `{ keyvault = "https://..." }`.
 
 A reference is resolved only under `--reveal`. Otherwise the output holds a placeholder that
 names the reference, never its value: `<unrevealed env:NAME>`. It is the same on every run, and
@@ -7,20 +7,27 @@ its angle brackets and spaces keep it from being taken for (or accepted as) a re
 Every secret the run has seen (a resolved reference, or a literal refused for a sensitive key)
 is remembered in `SECRETS`, so that the last line of defence (`scrub`, used on tracebacks and
 unexpected errors) can blank it out of anything printed.
+
+Key Vault secrets are read over the network, by a reader (keyvault/fetch.py, a floor above)
+that the command registers with `use_vault` when a run reveals: this module only asks it.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ..problems import InvalidValue, UserError
 from .source import read_text
 
-SCHEMES = ("env", "file")
+if TYPE_CHECKING:  # vault_address.py (and urllib) load only when a keyvault reference is met
+    from .vault_address import SecretAddress
+
+SCHEMES = ("env", "file", "keyvault")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_PLACEHOLDER = re.compile(r"<unrevealed (env|file):(.+)>\Z", re.DOTALL)
+_PLACEHOLDER = re.compile(r"<unrevealed (env|file|keyvault):(.+)>\Z", re.DOTALL)
+EXAMPLE = 'write { env = "NAME" }, { file = "path" } or { keyvault = "https://<vault>.vault.azure.net/secrets/<name>" }'
 MASK = "***"
 # What Azure Pipelines ($(NAME)) or GitHub Actions (${{ ... }}) leave when a variable is not defined.
 _UNEXPANDED = re.compile(r"\$\([A-Za-z0-9_.-]+\)\Z|\$\{\{.*\}\}\Z")
@@ -28,9 +35,25 @@ _UNEXPANDED = re.compile(r"\$\([A-Za-z0-9_.-]+\)\Z|\$\{\{.*\}\}\Z")
 SECRETS: set[str] = set()
 
 
+class VaultSource(Protocol):
+    def prefetch(self, addresses: list[SecretAddress]) -> None: ...
+    def value(self, address: SecretAddress) -> str: ...
+
+
+_VAULT: VaultSource | None = None
+
+
+def use_vault(source: VaultSource | None) -> None:
+    """Registers the reader of Key Vault secrets for the run (None: no run reads them)."""
+    global _VAULT
+    _VAULT = source
+
+
 class Reference(NamedTuple):
-    scheme: str  # "env" or "file"
-    name: str  # the variable's name, or the path as the profile wrote it
+    scheme: str  # "env", "file" or "keyvault"
+    # The variable's name, the path as the profile wrote it, or the secret's canonical
+    # `host/name[/version]` (vault_address.py).
+    name: str
     base_dir: str = ""  # folder of the file that wrote a file reference
 
     @property
@@ -39,7 +62,12 @@ class Reference(NamedTuple):
 
     @property
     def placeholder(self) -> str:
-        return f"<unrevealed {self.label}>"
+        return placeholder(self.label)
+
+
+def placeholder(label: str) -> str:
+    """What an unrevealed output holds in place of the value of reference `label` (`env:NAME`)."""
+    return f"<unrevealed {label}>"
 
 
 def placeholder_label(value: str) -> str | None:
@@ -56,13 +84,13 @@ def parse_reference(table: dict, base_dir: str) -> Reference:
     """The reference a table describes; InvalidValue with a fix-it message if it is malformed."""
     schemes = [scheme for scheme in SCHEMES if scheme in table]
     others = sorted(set(table) - set(SCHEMES))
-    example = 'write { env = "NAME" } or { file = "path" }'
+    example = EXAMPLE
     if others:
         raise InvalidValue(f"unknown reference kind {', '.join(map(repr, others))}: {example}")
     if not schemes:
         raise InvalidValue(f"empty reference: {example}")
     if len(schemes) > 1:
-        raise InvalidValue(f"a reference takes one of env or file, not both: {example}")
+        raise InvalidValue(f"a reference takes one of env, file or keyvault, not several: {example}")
     scheme = schemes[0]
     name = table[scheme]
     if not isinstance(name, str):
@@ -71,7 +99,38 @@ def parse_reference(table: dict, base_dir: str) -> Reference:
         raise InvalidValue(f"{scheme} names nothing: {example}")
     if scheme == "env" and not ENV_NAME.match(name):
         raise InvalidValue("env must be a variable name (letters, digits and _, not starting with a digit)")
+    if scheme == "keyvault":
+        from .vault_address import parse_url
+
+        return Reference(scheme, parse_url(name).canonical)
     return Reference(scheme, name, base_dir)
+
+
+def reference_table(label: str) -> dict[str, str]:
+    """The TOML table that writes the reference of `label` (`import` puts references back)."""
+    scheme, _, name = label.partition(":")
+    if scheme != "keyvault":
+        return {scheme: name}
+    from .vault_address import from_canonical, url_of
+
+    return {scheme: url_of(from_canonical(name))}
+
+
+def vault_addresses(references) -> list[SecretAddress]:
+    """The Key Vault secrets among `references` (to fetch them together, before resolving)."""
+    names = [reference.name for reference in references if reference.scheme == "keyvault"]
+    if not names:
+        return []
+    from .vault_address import from_canonical
+
+    return [from_canonical(name) for name in names]
+
+
+def prefetch(references) -> None:
+    """Reads the Key Vault secrets among `references` at once (concurrently), when there are any."""
+    addresses = vault_addresses(references)
+    if addresses and _VAULT is not None:
+        _VAULT.prefetch(addresses)
 
 
 def resolve(reference: Reference, environ: os._Environ | dict) -> str:
@@ -89,6 +148,10 @@ def resolve(reference: Reference, environ: os._Environ | dict) -> str:
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise InvalidValue(f"environment variable {reference.name} is not valid UTF-8") from None
+    elif reference.scheme == "keyvault":
+        if _VAULT is None:  # a command that reveals registers the reader first
+            raise RuntimeError("a keyvault reference was resolved with no vault reader registered")
+        value = _VAULT.value(vault_addresses([reference])[0])
     else:
         path = os.path.join(reference.base_dir, reference.name)
         try:

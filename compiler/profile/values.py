@@ -208,6 +208,14 @@ def check_guid(value: object) -> str:
     return value.lower()
 
 
+def check_tenant_id(value: object) -> str:
+    if isinstance(value, str):
+        reject_placeholder(value)
+    if not isinstance(value, str) or not GUID.match(value):
+        raise InvalidValue("must be a GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47 (the Directory (tenant) ID)")
+    return value.lower()
+
+
 def check_email(value: str) -> str:
     reject_placeholder(value)
     if not _EMAIL.match(value):

@@ -25,7 +25,7 @@ import gc
 import os
 
 from ..problems import Problem, UserError, unique_sorted
-from ..profile.confine import boundary
+from ..profile.confine import Boundary, boundary
 from ..profile.digest import digest
 from ..profile.names import ENVIRONMENT_NAME, ENVIRONMENT_RULE
 from . import outputs, ownership
@@ -85,9 +85,10 @@ def _run(options: Options, environ, result: RunResult, found, targets: list[Targ
     )
     problems += compile_problems + [problem for entry in served.values() for problem in entry.warnings]
     declared |= {name for entry in served.values() for name in entry.environments}
-    partial_problems, partial_environments, partials = _read_partials(found.partials, record, options)
+    confined = boundary(options.paths, options.allow_outside)
+    partial_problems, partial_environments, partials = read_partials(found.partials, record, confined)
     declared |= partial_environments
-    problems += partial_problems + _environment_problems(options.environments, declared, found.profiles)
+    problems += partial_problems + environment_problems(options.environments, declared, found.profiles)
     # A folder in --out that no profile declares as an environment is not one: what was compiled
     # for it is dropped (it is never renamed into place, nor recorded).
     environments = tuple(name for name in folders if name in declared)
@@ -208,10 +209,11 @@ def _predecessors(record: Record | None, targets: list[Target]) -> dict:
     return found
 
 
-def _read_partials(
-    paths: list[str], record: Record | None, options: Options
+def read_partials(
+    paths: list[str], record: Record | None, confined: Boundary | None
 ) -> tuple[list[Problem], set[str], dict[str, Partial]]:
-    """The problems and environments of the partials in the folder (read, or from the record)."""
+    """The problems and environments of the partials in the folder (read, or from the record);
+    `confined`: where the files they name may be."""
     problems: list[Problem] = []
     declared: set[str] = set()
     found: dict[str, Partial] = {}
@@ -227,7 +229,7 @@ def _read_partials(
     if unread:
         from ..profile.loading import Loader
 
-        loader = Loader(boundary(options.paths, options.allow_outside))
+        loader = Loader(confined)
         for path in unread:
             if loader.file(path, path) is not None:
                 found[path] = Partial(*loader.facts(path))
@@ -351,7 +353,7 @@ def _predecessor_warnings(target: Target, pairs, options: Options, principal: st
     return [warning + note for warning in credential_warnings(old, pairs)]
 
 
-def _environment_problems(asked: tuple[str, ...], declared: set[str], profiles: list[Source]) -> list[Problem]:
+def environment_problems(asked: tuple[str, ...], declared: set[str], profiles: list[Source]) -> list[Problem]:
     problems = []
     known = ", ".join(sorted(declared)) or "none"
     for name in asked:

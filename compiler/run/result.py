@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 from .. import exits
+from ..problems import exit_for
 
 if TYPE_CHECKING:
     from ..body.diff import Change
@@ -43,6 +44,8 @@ class Options(NamedTuple):
     # Set by run(), not by the user: (service principal, environment) -> an output of the record
     # that no profile writes any more, which a renamed profile's new output is compared with.
     predecessors: dict | None = None
+    auth: str | None = None  # --auth: the credential of Key Vault references under --reveal
+    keyvault_auth: str | None = None  # --keyvault-auth: another one for the vaults
 
 
 class Target(NamedTuple):
@@ -94,7 +97,7 @@ class RunResult:
     @property
     def exit_code(self) -> int:
         if self.errors:
-            return exits.USER_ERROR
+            return exit_for(self.errors)
         pending = self.count(Status.NEW) + self.count(Status.CHANGED) + self.count(Status.STALE)
         return exits.CHANGES if self.options.check and pending else exits.OK
 

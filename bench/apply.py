@@ -1,0 +1,118 @@
+"""How close do `apply` and `plan` come to the latency bound, against a slow Graph?
+
+Starts the loopback fakes of tests/fakes (HTTPS, a token authority, Graph with `--latency`
+seconds added to every answer) in this process, writes `--targets` profiles, and times the real
+command (`python -m compiler`, a separate process):
+
+1. `apply --auto-approve` of every target, each out of sync (a GET to plan, one PUT, one GET to
+   confirm: three requests per target);
+2. `plan` of the same targets, now in sync (one GET each).
+
+The ideal is requests x latency / jobs: what any client holding `--jobs` requests in flight
+must wait. The ratio is wall time / ideal (target <= 1.3). Needs the test extras (trustme).
+
+    .venv/bin/python bench/apply.py                       # 500 targets, 50 ms, --jobs 4
+    .venv/bin/python bench/apply.py --targets 100 --latency 0.02
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.fakes.authority import FakeAuthority  # noqa: E402
+from tests.fakes.graph import FakeGraph  # noqa: E402
+from tests.fakes.server import LoopbackServer  # noqa: E402
+from tests.fakes.tls import make_tls  # noqa: E402
+
+TENANT = "11111111-1111-4111-8111-111111111111"
+TARGET_RATIO = 1.3
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--targets", type=int, default=500)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--jobs", type=int, default=4)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="syncsecrets-bench-apply-") as folder:
+        work = Path(folder)
+        tls = make_tls(work)
+        authority = FakeAuthority()
+        authority_server = LoopbackServer(authority, tls.server_context())
+        authority.host = authority_server.url
+        graph = FakeGraph(authority)
+        graph_server = LoopbackServer(graph, tls.server_context())
+        graph.url = graph_server.url
+        authority.add_audience(graph.url)
+        try:
+            env = _environment(authority, graph, tls.ca_file)
+            _profiles(work, graph, args.targets)
+            graph.latency = args.latency
+            print(f"{args.targets} targets, {args.latency * 1000:g} ms per request, --jobs {args.jobs}, "
+                  f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")  # fmt: skip
+            print(f"command: {sys.executable} -m compiler <apply --auto-approve|plan> --jobs {args.jobs} (in {work})")
+            failed = False
+            for label, command in (("apply (out of sync)", ["apply", "--auto-approve"]), ("plan (in sync)", ["plan"])):
+                before = len(graph.journal)
+                elapsed = _timed([sys.executable, "-m", "compiler", *command, "--jobs", str(args.jobs), "--quiet"],
+                                 work, env)  # fmt: skip
+                requests = len(graph.journal) - before
+                ideal = requests * args.latency / args.jobs
+                ratio = elapsed / ideal
+                verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
+                failed |= verdict == "FAIL"
+                print(f"{label:22} {elapsed:7.2f} s for {requests} requests; ideal {ideal:6.2f} s; "
+                      f"ratio {ratio:.2f} (target <= {TARGET_RATIO}) {verdict}")  # fmt: skip
+        finally:
+            graph_server.stop()
+            authority_server.stop()
+    return 1 if failed else 0
+
+
+def _environment(authority: FakeAuthority, graph: FakeGraph, ca_file: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SYNCSECRETS")}
+    env.update(
+        SYNCSECRETS_GRAPH_URL=graph.url,
+        SSL_CERT_FILE=str(ca_file),
+        REQUESTS_CA_BUNDLE=str(ca_file),
+        AZURE_AUTHORITY_HOST=authority.host,
+        SYNCSECRETS_AUTH="token",
+        SYNCSECRETS_ACCESS_TOKEN=authority.issue_token(TENANT, audience=graph.url, expires_in=3600),
+        BENCH_TOKEN="bench-secret-value",
+        PYTHONPATH=str(REPO),
+    )
+    return env
+
+
+def _profiles(work: Path, graph: FakeGraph, count: int) -> None:
+    configs = work / "configs"
+    configs.mkdir()
+    for index in range(count):
+        principal = f"00000000-0000-4000-8000-{index:012d}"
+        (configs / f"app-{index:04d}.toml").write_text(
+            'base_address = "https://scim.contoso.example/v2"\nsecret_token = { env = "BENCH_TOKEN" }\n'
+            f'sync_all = false\n[application]\nservice_principal_id = "{principal}"\n'
+        )
+        graph.add_principal(principal, {"BaseAddress": "https://old.contoso.example/v2", "SyncAll": "True"})
+
+
+def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"{command[3]} failed with exit {result.returncode}:\n{result.stdout}{result.stderr}")
+    return elapsed
+
+
+if __name__ == "__main__":
+    sys.exit(main())

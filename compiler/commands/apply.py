@@ -1,0 +1,127 @@
+"""`syncsecrets apply`: plan, show, confirm, then one PUT per service principal.
+
+Nothing is sent until every profile is valid, the token's tenant is right, every tenant was
+read, no key Graph cannot clear would have to be cleared, and the plan was approved (the
+question on a terminal, `--auto-approve`, or a saved plan that is still current).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..problems import UserError
+from ..reports.terminal import PLAIN
+from ..run.interrupts import terminable
+from .remote import RemoteOptions, Stopped, connect, read_tenants
+
+QUESTION = "Apply to {count} service {noun}? [y/N] "
+
+
+def apply(
+    options: RemoteOptions,
+    auto_approve: bool = False,
+    wait: float = 60.0,
+    changed_only: bool = False,
+    plan_file: str | None = None,
+    validate: bool = False,
+    environ=os.environ,
+) -> int:
+    from ..graph.planning import CHANGES, IN_SYNC, SKIPPED, RemoteRun, unclearable_problems
+    from ..reports.remote import write_remote_report
+
+    run = RemoteRun("apply", [], [])
+    saved = None
+
+    def check() -> None:
+        nonlocal saved
+        if not (auto_approve or plan_file or is_terminal()):
+            raise UserError.single("apply", "needs a terminal to ask for confirmation, or --auto-approve (or a "
+                                   "saved plan, --plan FILE)")  # fmt: skip
+        saved = _load(plan_file) if plan_file else None
+
+    try:
+        targets, session = connect(run, options, environ, check=check)
+    except Stopped as stopped:
+        return stopped.code
+    client = session.client
+    try:
+        run.plans, run.interrupted = read_tenants(session, targets, options, "Reading the tenant")
+        run.problems = unclearable_problems(run.plans)
+        if not run.problems and saved is not None:
+            run.problems = _stale(saved, session.connection, options.environment, run.plans)
+        if run.problems or run.interrupted:
+            write_remote_report(run, options.fmt, options.quiet)
+            return run.exit_code
+        for plan in run.plans:
+            if changed_only and plan.status == IN_SYNC:
+                plan.status = SKIPPED
+        chosen = [plan for plan in run.plans if plan.status in (CHANGES, IN_SYNC)]
+        if validate and chosen:
+            run.problems, run.interrupted, chosen = _validated(client, chosen, options)
+            if run.problems or run.interrupted:
+                write_remote_report(run, options.fmt, options.quiet)
+                return run.exit_code
+        if chosen and not (auto_approve or saved is not None):
+            write_remote_report(run, options.fmt, options.quiet, planned=True)
+            if not confirm(len(chosen)):
+                PLAIN.err("Nothing was applied.")
+                return 0
+        if chosen:
+            run.interrupted = _send(client, chosen, options, wait)
+    finally:
+        client.close()
+    write_remote_report(run, options.fmt, options.quiet)
+    return run.exit_code
+
+
+def _send(client, chosen, options: RemoteOptions, wait: float) -> bool:
+    from ..graph.applying import apply_all
+    from ..reports.progress import progress
+
+    with terminable(), progress(len(chosen), "Applying") as advance:
+        return apply_all(client, chosen, options.jobs, wait, lambda _plan, _result: advance())
+
+
+def _validated(client, chosen, options: RemoteOptions):
+    """`--validate`: the targets whose application accepts the credentials; the others are
+    reported invalid (or failed) and get no PUT."""
+    from ..graph.planning import VALID
+    from ..graph.validating import validate_all
+    from ..reports.progress import progress
+
+    planned = {id(plan): plan.status for plan in chosen}
+    with terminable(), progress(len(chosen), "Validating") as advance:
+        problems, interrupted = validate_all(client, chosen, options.jobs, False, lambda _plan, _result: advance())
+    for plan in chosen:
+        if plan.status == VALID:
+            plan.status = planned[id(plan)]
+    return problems, interrupted, [plan for plan in chosen if plan.status == planned[id(plan)]]
+
+
+def _load(plan_file: str) -> dict:
+    from ..graph.saved import load
+
+    return load(plan_file)
+
+
+def _stale(saved: dict, connection, environment: str | None, plans) -> list:
+    from ..graph.saved import stale_reasons
+    from ..problems import Problem
+
+    reasons = stale_reasons(saved, connection, environment, plans)
+    if not reasons:
+        return []
+    return [Problem("--plan", "the plan is stale: " + "; ".join(reasons[:10])
+                    + ". Run `syncsecrets plan --save` again")]  # fmt: skip
+
+
+def is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def confirm(count: int) -> bool:
+    sys.stderr.write(QUESTION.format(count=count, noun="principal" if count == 1 else "principals"))
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in ("y", "yes")

@@ -1,0 +1,50 @@
+"""`syncsecrets import --from-tenant SERVICE_PRINCIPAL_ID`: a profile from what the tenant holds.
+
+The pairs come from one GET, and become a profile exactly as `import FILE` makes one (secrets,
+which Graph shows as "*", become env references), with the service principal and the token's
+tenant filled in, so that the next `plan` of it, secrets set, finds it in sync.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..problems import InvalidValue, UserError
+from .import_ import write_imported
+from .init import check_profile_name
+from .remote import RemoteOptions, auth_mode, finish, open_session
+
+
+def import_from_tenant(options: RemoteOptions, principal: str, name: str | None, configs: str, force: bool,
+                       environ=os.environ) -> int:  # fmt: skip
+    from ..authoring.importing import build_profile
+    from ..graph.auth import AuthError
+    from ..graph.client import GraphError
+    from ..graph.connection import connect
+    from ..graph.endpoints import read_secrets
+    from ..graph.planning import RemoteRun
+    from ..profile.values import check_guid
+
+    try:
+        principal = check_guid(principal)
+    except InvalidValue as error:
+        raise UserError.single("--from-tenant", str(error)) from None
+    if not name:
+        raise UserError.single("--from-tenant", "give the profile a name with --name")
+    check_profile_name(name)
+    connection = connect(options.cloud, options.graph_url, options.api, environ)
+    mode = auth_mode(options, environ)
+    run = RemoteRun("import", [], [])
+    try:
+        session = open_session(options, connection, mode, [], environ)
+    except AuthError as error:
+        return finish(run, options, error=error)
+    try:
+        pairs = read_secrets(session.client, principal)
+    except GraphError as error:
+        return finish(run, options, error=f"service principal {principal}: {error}")
+    finally:
+        session.client.close()
+    source = f"servicePrincipals/{principal}"
+    imported = build_profile(pairs, name, source, principal, session.tenant)
+    return write_imported(imported, name, configs, force, source)

@@ -1,0 +1,131 @@
+"""What `plan` and `apply` share: reading the targets, signing in, reading the tenants.
+
+The order is fixed so that nothing goes out before everything local is known good: profiles
+(exit 2), then the connection options (exit 2), then the token and its tenant (exit 4, before
+any request to Graph), then the GETs.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import NamedTuple
+
+from ..problems import UserError
+from ..run.result import DEFAULT_PATHS
+
+
+class RemoteOptions(NamedTuple):
+    paths: tuple[str, ...] = DEFAULT_PATHS
+    environment: str | None = None
+    cloud: str = "global"
+    graph_url: str | None = None
+    api: str = "v1.0"
+    auth: str | None = None  # None: SYNCSECRETS_AUTH, else default
+    keyvault_auth: str | None = None  # how to sign in to Key Vault; None: as --auth
+    jobs: int = 4
+    fmt: str = "text"
+    quiet: bool = False
+    allow_outside: tuple[str, ...] = ()  # --allow-outside: folders outside the repository profiles may read
+
+
+class Session(NamedTuple):
+    client: object  # graph.client.GraphClient
+    tenant: str | None  # the token's tenant (tid), when readable
+    connection: object  # graph.connection.Connection: the Graph root and API it talks to
+
+
+def prepare(options: RemoteOptions, environ=os.environ, reveal: bool = True):
+    """The targets, the warnings about the profiles, and the connection. Nothing is sent to
+    Graph; Key Vault references are read (GETs to their vaults; a refusal is a refused problem,
+    exit 4), after the options are known good. Without `reveal` (a command that sends no
+    credential) no reference is resolved and no vault is asked."""
+    from ..graph.connection import connect
+    from ..graph.targets import load_targets
+    from ..keyvault.session import configure
+
+    connection = connect(options.cloud, options.graph_url, options.api, environ)
+    mode = auth_mode(options, environ)
+    if reveal:
+        configure(mode, options.keyvault_auth, environ)
+    targets, warnings = load_targets(options.paths, options.environment, environ, reveal, options.allow_outside)
+    return targets, warnings, connection, mode
+
+
+def auth_mode(options: RemoteOptions, environ=os.environ) -> str:
+    """--auth, else SYNCSECRETS_AUTH, else default; UserError if it names no mode."""
+    from ..graph.auth import AUTH_VARIABLE, MODES
+
+    mode = options.auth or environ.get(AUTH_VARIABLE) or "default"
+    if mode not in MODES:
+        where = "--auth" if options.auth else AUTH_VARIABLE
+        raise UserError.single(where, f"must be one of {', '.join(MODES)}")
+    return mode
+
+
+def open_session(options: RemoteOptions, connection, mode: str, targets, environ=os.environ) -> Session:
+    """A client with a token whose tenant matches every target's tenant_id; AuthError if not."""
+    from ..graph.auth import AuthError, token_source, token_tenant
+    from ..graph.client import GraphClient
+
+    tokens = token_source(mode, connection, environ)
+    tenant = token_tenant(tokens.get())
+    wanted = sorted({target.tenant_id for target in targets if target.tenant_id})
+    if wanted and tenant is None:
+        raise AuthError("the access token does not say which tenant it is for (no readable tid claim), and the "
+                        "profiles set tenant_id: nothing was sent")  # fmt: skip
+    for target in targets:
+        if target.tenant_id and target.tenant_id != tenant:
+            raise AuthError(f"the credential is for tenant {tenant}, but {target.profile} sets tenant_id "
+                            f"{target.tenant_id}: sign in to that tenant; nothing was sent")  # fmt: skip
+    client = GraphClient(connection, tokens, jobs=options.jobs, environ=environ)
+    return Session(client, tenant, connection)
+
+
+class Stopped(Exception):
+    """A remote run that ended before sending anything, already reported: `code` is its exit code."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+def connect(run, options: RemoteOptions, environ=os.environ, reveal: bool = True, check=None):
+    """`check()` (a command's own checks of its input), the targets and a signed-in session; or,
+    when any of them fails, the run reported as one that sent nothing (refused input, exit 2; a
+    sign-in or a vault that refused, exit 4) and Stopped raised with its exit code."""
+    from ..graph.auth import AuthError
+
+    try:
+        if check is not None:
+            check()
+        targets, run.warnings, connection, mode = prepare(options, environ, reveal)
+        return targets, open_session(options, connection, mode, targets, environ)
+    except UserError as error:
+        raise Stopped(finish(run, options, problems=error.problems)) from None
+    except AuthError as error:
+        raise Stopped(finish(run, options, error=error)) from None
+
+
+def read_tenants(session: Session, targets, options: RemoteOptions, label: str):
+    """Every target planned against its tenant, with a progress bar on a terminal. SIGTERM (a
+    CI time-out), like Ctrl-C, stops it with a report (exit 143; every remote run does so)."""
+    from ..graph.planning import plan_all
+    from ..reports.progress import progress
+    from ..run.interrupts import terminable
+
+    with terminable(), progress(len(targets), label) as advance:
+        return plan_all(session.client, targets, options.jobs, lambda _target, _plan: advance())
+
+
+def finish(run, options: RemoteOptions, *, problems=None, error: Exception | None = None) -> int:
+    """Reports a run that stops before sending anything: refused input (exit 2, `problems`:
+    the UserError's, warnings kept apart) or a sign-in that failed (exit 4, `error`)."""
+    from ..reports.remote import write_remote_report
+
+    if problems is not None:
+        run.warnings = [problem for problem in problems if problem.warning]
+        run.problems = [problem for problem in problems if not problem.warning]
+    if error is not None:
+        run.error = str(error)
+    write_remote_report(run, options.fmt, options.quiet)
+    return run.exit_code

@@ -1,0 +1,111 @@
+"""The profile against the tenant, key by key: what `apply` would do (pure; no I/O).
+
+| action | when                                                          | apply sends     |
+|--------|---------------------------------------------------------------|-----------------|
+| add    | in the profile, absent (or "") on the tenant                  | the value       |
+| change | in the profile, different on the tenant                       | the value       |
+| same   | equal (booleans case-insensitively, JSON as parsed objects)   | the value       |
+| masked | the tenant shows "*": cannot be compared                      | the value       |
+| clear  | on the tenant, not in the profile, not kept                   | ""              |
+| keep   | on the tenant, listed in the profile's `keep`                 | nothing         |
+
+Values are shown as the compile diff shows them (diff.compare: a value from a reference or of
+a secret key is masked on both sides); there is no second masking rule here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import NamedTuple
+
+from ..body.diff import Change, changes, compare
+from ..body.mapper import OutPair
+from ..catalog.keys import BY_GRAPH, Kind
+from ..profile.references import MASK as SHOWN_MASK
+from ..profile.values import compact_json
+from .endpoints import MASK
+
+PENDING = ("add", "change", "clear")  # what makes a target out of sync
+
+
+class Action(NamedTuple):
+    key: str
+    action: str  # add, change, same, masked, clear or keep
+    old: str | None  # as shown (masked where needed); None: not on the tenant
+    new: str | None  # as shown; None: not sent
+    old_masked: bool = False
+    new_masked: bool = False
+    fields: tuple[Change, ...] = ()  # SyncNotificationSettings, field by field, when shown
+
+
+def classify(pairs: list[OutPair], tenant: list[tuple[str, str]], keep: tuple[str, ...] = ()) -> list[Action]:
+    tenant_values = dict(tenant)
+    profile = {pair.key: pair for pair in pairs}
+    actions = []
+    for row in compare(list(tenant_values.items()), pairs, False):
+        old = tenant_values.get(row.key)
+        old_shown, old_masked = row.old, row.old_masked
+        if old == MASK:
+            old_shown, old_masked = SHOWN_MASK, True
+        if row.key in profile:
+            if old is None or old == "":
+                action, old_shown, old_masked = "add", None, False
+            elif old == MASK:
+                action = "masked"
+            elif equal(row.key, old, profile[row.key].value):
+                action = "same"
+            else:
+                action = "change"
+            fields = changes([row])[0].fields if action == "change" else ()
+            actions.append(Action(row.key, action, old_shown, row.new, old_masked, row.new_masked, fields))
+        elif old:  # a "" on the tenant is nothing to clear
+            action = "keep" if row.key in keep else "clear"
+            actions.append(Action(row.key, action, old_shown, "" if action == "clear" else None, old_masked))
+    return actions
+
+
+def in_sync(actions: list[Action]) -> bool:
+    return not any(action.action in PENDING for action in actions)
+
+
+def equal(key: str, tenant: str, profile: str) -> bool:
+    if tenant == profile:
+        return True
+    known = BY_GRAPH.get(key)
+    if known is None:
+        return False
+    if known.kind is Kind.BOOLEAN:
+        return tenant.lower() == profile.lower()
+    if known.kind is Kind.NOTIFICATIONS or (known.kind is Kind.OBJECT_OR_TEXT and profile.startswith("{")):
+        before, after = _json(tenant), _json(profile)
+        return before is not None and after is not None and compact_json(before) == compact_json(after)
+    return False
+
+
+def unclearable(actions: list[Action], tenant: list[tuple[str, str]]) -> list[str]:
+    """Keys to clear whose value is JSON: Graph refuses "" for them (and "{}" leaves them set)."""
+    tenant_values = dict(tenant)
+    found = []
+    for action in actions:
+        if action.action != "clear":
+            continue
+        known = BY_GRAPH.get(action.key)
+        if known is None:
+            continue
+        value = tenant_values[action.key]
+        if known.kind is Kind.NOTIFICATIONS or (known.kind is Kind.OBJECT_OR_TEXT and isinstance(_json(value), dict)):
+            found.append(action.key)
+    return found
+
+
+def put_body(pairs: list[OutPair], actions: list[Action]) -> list[tuple[str, str]]:
+    """The PUT: the profile's pairs in canonical order, then "" for each key to clear. Correct
+    whether Graph merges (the "" clears) or replaces (the set is exactly the profile)."""
+    return [(pair.key, pair.value) for pair in pairs] + [(a.key, "") for a in actions if a.action == "clear"]
+
+
+def _json(text: str) -> object | None:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None

@@ -1,0 +1,180 @@
+"""The HTTP client of the remote commands: httpx, the retry policy, Graph's errors made readable.
+
+The bearer token goes only to the Graph root's scheme, host and port (`Connection.owns`), and
+redirects are never followed: a 3xx is an error. Every failure becomes a `GraphError` that
+names the HTTP status, Graph's error code and message (a JSON document nested in the message
+unwrapped, as the synchronization service does) and the `request-id` Microsoft support asks for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import uuid
+from typing import Any
+
+import httpx
+
+from .. import __version__
+from ..profile.references import scrub
+from .auth import TokenSource
+from .connection import Connection, tls_context
+from .retry import THROTTLED, RetryPolicy, wait_before_retry
+
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+MAX_MESSAGE = 500
+
+
+class GraphError(Exception):
+    """Graph (or the way to it) refused or failed a request: exit 4 for its target."""
+
+    def __init__(self, status: int | None, code: str, message: str, request_id: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        head = f"HTTP {self.status}" if self.status is not None else "no answer"
+        text = ": ".join(part for part in (head, self.code, self.message) if part)
+        return f"{text} (request-id {self.request_id})" if self.request_id else text
+
+
+class Interrupted(Exception):
+    """The run was asked to stop (Ctrl-C): no new request goes out."""
+
+
+class GraphClient:
+    """Thread-safe: the pool's workers share one client, its connections and its token."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        tokens: TokenSource,
+        *,
+        jobs: int = 4,
+        stop: threading.Event | None = None,
+        policy: RetryPolicy = RetryPolicy(),  # noqa: B008 - an immutable NamedTuple
+        transport: httpx.BaseTransport | None = None,
+        environ=os.environ,
+    ):
+        self.connection = connection
+        self.stop = stop or threading.Event()
+        self._tokens = tokens
+        self._policy = policy
+        if transport is None:
+            # No Nagle: a PUT's headers and body go out in two writes, and waiting for the ACK
+            # of the first would add a delayed-ACK pause (tens of ms) to every request.
+            nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+            limits = httpx.Limits(max_connections=jobs * 2, max_keepalive_connections=jobs * 2)
+            transport = httpx.HTTPTransport(verify=tls_context(environ), socket_options=nodelay, limits=limits)
+        self._http = httpx.Client(
+            transport=transport,
+            follow_redirects=False,
+            timeout=TIMEOUT,
+            headers={"User-Agent": f"syncsecrets/{__version__}"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def get(self, url: str) -> Any:
+        return self.request("GET", url).json()
+
+    def put(self, url: str, body: Any) -> None:
+        self.request("PUT", url, body)
+
+    def post(self, url: str, body: Any) -> None:
+        self.request("POST", url, body)
+
+    def request(self, method: str, url: str, body: Any = None) -> httpx.Response:
+        if not self.connection.owns(url):
+            raise GraphError(None, "ForeignHost", "Graph pointed to another host; the token is sent to "
+                             f"{self.connection.root} only")  # fmt: skip
+        content = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
+        attempt, others, waited = 0, 0, 0.0
+        while True:
+            attempt += 1
+            if self.stop.is_set():
+                raise Interrupted()
+            headers = {"Authorization": f"Bearer {self._tokens.get()}", "client-request-id": str(uuid.uuid4())}
+            if content is not None:
+                headers["Content-Type"] = "application/json"
+            try:
+                response = self._http.request(method, url, content=content, headers=headers)
+            except httpx.TransportError as error:
+                status, failure, retry_after = None, _transport_error(error), None
+            else:
+                if response.status_code < 300:
+                    return response
+                status, failure, retry_after = response.status_code, None, response.headers.get("Retry-After")
+            others += status not in THROTTLED
+            delay = wait_before_retry(self._policy, attempt, status, retry_after, waited, others)
+            if delay is None:
+                raise failure if failure is not None else graph_error(response, attempt)
+            waited += delay
+            if self.stop.wait(delay):
+                raise Interrupted()
+
+
+def graph_error(response: httpx.Response, attempts: int = 1) -> GraphError:
+    request_id = response.headers.get("request-id")
+    code, message = "", ""
+    try:
+        document = response.json()
+    except ValueError:
+        document = None
+    error = document.get("error") if isinstance(document, dict) else None
+    if 300 <= response.status_code < 400:  # whatever the body says: the token does not follow
+        code, message = "Redirect", "Graph answered with a redirect, which is not followed"
+    elif isinstance(error, dict):
+        code, message = _text(error.get("code")), _text(error.get("message"))
+        inner = error.get("innerError")
+        if not request_id and isinstance(inner, dict):
+            request_id = _text(inner.get("request-id")) or None
+        code, message = unwrap(code, message)
+    if not message:
+        message = response.reason_phrase or "no error message"
+    if attempts > 1:
+        message += f" (after {attempts} attempts)"
+    return GraphError(response.status_code, code, clean_message(message), clean_message(request_id) if request_id else None)
+
+
+def unwrap(code: str, message: str, depth: int = 0) -> tuple[str, str]:
+    """The synchronization service puts its own error, as JSON, in the message of an
+    `UnknownError`: show the inner code and message ("UnknownError: InvalidNotificationSettings")."""
+    if depth > 3 or not message.lstrip().startswith("{"):
+        return code, message
+    try:
+        inner = json.loads(message)
+    except (ValueError, RecursionError):
+        return code, message
+    if isinstance(inner, dict) and isinstance(inner.get("error"), dict):
+        inner = inner["error"]
+    if not isinstance(inner, dict):
+        return code, message
+    inner_code = _text(inner.get("code") or inner.get("Code"))
+    inner_message = _text(inner.get("message") or inner.get("Message"))
+    if not (inner_code or inner_message):
+        return code, message
+    inner_code, inner_message = unwrap(inner_code, inner_message, depth + 1)
+    joined = ": ".join(part for part in (code, inner_code) if part)
+    return joined, inner_message
+
+
+def _transport_error(error: httpx.TransportError) -> GraphError:
+    kind = type(error).__name__  # ConnectError, ReadTimeout, RemoteProtocolError...
+    reason = "the connection failed" if not isinstance(error, httpx.TimeoutException) else "the request timed out"
+    return GraphError(None, kind, f"{reason} (retried)")
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def clean_message(text: str) -> str:
+    # One line, bounded, and never a secret the run knows (Graph could echo a value back).
+    return scrub(" ".join(text.split()))[:MAX_MESSAGE]

@@ -1,0 +1,64 @@
+"""The synchronization calls of Graph, one function each (and the checks on what goes out).
+
+Further calls (validateCredentials, the jobs) belong here too: a URL, a body, and the client.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..profile.references import placeholder_label
+from .client import GraphClient, GraphError
+
+MASK = "*"  # how a GET shows a secret
+MAX_PAGES = 100  # a secrets set is one page; a longer chain of nextLinks is a loop
+
+
+def secrets_url(client: GraphClient, principal: str) -> str:
+    return client.connection.url(f"servicePrincipals/{principal}/synchronization/secrets")
+
+
+def jobs_url(client: GraphClient, principal: str) -> str:
+    return client.connection.url(f"servicePrincipals/{principal}/synchronization/jobs")
+
+
+def read_secrets(client: GraphClient, principal: str) -> list[tuple[str, str]]:
+    """The tenant's pairs, every page (`@odata.nextLink`, on the Graph root's host only)."""
+    items = read_collection(client, secrets_url(client, principal))
+    if not all(isinstance(item.get("key"), str) and isinstance(item.get("value"), str) for item in items):
+        raise GraphError(None, "UnexpectedAnswer", 'Graph\'s answer is not a list of {"key", "value"} pairs')
+    return [(item["key"], item["value"]) for item in items]
+
+
+def read_collection(client: GraphClient, url: str) -> list[dict]:
+    """Every item of an OData collection, following `@odata.nextLink` on the same host only."""
+    items: list[dict] = []
+    for _page in range(MAX_PAGES):
+        document = client.get(url)
+        items += _items(document)
+        url = document.get("@odata.nextLink")
+        if url is None:
+            return items
+        if not isinstance(url, str) or not client.connection.owns(url):
+            raise GraphError(None, "ForeignNextLink", "Graph's @odata.nextLink points to another host: not followed")
+    raise GraphError(None, "TooManyPages", f"more than {MAX_PAGES} pages of results: stopped")
+
+
+def write_secrets(client: GraphClient, principal: str, pairs: list[tuple[str, str]]) -> None:
+    """PUT the pairs. A mask or a placeholder would overwrite a real secret on the tenant: such a
+    body is a bug of syncsecrets, never sent (RuntimeError: exit 3)."""
+    check_sendable(pairs)
+    client.put(secrets_url(client, principal), {"value": [{"key": key, "value": value} for key, value in pairs]})
+
+
+def check_sendable(pairs: list[tuple[str, str]]) -> None:
+    for key, value in pairs:
+        if value == MASK or placeholder_label(value) is not None or value.startswith("<unrevealed "):
+            raise RuntimeError(f"refusing to send a mask or a placeholder as the value of {key}")
+
+
+def _items(document: Any) -> list[dict]:
+    items = document.get("value") if isinstance(document, dict) else None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise GraphError(None, "UnexpectedAnswer", "Graph's answer is not an OData collection")
+    return items

@@ -1,0 +1,115 @@
+"""The targets of a remote command: each profile (for one environment) read exactly as
+`compile` reads it, with its references resolved in memory.
+
+Discovery, `extends`, layering, values, references and templates are compile's own code
+(discover, profiles.Loader, mapper.map_layer); nothing is re-implemented here. What the remote
+commands add: every target needs a service principal, and its secrets are resolved (a missing
+variable is exit 2, as under `compile --reveal`) but never written anywhere.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..body.mapper import OutPair, map_layer
+from ..body.render import render
+from ..problems import Problem, UserError, unique_sorted
+from ..profile.confine import boundary
+from ..profile.digest import digest
+from ..profile.loading import Loader
+from ..profile.references import placeholder
+from ..run.build import environment_problems, read_partials
+from ..run.discover import discover
+from .endpoints import MASK
+
+
+class Target(NamedTuple):
+    profile: str  # the profile's path, as the PATH argument spelled it
+    environment: str | None
+    service_principal_id: str
+    tenant_id: str | None
+    keep: tuple[str, ...]  # Graph names
+    job_id: str | None
+    pairs: list[OutPair]  # revealed values, canonical order; a value from a reference has its label
+    digest: str  # of the unrevealed body and the keep list: what the profile says, no secret
+
+    @property
+    def name(self) -> str:
+        return f"{self.profile} [{self.environment}]" if self.environment else self.profile
+
+
+def load_targets(
+    paths: tuple[str, ...], environment: str | None, environ, reveal: bool = True, allowed: tuple[str, ...] = ()
+) -> tuple[list[Target], list[Problem]]:
+    """Every target and the warnings; UserError (exit 2) with every problem if any is wrong.
+    Without `reveal` (commands that send no credential: status, validate --saved) references
+    stay placeholders and need no secret."""
+    confined = boundary(paths, allowed)  # as compile: the files profiles name stay in the repository
+    found = discover(list(paths), confined)
+    problems = list(found.problems)
+    if not found.profiles and not found.problems:
+        problems.append(Problem(", ".join(paths), "holds no profiles (*.toml): create one with `syncsecrets init`"))
+    loader = Loader(confined)
+    targets = []
+    for source in found.profiles:
+        layer = loader.merged(source.path, source.path, environment)
+        if layer is None:
+            continue
+        pairs, mapped = map_layer(layer, reveal, environ)
+        problems += mapped
+        if any(not problem.warning for problem in mapped):
+            continue
+        target = _target(source.path, environment, layer, pairs, problems)
+        if target is not None:
+            targets.append(target)
+    problems += _shared_principals(targets)
+    partial_problems, partial_environments, _ = read_partials(found.partials, None, confined)
+    declared = loader.declared_environments() | partial_environments
+    problems += loader.problems + partial_problems
+    problems += environment_problems((environment,) if environment else (), declared, found.profiles)
+    problems = unique_sorted(problems)
+    if any(not problem.warning for problem in problems):
+        raise UserError(problems)
+    return targets, problems
+
+
+def _shared_principals(targets: list[Target]) -> list[Problem]:
+    """Two profiles sending to one service principal would overwrite each other, PUT after PUT."""
+    owners: dict[str, str] = {}
+    problems = []
+    for target in targets:
+        other = owners.setdefault(target.service_principal_id, target.profile)
+        if other != target.profile:
+            problems.append(Problem(target.profile, f"sends to service principal {target.service_principal_id} like "
+                                    f"{other}: each service principal takes one profile (share settings with extends)"))  # fmt: skip
+    return problems
+
+
+def _target(path: str, environment: str | None, layer, pairs: list[OutPair], problems: list) -> Target | None:
+    application = layer.application
+    principal = application.get("service_principal_id")
+    if principal is None:
+        where = f"[environments.{environment}.application] or [application]" if environment else "[application]"
+        problems.append(Problem(path, f"has no service_principal_id: set it in {where} (plan and apply need to "
+                                "know where the secrets go)"))  # fmt: skip
+        return None
+    for pair in pairs:
+        if pair.value == MASK:  # what a GET shows for a secret: sending it would overwrite the real one
+            entry = layer.pairs.get(pair.key) or layer.raw.get(pair.key)
+            message = '"*" is how Graph hides a secret, not a value: sending it would overwrite the real secret'
+            problems.append(entry.problem(message) if entry else Problem(path, message, pair.key))
+    if not pairs:
+        problems.append(Problem(path, "compiles to no pairs: apply would clear every secret of the application",
+                                warning=True))  # fmt: skip
+    keep = application["keep"].value if "keep" in application else ()
+    unrevealed = render((pair.key, placeholder(pair.label) if pair.label else pair.value) for pair in pairs)
+    return Target(
+        profile=path,
+        environment=environment,
+        service_principal_id=principal.value,
+        tenant_id=application["tenant_id"].value if "tenant_id" in application else None,
+        keep=tuple(keep),
+        job_id=application["job_id"].value if "job_id" in application else None,
+        pairs=pairs,
+        digest=digest(unrevealed + b"\nkeep:" + ",".join(keep).encode()),
+    )

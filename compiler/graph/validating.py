@@ -1,0 +1,57 @@
+"""`validate`: does the application accept the credentials? Graph asks it, nothing is stored.
+
+POST `.../jobs/{jobId}/validateCredentials` with the profile's pairs (resolved in memory), or
+with `useSavedCredentials: true` to test what the tenant holds. 204: valid. A 400 is the
+application (or Graph on its behalf) refusing them: invalid, with the message, which the
+synchronization service nests as JSON (unwrapped by the client). Anything else is a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .client import GraphClient, GraphError, Interrupted
+from .endpoints import check_sendable, jobs_url
+from .jobs import JobChoice, choose_job, read_jobs
+from .planning import FAILED, INVALID, VALID, TargetPlan
+from .pool import run_all
+
+
+def validate_target(client: GraphClient, plan: TargetPlan, saved: bool = False) -> TargetPlan:
+    """Sets `plan.status` to valid, invalid or failed (JobChoice: the profile must name a job)."""
+    target = plan.target
+    try:
+        job = choose_job(target, read_jobs(client, target))
+        plan.detail["job_id"] = job.get("id")
+        credentials = [] if saved else [(pair.key, pair.value) for pair in target.pairs]
+        check_sendable(credentials)
+        body = {"useSavedCredentials": saved, "credentials": [{"key": k, "value": v} for k, v in credentials]}
+        client.post(f"{jobs_url(client, target.service_principal_id)}/{job.get('id')}/validateCredentials", body)
+    except GraphError as error:
+        refused = error.status == 400
+        plan.status, plan.error = (INVALID if refused else FAILED), str(error)
+        return plan
+    except Interrupted:
+        return plan
+    plan.status = VALID
+    return plan
+
+
+def validate_all(
+    client: GraphClient, plans: list[TargetPlan], jobs: int, saved: bool = False,
+    done: Callable[[TargetPlan, TargetPlan], None] | None = None,
+) -> tuple[list, bool]:  # fmt: skip
+    """Validates every plan (statuses updated); the problems that need the profile fixed (exit 2)
+    and the signal that interrupted the run, if one did."""
+    problems = []
+
+    def work(plan: TargetPlan) -> TargetPlan:
+        try:
+            return validate_target(client, plan, saved)
+        except JobChoice as choice:
+            problems.append(choice.problem)
+            plan.status, plan.error = FAILED, choice.problem.message
+            return plan
+
+    _results, interrupted = run_all(plans, work, jobs, client.stop, done)
+    return problems, interrupted

@@ -1,0 +1,202 @@
+"""Reading Key Vault secrets for a run that reveals (compile --reveal, plan, apply).
+
+- One fetch per (vault, name, version) per run, however many profiles name it; fetches run
+  concurrently, at most MAX_IN_FLIGHT at once.
+- The same retry policy as Graph requests (graph/retry.py): azure-core's own retries are off.
+- The same credential as Graph (`--auth`), or another one (`--keyvault-auth`); under `--auth
+  token` the vault's token comes from TOKEN_VARIABLE.
+- A missing secret is the profile's mistake (InvalidValue: exit 2). A secret the vault refuses
+  (no permission, disabled, expired) or cannot serve is VaultRefused (exit 4). Messages name the
+  reference (`keyvault:<host>/<name>`), never a value.
+
+azure-keyvault-secrets and azure-identity are imported only here, when a run has a keyvault
+reference to resolve.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from ..graph.retry import THROTTLED, RetryPolicy, wait_before_retry
+from ..problems import InvalidValue, Refused
+from ..profile.references import remember_secret
+from ..profile.vault_address import VAULT_DOMAINS, SecretAddress
+
+TOKEN_VARIABLE = "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN"
+MAX_IN_FLIGHT = 8
+CONNECT_SECONDS, READ_SECONDS = 10, 30  # a stalled vault is a retry, not a hung deploy
+# The authority of each national cloud's vault domain, for a credential that needs one.
+AUTHORITIES = dict(zip(VAULT_DOMAINS, ("login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn"), strict=True))
+
+
+class VaultRefused(Refused):
+    """The vault refused or could not serve a secret: the mapper reports it at the reference as
+    a refused problem (exit 4, as any refusal by Azure)."""
+
+
+class VaultReader:
+    """The secrets of one run, each fetched once (thread-safe: concurrent targets share it)."""
+
+    def __init__(self, mode: str, environ, policy: RetryPolicy | None = None) -> None:
+        self.mode = mode
+        self._environ = environ
+        self._policy = policy or RetryPolicy()
+        self._lock = threading.Lock()
+        self._results: dict[SecretAddress, Future] = {}
+        self._clients: dict[str, object] = {}
+        self._credentials: dict[str, object] = {}
+
+    def prefetch(self, addresses) -> None:
+        """Starts every fetch not started yet, concurrently; waits for them (errors are kept for
+        `value` to raise, so the caller reports them where the reference was written)."""
+        mine = []
+        with self._lock:
+            for address in dict.fromkeys(addresses):
+                if address not in self._results:
+                    self._results[address] = Future()
+                    mine.append(address)
+        if not mine:
+            return
+        with ThreadPoolExecutor(max_workers=min(MAX_IN_FLIGHT, len(mine)), thread_name_prefix="keyvault") as pool:
+            list(pool.map(self._settle, mine))
+
+    def value(self, address: SecretAddress) -> str:
+        self.prefetch([address])
+        return self._results[address].result()
+
+    def _settle(self, address: SecretAddress) -> None:
+        future = self._results[address]
+        try:
+            future.set_result(self._fetch(address))
+        except Exception as error:  # kept for `value` to raise where the reference was written
+            future.set_exception(error)
+
+    def _fetch(self, address: SecretAddress) -> str:
+        from azure.core.exceptions import (
+            ClientAuthenticationError,
+            HttpResponseError,
+            ResourceNotFoundError,
+            ServiceRequestError,
+            ServiceResponseError,
+        )
+
+        label = f"keyvault:{address.canonical}"
+        client = self._client(address)
+        attempt, waited, other_failures = 0, 0.0, 0
+        while True:
+            attempt += 1
+            try:
+                secret = client.get_secret(address.name, address.version)
+                break
+            except ResourceNotFoundError:
+                raise InvalidValue(f"{label} is not in the vault: check the vault, the secret's name"
+                                   f"{' and version' if address.version else ''}") from None  # fmt: skip
+            except ClientAuthenticationError as error:
+                status = getattr(error, "status_code", None)
+                if status is None:  # the credential failed, before the vault was asked
+                    raise VaultRefused(f"no token for the vault of {label} (--keyvault-auth {self.mode}): "
+                                       f"{_first_line(error)}") from None  # fmt: skip
+                raise VaultRefused(f"the vault refused the token for {label} (HTTP {status}): check that the "
+                                   "identity is of the vault's tenant") from None  # fmt: skip
+            except HttpResponseError as error:
+                status, retry_after = error.status_code, _header(error, "Retry-After")
+                if status == 403:
+                    raise VaultRefused(_forbidden(label, error)) from None
+            except (ServiceRequestError, ServiceResponseError):
+                status, retry_after = None, None
+            if status is None or (status >= 500 and status not in THROTTLED):
+                other_failures += 1
+            delay = wait_before_retry(self._policy, attempt, status, retry_after, waited, other_failures)
+            if delay is None:
+                what = f"HTTP {status}" if status else "no answer"
+                raise VaultRefused(f"the vault did not serve {label} ({what}, after {attempt} tries)")
+            time.sleep(delay)
+            waited += delay
+        value = secret.value or ""
+        remember_secret(value)
+        expires = secret.properties.expires_on
+        if expires is not None and expires <= datetime.now(UTC):
+            raise VaultRefused(f"{label} expired on {expires:%Y-%m-%d}: rotate it, or set a new expiry date")
+        if value == "":
+            raise InvalidValue(f"{label} is empty: put the secret in it")
+        return value
+
+    def _client(self, address: SecretAddress):
+        from azure.keyvault.secrets import SecretClient
+
+        with self._lock:
+            client = self._clients.get(address.host)
+            if client is None:
+                verify = self._environ.get("REQUESTS_CA_BUNDLE") or self._environ.get("SSL_CERT_FILE") or True
+                client = SecretClient(
+                    address.vault_url,
+                    self._credential(address),
+                    retry_total=0,  # our policy retries, with the Graph client's rules
+                    connection_verify=verify,
+                    connection_timeout=CONNECT_SECONDS,  # azure-core waits 300 s by default
+                    read_timeout=READ_SECONDS,
+                    # The SDK checks that the vault's challenge names a Key Vault domain; an added
+                    # test host (address.py) cannot, and is trusted by the operator's setting.
+                    verify_challenge_resource=not address.added,
+                )
+                self._clients[address.host] = client
+            return client
+
+    def _credential(self, address: SecretAddress):
+        domain = address.host.partition(".")[2]
+        authority = self._environ.get("AZURE_AUTHORITY_HOST") or AUTHORITIES.get(domain, AUTHORITIES[VAULT_DOMAINS[0]])
+        if authority not in self._credentials:
+            self._credentials[authority] = self._make_credential(authority)
+        return self._credentials[authority]
+
+    def _make_credential(self, authority: str):
+        if self.mode == "token":
+            return _GivenToken(self._environ)
+        from ..graph.auth import credential
+        from ..graph.connection import Connection
+
+        authority = authority if "://" in authority else f"https://{authority}"
+        return credential(self.mode, Connection("", "v1.0", authority.rstrip("/")), self._environ)
+
+
+class _GivenToken:
+    """An azure-core TokenCredential that hands out the token given in TOKEN_VARIABLE."""
+
+    def __init__(self, environ) -> None:
+        self._environ = environ
+
+    def get_token(self, *scopes, **kwargs):
+        from azure.core.credentials import AccessToken
+
+        from ..graph.auth import claims
+
+        token = (self._environ.get(TOKEN_VARIABLE) or "").strip()
+        if not token:
+            raise VaultRefused(f"--auth token reads the vault's access token from {TOKEN_VARIABLE}, which is not set")
+        remember_secret(token)
+        expires = claims(token).get("exp")
+        return AccessToken(token, int(expires) if isinstance(expires, int | float) else int(time.time()) + 3600)
+
+
+def _header(error, name: str) -> str | None:
+    response = getattr(error, "response", None)
+    return response.headers.get(name) if response is not None else None
+
+
+def _forbidden(label: str, error) -> str:
+    inner = getattr(getattr(error, "error", None), "innererror", None) or {}
+    code = inner.get("code") if isinstance(inner, dict) else None
+    if code == "SecretDisabled":
+        return f"{label} is disabled in the vault: enable it, or point the reference at another secret"
+    return (f"the identity may not read {label}: give it the Key Vault Secrets User role on the vault "
+            "(or the secret get permission of an access policy)")  # fmt: skip
+
+
+def _first_line(error: Exception) -> str:
+    from ..profile.references import scrub
+
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return scrub(lines[0])[:300] if lines else type(error).__name__

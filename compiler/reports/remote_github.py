@@ -1,0 +1,68 @@
+"""`--format github` for `plan` and `apply`: annotations on the profiles, and a Markdown table
+appended to `$GITHUB_STEP_SUMMARY` (the job's summary page) when that variable is set.
+
+A target with changes is a notice on its profile whose text is the plan (an error under
+`plan --check`, which it fails); a failure is an error; a credential-host warning a warning.
+The table names keys only, never values.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..escape import printable
+from ..graph.planning import CHANGES, FAILED, RemoteRun, TargetPlan
+from .github import command
+from .remote_text import BAD, RESULT, SYMBOL, action_lines, counts, header, summary
+from .terminal import PLAIN, Writer
+
+
+def write_github(run: RemoteRun, writer: Writer) -> None:
+    for problem in [*run.warnings, *run.problems]:
+        kind = "warning" if problem.warning else "error"
+        message = f"{problem.key}: {problem.message}" if problem.key else problem.message
+        writer.out(command(kind, message, file=problem.file, line=problem.line, col=problem.col, title="syncsecrets"))
+    if run.error:
+        writer.out(command("error", run.error, title="syncsecrets"))
+    failing = run.command == "plan" and run.check
+    for plan in run.plans:
+        title = f"syncsecrets {run.command}: {header(plan)}"
+        for warning in plan.warnings:
+            writer.out(command("warning", warning, file=plan.target.profile, title=title))
+        if plan.status == FAILED:
+            writer.out(command("error", plan.error or "failed", file=plan.target.profile, title=title))
+        elif plan.status in BAD:  # invalid credentials, a quarantined or failing job
+            lines = [plan.error or "", *plan.detail.get("lines", ())]
+            text = "\n".join(line.strip() for line in lines if line)
+            writer.out(command("error", text or plan.status, file=plan.target.profile, title=f"{title} ({plan.status})"))
+        elif plan.status == CHANGES or (run.command == "apply" and plan.actions and not plan.in_sync):
+            lines = [line.removeprefix("  ") for line in action_lines(plan)]
+            kind = "error" if failing else "notice"
+            state = counts(plan) if run.command == "plan" else RESULT.get(plan.status, plan.status)
+            writer.out(command(kind, "\n".join(lines), file=plan.target.profile, title=f"{title} ({state})"))
+    writer.out(summary(run))
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        try:
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(markdown(run))
+        except OSError as error:
+            PLAIN.err(f"syncsecrets: GITHUB_STEP_SUMMARY cannot be written ({error.strerror})")
+
+
+def markdown(run: RemoteRun) -> str:
+    lines = [f"### syncsecrets {run.command}", "", summary(run), ""]
+    if run.plans:
+        lines += ["| profile | environment | service principal | status | keys |", "|---|---|---|---|---|"]
+        lines += [_row(plan) for plan in run.plans]
+    return "\n".join(lines) + "\n\n"
+
+
+def _row(plan: TargetPlan) -> str:
+    keys = " ".join(f"`{SYMBOL[a.action]}{a.key}`" for a in plan.actions if a.action in ("add", "change", "clear"))
+    cells = [plan.target.profile, plan.target.environment or "", plan.target.service_principal_id, plan.status, keys]
+    return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
+
+
+def _cell(text: str) -> str:
+    return printable(text.replace("\\", "\\\\").replace("|", "\\|"))  # a newline in a cell would end the row

@@ -1,0 +1,164 @@
+"""The text report of `plan` and `apply`, and the pieces the other formats share with it.
+
+Every value here was masked by diff.compare already (through graph/classify.py): a reporter
+never sees a secret. Errors name the target, the HTTP status, Graph's code and message and the
+request-id, never the token.
+"""
+
+from __future__ import annotations
+
+from ..graph.planning import (
+    ACTIVE,
+    APPLIED,
+    CHANGES,
+    FAILED,
+    FAILING,
+    IN_SYNC,
+    INVALID,
+    NO_JOB,
+    NOT_RUN,
+    NOT_STARTED,
+    PAUSED,
+    QUARANTINED,
+    SENT,
+    SKIPPED,
+    VALID,
+    RemoteRun,
+    TargetPlan,
+)  # fmt: skip
+from .terminal import Writer
+from .text import change_lines, shown
+
+SYMBOL = {"add": "+", "change": "~", "clear": "-", "masked": "*", "keep": "="}
+ACTION_STYLE = {"+": "added", "~": "changed", "-": "removed", "*": "muted", "=": "muted", "!": "warning"}
+NOTE = {
+    "clear": 'cleared: apply sends ""',
+    "masked": "hidden by the tenant: cannot be compared, sent again",
+    "keep": "kept: neither sent nor cleared",
+}
+RESULT = {
+    APPLIED: "applied",
+    SENT: "sent, not confirmed (interrupted)",
+    FAILED: "failed",
+    SKIPPED: "skipped (in sync)",
+    NOT_STARTED: "not started",
+    VALID: "valid",
+    INVALID: "invalid",
+}
+# The order of statuses in a summary line.
+STATUS_ORDER = (APPLIED, VALID, INVALID, QUARANTINED, FAILING, PAUSED, NOT_RUN, NO_JOB, ACTIVE, SKIPPED, SENT, FAILED,
+                NOT_STARTED)  # fmt: skip
+# What fails a run: shown even under --quiet, marked with x.
+BAD = (FAILED, INVALID, QUARANTINED, FAILING)
+
+
+def header(plan: TargetPlan) -> str:
+    environment = f" [{plan.target.environment}]" if plan.target.environment else ""
+    return f"{plan.target.profile}{environment} -> {plan.target.service_principal_id}"
+
+
+def counts(plan: TargetPlan) -> str:
+    found = [f"{plan.count(action)} to {action}" for action in ("add", "change", "clear") if plan.count(action)]
+    return ", ".join(found) or "in sync"
+
+
+def action_lines(plan: TargetPlan, indent: str = "  ") -> list[str]:
+    """The plan of one target, key by key in canonical order, as the compile diff shows changes."""
+    from ..body.diff import Change
+
+    lines = []
+    for action in plan.actions:
+        if action.action == "same":
+            continue
+        symbol = SYMBOL[action.action]
+        if action.action == "change":
+            change = Change(action.key, "changed", action.old, action.new, action.old_masked, action.new_masked,
+                            action.fields)  # fmt: skip
+            lines += change_lines(change, indent)
+        elif action.action == "add":
+            lines.append(f"{indent}{symbol} {action.key}: {shown(action.new, action.new_masked)}")
+        elif action.action == "masked":
+            pair = f"{shown(action.old, True)} -> {shown(action.new, action.new_masked)}"
+            lines.append(f"{indent}{symbol} {action.key}: {pair}  ({NOTE[action.action]})")
+        else:
+            lines.append(f"{indent}{symbol} {action.key}: {shown(action.old, action.old_masked)}  ({NOTE[action.action]})")
+    return lines
+
+
+def summary(run: RemoteRun) -> str:
+    plans = run.plans
+    total = len(plans)
+    noun = "service principal" if total == 1 else "service principals"
+    if run.error:
+        return f"syncsecrets: {run.error}"
+    if run.problems:
+        count = len([problem for problem in run.problems if not problem.warning])
+        consequence = "nothing was sent" if run.command in ("plan", "apply") else "fix the profiles and run it again"
+        return f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; {consequence}"
+    keys = {action: sum(plan.count(action) for plan in plans) for action in ("add", "change", "clear")}
+    changed = ", ".join(f"{count} to {action}" for action, count in keys.items())
+    if run.command not in ("plan", "apply"):
+        verb = run.command.capitalize()
+        parts = [f"{run.count(status)} {status}" for status in STATUS_ORDER
+                 if run.count(status) and status not in (FAILED, NOT_STARTED)]  # fmt: skip
+    elif run.command == "plan" or not any(plan.status in (APPLIED, SENT, SKIPPED) for plan in plans):
+        parts = [f"{run.count(CHANGES)} to update (keys: {changed})", f"{run.count(IN_SYNC)} in sync"]
+        verb = "Plan"
+    else:
+        parts = [f"{run.count(APPLIED)} applied"]
+        verb = "Apply"
+        parts += [f"{run.count(SKIPPED)} skipped (in sync)"] if run.count(SKIPPED) else []
+        parts += [f"{run.count(SENT)} sent, not confirmed"] if run.count(SENT) else []
+        parts += [f"{run.count(INVALID)} invalid (not sent)"] if run.count(INVALID) else []
+    parts += [f"{run.count(FAILED)} failed"] if run.count(FAILED) else []
+    parts += [f"{run.count(NOT_STARTED)} not started"] if run.count(NOT_STARTED) else []
+    line = f"{verb}: {total} {noun}: " + ", ".join(parts)
+    if run.interrupted:
+        line += "; interrupted"
+    elif run.command == "plan" and run.check and run.count(CHANGES):
+        line += "; run `syncsecrets apply` to update"
+    return line
+
+
+def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> None:
+    for problem in run.warnings:
+        writer.err(str(problem), "warning")
+    for problem in run.problems:
+        writer.err(str(problem), "error")
+    for plan in [] if run.problems else run.plans:  # nothing ran: the problems say why
+        if run.command != "plan" and not planned:
+            lines = _result_lines(plan, quiet)
+        elif plan.status == CHANGES and not quiet:
+            lines = [f"~ {header(plan)} ({counts(plan)})", *action_lines(plan)]
+        else:
+            lines = []
+        if plan.status == FAILED:
+            lines = lines or [f"x {header(plan)}: failed"]
+            lines.append(f"  ! error: {plan.error}")
+        if plan.warnings:
+            lines = lines or [f"! {header(plan)}"]
+            lines += [f"  ! warning: {warning}" for warning in plan.warnings]
+        for number, line in enumerate(lines):
+            first = "error" if line.startswith("x ") else "header"
+            writer.out(line, first if number == 0 else ACTION_STYLE.get(line.lstrip()[:1]))
+    line = summary(run)
+    if run.error or run.problems:
+        writer.err(line, "error")
+    else:
+        writer.out(line, "summary")
+
+
+def _result_lines(plan: TargetPlan, quiet: bool) -> list[str]:
+    """What apply, validate or status found for one target: its result, and what it changed
+    (apply), why the credentials were refused (validate) or the job's state (status)."""
+    if quiet and plan.status not in BAD:
+        return []
+    mark = "x" if plan.status in BAD else {APPLIED: "~", SENT: "~"}.get(plan.status, "=")
+    job = f" (job {plan.detail['job_id']})" if plan.detail.get("job_id") else ""
+    lines = [f"{mark} {header(plan)}: {RESULT.get(plan.status, plan.status)}{job}"]
+    if plan.status in (APPLIED, SENT, FAILED) and not quiet:
+        lines += action_lines(plan)
+    if plan.status == INVALID:
+        lines.append(f"  ! refused: {plan.error}")
+    lines += [f"  {line}" for line in plan.detail.get("lines", ())]
+    return lines

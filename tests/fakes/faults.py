@@ -1,0 +1,57 @@
+"""Scripted faults: the next matching request gets an error (or a dropped connection) instead of
+normal handling. Faults are consumed in the order they were scripted."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from email.utils import formatdate
+
+
+def http_date(seconds_from_now: float) -> str:
+    """A Retry-After value in its HTTP-date form (RFC 9110), e.g. 'Fri, 27 Nov 2026 10:00:00 GMT'."""
+    return formatdate(time.time() + seconds_from_now, usegmt=True)
+
+
+@dataclass
+class Fault:
+    status: int  # 0 = reset the connection
+    times: int = 1
+    method: str | None = None
+    sp_id: str | None = None
+    retry_after: int | str | None = None
+    code: str | None = None
+    message: str | None = None
+    applied: bool = False  # the request takes effect before the fault is answered (a lost reply)
+    location: str | None = None  # for a 3xx: where the redirect points
+
+    def matches(self, method: str, sp_id: str | None) -> bool:
+        return (self.method is None or self.method.upper() == method) and (self.sp_id is None or self.sp_id == sp_id)
+
+
+class FaultScript:
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(self, fault: Fault) -> None:
+        if fault.times < 1:
+            raise ValueError("a fault happens at least once")
+        with self._lock:
+            self._faults.append(fault)
+
+    def take(self, method: str, sp_id: str | None) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(method, sp_id):
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    @property
+    def pending(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)

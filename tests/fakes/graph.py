@@ -1,0 +1,276 @@
+"""A fake Microsoft Graph serving the synchronization secrets (and jobs) of service principals.
+
+- GET/PUT  /{v1.0|beta}/servicePrincipals/{id}/synchronization/secrets
+- GET      /{v1.0|beta}/servicePrincipals/{id}/synchronization/jobs[/{jobId}]
+- POST     .../jobs/{jobId}/validateCredentials | start | pause | restart   (jobs.py)
+
+Stateful per service principal; PUT merges (default) or replaces (`semantics`); GET masks
+secrets as "*", pages with an absolute `@odata.nextLink` and may lag behind PUTs; every request
+needs a bearer token from the paired authority for this Graph root. Scripted faults come first.
+Rules of the stored secrets live in secrets_state.py.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets as random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from . import odata
+from .authority import FakeAuthority
+from .faults import Fault, FaultScript
+from .jobs import Job, act, listing, parse_validate_body, validate
+from .secrets_state import Principal, Refused, apply_put, masked_view, parse_put_body, sent_pairs, violation
+from .server import RESET, Request, Response
+
+_PATH = re.compile(
+    r"^/(?P<version>v1\.0|beta)/servicePrincipals/(?P<sp>[^/]+)/synchronization/"
+    r"(?:(?P<secrets>secrets)|jobs(?:/(?P<job>[^/]+)(?:/(?P<action>validateCredentials|start|pause|restart))?)?)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class GraphRecord:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any  # the parsed JSON body, or None
+    status: int  # 0 = connection reset
+    authorized: bool
+    tenant: str | None  # the token's `tid`, when the token was ours
+
+
+class FakeGraph:
+    def __init__(self, authority: FakeAuthority) -> None:
+        self.url = ""  # "https://127.0.0.1:PORT", set once served
+        self.semantics = "merge"
+        self.page_size: int | None = None
+        self.lag = 0
+        self.latency = 0.0
+        self.journal: list[GraphRecord] = []
+        self.violations: list[str] = []
+        self._authority = authority
+        self._principals: dict[str, Principal] = {}
+        self._tenants: dict[str, str] = {}  # sp id -> tenant, when a test pins one
+        self._pages: dict[str, tuple[str, list[dict[str, str]]]] = {}  # skiptoken -> (sp id, rest of the view)
+        self._faults = FaultScript()
+        self._lock = threading.RLock()
+
+    # -- set-up and inspection, from tests ---------------------------------------------------
+    def add_principal(self, sp_id: str, pairs: dict[str, str] | None = None, *, tenant_id: str | None = None) -> None:
+        """A service principal with these stored secrets; with `tenant_id`, visible only to
+        tokens of that tenant (others get 404, as another tenant's object does not exist)."""
+        with self._lock:
+            self._principals[sp_id] = Principal(pairs=dict(pairs or {}))
+            if tenant_id:
+                self._tenants[sp_id] = tenant_id
+
+    def pairs(self, sp_id: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self._principals[sp_id].pairs)
+
+    def add_job(
+        self,
+        sp_id: str,
+        job_id: str,
+        template_id: str,
+        status: str = "Active",
+        *,
+        accepts: dict[str, str] | None = None,
+        last_execution: dict[str, Any] | None = None,
+        quarantine: dict[str, Any] | None = None,
+        progress: list[dict[str, Any]] | None = None,
+        failures: int = 0,
+    ) -> None:
+        """A synchronization job; validateCredentials succeeds when the credentials hold every
+        pair of `accepts` (None: always). `last_execution`, `quarantine` and `progress` are
+        served in its status as given (see jobs.Job)."""
+        job = Job(job_id, template_id, status, accepts, last_execution, quarantine, progress, failures)
+        with self._lock:
+            self._principals[sp_id].jobs[job_id] = job
+
+    def job_status(self, sp_id: str, job_id: str) -> str:
+        with self._lock:
+            return self._principals[sp_id].jobs[job_id].status
+
+    def fault(
+        self,
+        status: int,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        sp_id: str | None = None,
+        retry_after: int | str | None = None,
+        code: str | None = None,
+        message: str | None = None,
+        applied: bool = False,
+        location: str | None = None,
+    ) -> None:
+        """The next `times` matching requests fail with `status` (0: the connection is reset).
+        `retry_after`: seconds (int) or an HTTP-date (str, see faults.http_date). `applied`: the
+        request takes effect first and only its reply is lost or failed. `location`: with a 3xx
+        status, a redirect there (to test that a client does not follow it with its token)."""
+        self._faults.add(Fault(status, times, method, sp_id, retry_after, code, message, applied, location))
+
+    @property
+    def pending_faults(self) -> list[Fault]:
+        return self._faults.pending
+
+    def puts(self, sp_id: str) -> list[Any]:
+        """The bodies of every PUT of this principal's secrets, in arrival order."""
+        suffix = f"/servicePrincipals/{sp_id}/synchronization/secrets".lower()
+        with self._lock:
+            return [r.body for r in self.journal if r.method == "PUT" and r.path.lower().endswith(suffix)]
+
+    # -- HTTP -------------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        match = _PATH.match(request.path)
+        sp_id = match["sp"] if match else None
+        claims, auth_error = self._authenticate(request)
+        # Checked before anything else: a mask or a placeholder sent is a bug even when the
+        # request is then refused for its token or hit by a scripted fault.
+        reason = violation(sent_pairs(request.json())) if request.method in ("PUT", "POST") else None
+        if reason is not None:
+            with self._lock:
+                self.violations.append(reason)
+        fault = self._faults.take(request.method, sp_id)
+        if fault is not None and fault.applied and auth_error is None and match and reason is None:
+            self._route(request, match, claims)
+        if fault is not None:
+            response = self._fault_response(request, fault)
+        elif auth_error is not None:
+            response = auth_error
+        elif reason is not None:
+            response = odata.error(request, 400, "BadRequest", f"Refused by the test fake: {reason}.")
+        elif match is None:
+            segment = request.path.rstrip("/").rsplit("/", 1)[-1]
+            response = odata.error(request, 400, "BadRequest", f"Resource not found for the segment '{segment}'.")
+        else:
+            response = self._route(request, match, claims)
+        with self._lock:
+            self.journal.append(
+                GraphRecord(
+                    request.method,
+                    request.path,
+                    request.query,
+                    request.json(),
+                    response.status,
+                    authorized=auth_error is None,
+                    tenant=claims.get("tid") if claims else None,
+                )
+            )
+        return response
+
+    def _authenticate(self, request: Request) -> tuple[dict[str, Any] | None, Response | None]:
+        kind, _, token = request.headers.get("authorization", "").partition(" ")
+        challenge = {"WWW-Authenticate": f'Bearer realm="", authorization_uri="{self._authority.host}/common/oauth2/authorize"'}
+
+        def refuse(message: str) -> Response:
+            return odata.error(request, 401, "InvalidAuthenticationToken", message, challenge)
+
+        if kind.lower() != "bearer" or not token.strip():
+            return None, refuse("Access token is empty.")
+        claims = self._authority.verify(token.strip())
+        if claims is None:
+            return None, refuse("Access token validation failure.")
+        if str(claims.get("aud", "")).rstrip("/") != self.url:
+            return claims, refuse("Access token validation failure. Invalid audience.")
+        if not isinstance(claims.get("exp"), int | float) or claims["exp"] <= time.time():
+            return claims, refuse("Lifetime validation failed, the token is expired.")
+        return claims, None
+
+    def _fault_response(self, request: Request, fault: Fault) -> Response:
+        if fault.status == 0:
+            return RESET
+        headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+        if fault.location is not None:
+            headers["Location"] = fault.location
+        return odata.error(request, fault.status, fault.code, fault.message, headers)
+
+    def _route(self, request: Request, match: re.Match[str], claims: dict[str, Any] | None) -> Response:
+        sp_id, version = match["sp"], match["version"]
+        with self._lock:
+            principal = self._principals.get(sp_id)
+            pinned = self._tenants.get(sp_id)
+        if principal is None or (pinned and claims and claims.get("tid") != pinned):
+            return odata.error(
+                request,
+                404,
+                "Request_ResourceNotFound",
+                f"Resource '{sp_id}' does not exist or one of its queried reference-property objects are not present.",
+            )
+        if match["secrets"]:
+            if request.method == "GET":
+                return self._get_secrets(request, version, sp_id, principal)
+            if request.method == "PUT":
+                return self._put_secrets(request, principal)
+        elif request.method == "GET" and not match["action"]:
+            return self._get_jobs(request, version, sp_id, principal, match["job"])
+        elif request.method == "POST" and match["action"]:
+            return self._job_action(request, principal, match["job"], match["action"])
+        return odata.error(request, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
+
+    def _get_secrets(self, request: Request, version: str, sp_id: str, principal: Principal) -> Response:
+        base = f"{self.url}/{version}/servicePrincipals/{sp_id}/synchronization/secrets"
+        token = request.query.get("$skiptoken")
+        with self._lock:
+            if token is not None:
+                page = self._pages.pop(token, None)
+                if page is None or page[0] != sp_id:
+                    return odata.error(request, 400, "BadRequest", "The skip token is not valid or has expired.")
+                view = page[1]
+            else:
+                if principal.stale_reads > 0 and principal.stale is not None:
+                    principal.stale_reads -= 1
+                    view = masked_view(principal.stale)
+                else:
+                    view = masked_view(principal.pairs)
+            document: dict[str, Any] = {
+                "@odata.context": f"{self.url}/{version}/$metadata#servicePrincipals('{sp_id}')/synchronization/secrets"
+            }
+            if self.page_size and len(view) > self.page_size:
+                next_token = random.token_urlsafe(12)
+                self._pages[next_token] = (sp_id, view[self.page_size :])
+                view = view[: self.page_size]
+                document["@odata.nextLink"] = f"{base}?$skiptoken={next_token}"
+        document["value"] = view
+        return Response.json(200, document, {"request-id": odata.new_request_id()})
+
+    def _put_secrets(self, request: Request, principal: Principal) -> Response:
+        try:
+            pairs = parse_put_body(request.json())
+        except Refused as refused:
+            return odata.error(request, 400, refused.code, refused.message)
+        with self._lock:
+            try:
+                new = apply_put(principal.pairs, pairs, self.semantics)
+            except Refused as refused:
+                return odata.error(request, 400, refused.code, refused.message)
+            if self.lag > 0:
+                principal.stale, principal.stale_reads = principal.pairs, self.lag
+            principal.pairs = new
+        return Response(204, headers={"request-id": odata.new_request_id()})
+
+    def _get_jobs(self, request: Request, version: str, sp_id: str, principal: Principal, job_id: str | None) -> Response:
+        context = f"{self.url}/{version}/$metadata#servicePrincipals('{sp_id}')/synchronization/jobs"
+        with self._lock:
+            return listing(request, context, principal.jobs, job_id)
+
+    def _job_action(self, request: Request, principal: Principal, job_id: str, action: str) -> Response:
+        with self._lock:
+            job = principal.jobs.get(job_id)
+            stored = dict(principal.pairs)
+        if job is None:
+            return odata.error(request, 404, "Request_ResourceNotFound", f"Resource '{job_id}' does not exist.")
+        if action != "validateCredentials":
+            with self._lock:
+                return act(request, job, action)
+        try:
+            use_saved, pairs = parse_validate_body(request.json())
+        except Refused as refused:
+            return odata.error(request, 400, refused.code, refused.message)
+        return validate(request, job, stored if use_saved else dict(pairs))

@@ -1,0 +1,225 @@
+"""The Graph client without a server: the retry policy, errors, hosts, paging (httpx.MockTransport)."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+
+from compiler.graph.auth import TokenSource, claims, token_tenant
+from compiler.graph.client import GraphClient, GraphError, unwrap
+from compiler.graph.connection import Connection, connect
+from compiler.graph.endpoints import check_sendable, read_secrets, write_secrets
+from compiler.graph.retry import RetryPolicy, backoff, parse_retry_after, wait_before_retry
+from compiler.problems import UserError
+
+ROOT = "https://graph.example.test"
+CONNECTION = Connection(ROOT, "v1.0", "https://login.example.test")
+TOKEN = "header.eyJ0aWQiOiAiVCJ9.canary-token-signature"
+SP = "2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10"
+POLICY = RetryPolicy()
+
+
+class RecordingStop(threading.Event):
+    """A stop event whose waits return at once and are recorded: no test sleeps."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(timeout or 0.0)
+        return self.is_set()
+
+
+def client_for(handler, policy: RetryPolicy = POLICY) -> tuple[GraphClient, list[httpx.Request], RecordingStop]:
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return handler(request, len(seen))
+
+    stop = RecordingStop()
+    tokens = TokenSource(lambda: (TOKEN, 4102444800.0))
+    client = GraphClient(CONNECTION, tokens, stop=stop, policy=policy, transport=httpx.MockTransport(record))
+    return client, seen, stop
+
+
+def odata_error(status: int, code: str, message: str, headers: dict | None = None) -> httpx.Response:
+    body = {"error": {"code": code, "message": message, "innerError": {"request-id": "req-123"}}}
+    return httpx.Response(status, json=body, headers=headers or {})
+
+
+# -- the policy, as pure functions ---------------------------------------------------------------
+def test_retry_after_in_seconds_and_as_an_http_date() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now.timestamp()) == 30.0
+    assert parse_retry_after(format_datetime(now - timedelta(seconds=30), usegmt=True), now.timestamp()) == 0.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+
+
+@pytest.mark.parametrize("status", [429, 503, 504])
+def test_throttling_waits_what_graph_asks_up_to_five_attempts(status: int) -> None:
+    assert wait_before_retry(POLICY, 1, status, "3", 0.0) == 3.0
+    assert wait_before_retry(POLICY, 4, status, "3", 0.0) == 3.0
+    assert wait_before_retry(POLICY, 5, status, "3", 0.0) is None
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409])
+def test_client_errors_are_not_retried(status: int) -> None:
+    assert wait_before_retry(POLICY, 1, status, "1", 0.0) is None
+
+
+@pytest.mark.parametrize("status", [None, 500, 502])
+def test_connection_errors_and_other_5xx_are_retried_a_few_times(status: int | None) -> None:
+    assert wait_before_retry(POLICY, 1, status, None, 0.0, other_failures=1) is not None
+    assert wait_before_retry(POLICY, 2, status, None, 0.0, other_failures=2) is not None
+    assert wait_before_retry(POLICY, 3, status, None, 0.0, other_failures=3) is None
+    # Throttling before does not count against the few tries of a failing connection.
+    assert wait_before_retry(POLICY, 3, status, None, 0.0, other_failures=1) is not None
+
+
+def test_waiting_is_bounded_per_request() -> None:
+    assert wait_before_retry(POLICY, 1, 429, "121", 0.0) is None
+    assert wait_before_retry(POLICY, 2, 429, "30", 100.0) is None
+    assert wait_before_retry(POLICY, 2, 429, "20", 100.0) == 20.0
+
+
+def test_backoff_is_exponential_with_jitter() -> None:
+    rng = random.Random(1)
+    for attempt in range(1, 8):
+        ceiling = min(POLICY.cap, POLICY.base * 2 ** (attempt - 1))
+        delays = {backoff(POLICY, attempt, rng) for _ in range(50)}
+        assert all(0.1 <= delay <= max(0.1, ceiling) for delay in delays)
+        assert len(delays) > 1  # jitter: not all the same
+
+
+# -- the client ----------------------------------------------------------------------------------
+def test_throttled_request_is_retried_after_retry_after() -> None:
+    def handler(request, count):
+        if count < 3:
+            return odata_error(429, "TooManyRequests", "Too many requests", {"Retry-After": "2"})
+        return httpx.Response(200, json={"value": [{"key": "SyncAll", "value": "True"}]})
+
+    client, seen, stop = client_for(handler)
+    assert read_secrets(client, SP) == [("SyncAll", "True")]
+    assert len(seen) == 3 and stop.waits == [2.0, 2.0]
+    assert all(request.headers["Authorization"] == f"Bearer {TOKEN}" for request in seen)
+
+
+def test_throttling_without_retry_after_backs_off_then_gives_up_with_the_request_id() -> None:
+    client, seen, stop = client_for(lambda request, count: odata_error(503, "ServiceUnavailable", "busy"))
+    with pytest.raises(GraphError) as raised:
+        read_secrets(client, SP)
+    assert len(seen) == 5 and len(stop.waits) == 4
+    error = raised.value
+    assert (error.status, error.code, error.request_id) == (503, "ServiceUnavailable", "req-123")
+    assert "after 5 attempts" in str(error) and TOKEN not in str(error)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404])
+def test_refusals_are_reported_at_once(status: int) -> None:
+    client, seen, _stop = client_for(lambda request, count: odata_error(status, "Denied", "no"))
+    with pytest.raises(GraphError) as raised:
+        read_secrets(client, SP)
+    assert len(seen) == 1 and raised.value.status == status
+    assert str(raised.value) == f"HTTP {status}: Denied: no (request-id req-123)"
+
+
+def test_connection_errors_are_retried_then_reported() -> None:
+    def handler(request, count):
+        raise httpx.ConnectError("refused", request=request)
+
+    client, seen, _stop = client_for(handler)
+    with pytest.raises(GraphError) as raised:
+        read_secrets(client, SP)
+    assert len(seen) == 3 and raised.value.status is None and raised.value.code == "ConnectError"
+
+
+def test_a_nested_json_message_is_unwrapped() -> None:
+    inner = json.dumps({"code": "InvalidNotificationSettings", "message": "Notification settings are invalid."})
+    client, _seen, _stop = client_for(lambda request, count: odata_error(400, "UnknownError", inner))
+    with pytest.raises(GraphError) as raised:
+        write_secrets(client, SP, [("SyncNotificationSettings", "")])
+    assert raised.value.code == "UnknownError: InvalidNotificationSettings"
+    assert raised.value.message == "Notification settings are invalid."
+    assert unwrap("A", "{not json") == ("A", "{not json")
+
+
+def test_redirects_are_not_followed() -> None:
+    client, seen, _stop = client_for(
+        lambda request, count: httpx.Response(302, headers={"Location": "https://evil.example/steal"})
+    )
+    with pytest.raises(GraphError) as raised:
+        read_secrets(client, SP)
+    assert len(seen) == 1 and raised.value.status == 302 and raised.value.code == "Redirect"
+
+
+def test_the_token_goes_to_the_graph_root_only() -> None:
+    client, seen, _stop = client_for(lambda request, count: httpx.Response(200, json={"value": []}))
+    for url in ("https://evil.example/v1.0/x", "http://graph.example.test/v1.0/x", "https://graph.example.test:444/x"):
+        with pytest.raises(GraphError):
+            client.get(url)
+    assert seen == []
+
+
+def test_next_links_are_followed_on_the_same_host_only() -> None:
+    def handler(request, count):
+        if "skiptoken" not in str(request.url):
+            return httpx.Response(200, json={"value": [{"key": "A", "value": "1"}],
+                                             "@odata.nextLink": f"{ROOT}/v1.0/x?$skiptoken=2"})  # fmt: skip
+        if count == 2:
+            return httpx.Response(200, json={"value": [{"key": "B", "value": "2"}],
+                                             "@odata.nextLink": "https://evil.example/next"})  # fmt: skip
+        raise AssertionError("followed a foreign link")
+
+    client, seen, _stop = client_for(handler)
+    with pytest.raises(GraphError) as raised:
+        read_secrets(client, SP)
+    assert raised.value.code == "ForeignNextLink" and len(seen) == 2
+
+
+def test_a_mask_or_a_placeholder_is_never_sent() -> None:
+    client, seen, _stop = client_for(lambda request, count: httpx.Response(204))
+    for value in ("*", "<unrevealed env:TOKEN>"):
+        with pytest.raises(RuntimeError):
+            write_secrets(client, SP, [("SecretToken", value)])
+    assert seen == []
+    check_sendable([("SecretToken", "real")])
+
+
+def test_the_tenant_is_read_from_the_token() -> None:
+    assert token_tenant(TOKEN) == "t"
+    assert token_tenant("not-a-jwt") is None
+    assert claims("a.%%%.c") == {}
+
+
+# -- connection ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "url", ["http://graph.example.test", "ftp://x", "https://graph.example.test/v1.0", "https://u:p@h", "https://h?x=1"]
+)
+def test_graph_url_must_be_https_or_loopback_and_a_bare_root(url: str) -> None:
+    with pytest.raises(UserError):
+        connect("global", url, "v1.0", {})
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:5", "https://h.example/"])
+def test_loopback_http_and_any_https_root_are_accepted(url: str) -> None:
+    assert connect("global", url, "v1.0", {}).root == url.rstrip("/")
+
+
+def test_clouds_choose_the_root_and_the_authority() -> None:
+    assert connect("usgov", None, "beta", {}) == Connection(
+        "https://graph.microsoft.us", "beta", "https://login.microsoftonline.us"
+    )
+    assert connect("china", None, "v1.0", {}).root == "https://microsoftgraph.chinacloudapi.cn"
+    custom = connect("global", None, "v1.0", {"AZURE_AUTHORITY_HOST": "https://127.0.0.1:9"})
+    assert custom.authority == "https://127.0.0.1:9" and not custom.microsoft_authority
+    assert connect("global", None, "v1.0", {}).microsoft_authority

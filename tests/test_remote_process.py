@@ -1,0 +1,122 @@
+"""plan and apply as users run them: real processes, Ctrl-C, SIGKILL, start-up cost, the canary."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.helpers import REPO, run_cli, run_process
+from tests.test_plan import TOKEN, write_profile
+
+PRINCIPALS = [f"00000000-0000-4000-8000-{index:012d}" for index in range(12)]
+
+
+def many_profiles(root: Path, graph) -> None:
+    for index, principal in enumerate(PRINCIPALS):
+        write_profile(root, f"app-{index:02d}", sp=principal)
+        graph.add_principal(principal, {"InstanceName": "old"})
+
+
+def test_compile_does_not_import_the_remote_machinery(tmp_path: Path) -> None:
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "app.toml").write_text('base_address = "https://scim.contoso.example/v2"\n')
+    code = (
+        "import sys\n"
+        "from compiler.cli import app\n"
+        "try:\n"
+        "    app(['compile', 'configs', '--out', 'build'])\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0, done.code\n"
+        "loaded = sorted(name for name in sys.modules if name.split('.')[0] in ('httpx', 'azure', 'msal', 'httpcore')"
+        " or name.startswith('compiler.graph'))\n"
+        "assert not loaded, loaded\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_plan_and_apply_in_real_processes(tmp_path: Path, graph, graph_env) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(PRINCIPALS[0], {})
+    write_profile(tmp_path, sp=PRINCIPALS[0])
+    env = {**graph_env(token=False), "APP_TOKEN": TOKEN}
+    plan = run_process(["plan", "--check"], cwd=tmp_path, env=env)
+    assert plan.returncode == 1, plan.stdout + plan.stderr
+    applied = run_process(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert graph.pairs(PRINCIPALS[0])["SecretToken"] == TOKEN
+    again = run_process(["plan", "--check"], cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    for result in (plan, applied, again):
+        assert TOKEN not in result.stdout + result.stderr
+
+
+def _start_apply(root: Path, env: dict[str, str]) -> subprocess.Popen:
+    full = {key: value for key, value in os.environ.items() if not key.startswith("SYNCSECRETS")}
+    full.update(env)
+    return subprocess.Popen([sys.executable, "-m", "compiler", "apply", "--auto-approve", "--jobs", "1"], cwd=root,
+                            env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def _wait_for_puts(graph, count: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while sum(1 for record in graph.journal if record.method == "PUT") < count:
+        assert time.monotonic() < deadline, "no PUT arrived"
+        time.sleep(0.01)
+
+
+def test_ctrl_c_starts_no_new_put_and_reports_what_was_applied(tmp_path: Path, graph, graph_env) -> None:
+    many_profiles(tmp_path, graph)
+    graph.latency = 0.1
+    process = _start_apply(tmp_path, {**graph_env(), "APP_TOKEN": TOKEN})
+    _wait_for_puts(graph, 2)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stdout + stderr
+    sent = {record.path.split("/")[3] for record in graph.journal if record.method == "PUT"}
+    assert 2 <= len(sent) < len(PRINCIPALS)
+    for principal in PRINCIPALS:
+        if principal in sent:
+            assert f"-> {principal}: applied" in stdout or f"-> {principal}: sent, not confirmed" in stdout
+        else:
+            assert graph.pairs(principal) == {"InstanceName": "old"}
+    assert "not started" in stdout and stdout.rstrip().endswith("; interrupted")
+
+
+def test_sigkill_during_apply_leaves_nothing_local_and_plan_shows_the_truth(tmp_path: Path, graph, graph_env) -> None:
+    many_profiles(tmp_path, graph)
+    graph.latency = 0.1
+    env = {**graph_env(), "APP_TOKEN": TOKEN}
+    before = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*"))
+    process = _start_apply(tmp_path, env)
+    _wait_for_puts(graph, 3)
+    process.kill()
+    process.communicate(timeout=30)
+    assert sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*")) == before
+    graph.latency = 0
+    plan = run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env)
+    import json
+
+    statuses = {target["service_principal_id"]: target["status"] for target in json.loads(plan.stdout)["targets"]}
+    for principal in PRINCIPALS:
+        expected = "in-sync" if "SecretToken" in graph.pairs(principal) else "changes"
+        assert statuses[principal] == expected
+    assert list(statuses.values()).count("in-sync") >= 2
+
+
+def test_sigterm_during_apply_is_reported_like_ctrl_c(tmp_path: Path, graph, graph_env) -> None:
+    many_profiles(tmp_path, graph)
+    graph.latency = 0.1
+    process = _start_apply(tmp_path, {**graph_env(), "APP_TOKEN": TOKEN})
+    _wait_for_puts(graph, 2)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stdout + stderr
+    sent = {record.path.split("/")[3] for record in graph.journal if record.method == "PUT"}
+    assert len(sent) < len(PRINCIPALS)
+    assert "not started" in stdout and stdout.rstrip().endswith("; interrupted")

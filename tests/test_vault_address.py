@@ -1,0 +1,68 @@
+"""What a keyvault reference may name (profile/vault_address.py): the corpus
+(tests/cases/*keyvault*) shows the messages; these pin the host rules."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from compiler.problems import InvalidValue
+from compiler.profile.vault_address import from_canonical, parse_url, url_of
+
+ADDED = {"SYNCSECRETS_KEYVAULT_HOSTS": "127.0.0.1:8443, Vault.Internal, [::1]:9443"}
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("https://Contoso-KV.vault.azure.net/secrets/Token", "contoso-kv.vault.azure.net/Token"),
+        ("https://kv1.vault.azure.net:443/secrets/t/", "kv1.vault.azure.net/t"),
+        ("https://kv1.vault.usgovcloudapi.net/secrets/t/0123456789ABCDEF0123456789abcdef",
+         "kv1.vault.usgovcloudapi.net/t/0123456789abcdef0123456789abcdef"),
+        ("https://127.0.0.1:8443/secrets/t", "127.0.0.1:8443/t"),
+        ("https://vault.internal/secrets/t", "vault.internal/t"),
+        ("https://[::1]:9443/secrets/t", "[::1]:9443/t"),
+    ],
+)  # fmt: skip
+def test_accepted_and_canonical(url, canonical):
+    address = parse_url(url, ADDED)
+    assert address.canonical == canonical
+    assert from_canonical(canonical) == address
+    assert parse_url(url_of(address), ADDED) == address  # import writes back a URL that parses the same
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1:8444/secrets/t",  # an added host, another port
+        "https://127.0.0.1/secrets/t",
+        "https://kv1.vault.azure.net.evil.example/secrets/t",
+        "https://evil.example/kv1.vault.azure.net/secrets/t",
+        "https://kv1.vault.azure.net@evil.example/secrets/t",
+        "https://evil.example\\@kv1.vault.azure.net/secrets/t",
+        "https://kv1.vault.azure.net./secrets/t",
+        "https://kv--1.vault.azure.net/secrets/t",
+        "https://a-very-long-vault-name-indeed.vault.azure.net/secrets/t",
+        "https://kv1.vault.azure.net/secrets/",
+        "https://kv1.vault.azure.net/secrets/t/v/extra",
+        "https://kv1.vault.azure.net/secrets/t#frag",
+        "ftp://kv1.vault.azure.net/secrets/t",
+        "https://kv1.vault.azure.net:notaport/secrets/t",
+    ],
+)
+def test_refused(url):
+    with pytest.raises(InvalidValue) as refused:
+        parse_url(url, ADDED)
+    assert url not in str(refused.value)  # messages never quote what the profile wrote
+
+
+@given(st.one_of(st.text(), st.builds(lambda tail: "https://kv1.vault.azure.net/" + tail, st.text()),
+                 st.builds(lambda host: f"https://{host}/secrets/t", st.text())))  # fmt: skip
+def test_any_text_is_accepted_or_refused_never_a_crash(url):
+    try:
+        address = parse_url(url, ADDED)
+    except InvalidValue:
+        return
+    assert from_canonical(address.canonical) == address
+    assert address.added or address.host.endswith(("vault.azure.net", "vault.usgovcloudapi.net", "vault.azure.cn"))
