@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from ..graph.auth import first_lines
+from ..graph.connection import CLOUDS
 from ..graph.retry import THROTTLED, RetryPolicy, wait_before_retry
 from ..problems import InvalidValue, Refused
 from ..profile.references import remember_secret
@@ -29,8 +30,9 @@ from ..profile.vault_address import VAULT_DOMAINS, SecretAddress
 TOKEN_VARIABLE = "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN"
 MAX_IN_FLIGHT = 8
 CONNECT_SECONDS, READ_SECONDS = 10, 30  # a stalled vault is a retry, not a hung deploy
-# The authority of each national cloud's vault domain, for a credential that needs one.
-AUTHORITIES = dict(zip(VAULT_DOMAINS, ("login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn"), strict=True))
+# The authority of each national cloud's vault domain (VAULT_DOMAINS' order), for a credential
+# that needs one when AZURE_AUTHORITY_HOST does not name it.
+AUTHORITIES = dict(zip(VAULT_DOMAINS, (CLOUDS[cloud].authority for cloud in ("global", "usgov", "china")), strict=True))
 
 
 class VaultRefused(Refused):
