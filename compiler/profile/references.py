@@ -111,9 +111,8 @@ def reference_table(label: str) -> dict[str, str]:
     scheme, _, name = label.partition(":")
     if scheme != "keyvault":
         return {scheme: name}
-    from .vault_address import from_canonical, url_of
-
-    return {scheme: url_of(from_canonical(name))}
+    host, _, secret = name.partition("/")  # `host/name[/version]`, checked when the profile is read
+    return {scheme: f"https://{host}/secrets/{secret}"}
 
 
 def vault_addresses(references) -> list[SecretAddress]:
