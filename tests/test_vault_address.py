@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.problems import InvalidValue
@@ -68,3 +68,19 @@ def test_any_text_is_accepted_or_refused_never_a_crash(url):
         return
     assert from_canonical(address.canonical) == address
     assert address.added or address.host.endswith(("vault.azure.net", "vault.usgovcloudapi.net", "vault.azure.cn"))
+
+
+@settings(max_examples=40)
+@given(st.text(max_size=60))
+def test_import_of_any_keyvault_placeholder_is_a_profile_or_exit_2(label):
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from tests.helpers import run_cli
+
+    with tempfile.TemporaryDirectory() as folder:
+        body = {"value": [{"key": "SecretToken", "value": f"<unrevealed keyvault:{label}>"}]}
+        (Path(folder) / "body.json").write_text(json.dumps(body))
+        result = run_cli(["import", "body.json", "--name", "app"], cwd=Path(folder), env=ADDED)
+        assert result.exit_code in (0, 2), result.stderr
