@@ -259,7 +259,7 @@ def _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs
     from .commands.remote import RemoteOptions
 
     return RemoteOptions(
-        paths=tuple(paths or ("configs",)),
+        paths=tuple(paths or DEFAULT_PATHS),
         environment=env,
         cloud=cloud,
         graph_url=graph_url or None,

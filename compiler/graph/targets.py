@@ -17,7 +17,7 @@ from ..problems import Problem, UserError, unique_sorted
 from ..profile.digest import digest
 from ..profile.loading import Loader
 from ..profile.references import placeholder
-from ..run.build import _environment_problems, _read_partials
+from ..run.build import environment_problems, read_partials
 from ..run.discover import discover
 from .endpoints import MASK
 
@@ -61,10 +61,10 @@ def load_targets(
         if target is not None:
             targets.append(target)
     problems += _shared_principals(targets)
-    partial_problems, partial_environments, _ = _read_partials(found.partials, None)
+    partial_problems, partial_environments, _ = read_partials(found.partials, None)
     declared = loader.declared_environments() | partial_environments
     problems += loader.problems + partial_problems
-    problems += _environment_problems((environment,) if environment else (), declared, found.profiles)
+    problems += environment_problems((environment,) if environment else (), declared, found.profiles)
     problems = unique_sorted(problems)
     if any(not problem.warning for problem in problems):
         raise UserError(problems)

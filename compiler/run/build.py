@@ -82,9 +82,9 @@ def _run(options: Options, environ, result: RunResult, found, targets: list[Targ
     )
     problems += compile_problems + [problem for entry in served.values() for problem in entry.warnings]
     declared |= {name for entry in served.values() for name in entry.environments}
-    partial_problems, partial_environments, partials = _read_partials(found.partials, record)
+    partial_problems, partial_environments, partials = read_partials(found.partials, record)
     declared |= partial_environments
-    problems += partial_problems + _environment_problems(options.environments, declared, found.profiles)
+    problems += partial_problems + environment_problems(options.environments, declared, found.profiles)
     # A folder in --out that no profile declares as an environment is not one: what was compiled
     # for it is dropped (it is never renamed into place, nor recorded).
     environments = tuple(name for name in folders if name in declared)
@@ -187,7 +187,7 @@ def _served(record: Record | None, targets: list[Target]) -> dict[str, Entry]:
     return found
 
 
-def _read_partials(paths: list[str], record: Record | None) -> tuple[list[Problem], set[str], dict[str, Partial]]:
+def read_partials(paths: list[str], record: Record | None) -> tuple[list[Problem], set[str], dict[str, Partial]]:
     """The problems and environments of the partials in the folder (read, or from the record)."""
     problems: list[Problem] = []
     declared: set[str] = set()
@@ -311,7 +311,7 @@ def _outcome(target: Target, pairs, data: bytes, options: Options, principal: st
     return outcome
 
 
-def _environment_problems(asked: tuple[str, ...], declared: set[str], profiles: list[Source]) -> list[Problem]:
+def environment_problems(asked: tuple[str, ...], declared: set[str], profiles: list[Source]) -> list[Problem]:
     problems = []
     known = ", ".join(sorted(declared)) or "none"
     for name in asked:
