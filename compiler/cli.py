@@ -236,7 +236,7 @@ RemotePaths = Annotated[
     typer.Argument(metavar="[PATH]...", help="Profiles or folders of profiles. [default: configs]", show_default=False),
 ]
 RemoteEnv = Annotated[
-    Optional[str],  # noqa: UP045
+    Optional[list[str]],  # noqa: UP045 (a list, so that a second --env is refused rather than silently winning)
     typer.Option("--env", metavar="NAME", help="Use [environments.NAME] (one tenant per run)."),
 ]
 CloudOption = Annotated[
@@ -258,9 +258,14 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only fai
 def _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet):
     from .commands.remote import RemoteOptions
 
+    environments = list(dict.fromkeys(env or ()))
+    if len(environments) > 1:  # click would keep the last one: the wrong tenant, silently
+        raise typer.BadParameter(
+            f"one environment per run (one run talks to one tenant), not {', '.join(environments)}: "
+            "run once per environment", param_hint="'--env'")  # fmt: skip
     return RemoteOptions(
         paths=tuple(paths or ("configs",)),
-        environment=env,
+        environment=environments[0] if environments else None,
         cloud=cloud,
         graph_url=graph_url or None,
         api=api,
