@@ -60,11 +60,18 @@ def root(
     PUT /servicePrincipals/{id}/synchronization/secrets, with a review diff that never shows a secret."""
 
 
+AUTH_MODES = "default, cli, env, managed-identity, workload-identity, github-oidc, token"
 AuthOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--auth", metavar="MODE", envvar="SYNCSECRETS_AUTH", show_envvar=True, show_default=False,
-                 help="How to get a token: default, cli, env, managed-identity, workload-identity, github-oidc, "
-                 "token. [default: default]"),
+                 help=f"How to get a token: {AUTH_MODES}. [default: default]"),
+]  # fmt: skip
+# compile signs in to nothing but Key Vault, and only with --reveal: its --auth says so.
+CompileAuthOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--auth", metavar="MODE", envvar="SYNCSECRETS_AUTH", show_envvar=True, show_default=False,
+                 help=f"With --reveal: how to sign in to Key Vault for keyvault references: {AUTH_MODES}. "
+                 "[default: default]"),
 ]  # fmt: skip
 KeyVaultAuthOption = Annotated[
     Optional[str],  # noqa: UP045
@@ -111,7 +118,7 @@ def compile_command(
             "--allow-unignored-output", help="Let --reveal write into a git work tree that does not ignore --out."
         ),
     ] = False,
-    auth: AuthOption = None,
+    auth: CompileAuthOption = None,
     keyvault_auth: KeyVaultAuthOption = None,
     debug: Debug = False,
 ) -> None:
