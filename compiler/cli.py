@@ -271,7 +271,7 @@ def _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs
             f"one environment per run (one run talks to one tenant), not {', '.join(environments)}: "
             "run once per environment", param_hint="'--env'")  # fmt: skip
     return RemoteOptions(
-        paths=tuple(paths or ("configs",)),
+        paths=tuple(paths or DEFAULT_PATHS),
         environment=environments[0] if environments else None,
         cloud=cloud,
         graph_url=graph_url or None,
