@@ -48,7 +48,7 @@ class TokenSource:
 
 def token_source(mode: str, connection: Connection, environ) -> TokenSource:
     if mode == "token":
-        return TokenSource(lambda: _given_token(environ))
+        return TokenSource(lambda: given_token(environ))
     signer = credential(mode, connection, environ)
 
     def fetch() -> tuple[str, float]:
@@ -57,18 +57,19 @@ def token_source(mode: str, connection: Connection, environ) -> TokenSource:
         try:
             token = signer.get_token(connection.scope)
         except ClientAuthenticationError as error:  # CredentialUnavailableError is one too
-            raise AuthError(f"the authority refused --auth {mode}: {_first_lines(error)}") from None
+            raise AuthError(f"the authority refused --auth {mode}: {first_lines(error)}") from None
         except AzureError as error:  # the authority could not be reached
-            raise AuthError(f"no token for --auth {mode}: {_first_lines(error)}") from None
+            raise AuthError(f"no token for --auth {mode}: {first_lines(error)}") from None
         return token.token, float(token.expires_on)
 
     return TokenSource(fetch)
 
 
-def _given_token(environ) -> tuple[str, float]:
-    token = (environ.get(TOKEN_VARIABLE) or "").strip()
+def given_token(environ, variable: str = TOKEN_VARIABLE) -> tuple[str, float]:
+    """`--auth token`: the token given in `variable` and when it expires (its `exp`, else in an hour)."""
+    token = (environ.get(variable) or "").strip()
     if not token:
-        raise AuthError(f"--auth token reads the access token from {TOKEN_VARIABLE}, which is not set")
+        raise AuthError(f"--auth token reads the access token from {variable}, which is not set")
     remember_secret(token)
     expires = claims(token).get("exp")
     return token, float(expires) if isinstance(expires, int | float) else time.time() + 3600
@@ -149,7 +150,7 @@ def token_tenant(token: str) -> str | None:
     return tenant.lower() if isinstance(tenant, str) and tenant else None
 
 
-def _first_lines(error: Exception) -> str:
+def first_lines(error: Exception) -> str:
     # azure-identity's messages are long and name every credential tried; the first lines say why.
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return scrub(" ".join(lines[:4]))[:600] or type(error).__name__
