@@ -82,7 +82,12 @@ class GraphClient:
         self._http.close()
 
     def get(self, url: str) -> Any:
-        return self.request("GET", url).json()
+        response = self.request("GET", url)
+        try:
+            return response.json()
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past Python's stack
+            raise GraphError(response.status_code, "UnexpectedAnswer", "Graph's answer is not JSON",
+                             clean_message(response.headers.get("request-id") or "") or None) from None  # fmt: skip
 
     def put(self, url: str, body: Any) -> None:
         self.request("PUT", url, body)
@@ -140,7 +145,8 @@ def graph_error(response: httpx.Response, attempts: int = 1) -> GraphError:
         message = response.reason_phrase or "no error message"
     if attempts > 1:
         message += f" (after {attempts} attempts)"
-    return GraphError(response.status_code, code, clean_message(message), clean_message(request_id) if request_id else None)
+    return GraphError(response.status_code, clean_message(code), clean_message(message),
+                      clean_message(request_id) if request_id else None)  # fmt: skip
 
 
 def unwrap(code: str, message: str, depth: int = 0) -> tuple[str, str]:
@@ -177,4 +183,6 @@ def _text(value: object) -> str:
 
 def clean_message(text: str) -> str:
     # One line, bounded, and never a secret the run knows (Graph could echo a value back).
-    return scrub(" ".join(text.split()))[:MAX_MESSAGE]
+    # Scrubbed first: a secret with a newline or two spaces in it no longer matches once the
+    # whitespace is folded.
+    return " ".join(scrub(text).split())[:MAX_MESSAGE]

@@ -1,0 +1,64 @@
+"""The remote commands against hostile or broken input: what Graph answers, saved plan files.
+
+Whatever Graph sends back (an error that echoes a secret, a 2xx that is not JSON, an odd
+Retry-After, a nextLink the HTTP client cannot parse) ends as a failure of the target (exit 4)
+with no secret in the output; a saved plan that is not what `plan --save` writes is exit 2.
+Never an internal error (exit 3), never a leak.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli
+from tests.test_plan import SP, TOKEN, write_profile
+
+
+@pytest.fixture
+def env(graph_env) -> dict[str, str]:
+    return {**graph_env(), "APP_TOKEN": TOKEN}
+
+
+def outputs(result) -> str:
+    return result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("secret", ["canary  two-spaces", "canary\ttab", "canary\nsecond-line", " canary-padded "])
+def test_a_secret_graph_echoes_is_masked_whatever_its_whitespace(tmp_path: Path, graph, graph_env, secret) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(400, method="PUT", message=f"The value {secret} is not a valid SecretToken.")
+    for fmt in ("text", "json", "github"):
+        result = run_cli(["apply", "--auto-approve", "--format", fmt], cwd=tmp_path, env={**graph_env(), "APP_TOKEN": secret})
+        assert result.exit_code == 4, outputs(result)
+        assert "canary" not in outputs(result), fmt
+        graph.fault(400, method="PUT", message=f"The value {secret} is not a valid SecretToken.")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"<html>Service Unavailable</html>", b"\xff\xfe{}", b"[" * 100_000 + b"]" * 100_000, b""],
+    ids=["html", "not-utf8", "too-deep", "empty"],
+)
+def test_a_2xx_answer_that_is_not_json_fails_the_target(tmp_path: Path, graph, env, body) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(200, method="GET", body=body)
+    result = run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    error = json.loads(result.stdout)["targets"][0]["error"]
+    assert "not JSON" in error
+
+
+def test_apply_reading_back_an_answer_that_is_not_json_fails_the_target(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(200, method="GET", body=b'{"value": []}')  # the plan's GET, as Graph would answer it
+    graph.fault(200, method="GET", body=b"{", times=50)  # every read-back after the PUT gets garbage
+    result = run_cli(["apply", "--auto-approve", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "not JSON" in json.loads(result.stdout)["targets"][0]["error"]
+    assert len(graph.puts(SP)) == 1
