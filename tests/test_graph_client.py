@@ -62,6 +62,8 @@ def test_retry_after_in_seconds_and_as_an_http_date() -> None:
     assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now.timestamp()) == 30.0
     assert parse_retry_after(format_datetime(now - timedelta(seconds=30), usegmt=True), now.timestamp()) == 0.0
     assert parse_retry_after("soon") is None
+    assert parse_retry_after("\u00b2") is None  # a digit to str.isdigit, not to float()
+    assert parse_retry_after("\u0661") is None  # delta-seconds are ASCII digits
     assert parse_retry_after(None) is None
 
 

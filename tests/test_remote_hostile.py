@@ -62,3 +62,13 @@ def test_apply_reading_back_an_answer_that_is_not_json_fails_the_target(tmp_path
     assert result.exit_code == 4, outputs(result)
     assert "not JSON" in json.loads(result.stdout)["targets"][0]["error"]
     assert len(graph.puts(SP)) == 1
+
+
+@pytest.mark.parametrize("retry_after", ["\u00b2", "\u0661", "1\u00bd", "-1", "", "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_an_odd_retry_after_is_waited_out_or_ignored(tmp_path: Path, graph, env, retry_after) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(429, method="GET", retry_after=retry_after)
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code in (0, 4), outputs(result)  # 4: a date past the retry budget ends the request
+    assert "internal error" not in outputs(result)
