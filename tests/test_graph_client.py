@@ -225,3 +225,24 @@ def test_clouds_choose_the_root_and_the_authority() -> None:
     custom = connect("global", None, "v1.0", {"AZURE_AUTHORITY_HOST": "https://127.0.0.1:9"})
     assert custom.authority == "https://127.0.0.1:9" and not custom.microsoft_authority
     assert connect("global", None, "v1.0", {}).microsoft_authority
+
+
+@pytest.mark.parametrize(
+    ("url", "owned"),
+    [
+        (f"{ROOT}/v1.0/next", True),
+        ("https://graph.example.test:443/v1.0/next", True),  # the default port, spelled out
+        ("https://GRAPH.example.test/v1.0/next", True),
+        ("https://graph.example.test.evil.test/v1.0/next", False),
+        ("https://graph.example.test@evil.test/v1.0/next", False),
+        ("https://graph.example.test\\@evil.test/v1.0/next", False),
+        ("http://graph.example.test/v1.0/next", False),
+        ("https://graph.example.test:8443/v1.0/next", False),
+        (f"{ROOT}/v1.0/next\n?page=2", False),  # urlsplit drops the line break; httpx refuses the URL
+        (f"{ROOT}/v1.0/next\t", False),
+        (f" {ROOT}/v1.0/next", False),
+        ("//graph.example.test/v1.0/next", False),
+    ],
+)
+def test_the_token_goes_where_the_http_client_would_send_it(url: str, owned: bool) -> None:
+    assert CONNECTION.owns(url) is owned

@@ -72,3 +72,15 @@ def test_an_odd_retry_after_is_waited_out_or_ignored(tmp_path: Path, graph, env,
     result = run_cli(["plan"], cwd=tmp_path, env=env)
     assert result.exit_code in (0, 4), outputs(result)  # 4: a date past the retry budget ends the request
     assert "internal error" not in outputs(result)
+
+
+@pytest.mark.parametrize("link", ["{root}/v1.0/next\n?page=2", "{root}/v1.0/next\t?page=2", " {root}/v1.0/next"])
+def test_a_next_link_the_client_cannot_parse_is_not_followed(tmp_path: Path, graph, env, link) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    page = {"value": [], "@odata.nextLink": link.format(root=graph.url)}
+    graph.fault(200, method="GET", body=json.dumps(page).encode())
+    result = run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "nextLink" in json.loads(result.stdout)["targets"][0]["error"]
+    assert len(graph.journal) == 1

@@ -47,12 +47,16 @@ class Connection(NamedTuple):
         return f"{self.root}/{self.api}/{path}"
 
     def owns(self, url: str) -> bool:
-        """Whether `url` is on the Graph root's scheme, host and port (where the token may go)."""
+        """Whether `url` is on the Graph root's scheme, host and port (where the token may go).
+        Read by httpx's own parser, which sends the request: urlsplit silently drops a tab or a
+        line break that httpx refuses, and the two need not agree on every odd URL."""
+        import httpx  # loaded already: only the HTTP client asks
+
         try:
-            parts, root = urlsplit(url), urlsplit(self.root)
-            return (parts.scheme, parts.hostname, parts.port) == (root.scheme, root.hostname, root.port)
-        except ValueError:
+            parts, root = httpx.URL(url), httpx.URL(self.root)
+        except httpx.InvalidURL:
             return False
+        return (parts.scheme, parts.host, parts.port) == (root.scheme, root.host, root.port)
 
     @property
     def microsoft_authority(self) -> bool:

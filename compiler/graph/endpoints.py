@@ -40,7 +40,8 @@ def read_collection(client: GraphClient, url: str) -> list[dict]:
         if url is None:
             return items
         if not isinstance(url, str) or not client.connection.owns(url):
-            raise GraphError(None, "ForeignNextLink", "Graph's @odata.nextLink points to another host: not followed")
+            raise GraphError(None, "ForeignNextLink", "Graph's @odata.nextLink is not a URL on the Graph root's "
+                             "host: not followed")  # fmt: skip
     raise GraphError(None, "TooManyPages", f"more than {MAX_PAGES} pages of results: stopped")
 
 
