@@ -84,3 +84,33 @@ def test_a_next_link_the_client_cannot_parse_is_not_followed(tmp_path: Path, gra
     assert result.exit_code == 4, outputs(result)
     assert "nextLink" in json.loads(result.stdout)["targets"][0]["error"]
     assert len(graph.journal) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"graph": ["not", "an", "object"]},
+        {"graph": "https://graph.example"},
+        {"environment": {"name": "prod"}},
+        {"targets": [{"profile": ["configs/app.toml"], "environment": None, "service_principal_id": SP}]},
+        {"targets": [{"profile": 1, "environment": None, "service_principal_id": SP},
+                     {"profile": "a.toml", "environment": None, "service_principal_id": SP}]},
+        {"targets": ["configs/app.toml"]},
+        {"targets": [{"profile": "a.toml", "environment": None, "service_principal_id": SP},
+                     {"profile": "a.toml", "environment": "prod", "service_principal_id": SP}]},
+        {"targets": [{"profile": "configs/app.toml", "environment": None, "service_principal_id": SP,
+                      "profile_digest": {"sha256": "x"}, "tenant_digest": 5}]},
+    ],
+    ids=["graph-list", "graph-string", "environment-table", "profile-list", "profile-number", "target-string",
+         "environments-mixed", "digest-types"],
+)
+def test_a_saved_plan_of_the_wrong_shape_is_exit_2(tmp_path: Path, graph, env, change) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    assert run_cli(["plan", "--save", "plan.json"], cwd=tmp_path, env=env).exit_code == 0
+    document = json.loads((tmp_path / "plan.json").read_text())
+    (tmp_path / "plan.json").write_text(json.dumps(document | change))
+    result = run_cli(["apply", "--plan", "plan.json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, outputs(result)
+    assert "internal error" not in result.stderr
+    assert graph.puts(SP) == []
