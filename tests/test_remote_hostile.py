@@ -114,3 +114,30 @@ def test_a_saved_plan_of_the_wrong_shape_is_exit_2(tmp_path: Path, graph, env, c
     assert result.exit_code == 2, outputs(result)
     assert "internal error" not in result.stderr
     assert graph.puts(SP) == []
+
+
+@pytest.mark.parametrize("key", ["Instance\nName", "::error::forged", "Key\x1b[2J", "", "Sync All"])
+def test_a_tenant_key_that_is_no_key_name_fails_the_target(tmp_path: Path, graph, env, key) -> None:
+    """Graph's keys are names of its enumeration: anything else in a key (a line break that would
+    forge a CI annotation in the log, an escape sequence) is an answer that cannot be trusted."""
+    write_profile(tmp_path)
+    graph.add_principal(SP, {"BaseAddress": "https://scim.contoso.example/v2", key: "x"})
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "forged" not in result.stdout and "\x1b" not in result.stdout
+    assert "holds a key that is not a key name" in result.stdout
+
+
+def test_a_tenant_value_stays_on_its_line_of_the_report(tmp_path: Path, graph, env) -> None:
+    """The credential-host warning names the tenant's BaseAddress host, and an error quotes
+    Graph's message: neither may start a line of its own in the log (or reach the terminal)."""
+    write_profile(tmp_path)
+    graph.add_principal(SP, {"BaseAddress": "old\n::error::forged\x1b[2J/v2", "InstanceName": "a\u2028::error::b"})
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, outputs(result)
+    assert "\n::" not in result.stdout and "\u2028" not in result.stdout and "\x1b" not in result.stdout
+    assert "host changes from old\\n::error" in result.stdout
+    graph.fault(403, method="GET", code="Forbidden\n::error::code", message="no\x1b[2J\n::error::message")
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "\n::" not in outputs(result) and "\x1b" not in outputs(result)

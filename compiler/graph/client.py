@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 import uuid
@@ -185,4 +186,14 @@ def clean_message(text: str) -> str:
     # One line, bounded, and never a secret the run knows (Graph could echo a value back).
     # Scrubbed first: a secret with a newline or two spaces in it no longer matches once the
     # whitespace is folded.
-    return " ".join(scrub(text).split())[:MAX_MESSAGE]
+    return visible(" ".join(scrub(text).split()))[:MAX_MESSAGE]
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def visible(text: str) -> str:
+    """`text` with control characters and line separators escaped (`\\n`, `\\x1b`): what Graph
+    sends is printed on one line of its own, so it can neither forge a line of a CI log (a
+    `::error::` workflow command) nor drive the terminal."""
+    return _CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..profile.layers import RAW_NAME
 from ..profile.references import placeholder_label
 from .client import GraphClient, GraphError
 
@@ -27,6 +28,9 @@ def read_secrets(client: GraphClient, principal: str) -> list[tuple[str, str]]:
     items = read_collection(client, secrets_url(client, principal))
     if not all(isinstance(item.get("key"), str) and isinstance(item.get("value"), str) for item in items):
         raise GraphError(None, "UnexpectedAnswer", 'Graph\'s answer is not a list of {"key", "value"} pairs')
+    if not all(RAW_NAME.match(item["key"]) for item in items):  # Graph's keys are names of its enumeration
+        raise GraphError(None, "UnexpectedAnswer", "Graph's answer holds a key that is not a key name (letters "
+                         "and digits)")  # fmt: skip
     return [(item["key"], item["value"]) for item in items]
 
 

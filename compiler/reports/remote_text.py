@@ -7,6 +7,7 @@ request-id, never the token.
 
 from __future__ import annotations
 
+from ..graph.client import visible
 from ..graph.planning import (
     ACTIVE,
     APPLIED,
@@ -140,7 +141,7 @@ def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> No
             lines += [f"  ! warning: {warning}" for warning in plan.warnings]
         for number, line in enumerate(lines):
             first = "error" if line.startswith("x ") else "header"
-            writer.out(line, first if number == 0 else ACTION_STYLE.get(line.lstrip()[:1]))
+            writer.out(visible(line), first if number == 0 else ACTION_STYLE.get(line.lstrip()[:1]))
     line = summary(run)
     if run.error or run.problems:
         writer.err(line, "error")
