@@ -141,3 +141,27 @@ def test_a_tenant_value_stays_on_its_line_of_the_report(tmp_path: Path, graph, e
     result = run_cli(["plan"], cwd=tmp_path, env=env)
     assert result.exit_code == 4, outputs(result)
     assert "\n::" not in outputs(result) and "\x1b" not in outputs(result)
+
+
+@pytest.mark.parametrize("command", [["apply", "--auto-approve"], ["validate"], ["plan"]])
+@pytest.mark.parametrize("value", ["<unrevealed env:APP_TOKEN>", "<unrevealed keyvault:kv.vault.azure.net/token"])
+def test_a_secret_that_is_a_placeholder_is_exit_2(tmp_path: Path, graph, graph_env, command, value) -> None:
+    """A variable holding what an unrevealed compile writes (a placeholder copied into a secret
+    store) is the user's mistake, found before anything is sent, not an internal error."""
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, "scim.1", "scim")
+    result = run_cli(command, cwd=tmp_path, env={**graph_env(), "APP_TOKEN": value})
+    assert result.exit_code == 2, outputs(result)
+    assert "configs/app.toml:2:1: secret_token: is a placeholder from an unrevealed compile" in result.stderr
+    assert [record.method for record in graph.journal] == []
+
+
+def test_a_placeholder_written_in_a_profile_is_exit_2(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path, body='base_address = "https://scim.contoso.example/v2"\n'
+                  'secret_token = { env = "APP_TOKEN" }\ninstance_name = "<unrevealed env:NAME>"\n')  # fmt: skip
+    graph.add_principal(SP, {})
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, outputs(result)
+    assert "instance_name: is a placeholder" in result.stderr
+    assert graph.puts(SP) == []

@@ -58,8 +58,20 @@ def write_secrets(client: GraphClient, principal: str, pairs: list[tuple[str, st
 
 def check_sendable(pairs: list[tuple[str, str]]) -> None:
     for key, value in pairs:
-        if value == MASK or placeholder_label(value) is not None or value.startswith("<unrevealed "):
+        if unsendable(value):
             raise RuntimeError(f"refusing to send a mask or a placeholder as the value of {key}")
+
+
+def unsendable(value: str) -> str | None:
+    """Why `value` must never be sent (it would overwrite a real secret on the tenant), or None.
+    targets.py refuses such a value from a profile or a reference as a user error (exit 2)
+    before check_sendable could meet it."""
+    if value == MASK:
+        return '"*" is how Graph hides a secret, not a value: sending it would overwrite the real secret'
+    if placeholder_label(value) is not None or value.startswith("<unrevealed "):
+        return ("is a placeholder from an unrevealed compile (<unrevealed ...>), not a value: sending it would "
+                "overwrite the real secret; give the secret itself")  # fmt: skip
+    return None
 
 
 def _items(document: Any) -> list[dict]:

@@ -19,7 +19,7 @@ from ..profile.loading import Loader
 from ..profile.references import placeholder
 from ..run.build import environment_problems, read_partials
 from ..run.discover import discover
-from .endpoints import MASK
+from .endpoints import unsendable
 
 
 class Target(NamedTuple):
@@ -57,7 +57,7 @@ def load_targets(
         problems += mapped
         if any(not problem.warning for problem in mapped):
             continue
-        target = _target(source.path, environment, layer, pairs, problems)
+        target = _target(source.path, environment, layer, pairs, problems, reveal)
         if target is not None:
             targets.append(target)
     problems += _shared_principals(targets)
@@ -83,7 +83,7 @@ def _shared_principals(targets: list[Target]) -> list[Problem]:
     return problems
 
 
-def _target(path: str, environment: str | None, layer, pairs: list[OutPair], problems: list) -> Target | None:
+def _target(path: str, environment: str | None, layer, pairs: list[OutPair], problems: list, reveal: bool) -> Target | None:
     application = layer.application
     principal = application.get("service_principal_id")
     if principal is None:
@@ -92,9 +92,11 @@ def _target(path: str, environment: str | None, layer, pairs: list[OutPair], pro
                                 "know where the secrets go)"))  # fmt: skip
         return None
     for pair in pairs:
-        if pair.value == MASK:  # what a GET shows for a secret: sending it would overwrite the real one
+        # "*" (a GET's mask) or a placeholder, written or in a variable; unrevealed, a reference's
+        # value is its own placeholder, and is not sent.
+        message = unsendable(pair.value) if reveal or pair.label is None else None
+        if message:
             entry = layer.pairs.get(pair.key) or layer.raw.get(pair.key)
-            message = '"*" is how Graph hides a secret, not a value: sending it would overwrite the real secret'
             problems.append(entry.problem(message) if entry else Problem(path, message, pair.key))
     if not pairs:
         problems.append(Problem(path, "compiles to no pairs: apply would clear every secret of the application",
