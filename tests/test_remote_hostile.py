@@ -165,3 +165,16 @@ def test_a_placeholder_written_in_a_profile_is_exit_2(tmp_path: Path, graph, env
     assert result.exit_code == 2, outputs(result)
     assert "instance_name: is a placeholder" in result.stderr
     assert graph.puts(SP) == []
+
+
+@pytest.mark.parametrize("job", ["../secrets", "..", "a?b=", "a#b", "x/../../../servicePrincipals/other/synchronization"])
+def test_a_job_id_from_graph_cannot_move_the_credentials_elsewhere(tmp_path: Path, graph, env, job) -> None:
+    """validate POSTs the profile's secrets to the job Graph names: an id that is not an id
+    would send them to another path (the secrets themselves, another principal's job)."""
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, job, "scim")
+    result = run_cli(["validate", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "whose id is not an id" in json.loads(result.stdout)["targets"][0]["error"]
+    assert [record.method for record in graph.journal] == ["GET"]

@@ -5,6 +5,7 @@ Further calls (validateCredentials, the jobs) belong here too: a URL, a body, an
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..profile.layers import RAW_NAME
@@ -13,6 +14,7 @@ from .client import GraphClient, GraphError
 
 MASK = "*"  # how a GET shows a secret
 MAX_PAGES = 100  # a secrets set is one page; a longer chain of nextLinks is a loop
+JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")  # like scim.0a1b....2f9f1c9e-1b7a-...
 
 
 def secrets_url(client: GraphClient, principal: str) -> str:
@@ -21,6 +23,15 @@ def secrets_url(client: GraphClient, principal: str) -> str:
 
 def jobs_url(client: GraphClient, principal: str) -> str:
     return client.connection.url(f"servicePrincipals/{principal}/synchronization/jobs")
+
+
+def job_url(client: GraphClient, principal: str, job_id: object) -> str:
+    """A job's URL. Its id comes from Graph's answer: one that is not a plain id (a slash, a `?`,
+    a `..`) would move the request, and the credentials it carries, to another path."""
+    if not isinstance(job_id, str) or not JOB_ID.match(job_id):
+        raise GraphError(None, "UnexpectedAnswer", "Graph's answer names a job whose id is not an id (letters, "
+                         "digits, '.', '-' and '_'): nothing was sent to it")  # fmt: skip
+    return f"{jobs_url(client, principal)}/{job_id}"
 
 
 def read_secrets(client: GraphClient, principal: str) -> list[tuple[str, str]]:
