@@ -178,3 +178,18 @@ def test_a_job_id_from_graph_cannot_move_the_credentials_elsewhere(tmp_path: Pat
     assert result.exit_code == 4, outputs(result)
     assert "whose id is not an id" in json.loads(result.stdout)["targets"][0]["error"]
     assert [record.method for record in graph.journal] == ["GET"]
+
+
+@pytest.mark.parametrize("secret", ['canary"quoted', "canary\\backslash", "canary\u00e9accent", "canary\nline"])
+def test_a_secret_graph_echoes_inside_json_text_is_masked(tmp_path: Path, graph, graph_env, secret) -> None:
+    """The synchronization service nests JSON in its messages, not always at their start (so the
+    client cannot unwrap it): the secret then appears escaped, as JSON writes a string."""
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    for ascii_only in (False, True):
+        echoed = json.dumps({"SecretToken": secret}, ensure_ascii=ascii_only)
+        graph.fault(400, method="PUT", message=f"Validation failed for {echoed}")
+        result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env={**graph_env(), "APP_TOKEN": secret})
+        assert result.exit_code == 4, outputs(result)
+        assert "Validation failed" in result.stdout
+        assert "canary" not in outputs(result)
