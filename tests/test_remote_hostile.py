@@ -193,3 +193,18 @@ def test_a_secret_graph_echoes_inside_json_text_is_masked(tmp_path: Path, graph,
         assert result.exit_code == 4, outputs(result)
         assert "Validation failed" in result.stdout
         assert "canary" not in outputs(result)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000 + b"]" * 100_000, b'{"error": ' * 50_000 + b"1" + b"}" * 50_000, b"\xff\xfe", b'{"error": "x"}',
+     b'{"error": {"code": 5, "message": ["m"], "innerError": "id"}}'],
+    ids=["too-deep", "error-too-deep", "not-utf8", "error-not-object", "wrong-types"],
+)
+def test_an_error_answer_of_any_shape_fails_the_target(tmp_path: Path, graph, env, body) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(403, method="GET", body=body)
+    result = run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert json.loads(result.stdout)["targets"][0]["error"].startswith("HTTP 403")

@@ -85,8 +85,8 @@ class GraphClient:
     def get(self, url: str) -> Any:
         response = self.request("GET", url)
         try:
-            return response.json()
-        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past Python's stack
+            return _json(response)
+        except ValueError:
             raise GraphError(response.status_code, "UnexpectedAnswer", "Graph's answer is not JSON",
                              clean_message(response.headers.get("request-id") or "") or None) from None  # fmt: skip
 
@@ -130,7 +130,7 @@ def graph_error(response: httpx.Response, attempts: int = 1) -> GraphError:
     request_id = response.headers.get("request-id")
     code, message = "", ""
     try:
-        document = response.json()
+        document = _json(response)
     except ValueError:
         document = None
     error = document.get("error") if isinstance(document, dict) else None
@@ -170,6 +170,15 @@ def unwrap(code: str, message: str, depth: int = 0) -> tuple[str, str]:
     inner_code, inner_message = unwrap(inner_code, inner_message, depth + 1)
     joined = ": ".join(part for part in (code, inner_code) if part)
     return joined, inner_message
+
+
+def _json(response: httpx.Response) -> Any:
+    """The answer's JSON; ValueError if it is not JSON, not UTF-8, or nested past Python's stack
+    (json raises RecursionError for that, which no caller would expect)."""
+    try:
+        return response.json()
+    except RecursionError:
+        raise ValueError("the answer's JSON is nested too deeply") from None
 
 
 def _transport_error(error: httpx.TransportError) -> GraphError:
