@@ -208,3 +208,12 @@ def test_an_error_answer_of_any_shape_fails_the_target(tmp_path: Path, graph, en
     result = run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env)
     assert result.exit_code == 4, outputs(result)
     assert json.loads(result.stdout)["targets"][0]["error"].startswith("HTTP 403")
+
+
+def test_apply_whose_every_put_fails_says_nothing_was_applied(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {"InstanceName": "x"})
+    graph.fault(403, method="PUT")
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert result.stdout.endswith("Apply: 1 service principal: 0 applied, 1 failed\n")

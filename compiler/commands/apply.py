@@ -70,6 +70,7 @@ def apply(
                 PLAIN.err("Nothing was applied.")
                 return 0
         if chosen:
+            run.sending = True
             run.interrupted = _send(client, chosen, options, wait)
     finally:
         client.close()
