@@ -217,3 +217,16 @@ def test_apply_whose_every_put_fails_says_nothing_was_applied(tmp_path: Path, gr
     result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
     assert result.exit_code == 4, outputs(result)
     assert result.stdout.endswith("Apply: 1 service principal: 0 applied, 1 failed\n")
+
+
+def test_import_from_tenant_takes_no_reference_from_the_tenant(tmp_path: Path, graph, env) -> None:
+    """A tenant value that looks like a placeholder must not become the reference it names: the
+    next apply would send that variable (a deploy job's own credential) or file to Graph."""
+    graph.add_principal(SP, {"BaseAddress": "<unrevealed env:AZURE_CLIENT_SECRET>",
+                             "InstanceName": "<unrevealed file:../../.git/config>", "SecretToken": "*"})  # fmt: skip
+    result = run_cli(["import", "--from-tenant", SP, "--name", "lms"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, outputs(result)
+    written = (tmp_path / "configs" / "lms.toml").read_text()
+    assert "AZURE_CLIENT_SECRET" not in written and ".git" not in written
+    assert 'base_address = { env = "LMS_BASE_ADDRESS" }' in written
+    assert 'instance_name = { env = "LMS_INSTANCE_NAME" }' in written

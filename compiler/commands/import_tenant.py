@@ -46,5 +46,5 @@ def import_from_tenant(options: RemoteOptions, principal: str, name: str | None,
     finally:
         session.client.close()
     source = f"servicePrincipals/{principal}"
-    imported = build_profile(pairs, name, source, principal, session.tenant)
+    imported = build_profile(pairs, name, source, principal, session.tenant, from_tenant=True)
     return write_imported(imported, name, configs, force, source)
