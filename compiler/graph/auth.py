@@ -151,5 +151,6 @@ def token_tenant(token: str) -> str | None:
 
 def _first_lines(error: Exception) -> str:
     # azure-identity's messages are long and name every credential tried; the first lines say why.
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return scrub(" ".join(lines[:4]))[:600] or type(error).__name__
+    # Scrubbed before it is cut into lines: a secret with a line break in it would match no line.
+    lines = [line.strip() for line in scrub(str(error)).splitlines() if line.strip()]
+    return " ".join(lines[:4])[:600] or type(error).__name__

@@ -198,5 +198,6 @@ def _forbidden(label: str, error) -> str:
 def _first_line(error: Exception) -> str:
     from ..profile.references import scrub
 
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return scrub(lines[0])[:300] if lines else type(error).__name__
+    # Scrubbed before it is cut into lines: a secret with a line break in it would match no line.
+    lines = [line.strip() for line in scrub(str(error)).splitlines() if line.strip()]
+    return lines[0][:300] if lines else type(error).__name__
