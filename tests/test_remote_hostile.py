@@ -230,3 +230,14 @@ def test_import_from_tenant_takes_no_reference_from_the_tenant(tmp_path: Path, g
     assert "AZURE_CLIENT_SECRET" not in written and ".git" not in written
     assert 'base_address = { env = "LMS_BASE_ADDRESS" }' in written
     assert 'instance_name = { env = "LMS_INSTANCE_NAME" }' in written
+
+
+@pytest.mark.parametrize("token", ["canary-t\u00f6ken", "canary\u2603", "canary\nsecond-line", "canary two-words"])
+def test_an_access_token_that_cannot_be_a_header_is_refused_before_any_request(tmp_path: Path, graph, env, token) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    result = run_cli(["plan"], cwd=tmp_path, env={**env, "SYNCSECRETS_ACCESS_TOKEN": token})
+    assert result.exit_code == 4, outputs(result)
+    assert "SYNCSECRETS_ACCESS_TOKEN does not hold an access token alone" in result.stderr
+    assert "canary" not in outputs(result)
+    assert graph.journal == []

@@ -70,6 +70,10 @@ def _given_token(environ) -> tuple[str, float]:
     if not token:
         raise AuthError(f"--auth token reads the access token from {TOKEN_VARIABLE}, which is not set")
     remember_secret(token)
+    if not (token.isascii() and token.isprintable()) or " " in token:  # it goes into an HTTP header
+        raise AuthError(f"{TOKEN_VARIABLE} does not hold an access token alone (it has spaces, line breaks or "
+                        "characters other than ASCII): give the token as `az account get-access-token --query "
+                        "accessToken -o tsv` prints it")  # fmt: skip
     expires = claims(token).get("exp")
     return token, float(expires) if isinstance(expires, int | float) else time.time() + 3600
 
