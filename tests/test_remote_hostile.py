@@ -241,3 +241,13 @@ def test_an_access_token_that_cannot_be_a_header_is_refused_before_any_request(t
     assert "SYNCSECRETS_ACCESS_TOKEN does not hold an access token alone" in result.stderr
     assert "canary" not in outputs(result)
     assert graph.journal == []
+
+
+def test_a_tenant_claim_stays_on_the_summary_line(tmp_path: Path, authority, graph, env) -> None:
+    write_profile(tmp_path, application='tenant_id = "11111111-1111-4111-8111-111111111111"\n')
+    graph.add_principal(SP, {})
+    token = authority.issue_token("x\n::error::forged\x1b[2J", audience=graph.url)
+    result = run_cli(["plan"], cwd=tmp_path, env={**env, "SYNCSECRETS_ACCESS_TOKEN": token})
+    assert result.exit_code == 4, outputs(result)
+    assert "the credential is for tenant x\\n::error::forged\\x1b[2j" in result.stderr  # tid is lower-cased
+    assert graph.journal == []

@@ -180,7 +180,8 @@ def scrub(text: str) -> str:
     """`text` with every known secret replaced by the mask (longest first, so none half-shows),
     also as JSON or Python's repr escape it: an error may quote a request body, or a message
     with JSON nested in it, where `a"b` reads `a\\"b` and a line break `\\n`."""
-    forms = {form for secret in SECRETS for form in _written_forms(secret) if form}
+    # tuple() copies the set in one step: a worker thread may remember a renewed token meanwhile.
+    forms = {form for secret in tuple(SECRETS) for form in _written_forms(secret) if form}
     for secret in sorted(forms, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text

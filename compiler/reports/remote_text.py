@@ -142,7 +142,7 @@ def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> No
         for number, line in enumerate(lines):
             first = "error" if line.startswith("x ") else "header"
             writer.out(visible(line), first if number == 0 else ACTION_STYLE.get(line.lstrip()[:1]))
-    line = summary(run)
+    line = visible(summary(run))  # run.error may quote the authority, or a claim of the token
     if run.error or run.problems:
         writer.err(line, "error")
     else:
