@@ -251,3 +251,14 @@ def test_a_tenant_claim_stays_on_the_summary_line(tmp_path: Path, authority, gra
     assert result.exit_code == 4, outputs(result)
     assert "the credential is for tenant x\\n::error::forged\\x1b[2j" in result.stderr  # tid is lower-cased
     assert graph.journal == []
+
+
+def test_a_tenant_answer_with_a_key_twice_fails_the_target(tmp_path: Path, graph, env) -> None:
+    """Which of two values would plan compare, and apply read back? Neither can be trusted."""
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    pairs = [{"key": "BaseAddress", "value": "https://scim.contoso.example/v2"}, {"key": "BaseAddress", "value": "x"}]
+    graph.fault(200, method="GET", body=json.dumps({"value": pairs}).encode())
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "holds a key twice" in result.stdout

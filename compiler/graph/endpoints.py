@@ -42,6 +42,8 @@ def read_secrets(client: GraphClient, principal: str) -> list[tuple[str, str]]:
     if not all(RAW_NAME.match(item["key"]) for item in items):  # Graph's keys are names of its enumeration
         raise GraphError(None, "UnexpectedAnswer", "Graph's answer holds a key that is not a key name (letters "
                          "and digits)")  # fmt: skip
+    if len({item["key"] for item in items}) < len(items):  # which of the two would plan compare?
+        raise GraphError(None, "UnexpectedAnswer", "Graph's answer holds a key twice")
     return [(item["key"], item["value"]) for item in items]
 
 
