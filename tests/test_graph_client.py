@@ -205,14 +205,19 @@ def test_the_tenant_is_read_from_the_token() -> None:
 
 # -- connection ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "url", ["http://graph.example.test", "ftp://x", "https://graph.example.test/v1.0", "https://u:p@h", "https://h?x=1"]
+    "url",
+    ["http://graph.example.test", "ftp://x", "https://graph.example.test/v1.0", "https://u:p@h", "https://h?x=1",
+     "https://xn--.example", "https://exa mple.example", "https://\uff47raph.microsoft.com", "https://a..example",
+     "https://-x.example", "https://a%zz.example", "https://x_y.example"],
 )
 def test_graph_url_must_be_https_or_loopback_and_a_bare_root(url: str) -> None:
     with pytest.raises(UserError):
         connect("global", url, "v1.0", {})
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:5", "https://h.example/"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:5", "https://h.example/", "https://10.0.0.1"]
+)
 def test_loopback_http_and_any_https_root_are_accepted(url: str) -> None:
     assert connect("global", url, "v1.0", {}).root == url.rstrip("/")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import ssl
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -54,7 +55,7 @@ class Connection(NamedTuple):
 
         try:
             parts, root = httpx.URL(url), httpx.URL(self.root)
-        except httpx.InvalidURL:
+        except (httpx.InvalidURL, ValueError):  # ValueError: idna's, for a label that is not IDNA
             return False
         return (parts.scheme, parts.host, parts.port) == (root.scheme, root.host, root.port)
 
@@ -95,7 +96,35 @@ def check_graph_root(url: str, where: str) -> str:
                                "the access token is sent to it")  # fmt: skip
     if scheme not in ("http", "https"):
         raise UserError.single(where, f"must be an https:// URL: {usage}")
-    return f"{scheme}://{parts.netloc.lower()}"
+    root = f"{scheme}://{parts.netloc.lower()}"
+    if not (HOST_NAME.match(parts.hostname) or _is_address(parts.hostname)) or not _sendable(root):
+        raise UserError.single(where, f"names no valid host (letters, digits, '-' and '.', or an IP address): {usage}")
+    return root
+
+
+# A DNS name as a Graph root is spelled: ASCII labels, none empty (what urlsplit lets through,
+# like a space or a full-width letter, httpx would encode, refuse or look up as something else).
+HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\Z")
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _sendable(url: str) -> bool:
+    """Whether httpx, which sends the requests, can use `url` at all (an `xn--` label that is
+    not valid IDNA passes every other check)."""
+    import httpx
+
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return False
+    return True
 
 
 def is_loopback(host: str) -> bool:
