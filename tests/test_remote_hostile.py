@@ -262,3 +262,22 @@ def test_a_tenant_answer_with_a_key_twice_fails_the_target(tmp_path: Path, graph
     result = run_cli(["plan"], cwd=tmp_path, env=env)
     assert result.exit_code == 4, outputs(result)
     assert "holds a key twice" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"AZURE_TENANT_ID": "contoso/../other"}, {"AZURE_TENANT_ID": "two words"}, {"AZURE_CLIENT_ID": ""},
+     {"AZURE_CLIENT_SECRET": "", "AZURE_CLIENT_CERTIFICATE_PATH": "/nonexistent/cert.pem"},
+     {"AZURE_AUTHORITY_HOST": "http://127.0.0.1:1"}, {"AZURE_AUTHORITY_HOST": "https://[::1"},
+     {"AZURE_AUTHORITY_HOST": "https://exa mple.example"}],
+    ids=["tenant-path", "tenant-space", "client-empty", "certificate-missing", "authority-http", "authority-ipv6",
+         "authority-space"],
+)
+@pytest.mark.parametrize("command", [["plan"], ["apply", "--auto-approve"], ["import", "--from-tenant", SP, "--name", "x"]])
+def test_azure_settings_the_credential_cannot_use_are_exit_2(tmp_path: Path, graph, graph_env, settings, command) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    result = run_cli(command, cwd=tmp_path, env={**graph_env(token=False), "APP_TOKEN": TOKEN, **settings})
+    assert result.exit_code == 2, outputs(result)
+    assert "internal error" not in result.stderr
+    assert graph.journal == []

@@ -44,6 +44,8 @@ def apply(
         return finish(run, options, error=error)
     try:
         session = open_session(options, connection, mode, targets, environ)
+    except UserError as error:  # AZURE_* settings azure-identity cannot use
+        return finish(run, options, problems=error.problems)
     except AuthError as error:
         return finish(run, options, error=error)
     client = session.client

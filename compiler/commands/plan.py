@@ -23,6 +23,8 @@ def plan(options: RemoteOptions, check: bool = False, save: str | None = None, e
         return finish(run, options, error=error)
     try:
         session = open_session(options, connection, mode, targets, environ)
+    except UserError as error:  # AZURE_* settings azure-identity cannot use
+        return finish(run, options, problems=error.problems)
     except AuthError as error:
         return finish(run, options, error=error)
     try:

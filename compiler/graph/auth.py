@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from ..problems import UserError
 from ..profile.references import remember_secret, scrub
 from .connection import Connection, tls_context
 
@@ -56,6 +57,8 @@ def token_source(mode: str, connection: Connection, environ) -> TokenSource:
 
         try:
             token = signer.get_token(connection.scope)
+        except ValueError as error:  # azure-identity's word for settings it cannot use
+            raise settings_error(mode, error) from None
         except ClientAuthenticationError as error:  # CredentialUnavailableError is one too
             raise AuthError(f"the authority refused --auth {mode}: {_first_lines(error)}") from None
         except AzureError as error:  # the authority could not be reached
@@ -92,6 +95,19 @@ def credential(mode: str, connection: Connection, environ):
     # A non-Microsoft authority (a sovereign deployment of its own, a test double) cannot answer
     # instance discovery; MSAL would refuse to use it otherwise.
     options = {"authority": connection.authority, "disable_instance_discovery": not connection.microsoft_authority}
+    try:
+        return _credential(identity, mode, options, environ)
+    except ValueError as error:  # a malformed AZURE_TENANT_ID, an empty AZURE_CLIENT_ID...
+        raise settings_error(mode, error) from None
+
+
+def settings_error(mode: str, error: ValueError) -> UserError:
+    """azure-identity refuses the environment's settings: exit 2, as for any unusable option."""
+    return UserError.single(f"--auth {mode}", f"the credential cannot be set up ({_first_lines(error)}): check "
+                            "AZURE_TENANT_ID, AZURE_CLIENT_ID and the other AZURE_* variables of this mode")  # fmt: skip
+
+
+def _credential(identity, mode: str, options: dict, environ):
     if mode == "default":
         return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True, **options)
     if mode == "cli":

@@ -76,7 +76,23 @@ def connect(cloud: str, graph_url: str | None, api: str, environ) -> Connection:
     authority = environ.get("AZURE_AUTHORITY_HOST") or CLOUDS[cloud].authority
     if "://" not in authority:
         authority = f"https://{authority}"
-    return Connection(root, api, authority.rstrip("/"))
+    return Connection(root, api, check_authority(authority.rstrip("/")))
+
+
+def check_authority(url: str) -> str:
+    """AZURE_AUTHORITY_HOST as azure-identity can use it: https, a host, nothing else."""
+    where, usage = "AZURE_AUTHORITY_HOST", "give the authority's host, like login.microsoftonline.com"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise UserError.single(where, f"is not a valid URL: {usage}") from None
+    host = parts.hostname or ""
+    if parts.scheme.lower() != "https" or parts.username or parts.password or parts.query or parts.fragment:
+        raise UserError.single(where, f"must be an https:// URL with nothing but a host (and a path): {usage}")
+    if not (HOST_NAME.match(host) or _is_address(host)) or not _sendable(url):
+        raise UserError.single(where, f"names no valid host: {usage}")
+    return url
 
 
 def check_graph_root(url: str, where: str) -> str:
