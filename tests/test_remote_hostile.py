@@ -281,3 +281,14 @@ def test_azure_settings_the_credential_cannot_use_are_exit_2(tmp_path: Path, gra
     assert result.exit_code == 2, outputs(result)
     assert "internal error" not in result.stderr
     assert graph.journal == []
+
+
+@pytest.mark.parametrize("url", ["https://token.example\n", "https://exa mple\n/token"])
+def test_a_github_oidc_url_httpx_refuses_fails_the_sign_in(tmp_path: Path, graph, graph_env, url) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    env = {**graph_env(auth="github-oidc"), "APP_TOKEN": TOKEN, "ACTIONS_ID_TOKEN_REQUEST_URL": url}
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "GitHub's OIDC token endpoint did not give a token" in result.stderr
+    assert graph.journal == []

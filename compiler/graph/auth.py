@@ -144,7 +144,7 @@ def github_id_token(environ) -> str:
                              verify=tls_context(environ))  # fmt: skip
         response.raise_for_status()
         token = response.json()["value"]
-    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError, RecursionError, KeyError, TypeError):
         raise AuthError("GitHub's OIDC token endpoint did not give a token") from None
     remember_secret(token)
     return token
