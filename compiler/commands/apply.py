@@ -13,7 +13,7 @@ import sys
 from ..problems import UserError
 from ..reports.terminal import PLAIN
 from ..run.interrupts import terminable
-from .remote import RemoteOptions, finish, open_session, prepare, read_tenants
+from .remote import RemoteOptions, Stopped, connect, read_tenants
 
 QUESTION = "Apply to {count} service {noun}? [y/N] "
 
@@ -27,33 +27,29 @@ def apply(
     validate: bool = False,
     environ=os.environ,
 ) -> int:
-    from ..graph.auth import AuthError
     from ..graph.planning import CHANGES, IN_SYNC, SKIPPED, RemoteRun, unclearable_problems
     from ..reports.remote import write_remote_report
 
     run = RemoteRun("apply", [], [])
-    try:
+    saved = None
+
+    def check() -> None:
+        nonlocal saved
         if not (auto_approve or plan_file or is_terminal()):
             raise UserError.single("apply", "needs a terminal to ask for confirmation, or --auto-approve (or a "
                                    "saved plan, --plan FILE)")  # fmt: skip
         saved = _load(plan_file) if plan_file else None
-        targets, run.warnings, connection, mode = prepare(options, environ)
-    except UserError as error:  # reported like any run, in its format: "nothing was sent"
-        return finish(run, options, problems=error.problems)
-    except AuthError as error:  # a vault that refused a reference's secret
-        return finish(run, options, error=error)
+
     try:
-        session = open_session(options, connection, mode, targets, environ)
-    except UserError as error:  # AZURE_* settings azure-identity cannot use
-        return finish(run, options, problems=error.problems)
-    except AuthError as error:
-        return finish(run, options, error=error)
+        targets, session = connect(run, options, environ, check=check)
+    except Stopped as stopped:
+        return stopped.code
     client = session.client
     try:
         run.plans, run.interrupted = read_tenants(session, targets, options, "Reading the tenant")
         run.problems = unclearable_problems(run.plans)
         if not run.problems and saved is not None:
-            run.problems = _stale(saved, connection, options.environment, run.plans)
+            run.problems = _stale(saved, session.connection, options.environment, run.plans)
         if run.problems or run.interrupted:
             write_remote_report(run, options.fmt, options.quiet)
             return run.exit_code

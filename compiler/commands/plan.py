@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import os
 
-from ..problems import UserError
 from ..reports.terminal import PLAIN
-from .remote import RemoteOptions, finish, open_session, prepare, read_tenants
+from .remote import RemoteOptions, Stopped, connect, read_tenants
 
 
 def plan(options: RemoteOptions, check: bool = False, save: str | None = None, environ=os.environ) -> int:
-    from ..graph.auth import AuthError
     from ..graph.planning import RemoteRun, unclearable_problems
     from ..reports.remote import write_remote_report
 
     run = RemoteRun("plan", [], [], check)
     try:
-        targets, run.warnings, connection, mode = prepare(options, environ)
-    except UserError as error:  # reported like any run, in its format: "nothing was sent"
-        return finish(run, options, problems=error.problems)
-    except AuthError as error:  # a vault that refused a reference's secret
-        return finish(run, options, error=error)
-    try:
-        session = open_session(options, connection, mode, targets, environ)
-    except UserError as error:  # AZURE_* settings azure-identity cannot use
-        return finish(run, options, problems=error.problems)
-    except AuthError as error:
-        return finish(run, options, error=error)
+        targets, session = connect(run, options, environ)
+    except Stopped as stopped:
+        return stopped.code
     try:
         run.plans, run.interrupted = read_tenants(session, targets, options, "Reading the tenant")
     finally:
@@ -37,6 +27,6 @@ def plan(options: RemoteOptions, check: bool = False, save: str | None = None, e
         from ..graph.saved import plan_document
         from ..graph.saved import save as save_plan
 
-        save_plan(save, plan_document(connection, session.tenant, options.environment, run.plans))
+        save_plan(save, plan_document(session.connection, session.tenant, options.environment, run.plans))
         PLAIN.err(f"Saved the plan to {save}: `syncsecrets apply --plan {save}` applies it if nothing changed meanwhile.")
     return run.exit_code

@@ -11,10 +11,11 @@ import os
 from typing import NamedTuple
 
 from ..problems import UserError
+from ..run.result import DEFAULT_PATHS
 
 
 class RemoteOptions(NamedTuple):
-    paths: tuple[str, ...] = ("configs",)
+    paths: tuple[str, ...] = DEFAULT_PATHS
     environment: str | None = None
     cloud: str = "global"
     graph_url: str | None = None
@@ -29,6 +30,7 @@ class RemoteOptions(NamedTuple):
 class Session(NamedTuple):
     client: object  # graph.client.GraphClient
     tenant: str | None  # the token's tenant (tid), when readable
+    connection: object  # graph.connection.Connection: the Graph root and API it talks to
 
 
 def prepare(options: RemoteOptions, environ=os.environ, reveal: bool = True):
@@ -75,7 +77,32 @@ def open_session(options: RemoteOptions, connection, mode: str, targets, environ
             raise AuthError(f"the credential is for tenant {tenant}, but {target.profile} sets tenant_id "
                             f"{target.tenant_id}: sign in to that tenant; nothing was sent")  # fmt: skip
     client = GraphClient(connection, tokens, jobs=options.jobs, environ=environ)
-    return Session(client, tenant)
+    return Session(client, tenant, connection)
+
+
+class Stopped(Exception):
+    """A remote run that ended before sending anything, already reported: `code` is its exit code."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+def connect(run, options: RemoteOptions, environ=os.environ, reveal: bool = True, check=None):
+    """`check()` (a command's own checks of its input), the targets and a signed-in session; or,
+    when any of them fails, the run reported as one that sent nothing (refused input, exit 2; a
+    sign-in or a vault that refused, exit 4) and Stopped raised with its exit code."""
+    from ..graph.auth import AuthError
+
+    try:
+        if check is not None:
+            check()
+        targets, run.warnings, connection, mode = prepare(options, environ, reveal)
+        return targets, open_session(options, connection, mode, targets, environ)
+    except UserError as error:
+        raise Stopped(finish(run, options, problems=error.problems)) from None
+    except AuthError as error:
+        raise Stopped(finish(run, options, error=error)) from None
 
 
 def read_tenants(session: Session, targets, options: RemoteOptions, label: str):

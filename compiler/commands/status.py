@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import os
 
-from ..problems import UserError
 from ..run.interrupts import terminable
-from .remote import RemoteOptions, finish, open_session, prepare
+from .remote import RemoteOptions, Stopped, connect
 
 
 def status(options: RemoteOptions, environ=os.environ) -> int:
-    from ..graph.auth import AuthError
     from ..graph.planning import RemoteRun, TargetPlan
     from ..graph.status import status_all
     from ..reports.progress import progress
@@ -19,12 +17,9 @@ def status(options: RemoteOptions, environ=os.environ) -> int:
 
     run = RemoteRun("status", [], [])
     try:
-        targets, run.warnings, connection, mode = prepare(options, environ, reveal=False)  # no secret needed
-        session = open_session(options, connection, mode, targets, environ)
-    except UserError as error:
-        return finish(run, options, problems=error.problems)
-    except AuthError as error:
-        return finish(run, options, error=error)
+        targets, session = connect(run, options, environ, reveal=False)  # no secret needed
+    except Stopped as stopped:
+        return stopped.code
     run.plans = [TargetPlan(target) for target in targets]
     try:
         with terminable(), progress(len(targets), "Reading the jobs") as advance:

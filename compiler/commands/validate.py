@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import os
 
-from ..problems import UserError
 from ..run.interrupts import terminable
-from .remote import RemoteOptions, finish, open_session, prepare
+from .remote import RemoteOptions, Stopped, connect
 
 
 def validate(options: RemoteOptions, saved: bool = False, environ=os.environ) -> int:
-    from ..graph.auth import AuthError
     from ..graph.planning import RemoteRun, TargetPlan
     from ..graph.validating import validate_all
     from ..reports.progress import progress
@@ -22,12 +20,9 @@ def validate(options: RemoteOptions, saved: bool = False, environ=os.environ) ->
 
     run = RemoteRun("validate", [], [])
     try:
-        targets, run.warnings, connection, mode = prepare(options, environ, reveal=not saved)
-        session = open_session(options, connection, mode, targets, environ)
-    except UserError as error:
-        return finish(run, options, problems=error.problems)
-    except AuthError as error:
-        return finish(run, options, error=error)
+        targets, session = connect(run, options, environ, reveal=not saved)
+    except Stopped as stopped:
+        return stopped.code
     run.plans = [TargetPlan(target) for target in targets]
     try:
         with terminable(), progress(len(targets), "Validating") as advance:

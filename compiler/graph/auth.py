@@ -49,7 +49,7 @@ class TokenSource:
 
 def token_source(mode: str, connection: Connection, environ) -> TokenSource:
     if mode == "token":
-        return TokenSource(lambda: _given_token(environ))
+        return TokenSource(lambda: given_token(environ))
     signer = credential(mode, connection, environ)
 
     def fetch() -> tuple[str, float]:
@@ -60,18 +60,19 @@ def token_source(mode: str, connection: Connection, environ) -> TokenSource:
         except ValueError as error:  # azure-identity's word for settings it cannot use
             raise settings_error(mode, error) from None
         except ClientAuthenticationError as error:  # CredentialUnavailableError is one too
-            raise AuthError(f"the authority refused --auth {mode}: {_first_lines(error)}") from None
+            raise AuthError(f"the authority refused --auth {mode}: {first_lines(error)}") from None
         except AzureError as error:  # the authority could not be reached
-            raise AuthError(f"no token for --auth {mode}: {_first_lines(error)}") from None
+            raise AuthError(f"no token for --auth {mode}: {first_lines(error)}") from None
         return token.token, float(token.expires_on)
 
     return TokenSource(fetch)
 
 
-def _given_token(environ) -> tuple[str, float]:
-    token = (environ.get(TOKEN_VARIABLE) or "").strip()
+def given_token(environ, variable: str = TOKEN_VARIABLE) -> tuple[str, float]:
+    """`--auth token`: the token given in `variable` and when it expires (its `exp`, else in an hour)."""
+    token = (environ.get(variable) or "").strip()
     if not token:
-        raise AuthError(f"--auth token reads the access token from {TOKEN_VARIABLE}, which is not set")
+        raise AuthError(f"--auth token reads the access token from {variable}, which is not set")
     remember_secret(token)
     if not (token.isascii() and token.isprintable()) or " " in token:  # it goes into an HTTP header
         raise AuthError(f"{TOKEN_VARIABLE} does not hold an access token alone (it has spaces, line breaks or "
@@ -103,7 +104,7 @@ def credential(mode: str, connection: Connection, environ):
 
 def settings_error(mode: str, error: ValueError) -> UserError:
     """azure-identity refuses the environment's settings: exit 2, as for any unusable option."""
-    return UserError.single(f"--auth {mode}", f"the credential cannot be set up ({_first_lines(error)}): check "
+    return UserError.single(f"--auth {mode}", f"the credential cannot be set up ({first_lines(error)}): check "
                             "AZURE_TENANT_ID, AZURE_CLIENT_ID and the other AZURE_* variables of this mode")  # fmt: skip
 
 
@@ -169,7 +170,7 @@ def token_tenant(token: str) -> str | None:
     return tenant.lower() if isinstance(tenant, str) and tenant else None
 
 
-def _first_lines(error: Exception) -> str:
+def first_lines(error: Exception) -> str:
     # azure-identity's messages are long and name every credential tried; the first lines say why.
     # Scrubbed before it is cut into lines: a secret with a line break in it would match no line.
     lines = [line.strip() for line in scrub(str(error)).splitlines() if line.strip()]

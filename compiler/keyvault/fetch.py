@@ -20,6 +20,8 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from ..graph.auth import first_lines
+from ..graph.connection import CLOUDS
 from ..graph.retry import THROTTLED, RetryPolicy, wait_before_retry
 from ..problems import InvalidValue, Refused
 from ..profile.references import remember_secret
@@ -28,8 +30,9 @@ from ..profile.vault_address import VAULT_DOMAINS, SecretAddress
 TOKEN_VARIABLE = "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN"
 MAX_IN_FLIGHT = 8
 CONNECT_SECONDS, READ_SECONDS = 10, 30  # a stalled vault is a retry, not a hung deploy
-# The authority of each national cloud's vault domain, for a credential that needs one.
-AUTHORITIES = dict(zip(VAULT_DOMAINS, ("login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn"), strict=True))
+# The authority of each national cloud's vault domain (VAULT_DOMAINS' order), for a credential
+# that needs one when AZURE_AUTHORITY_HOST does not name it.
+AUTHORITIES = dict(zip(VAULT_DOMAINS, (CLOUDS[cloud].authority for cloud in ("global", "usgov", "china")), strict=True))
 
 
 class VaultRefused(Refused):
@@ -92,13 +95,13 @@ class VaultReader:
                 secret = client.get_secret(address.name, address.version)
                 break
             except ResourceNotFoundError:
-                raise InvalidValue(f"{label} is not in the vault: check the vault, the secret's name"
-                                   f"{' and version' if address.version else ''}") from None  # fmt: skip
+                named = "the secret's name and version" if address.version else "the secret's name"
+                raise InvalidValue(f"{label} is not in the vault: check the vault and {named}") from None
             except ClientAuthenticationError as error:
                 status = getattr(error, "status_code", None)
                 if status is None:  # the credential failed, before the vault was asked
                     raise VaultRefused(f"no token for the vault of {label} (--keyvault-auth {self.mode}): "
-                                       f"{_first_line(error)}") from None  # fmt: skip
+                                       f"{first_lines(error)}") from None  # fmt: skip
                 raise VaultRefused(f"the vault refused the token for {label} (HTTP {status}): check that the "
                                    "identity is of the vault's tenant") from None  # fmt: skip
             except HttpResponseError as error:
@@ -171,14 +174,13 @@ class _GivenToken:
     def get_token(self, *scopes, **kwargs):
         from azure.core.credentials import AccessToken
 
-        from ..graph.auth import claims
+        from ..graph.auth import AuthError, given_token
 
-        token = (self._environ.get(TOKEN_VARIABLE) or "").strip()
-        if not token:
-            raise VaultRefused(f"--auth token reads the vault's access token from {TOKEN_VARIABLE}, which is not set")
-        remember_secret(token)
-        expires = claims(token).get("exp")
-        return AccessToken(token, int(expires) if isinstance(expires, int | float) else int(time.time()) + 3600)
+        try:
+            token, expires = given_token(self._environ, TOKEN_VARIABLE)
+        except AuthError as error:  # raised inside the SDK's pipeline: report it as the vault's refusal
+            raise VaultRefused(str(error)) from None
+        return AccessToken(token, int(expires))
 
 
 def _header(error, name: str) -> str | None:
@@ -193,11 +195,3 @@ def _forbidden(label: str, error) -> str:
         return f"{label} is disabled in the vault: enable it, or point the reference at another secret"
     return (f"the identity may not read {label}: give it the Key Vault Secrets User role on the vault "
             "(or the secret get permission of an access policy)")  # fmt: skip
-
-
-def _first_line(error: Exception) -> str:
-    from ..profile.references import scrub
-
-    # Scrubbed before it is cut into lines: a secret with a line break in it would match no line.
-    lines = [line.strip() for line in scrub(str(error)).splitlines() if line.strip()]
-    return lines[0][:300] if lines else type(error).__name__

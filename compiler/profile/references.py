@@ -111,9 +111,8 @@ def reference_table(label: str) -> dict[str, str]:
     scheme, _, name = label.partition(":")
     if scheme != "keyvault":
         return {scheme: name}
-    from .vault_address import from_canonical, url_of
-
-    return {scheme: url_of(from_canonical(name))}
+    host, _, secret = name.partition("/")  # `host/name[/version]`, checked when the profile is read
+    return {scheme: f"https://{host}/secrets/{secret}"}
 
 
 def vault_addresses(references) -> list[SecretAddress]:
@@ -138,7 +137,7 @@ def resolve(reference: Reference, environ: os._Environ | dict) -> str:
     if reference.scheme == "env":
         value = environ.get(reference.name)
         if value is None:
-            raise InvalidValue(f"environment variable {reference.name} is not set: export it before --reveal")
+            raise InvalidValue(f"environment variable {reference.name} is not set: export it before running this command")
         if value == "":
             raise InvalidValue(f"environment variable {reference.name} is empty: set it to the secret")
         if _UNEXPANDED.match(value):

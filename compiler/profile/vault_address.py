@@ -93,8 +93,3 @@ def from_canonical(text: str) -> SecretAddress:
     """The address of a canonical `host/name[/version]` (as labels and placeholders hold it)."""
     host, name, *version = text.split("/")
     return SecretAddress(host, name, version[0] if version else None)
-
-
-def url_of(address: SecretAddress) -> str:
-    """The URL a profile writes for this secret (what `import` puts back)."""
-    return f"https://{address.host}/secrets/{address.name}" + (f"/{address.version}" if address.version else "")
