@@ -292,3 +292,13 @@ def test_a_github_oidc_url_httpx_refuses_fails_the_sign_in(tmp_path: Path, graph
     assert result.exit_code == 4, outputs(result)
     assert "GitHub's OIDC token endpoint did not give a token" in result.stderr
     assert graph.journal == []
+
+
+def test_apply_validate_whose_every_target_is_invalid_says_so(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, "scim.1", "scim", accepts={"SecretToken": "another"})
+    result = run_cli(["apply", "--validate", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 1, outputs(result)
+    assert result.stdout.endswith("Apply: 1 service principal: 0 applied, 1 invalid (not sent)\n")
+    assert graph.puts(SP) == []

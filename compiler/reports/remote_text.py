@@ -102,7 +102,7 @@ def summary(run: RemoteRun) -> str:
         verb = run.command.capitalize()
         parts = [f"{run.count(status)} {status}" for status in STATUS_ORDER
                  if run.count(status) and status not in (FAILED, NOT_STARTED)]  # fmt: skip
-    elif run.command == "plan" or not (run.sending or run.count(SKIPPED)):  # apply stopped before any PUT
+    elif run.command == "plan" or not (run.sending or run.count(SKIPPED) or run.count(INVALID)):  # no PUT was due
         parts = [f"{run.count(CHANGES)} to update (keys: {changed})", f"{run.count(IN_SYNC)} in sync"]
         verb = "Plan"
     else:
