@@ -302,3 +302,14 @@ def test_apply_validate_whose_every_target_is_invalid_says_so(tmp_path: Path, gr
     assert result.exit_code == 1, outputs(result)
     assert result.stdout.endswith("Apply: 1 service principal: 0 applied, 1 invalid (not sent)\n")
     assert graph.puts(SP) == []
+
+
+@pytest.mark.parametrize("wait", ["nan", "inf"])
+def test_a_wait_that_is_no_number_of_seconds_is_exit_2(tmp_path: Path, graph, env, wait) -> None:
+    """A tenant that never shows the PUT would be read back for ever (nan compares false)."""
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    result = run_cli(["apply", "--auto-approve", "--wait", wait], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, outputs(result)
+    assert "--wait: must be a number of seconds" in result.stderr
+    assert graph.journal == []
