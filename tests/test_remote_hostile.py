@@ -313,3 +313,18 @@ def test_a_wait_that_is_no_number_of_seconds_is_exit_2(tmp_path: Path, graph, en
     assert result.exit_code == 2, outputs(result)
     assert "--wait: must be a number of seconds" in result.stderr
     assert graph.journal == []
+
+
+def test_a_vault_token_that_cannot_be_a_header_is_refused_by_name(tmp_path: Path, graph, keyvault, env) -> None:
+    """The vault's given token (--auth token) passes the same check as Graph's (one rule)."""
+    pytest.importorskip("azure.keyvault.secrets")
+    keyvault.set_secret("scim-token", "canary-vault-value")
+    write_profile(tmp_path, body='base_address = "https://scim.contoso.example/v2"\n'
+                  f'secret_token = {{ keyvault = "{keyvault.secret_uri("scim-token")}" }}\n')  # fmt: skip
+    graph.add_principal(SP, {})
+    vault = {"SYNCSECRETS_KEYVAULT_HOSTS": keyvault.host, "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN": "canary-t\u00f6ken"}
+    result = run_cli(["plan"], cwd=tmp_path, env={**env, **vault})
+    assert result.exit_code == 4, outputs(result)
+    assert "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN does not hold an access token alone" in result.stderr
+    assert "canary" not in outputs(result)
+    assert graph.journal == []

@@ -75,7 +75,7 @@ def given_token(environ, variable: str = TOKEN_VARIABLE) -> tuple[str, float]:
         raise AuthError(f"--auth token reads the access token from {variable}, which is not set")
     remember_secret(token)
     if not (token.isascii() and token.isprintable()) or " " in token:  # it goes into an HTTP header
-        raise AuthError(f"{TOKEN_VARIABLE} does not hold an access token alone (it has spaces, line breaks or "
+        raise AuthError(f"{variable} does not hold an access token alone (it has spaces, line breaks or "
                         "characters other than ASCII): give the token as `az account get-access-token --query "
                         "accessToken -o tsv` prints it")  # fmt: skip
     expires = claims(token).get("exp")

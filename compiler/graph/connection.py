@@ -90,7 +90,7 @@ def check_authority(url: str) -> str:
     host = parts.hostname or ""
     if parts.scheme.lower() != "https" or parts.username or parts.password or parts.query or parts.fragment:
         raise UserError.single(where, f"must be an https:// URL with nothing but a host (and a path): {usage}")
-    if not (HOST_NAME.match(host) or _is_address(host)) or not _sendable(url):
+    if not _usable(host, url):
         raise UserError.single(where, f"names no valid host: {usage}")
     return url
 
@@ -113,7 +113,7 @@ def check_graph_root(url: str, where: str) -> str:
     if scheme not in ("http", "https"):
         raise UserError.single(where, f"must be an https:// URL: {usage}")
     root = f"{scheme}://{parts.netloc.lower()}"
-    if not (HOST_NAME.match(parts.hostname) or _is_address(parts.hostname)) or not _sendable(root):
+    if not _usable(parts.hostname, root):
         raise UserError.single(where, f"names no valid host (letters, digits, '-' and '.', or an IP address): {usage}")
     return root
 
@@ -123,6 +123,20 @@ def check_graph_root(url: str, where: str) -> str:
 HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\Z")
 
 
+def _usable(host: str, url: str) -> bool:
+    """Whether `host` is a host name or an IP address, and httpx, which sends the requests, can
+    use `url` at all (an `xn--` label that is not valid IDNA passes every other check)."""
+    import httpx
+
+    if not (HOST_NAME.match(host) or _is_address(host)):
+        return False
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return False
+    return True
+
+
 def _is_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -130,17 +144,6 @@ def _is_address(host: str) -> bool:
         return False
     return True
 
-
-def _sendable(url: str) -> bool:
-    """Whether httpx, which sends the requests, can use `url` at all (an `xn--` label that is
-    not valid IDNA passes every other check)."""
-    import httpx
-
-    try:
-        httpx.URL(url)
-    except (httpx.InvalidURL, ValueError):
-        return False
-    return True
 
 
 def is_loopback(host: str) -> bool:
