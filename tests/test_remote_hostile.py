@@ -328,3 +328,17 @@ def test_a_vault_token_that_cannot_be_a_header_is_refused_by_name(tmp_path: Path
     assert "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN does not hold an access token alone" in result.stderr
     assert "canary" not in outputs(result)
     assert graph.journal == []
+
+
+def test_a_saved_plan_cannot_forge_a_line_of_the_log(tmp_path: Path, graph, env) -> None:
+    """apply --plan quotes the saved plan's Graph root and environment when they differ."""
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    assert run_cli(["plan", "--save", "plan.json"], cwd=tmp_path, env=env).exit_code == 0
+    document = json.loads((tmp_path / "plan.json").read_text())
+    document["graph"]["root"] = "https://graph.example\n::error::forged"
+    (tmp_path / "plan.json").write_text(json.dumps(document))
+    result = run_cli(["apply", "--plan", "plan.json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, outputs(result)
+    assert "graph.example\\n::error::forged" in result.stderr
+    assert "\n::" not in outputs(result)

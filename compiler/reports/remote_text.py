@@ -123,9 +123,9 @@ def summary(run: RemoteRun) -> str:
 
 def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> None:
     for problem in run.warnings:
-        writer.err(str(problem), "warning")
-    for problem in run.problems:
-        writer.err(str(problem), "error")
+        writer.err(visible(str(problem)), "warning")
+    for problem in run.problems:  # may quote a saved plan's fields: a file a pull request can edit
+        writer.err(visible(str(problem)), "error")
     for plan in [] if run.problems else run.plans:  # nothing ran: the problems say why
         if run.command != "plan" and not planned:
             lines = _result_lines(plan, quiet)
