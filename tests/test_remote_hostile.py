@@ -338,7 +338,7 @@ def test_a_saved_plan_cannot_forge_a_line_of_the_log(tmp_path: Path, graph, env)
     document = json.loads((tmp_path / "plan.json").read_text())
     document["graph"]["root"] = "https://graph.example\n::error::forged"
     (tmp_path / "plan.json").write_text(json.dumps(document))
-    result = run_cli(["apply", "--plan", "plan.json"], cwd=tmp_path, env=env)
-    assert result.exit_code == 2, outputs(result)
-    assert "graph.example\\n::error::forged" in result.stderr
-    assert "\n::" not in outputs(result)
+    for fmt in ("text", "json", "github"):
+        result = run_cli(["apply", "--plan", "plan.json", "--format", fmt], cwd=tmp_path, env=env)
+        assert result.exit_code == 2, outputs(result)
+        assert "\n::error::forged" not in outputs(result), fmt
