@@ -342,3 +342,13 @@ def test_a_saved_plan_cannot_forge_a_line_of_the_log(tmp_path: Path, graph, env)
         result = run_cli(["apply", "--plan", "plan.json", "--format", fmt], cwd=tmp_path, env=env)
         assert result.exit_code == 2, outputs(result)
         assert "\n::error::forged" not in outputs(result), fmt
+
+
+def test_plan_save_that_cannot_save_says_so(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(403, method="GET")
+    result = run_cli(["plan", "--save", "plan.json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "Did not save the plan to plan.json" in result.stderr
+    assert not (tmp_path / "plan.json").exists()
