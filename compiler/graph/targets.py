@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from ..body.mapper import OutPair, map_layer
 from ..body.render import render
+from ..catalog.templates import find_template
 from ..problems import Problem, UserError, unique_sorted
 from ..profile.digest import digest
 from ..profile.loading import Loader
@@ -71,6 +72,17 @@ def load_targets(
     return targets, problems
 
 
+def _template_keep(application, pairs: list[OutPair]) -> tuple[str, ...]:
+    """A profile without `keep` keeps what its template's provisioning service stores itself (the
+    OAuth 2 tokens the portal's Authorize button saves), except keys the profile sets: applying
+    it must not log the application out. An explicit `keep` (even `keep = []`) replaces this."""
+    if "template" not in application:
+        return ()
+    template = find_template(application["template"].value)
+    sent = {pair.key for pair in pairs}
+    return tuple(key.graph for key in template.keep if key.graph not in sent)
+
+
 def _shared_principals(targets: list[Target]) -> list[Problem]:
     """Two profiles sending to one service principal would overwrite each other, PUT after PUT."""
     owners: dict[str, str] = {}
@@ -101,7 +113,7 @@ def _target(path: str, environment: str | None, layer, pairs: list[OutPair], pro
     if not pairs:
         problems.append(Problem(path, "compiles to no pairs: apply would clear every secret of the application",
                                 warning=True))  # fmt: skip
-    keep = application["keep"].value if "keep" in application else ()
+    keep = application["keep"].value if "keep" in application else _template_keep(application, pairs)
     unrevealed = render((pair.key, placeholder(pair.label) if pair.label else pair.value) for pair in pairs)
     return Target(
         profile=path,
