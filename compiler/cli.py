@@ -401,4 +401,14 @@ def status_command(
 
 
 def main() -> None:
+    # typer turns every registered command into a click command at each start (about 0.3 ms a
+    # command, measured): a run of one command needs only that one. --help, completion and
+    # anything unexpected see them all.
+    import os
+    import sys
+
+    named = sys.argv[1] if len(sys.argv) > 1 else None
+    commands = app.registered_commands
+    if not any(key.endswith("_COMPLETE") for key in os.environ) and named in {command.name for command in commands}:
+        app.registered_commands = [command for command in commands if command.name == named]
     app()

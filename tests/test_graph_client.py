@@ -62,6 +62,8 @@ def test_retry_after_in_seconds_and_as_an_http_date() -> None:
     assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now.timestamp()) == 30.0
     assert parse_retry_after(format_datetime(now - timedelta(seconds=30), usegmt=True), now.timestamp()) == 0.0
     assert parse_retry_after("soon") is None
+    assert parse_retry_after("\u00b2") is None  # a digit to str.isdigit, not to float()
+    assert parse_retry_after("\u0661") is None  # delta-seconds are ASCII digits
     assert parse_retry_after(None) is None
 
 
@@ -204,14 +206,19 @@ def test_the_tenant_is_read_from_the_token() -> None:
 
 # -- connection ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "url", ["http://graph.example.test", "ftp://x", "https://graph.example.test/v1.0", "https://u:p@h", "https://h?x=1"]
+    "url",
+    ["http://graph.example.test", "ftp://x", "https://graph.example.test/v1.0", "https://u:p@h", "https://h?x=1",
+     "https://xn--.example", "https://exa mple.example", "https://\uff47raph.microsoft.com", "https://a..example",
+     "https://-x.example", "https://a%zz.example", "https://x_y.example"],
 )
 def test_graph_url_must_be_https_or_loopback_and_a_bare_root(url: str) -> None:
     with pytest.raises(UserError):
         connect("global", url, "v1.0", {})
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:5", "https://h.example/"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:5", "https://h.example/", "https://10.0.0.1"]
+)
 def test_loopback_http_and_any_https_root_are_accepted(url: str) -> None:
     assert connect("global", url, "v1.0", {}).root == url.rstrip("/")
 
@@ -224,3 +231,38 @@ def test_clouds_choose_the_root_and_the_authority() -> None:
     custom = connect("global", None, "v1.0", {"AZURE_AUTHORITY_HOST": "https://127.0.0.1:9"})
     assert custom.authority == "https://127.0.0.1:9" and not custom.microsoft_authority
     assert connect("global", None, "v1.0", {}).microsoft_authority
+
+
+@pytest.mark.parametrize(
+    ("url", "owned"),
+    [
+        (f"{ROOT}/v1.0/next", True),
+        ("https://graph.example.test:443/v1.0/next", True),  # the default port, spelled out
+        ("https://GRAPH.example.test/v1.0/next", True),
+        ("https://graph.example.test.evil.test/v1.0/next", False),
+        ("https://graph.example.test@evil.test/v1.0/next", False),
+        ("https://graph.example.test\\@evil.test/v1.0/next", False),
+        ("http://graph.example.test/v1.0/next", False),
+        ("https://graph.example.test:8443/v1.0/next", False),
+        (f"{ROOT}/v1.0/next\n?page=2", False),  # urlsplit drops the line break; httpx refuses the URL
+        (f"{ROOT}/v1.0/next\t", False),
+        (f" {ROOT}/v1.0/next", False),
+        ("//graph.example.test/v1.0/next", False),
+    ],
+)
+def test_the_token_goes_where_the_http_client_would_send_it(url: str, owned: bool) -> None:
+    assert CONNECTION.owns(url) is owned
+
+
+def test_an_azure_error_quoting_a_secret_with_a_line_break_shows_none_of_it() -> None:
+    """azure-identity's and Key Vault's messages (first_lines, for both) are cut into lines: a secret must be masked
+    before, or the line holding its first half would be printed."""
+    from compiler.graph.auth import first_lines
+    from compiler.profile import references
+
+    references.remember_secret("canary-first-half\ncanary-second-half")
+    try:
+        error = Exception("the service said: canary-first-half\ncanary-second-half was refused\nmore")
+        assert "canary" not in first_lines(error)
+    finally:
+        references.SECRETS.clear()

@@ -81,8 +81,17 @@ def read_pairs(data: bytes, source: str) -> list[tuple[str, str]]:
 
 
 def build_profile(
-    pairs: list[tuple[str, str]], name: str, source: str, principal: str | None = None, tenant: str | None = None
+    pairs: list[tuple[str, str]],
+    name: str,
+    source: str,
+    principal: str | None = None,
+    tenant: str | None = None,
+    from_tenant: bool = False,
 ) -> Imported:
+    """`from_tenant`: the pairs come from a GET, not from a file syncsecrets wrote. A tenant never
+    holds a placeholder (apply refuses to send one), so a value that looks like one is not taken
+    as the reference it names (whoever can write the tenant would pick the variable, or the
+    file, whose secret the next apply sends): it is imported like any hidden value."""
     imported = Imported("")
     top: dict[Key, object] = {}
     raw: dict[str, object] = {}
@@ -95,14 +104,15 @@ def build_profile(
             spelled[key.friendly] = key_name
         where = f"{source}: {key_name}"
         label = placeholder_label(value)
+        hidden = value == MASKED or (from_tenant and label is not None)
         if key_name == NULL_MEMBER or value == "":
             imported.warnings.append(f"{key_name}: left out ({'not a settable key' if value else 'empty'})")
-        elif label:  # an unrevealed output of syncsecrets: the reference it names comes back
+        elif label and not from_tenant:  # an unrevealed output of syncsecrets: the reference it names comes back
             scheme, _, reference = label.partition(":")
             (top if key else raw)[key or key_name] = reference_table(label)
             if scheme == "env":
                 imported.variables.append((reference, key.graph if key else key_name))
-        elif value == MASKED or (key is not None and key.is_secret(value)):
+        elif hidden or (key is not None and key.is_secret(value)):
             variable = variable_name(name, key.friendly if key else key_name)
             imported.variables.append((variable, key.graph if key else key_name))
             if key:

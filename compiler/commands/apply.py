@@ -7,6 +7,7 @@ question on a terminal, `--auto-approve`, or a saved plan that is still current)
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -35,6 +36,8 @@ def apply(
 
     def check() -> None:
         nonlocal saved
+        if not math.isfinite(wait):  # click's min=0 lets "nan" and "inf" through: a read-back that never ends
+            raise UserError.single("--wait", "must be a number of seconds, like 60 (not nan or inf)")
         if not (auto_approve or plan_file or is_terminal()):
             raise UserError.single("apply", "needs a terminal to ask for confirmation, or --auto-approve (or a "
                                    "saved plan, --plan FILE)")  # fmt: skip
@@ -68,6 +71,7 @@ def apply(
                 PLAIN.err("Nothing was applied.")
                 return 0
         if chosen:
+            run.sending = True
             run.interrupted = _send(client, chosen, options, wait)
     finally:
         client.close()

@@ -37,6 +37,8 @@ def import_from_tenant(options: RemoteOptions, principal: str, name: str | None,
     run = RemoteRun("import", [], [])
     try:
         session = open_session(options, connection, mode, [], environ)
+    except UserError as error:  # AZURE_* settings azure-identity cannot use
+        return finish(run, options, problems=error.problems)
     except AuthError as error:
         return finish(run, options, error=error)
     try:
@@ -46,5 +48,5 @@ def import_from_tenant(options: RemoteOptions, principal: str, name: str | None,
     finally:
         session.client.close()
     source = f"servicePrincipals/{principal}"
-    imported = build_profile(pairs, name, source, principal, session.tenant)
+    imported = build_profile(pairs, name, source, principal, session.tenant, from_tenant=True)
     return write_imported(imported, name, configs, force, source)

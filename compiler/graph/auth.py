@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from ..problems import UserError
 from ..profile.references import remember_secret, scrub
 from .connection import Connection, tls_context
 
@@ -56,6 +57,8 @@ def token_source(mode: str, connection: Connection, environ) -> TokenSource:
 
         try:
             token = signer.get_token(connection.scope)
+        except ValueError as error:  # azure-identity's word for settings it cannot use
+            raise settings_error(mode, error) from None
         except ClientAuthenticationError as error:  # CredentialUnavailableError is one too
             raise AuthError(f"the authority refused --auth {mode}: {first_lines(error)}") from None
         except AzureError as error:  # the authority could not be reached
@@ -71,6 +74,10 @@ def given_token(environ, variable: str = TOKEN_VARIABLE) -> tuple[str, float]:
     if not token:
         raise AuthError(f"--auth token reads the access token from {variable}, which is not set")
     remember_secret(token)
+    if not (token.isascii() and token.isprintable()) or " " in token:  # it goes into an HTTP header
+        raise AuthError(f"{variable} does not hold an access token alone (it has spaces, line breaks or "
+                        "characters other than ASCII): give the token as `az account get-access-token --query "
+                        "accessToken -o tsv` prints it")  # fmt: skip
     expires = claims(token).get("exp")
     return token, float(expires) if isinstance(expires, int | float) else time.time() + 3600
 
@@ -89,6 +96,19 @@ def credential(mode: str, connection: Connection, environ):
     # A non-Microsoft authority (a sovereign deployment of its own, a test double) cannot answer
     # instance discovery; MSAL would refuse to use it otherwise.
     options = {"authority": connection.authority, "disable_instance_discovery": not connection.microsoft_authority}
+    try:
+        return _credential(identity, mode, options, environ)
+    except ValueError as error:  # a malformed AZURE_TENANT_ID, an empty AZURE_CLIENT_ID...
+        raise settings_error(mode, error) from None
+
+
+def settings_error(mode: str, error: ValueError) -> UserError:
+    """azure-identity refuses the environment's settings: exit 2, as for any unusable option."""
+    return UserError.single(f"--auth {mode}", f"the credential cannot be set up ({first_lines(error)}): check "
+                            "AZURE_TENANT_ID, AZURE_CLIENT_ID and the other AZURE_* variables of this mode")  # fmt: skip
+
+
+def _credential(identity, mode: str, options: dict, environ):
     if mode == "default":
         return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True, **options)
     if mode == "cli":
@@ -125,7 +145,7 @@ def github_id_token(environ) -> str:
                              verify=tls_context(environ))  # fmt: skip
         response.raise_for_status()
         token = response.json()["value"]
-    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError, RecursionError, KeyError, TypeError):
         raise AuthError("GitHub's OIDC token endpoint did not give a token") from None
     remember_secret(token)
     return token
@@ -152,5 +172,6 @@ def token_tenant(token: str) -> str | None:
 
 def first_lines(error: Exception) -> str:
     # azure-identity's messages are long and name every credential tried; the first lines say why.
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return scrub(" ".join(lines[:4]))[:600] or type(error).__name__
+    # Scrubbed before it is cut into lines: a secret with a line break in it would match no line.
+    lines = [line.strip() for line in scrub(str(error)).splitlines() if line.strip()]
+    return " ".join(lines[:4])[:600] or type(error).__name__

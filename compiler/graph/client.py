@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from .. import __version__
+from ..escape import printable
 from ..profile.references import scrub
 from .auth import TokenSource
 from .connection import Connection, tls_context
@@ -82,7 +83,12 @@ class GraphClient:
         self._http.close()
 
     def get(self, url: str) -> Any:
-        return self.request("GET", url).json()
+        response = self.request("GET", url)
+        try:
+            return _json(response)
+        except ValueError:
+            raise GraphError(response.status_code, "UnexpectedAnswer", "Graph's answer is not JSON",
+                             clean_message(response.headers.get("request-id") or "") or None) from None  # fmt: skip
 
     def put(self, url: str, body: Any) -> None:
         self.request("PUT", url, body)
@@ -124,7 +130,7 @@ def graph_error(response: httpx.Response, attempts: int = 1) -> GraphError:
     request_id = response.headers.get("request-id")
     code, message = "", ""
     try:
-        document = response.json()
+        document = _json(response)
     except ValueError:
         document = None
     error = document.get("error") if isinstance(document, dict) else None
@@ -140,7 +146,8 @@ def graph_error(response: httpx.Response, attempts: int = 1) -> GraphError:
         message = response.reason_phrase or "no error message"
     if attempts > 1:
         message += f" (after {attempts} attempts)"
-    return GraphError(response.status_code, code, clean_message(message), clean_message(request_id) if request_id else None)
+    return GraphError(response.status_code, clean_message(code), clean_message(message),
+                      clean_message(request_id) if request_id else None)  # fmt: skip
 
 
 def unwrap(code: str, message: str, depth: int = 0) -> tuple[str, str]:
@@ -165,6 +172,15 @@ def unwrap(code: str, message: str, depth: int = 0) -> tuple[str, str]:
     return joined, inner_message
 
 
+def _json(response: httpx.Response) -> Any:
+    """The answer's JSON; ValueError if it is not JSON, not UTF-8, or nested past Python's stack
+    (json raises RecursionError for that, which no caller would expect)."""
+    try:
+        return response.json()
+    except RecursionError:
+        raise ValueError("the answer's JSON is nested too deeply") from None
+
+
 def _transport_error(error: httpx.TransportError) -> GraphError:
     kind = type(error).__name__  # ConnectError, ReadTimeout, RemoteProtocolError...
     reason = "the connection failed" if not isinstance(error, httpx.TimeoutException) else "the request timed out"
@@ -177,4 +193,13 @@ def _text(value: object) -> str:
 
 def clean_message(text: str) -> str:
     # One line, bounded, and never a secret the run knows (Graph could echo a value back).
-    return scrub(" ".join(text.split()))[:MAX_MESSAGE]
+    # Scrubbed first: a secret with a newline or two spaces in it no longer matches once the
+    # whitespace is folded.
+    return visible(" ".join(scrub(text).split()))[:MAX_MESSAGE]
+
+
+def visible(text: str) -> str:
+    """`text` with control characters and line separators escaped (`\\n`, `\\u001b`): what Graph
+    sends is printed on one line of its own, so it can neither forge a line of a CI log (a
+    `::error::` workflow command) nor drive the terminal. The one rule of every printed line."""
+    return printable(text)

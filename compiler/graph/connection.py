@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import ssl
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -47,12 +48,16 @@ class Connection(NamedTuple):
         return f"{self.root}/{self.api}/{path}"
 
     def owns(self, url: str) -> bool:
-        """Whether `url` is on the Graph root's scheme, host and port (where the token may go)."""
+        """Whether `url` is on the Graph root's scheme, host and port (where the token may go).
+        Read by httpx's own parser, which sends the request: urlsplit silently drops a tab or a
+        line break that httpx refuses, and the two need not agree on every odd URL."""
+        import httpx  # loaded already: only the HTTP client asks
+
         try:
-            parts, root = urlsplit(url), urlsplit(self.root)
-            return (parts.scheme, parts.hostname, parts.port) == (root.scheme, root.hostname, root.port)
-        except ValueError:
+            parts, root = httpx.URL(url), httpx.URL(self.root)
+        except (httpx.InvalidURL, ValueError):  # ValueError: idna's, for a label that is not IDNA
             return False
+        return (parts.scheme, parts.host, parts.port) == (root.scheme, root.host, root.port)
 
     @property
     def microsoft_authority(self) -> bool:
@@ -71,7 +76,23 @@ def connect(cloud: str, graph_url: str | None, api: str, environ) -> Connection:
     authority = environ.get("AZURE_AUTHORITY_HOST") or CLOUDS[cloud].authority
     if "://" not in authority:
         authority = f"https://{authority}"
-    return Connection(root, api, authority.rstrip("/"))
+    return Connection(root, api, check_authority(authority.rstrip("/")))
+
+
+def check_authority(url: str) -> str:
+    """AZURE_AUTHORITY_HOST as azure-identity can use it: https, a host, nothing else."""
+    where, usage = "AZURE_AUTHORITY_HOST", "give the authority's host, like login.microsoftonline.com"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise UserError.single(where, f"is not a valid URL: {usage}") from None
+    host = parts.hostname or ""
+    if parts.scheme.lower() != "https" or parts.username or parts.password or parts.query or parts.fragment:
+        raise UserError.single(where, f"must be an https:// URL with nothing but a host (and a path): {usage}")
+    if not _usable(host, url):
+        raise UserError.single(where, f"names no valid host: {usage}")
+    return url
 
 
 def check_graph_root(url: str, where: str) -> str:
@@ -91,7 +112,38 @@ def check_graph_root(url: str, where: str) -> str:
                                "the access token is sent to it")  # fmt: skip
     if scheme not in ("http", "https"):
         raise UserError.single(where, f"must be an https:// URL: {usage}")
-    return f"{scheme}://{parts.netloc.lower()}"
+    root = f"{scheme}://{parts.netloc.lower()}"
+    if not _usable(parts.hostname, root):
+        raise UserError.single(where, f"names no valid host (letters, digits, '-' and '.', or an IP address): {usage}")
+    return root
+
+
+# A DNS name as a Graph root is spelled: ASCII labels, none empty (what urlsplit lets through,
+# like a space or a full-width letter, httpx would encode, refuse or look up as something else).
+HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\Z")
+
+
+def _usable(host: str, url: str) -> bool:
+    """Whether `host` is a host name or an IP address, and httpx, which sends the requests, can
+    use `url` at all (an `xn--` label that is not valid IDNA passes every other check)."""
+    import httpx
+
+    if not (HOST_NAME.match(host) or _is_address(host)):
+        return False
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return False
+    return True
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
 
 
 def is_loopback(host: str) -> bool:

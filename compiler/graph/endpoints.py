@@ -5,13 +5,16 @@ Further calls (validateCredentials, the jobs) belong here too: a URL, a body, an
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from ..profile.layers import RAW_NAME
 from ..profile.references import placeholder_label
 from .client import GraphClient, GraphError
 
 MASK = "*"  # how a GET shows a secret
 MAX_PAGES = 100  # a secrets set is one page; a longer chain of nextLinks is a loop
+JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")  # like scim.0a1b....2f9f1c9e-1b7a-...
 
 
 def secrets_url(client: GraphClient, principal: str) -> str:
@@ -22,11 +25,25 @@ def jobs_url(client: GraphClient, principal: str) -> str:
     return client.connection.url(f"servicePrincipals/{principal}/synchronization/jobs")
 
 
+def job_url(client: GraphClient, principal: str, job_id: object) -> str:
+    """A job's URL. Its id comes from Graph's answer: one that is not a plain id (a slash, a `?`,
+    a `..`) would move the request, and the credentials it carries, to another path."""
+    if not isinstance(job_id, str) or not JOB_ID.match(job_id):
+        raise GraphError(None, "UnexpectedAnswer", "Graph's answer names a job whose id is not an id (letters, "
+                         "digits, '.', '-' and '_'): nothing was sent to it")  # fmt: skip
+    return f"{jobs_url(client, principal)}/{job_id}"
+
+
 def read_secrets(client: GraphClient, principal: str) -> list[tuple[str, str]]:
     """The tenant's pairs, every page (`@odata.nextLink`, on the Graph root's host only)."""
     items = read_collection(client, secrets_url(client, principal))
     if not all(isinstance(item.get("key"), str) and isinstance(item.get("value"), str) for item in items):
         raise GraphError(None, "UnexpectedAnswer", 'Graph\'s answer is not a list of {"key", "value"} pairs')
+    if not all(RAW_NAME.match(item["key"]) for item in items):  # Graph's keys are names of its enumeration
+        raise GraphError(None, "UnexpectedAnswer", "Graph's answer holds a key that is not a key name (letters "
+                         "and digits)")  # fmt: skip
+    if len({item["key"] for item in items}) < len(items):  # which of the two would plan compare?
+        raise GraphError(None, "UnexpectedAnswer", "Graph's answer holds a key twice")
     return [(item["key"], item["value"]) for item in items]
 
 
@@ -40,7 +57,8 @@ def read_collection(client: GraphClient, url: str) -> list[dict]:
         if url is None:
             return items
         if not isinstance(url, str) or not client.connection.owns(url):
-            raise GraphError(None, "ForeignNextLink", "Graph's @odata.nextLink points to another host: not followed")
+            raise GraphError(None, "ForeignNextLink", "Graph's @odata.nextLink is not a URL on the Graph root's "
+                             "host: not followed")  # fmt: skip
     raise GraphError(None, "TooManyPages", f"more than {MAX_PAGES} pages of results: stopped")
 
 
@@ -53,8 +71,20 @@ def write_secrets(client: GraphClient, principal: str, pairs: list[tuple[str, st
 
 def check_sendable(pairs: list[tuple[str, str]]) -> None:
     for key, value in pairs:
-        if value == MASK or placeholder_label(value) is not None or value.startswith("<unrevealed "):
+        if unsendable(value):
             raise RuntimeError(f"refusing to send a mask or a placeholder as the value of {key}")
+
+
+def unsendable(value: str) -> str | None:
+    """Why `value` must never be sent (it would overwrite a real secret on the tenant), or None.
+    targets.py refuses such a value from a profile or a reference as a user error (exit 2)
+    before check_sendable could meet it."""
+    if value == MASK:
+        return '"*" is how Graph hides a secret, not a value: sending it would overwrite the real secret'
+    if placeholder_label(value) is not None or value.startswith("<unrevealed "):
+        return ("is a placeholder from an unrevealed compile (<unrevealed ...>), not a value: sending it would "
+                "overwrite the real secret; give the secret itself")  # fmt: skip
+    return None
 
 
 def _items(document: Any) -> list[dict]:

@@ -8,7 +8,7 @@ the application, a failure of that target.
 from __future__ import annotations
 
 from ..problems import Problem
-from .client import GraphClient, GraphError
+from .client import GraphClient, GraphError, clean_message
 from .endpoints import jobs_url, read_collection
 from .targets import Target
 
@@ -27,7 +27,7 @@ def read_jobs(client: GraphClient, target: Target) -> list[dict]:
 
 def choose_job(target: Target, jobs: list[dict]) -> dict:
     """The job `target` means; JobChoice (exit 2) or GraphError (a failure of the target)."""
-    names = [str(job.get("id")) for job in jobs]
+    names = [clean_message(str(job.get("id"))) for job in jobs]  # Graph's text, in a message
     if target.job_id:
         for job in jobs:
             if job.get("id") == target.job_id:

@@ -66,21 +66,52 @@ def load(path: str) -> dict:
     if document.get("format_version") != FORMAT_VERSION or not isinstance(document.get("targets"), list):
         raise UserError.single(path, f"is a saved plan of another format (this syncsecrets reads version "
                                f"{FORMAT_VERSION}): run `syncsecrets plan --save` again")  # fmt: skip
+    wrong = _misshapen(document)
+    if wrong:
+        raise UserError.single(path, "is not what `syncsecrets plan --save` writes (the file was edited?): run "
+                               "`syncsecrets plan --save` again", wrong)  # fmt: skip
     return document
+
+
+# What stale_reasons reads, and the types it may be: str, or None where it says so.
+_TEXT, _OPTIONAL = (str,), (str, type(None))
+_GRAPH_FIELDS = {"root": _TEXT, "api": _TEXT}
+_TARGET_FIELDS = {"profile": _TEXT, "environment": _OPTIONAL, "service_principal_id": _TEXT,
+                  "profile_digest": _OPTIONAL, "tenant_digest": _OPTIONAL}  # fmt: skip
+
+
+def _misshapen(document: dict) -> str | None:
+    """The first field of a loaded plan that is not of the shape `plan_document` writes (a file
+    edited by hand, or by a pull request), so that comparing it never fails on its types."""
+    graph = document.get("graph")
+    if not isinstance(graph, dict):
+        return "graph"
+    for name, types in _GRAPH_FIELDS.items():
+        if not isinstance(graph.get(name), types):
+            return f"graph.{name}"
+    if not isinstance(document.get("environment"), _OPTIONAL):
+        return "environment"
+    for index, entry in enumerate(document["targets"]):
+        if not isinstance(entry, dict):
+            return f"targets[{index}]"
+        for name, types in _TARGET_FIELDS.items():
+            if not isinstance(entry.get(name), types):
+                return f"targets[{index}].{name}"
+    return None
 
 
 def stale_reasons(document: dict, connection: Connection, environment: str | None, plans: list[TargetPlan]) -> list[str]:
     """Why the saved plan no longer describes the profiles and the tenant (empty: it does)."""
-    graph = document.get("graph") or {}
+    graph = document["graph"]
     if graph.get("root") != connection.root or graph.get("api") != connection.api:
         return [f"it was made against {graph.get('root')}/{graph.get('api')}, not {connection.root}/{connection.api}"]
     if document.get("environment") != environment:
         return [f"it was made for --env {document.get('environment') or '(none)'}"]
-    saved = {_identity(entry): entry for entry in document["targets"] if isinstance(entry, dict)}
+    saved = {_identity(entry): entry for entry in document["targets"]}
     current = {(plan.target.profile, plan.target.environment, plan.target.service_principal_id): plan for plan in plans}
-    reasons = [f"{profile}: not in the plan" for profile, _env, _sp in sorted(current.keys() - saved.keys())]
-    reasons += [f"{profile}: in the plan, no longer a target" for profile, _env, _sp in sorted(saved.keys() - current.keys())]
-    for identity in sorted(current.keys() & saved.keys()):
+    reasons = [f"{profile}: not in the plan" for profile, _env, _sp in _sorted(current.keys() - saved.keys())]
+    reasons += [f"{profile}: in the plan, no longer a target" for profile, _env, _sp in _sorted(saved.keys() - current.keys())]
+    for identity in _sorted(current.keys() & saved.keys()):
         entry, plan = saved[identity], current[identity]
         if plan.status == FAILED:
             continue  # its tenant could not be read: reported as a failure, not as a change
@@ -89,6 +120,10 @@ def stale_reasons(document: dict, connection: Connection, environment: str | Non
         if entry.get("tenant_digest") != plan.tenant_digest:
             reasons.append(f"{identity[0]}: the tenant's secrets of {identity[2]} changed")
     return reasons
+
+
+def _sorted(identities) -> list[tuple]:
+    return sorted(identities, key=lambda identity: (identity[0], identity[1] or "", identity[2]))
 
 
 def _identity(entry: dict) -> tuple:

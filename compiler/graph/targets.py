@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from ..body.mapper import OutPair, map_layer
 from ..body.render import render
+from ..catalog.templates import find_template
 from ..problems import Problem, UserError, unique_sorted
 from ..profile.confine import boundary
 from ..profile.digest import digest
@@ -20,7 +21,7 @@ from ..profile.loading import Loader
 from ..profile.references import placeholder
 from ..run.build import environment_problems, read_partials
 from ..run.discover import discover
-from .endpoints import MASK
+from .endpoints import unsendable
 
 
 class Target(NamedTuple):
@@ -59,7 +60,7 @@ def load_targets(
         problems += mapped
         if any(not problem.warning for problem in mapped):
             continue
-        target = _target(source.path, environment, layer, pairs, problems)
+        target = _target(source.path, environment, layer, pairs, problems, reveal)
         if target is not None:
             targets.append(target)
     problems += _shared_principals(targets)
@@ -71,6 +72,17 @@ def load_targets(
     if any(not problem.warning for problem in problems):
         raise UserError(problems)
     return targets, problems
+
+
+def _template_keep(application, pairs: list[OutPair]) -> tuple[str, ...]:
+    """A profile without `keep` keeps what its template's provisioning service stores itself (the
+    OAuth 2 tokens the portal's Authorize button saves), except keys the profile sets: applying
+    it must not log the application out. An explicit `keep` (even `keep = []`) replaces this."""
+    if "template" not in application:
+        return ()
+    template = find_template(application["template"].value)
+    sent = {pair.key for pair in pairs}
+    return tuple(key.graph for key in template.keep if key.graph not in sent)
 
 
 def _shared_principals(targets: list[Target]) -> list[Problem]:
@@ -85,7 +97,7 @@ def _shared_principals(targets: list[Target]) -> list[Problem]:
     return problems
 
 
-def _target(path: str, environment: str | None, layer, pairs: list[OutPair], problems: list) -> Target | None:
+def _target(path: str, environment: str | None, layer, pairs: list[OutPair], problems: list, reveal: bool) -> Target | None:
     application = layer.application
     principal = application.get("service_principal_id")
     if principal is None:
@@ -94,14 +106,16 @@ def _target(path: str, environment: str | None, layer, pairs: list[OutPair], pro
                                 "know where the secrets go)"))  # fmt: skip
         return None
     for pair in pairs:
-        if pair.value == MASK:  # what a GET shows for a secret: sending it would overwrite the real one
+        # "*" (a GET's mask) or a placeholder, written or in a variable; unrevealed, a reference's
+        # value is its own placeholder, and is not sent.
+        message = unsendable(pair.value) if reveal or pair.label is None else None
+        if message:
             entry = layer.pairs.get(pair.key) or layer.raw.get(pair.key)
-            message = '"*" is how Graph hides a secret, not a value: sending it would overwrite the real secret'
             problems.append(entry.problem(message) if entry else Problem(path, message, pair.key))
     if not pairs:
         problems.append(Problem(path, "compiles to no pairs: apply would clear every secret of the application",
                                 warning=True))  # fmt: skip
-    keep = application["keep"].value if "keep" in application else ()
+    keep = application["keep"].value if "keep" in application else _template_keep(application, pairs)
     unrevealed = render((pair.key, placeholder(pair.label) if pair.label else pair.value) for pair in pairs)
     return Target(
         profile=path,

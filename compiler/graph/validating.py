@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .client import GraphClient, GraphError, Interrupted
-from .endpoints import check_sendable, jobs_url
+from .endpoints import check_sendable, job_url
 from .jobs import JobChoice, choose_job, read_jobs
 from .planning import FAILED, INVALID, VALID, TargetPlan
 from .pool import run_all
@@ -26,7 +26,7 @@ def validate_target(client: GraphClient, plan: TargetPlan, saved: bool = False) 
         credentials = [] if saved else [(pair.key, pair.value) for pair in target.pairs]
         check_sendable(credentials)
         body = {"useSavedCredentials": saved, "credentials": [{"key": k, "value": v} for k, v in credentials]}
-        client.post(f"{jobs_url(client, target.service_principal_id)}/{job.get('id')}/validateCredentials", body)
+        client.post(f"{job_url(client, target.service_principal_id, job.get('id'))}/validateCredentials", body)
     except GraphError as error:
         refused = error.status == 400
         plan.status, plan.error = (INVALID if refused else FAILED), str(error)

@@ -176,7 +176,17 @@ def remember_secret(value: str) -> None:
 
 
 def scrub(text: str) -> str:
-    """`text` with every known secret replaced by the mask (longest first, so none half-shows)."""
-    for secret in sorted(SECRETS, key=len, reverse=True):
+    """`text` with every known secret replaced by the mask (longest first, so none half-shows),
+    also as JSON or Python's repr escape it: an error may quote a request body, or a message
+    with JSON nested in it, where `a"b` reads `a\\"b` and a line break `\\n`."""
+    # tuple() copies the set in one step: a worker thread may remember a renewed token meanwhile.
+    forms = {form for secret in tuple(SECRETS) for form in _written_forms(secret) if form}
+    for secret in sorted(forms, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text
+
+
+def _written_forms(secret: str) -> tuple[str, ...]:
+    import json  # only when something is scrubbed: an error, a traceback
+
+    return (secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 
+from ..graph.client import visible
 from ..graph.planning import RemoteRun, TargetPlan
 from .terminal import Writer
 
@@ -70,6 +71,6 @@ def _problem(problem) -> dict:
 def write_json(run: RemoteRun, writer: Writer) -> None:
     writer.document(json.dumps(document(run), indent=2, ensure_ascii=False))  # each line escaped, JSON kept
     for problem in [*run.warnings, *run.problems]:  # for the person reading the log
-        writer.err(str(problem))
+        writer.err(visible(str(problem)))
     if run.error:
-        writer.err(f"syncsecrets: {run.error}")
+        writer.err(visible(f"syncsecrets: {run.error}"))

@@ -7,6 +7,7 @@ request-id, never the token.
 
 from __future__ import annotations
 
+from ..graph.client import visible
 from ..graph.planning import (
     ACTIVE,
     APPLIED,
@@ -101,7 +102,7 @@ def summary(run: RemoteRun) -> str:
         verb = run.command.capitalize()
         parts = [f"{run.count(status)} {status}" for status in STATUS_ORDER
                  if run.count(status) and status not in (FAILED, NOT_STARTED)]  # fmt: skip
-    elif run.command == "plan" or not any(plan.status in (APPLIED, SENT, SKIPPED) for plan in plans):
+    elif run.command == "plan" or not (run.sending or run.count(SKIPPED) or run.count(INVALID)):  # no PUT was due
         parts = [f"{run.count(CHANGES)} to update (keys: {changed})", f"{run.count(IN_SYNC)} in sync"]
         verb = "Plan"
     else:
@@ -122,9 +123,9 @@ def summary(run: RemoteRun) -> str:
 
 def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> None:
     for problem in run.warnings:
-        writer.err(str(problem), "warning")
-    for problem in run.problems:
-        writer.err(str(problem), "error")
+        writer.err(visible(str(problem)), "warning")
+    for problem in run.problems:  # may quote a saved plan's fields: a file a pull request can edit
+        writer.err(visible(str(problem)), "error")
     for plan in [] if run.problems else run.plans:  # nothing ran: the problems say why
         if run.command != "plan" and not planned:
             lines = _result_lines(plan, quiet)
@@ -140,8 +141,8 @@ def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> No
             lines += [f"  ! warning: {warning}" for warning in plan.warnings]
         for number, line in enumerate(lines):
             first = "error" if line.startswith("x ") else "header"
-            writer.out(line, first if number == 0 else ACTION_STYLE.get(line.lstrip()[:1]))
-    line = summary(run)
+            writer.out(visible(line), first if number == 0 else ACTION_STYLE.get(line.lstrip()[:1]))
+    line = visible(summary(run))  # run.error may quote the authority, or a claim of the token
     if run.error or run.problems:
         writer.err(line, "error")
     else:

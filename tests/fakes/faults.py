@@ -25,6 +25,7 @@ class Fault:
     message: str | None = None
     applied: bool = False  # the request takes effect before the fault is answered (a lost reply)
     location: str | None = None  # for a 3xx: where the redirect points
+    body: bytes | None = None  # served as is (Content-Type: application/json) instead of an error document
 
     def matches(self, method: str, sp_id: str | None) -> bool:
         return (self.method is None or self.method.upper() == method) and (self.sp_id is None or self.sp_id == sp_id)

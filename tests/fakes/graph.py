@@ -109,12 +109,15 @@ class FakeGraph:
         message: str | None = None,
         applied: bool = False,
         location: str | None = None,
+        body: bytes | None = None,
     ) -> None:
         """The next `times` matching requests fail with `status` (0: the connection is reset).
         `retry_after`: seconds (int) or an HTTP-date (str, see faults.http_date). `applied`: the
         request takes effect first and only its reply is lost or failed. `location`: with a 3xx
-        status, a redirect there (to test that a client does not follow it with its token)."""
-        self._faults.add(Fault(status, times, method, sp_id, retry_after, code, message, applied, location))
+        status, a redirect there (to test that a client does not follow it with its token). `body`:
+        these bytes are the answer instead of Graph's error document (a hostile or broken answer,
+        also with a 2xx status)."""
+        self._faults.add(Fault(status, times, method, sp_id, retry_after, code, message, applied, location, body))
 
     @property
     def pending_faults(self) -> list[Fault]:
@@ -189,6 +192,8 @@ class FakeGraph:
         headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
         if fault.location is not None:
             headers["Location"] = fault.location
+        if fault.body is not None:
+            return Response(fault.status, fault.body, {"Content-Type": "application/json", **headers})
         return odata.error(request, fault.status, fault.code, fault.message, headers)
 
     def _route(self, request: Request, match: re.Match[str], claims: dict[str, Any] | None) -> Response:
