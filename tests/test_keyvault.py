@@ -13,22 +13,11 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.fixtures import CLIENT_ID, CLIENT_SECRET, TENANT_ID
-from tests.fakes.keyvault import RESOURCE
 from tests.helpers import REPO, run_cli
 
 pytest.importorskip("azure.keyvault.secrets")
 SP = "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
 CANARY = "canary-vault-5c2e81d7"
-
-
-@pytest.fixture
-def vault_env(tls, authority, keyvault, graph_env) -> dict[str, str]:
-    """Graph and the vault both signed in with given tokens (--auth token)."""
-    return {
-        **graph_env(token=True),
-        "SYNCSECRETS_KEYVAULT_HOSTS": keyvault.host,
-        "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN": authority.issue_token(TENANT_ID, audience=RESOURCE),
-    }
 
 
 def write(root: Path, name: str, text: str) -> Path:

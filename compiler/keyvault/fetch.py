@@ -138,6 +138,7 @@ class VaultReader:
                     address.vault_url,
                     self._credential(address),
                     retry_total=0,  # our policy retries, with the Graph client's rules
+                    permit_redirects=False,  # a vault never redirects: its token must not follow one
                     connection_verify=verify,
                     connection_timeout=CONNECT_SECONDS,  # azure-core waits 300 s by default
                     read_timeout=READ_SECONDS,

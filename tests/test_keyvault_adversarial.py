@@ -1,0 +1,86 @@
+"""Key Vault against a hostile world: what a vault answers (redirects, other authorities,
+values that are not secrets) must never send a token elsewhere, crash, or leak."""
+
+from __future__ import annotations
+
+import pytest
+
+from compiler.graph.retry import RetryPolicy
+from compiler.keyvault.fetch import VaultReader
+from compiler.profile.vault_address import SecretAddress, parse_url
+from tests.fakes.fixtures import CLIENT_ID, CLIENT_SECRET, TENANT_ID
+from tests.helpers import run_cli
+from tests.test_keyvault import CANARY, profile, write
+
+pytest.importorskip("azure.keyvault.secrets")
+REVEAL = ["compile", "--reveal", "--out", "build", "--allow-unignored-output"]
+
+
+def test_a_redirect_from_the_vault_is_not_followed(tmp_path, keyvault, vault_env, elsewhere):
+    keyvault.set_secret("scim-token", CANARY)
+    keyvault.fault(307, location=f"{elsewhere.url}/secrets/scim-token")
+    write(tmp_path, "app", profile(keyvault))
+    result = run_cli(REVEAL, cwd=tmp_path, env=vault_env)
+    assert result.exit_code == 4, result.stderr
+    assert "HTTP 307" in result.stderr
+    assert elsewhere.requests == []  # neither the token nor the challenge went there
+
+
+def test_a_challenge_naming_another_tenant_gets_no_token(tmp_path, authority, keyvault, vault_env, monkeypatch):
+    authority.add_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET)
+    for name, value in {"AZURE_TENANT_ID": TENANT_ID, "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_CLIENT_SECRET": CLIENT_SECRET}.items():
+        monkeypatch.setenv(name, value)
+    keyvault.set_secret("scim-token", CANARY)
+    keyvault.challenge = f'Bearer authorization="{authority.host}/99999999-9999-4999-8999-999999999999", resource="https://vault.azure.net"'
+    write(tmp_path, "app", profile(keyvault))
+    result = run_cli([*REVEAL, "--keyvault-auth", "env"], cwd=tmp_path, env=vault_env)
+    assert result.exit_code == 4, result.stderr
+    assert [record for record in authority.requests if "99999999" in record.path] == []
+    assert all(not record.authorized for record in keyvault.journal)
+
+
+def test_the_challenge_resource_is_checked_for_microsofts_vaults_only(vault_env):
+    reader = VaultReader("token", vault_env, RetryPolicy())
+    real = reader._client(SecretAddress("contoso-kv.vault.azure.net", "s"))
+    added = reader._client(parse_url("https://127.0.0.1:8443/secrets/s", {"SYNCSECRETS_KEYVAULT_HOSTS": "127.0.0.1:8443"}))
+
+    def verifies(client) -> bool:
+        policies = client._client._client._pipeline._impl_policies
+        return next(p for p in policies if hasattr(p, "_verify_challenge_resource"))._verify_challenge_resource
+
+    assert verifies(real) is True and verifies(added) is False
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("<unrevealed env:SCIM_TOKEN>", "placeholder"),
+        ("<unrevealed keyvault:contoso-kv.vault.azure.net/scim-token>", "placeholder"),
+        ("x" * (1024 * 1024 + 1), "bytes"),
+        ("ok\ud800", "UTF-8"),
+    ],
+    ids=["env-placeholder", "vault-placeholder", "huge", "lone-surrogate"],
+)
+def test_a_vault_value_that_cannot_be_a_secret_is_exit_2(tmp_path, keyvault, vault_env, value, words):
+    keyvault.set_secret("scim-token", value)
+    write(tmp_path, "app", profile(keyvault))
+    result = run_cli(REVEAL, cwd=tmp_path, env=vault_env)
+    assert result.exit_code == 2, result.stderr
+    assert words in result.stderr and "keyvault:" in result.stderr
+    assert not (tmp_path / "build").exists() or not any((tmp_path / "build").rglob("*.json"))
+
+
+def test_a_vault_value_that_is_a_mask_is_refused_by_plan(tmp_path, graph, keyvault, vault_env):
+    keyvault.set_secret("scim-token", "*")
+    graph.add_principal("3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", {"SecretToken": "real"})
+    write(tmp_path, "app", profile(keyvault))
+    result = run_cli(["plan"], cwd=tmp_path, env=vault_env)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert graph.journal == []
+
+
+def test_an_env_value_that_is_a_placeholder_is_refused_too(tmp_path):
+    (tmp_path / "app.toml").write_text('secret_token = { env = "TOKEN" }\n')
+    result = run_cli(["compile", "app.toml", "--reveal", "--out", "build", "--allow-unignored-output"],
+                     cwd=tmp_path, env={"TOKEN": "<unrevealed env:TOKEN>"})  # fmt: skip
+    assert result.exit_code == 2 and "placeholder" in result.stderr
