@@ -84,3 +84,23 @@ def test_an_env_value_that_is_a_placeholder_is_refused_too(tmp_path):
     result = run_cli(["compile", "app.toml", "--reveal", "--out", "build", "--allow-unignored-output"],
                      cwd=tmp_path, env={"TOKEN": "<unrevealed env:TOKEN>"})  # fmt: skip
     assert result.exit_code == 2 and "placeholder" in result.stderr
+
+
+def test_no_vault_value_leaves_plan_or_apply_in_any_format(tmp_path, graph, keyvault, vault_env):
+    url = "https://canary-vault-url-77ab.example/scim"
+    keyvault.set_secret("scim-token", CANARY)
+    keyvault.set_secret("scim-url", url)
+    sp = "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+    graph.add_principal(sp, {"BaseAddress": "https://old.example/scim", "SecretToken": "old"})
+    write(tmp_path, "app", profile(keyvault).replace(
+        '"https://scim.contoso.example/v2"', f'{{ keyvault = "{keyvault.secret_uri("scim-url")}" }}'))  # fmt: skip
+    printed = ""
+    for fmt in ("text", "json", "github"):
+        result = run_cli(["plan", "--format", fmt, "--debug"], cwd=tmp_path, env=vault_env)
+        assert result.exit_code == 0, result.stderr
+        printed += result.stdout + result.stderr
+    applied = run_cli(["apply", "--auto-approve", "--format", "github"], cwd=tmp_path, env=vault_env)
+    assert applied.exit_code == 0, applied.stderr
+    printed += applied.stdout + applied.stderr
+    assert graph.pairs(sp) == {"BaseAddress": url, "SecretToken": CANARY}  # they did go to the tenant
+    assert CANARY not in printed and url not in printed and "canary-vault-url" not in printed
