@@ -104,3 +104,44 @@ def test_no_vault_value_leaves_plan_or_apply_in_any_format(tmp_path, graph, keyv
     printed += applied.stdout + applied.stderr
     assert graph.pairs(sp) == {"BaseAddress": url, "SecretToken": CANARY}  # they did go to the tenant
     assert CANARY not in printed and url not in printed and "canary-vault-url" not in printed
+
+
+def test_a_challenge_asking_for_another_resource_gets_no_token(tmp_path, authority, graph, keyvault, vault_env, monkeypatch):
+    """An added host skips the SDK's own check of the challenge: syncsecrets still hands out
+    vault tokens only, so a vault (or whatever answers as one) cannot obtain a Graph token."""
+    authority.add_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET)
+    for name, value in {"AZURE_TENANT_ID": TENANT_ID, "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_CLIENT_SECRET": CLIENT_SECRET}.items():
+        monkeypatch.setenv(name, value)
+    keyvault.set_secret("scim-token", CANARY)
+    keyvault.challenge = f'Bearer authorization="{authority.host}/{TENANT_ID}", resource="{graph.url}"'
+    write(tmp_path, "app", profile(keyvault))
+    result = run_cli([*REVEAL, "--keyvault-auth", "env"], cwd=tmp_path, env=vault_env)
+    assert result.exit_code == 4, result.stderr
+    assert [r for r in authority.requests if graph.url in r.form.get("scope", "")] == []
+    assert all(not record.authorized for record in keyvault.journal)
+
+
+@pytest.mark.parametrize(
+    ("scope", "given"),
+    [
+        ("https://vault.azure.net/.default", True),
+        ("https://vault.azure.net//.default", True),
+        ("https://vault.usgovcloudapi.net/.default", True),
+        ("https://graph.microsoft.com/.default", False),
+        ("https://vault.azure.net.evil.example/.default", False),
+        ("https://management.azure.com/.default", False),
+    ],
+)
+def test_only_key_vault_scopes_are_given_a_token(scope, given):
+    from compiler.keyvault.fetch import VaultRefused, _VaultScopesOnly
+
+    class Inner:
+        def get_token(self, *scopes, **kwargs):
+            return "token"
+
+    credential = _VaultScopesOnly(Inner())
+    if given:
+        assert credential.get_token(scope) == "token"
+    else:
+        with pytest.raises(VaultRefused):
+            credential.get_token(scope)
