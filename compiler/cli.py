@@ -60,11 +60,18 @@ def root(
     PUT /servicePrincipals/{id}/synchronization/secrets, with a review diff that never shows a secret."""
 
 
+AUTH_MODES = "default, cli, env, managed-identity, workload-identity, github-oidc, token"
 AuthOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--auth", metavar="MODE", envvar="SYNCSECRETS_AUTH", show_envvar=True, show_default=False,
-                 help="How to get a token: default, cli, env, managed-identity, workload-identity, github-oidc, "
-                 "token. [default: default]"),
+                 help=f"How to get a token: {AUTH_MODES}. [default: default]"),
+]  # fmt: skip
+# compile signs in to nothing but Key Vault, and only with --reveal: its --auth says so.
+CompileAuthOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--auth", metavar="MODE", envvar="SYNCSECRETS_AUTH", show_envvar=True, show_default=False,
+                 help=f"With --reveal: how to sign in to Key Vault for keyvault references: {AUTH_MODES}. "
+                 "[default: default]"),
 ]  # fmt: skip
 KeyVaultAuthOption = Annotated[
     Optional[str],  # noqa: UP045
@@ -111,7 +118,7 @@ def compile_command(
             "--allow-unignored-output", help="Let --reveal write into a git work tree that does not ignore --out."
         ),
     ] = False,
-    auth: AuthOption = None,
+    auth: CompileAuthOption = None,
     keyvault_auth: KeyVaultAuthOption = None,
     debug: Debug = False,
 ) -> None:
@@ -236,7 +243,7 @@ RemotePaths = Annotated[
     typer.Argument(metavar="[PATH]...", help="Profiles or folders of profiles. [default: configs]", show_default=False),
 ]
 RemoteEnv = Annotated[
-    Optional[str],  # noqa: UP045
+    Optional[list[str]],  # noqa: UP045 (a list, so that a second --env is refused rather than silently winning)
     typer.Option("--env", metavar="NAME", help="Use [environments.NAME] (one tenant per run)."),
 ]
 CloudOption = Annotated[
@@ -258,9 +265,14 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only fai
 def _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet):
     from .commands.remote import RemoteOptions
 
+    environments = list(dict.fromkeys(env or ()))
+    if len(environments) > 1:  # click would keep the last one: the wrong tenant, silently
+        raise typer.BadParameter(
+            f"one environment per run (one run talks to one tenant), not {', '.join(environments)}: "
+            "run once per environment", param_hint="'--env'")  # fmt: skip
     return RemoteOptions(
         paths=tuple(paths or DEFAULT_PATHS),
-        environment=env,
+        environment=environments[0] if environments else None,
         cloud=cloud,
         graph_url=graph_url or None,
         api=api,

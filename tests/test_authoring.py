@@ -102,6 +102,10 @@ def test_init_writes_what_the_template_needs(kind: str, tmp_path: Path) -> None:
         if key.sensitive and key.graph not in template.examples:
             assert data[key.friendly] == {"env": f"CONTOSO_APP_{key.friendly.upper()}"}
             assert f"CONTOSO_APP_{key.friendly.upper()}" in created.stdout
+    if template.required and any(key.sensitive for key in template.required):
+        # plan and apply read the variables too, not only compile --reveal
+        assert "Before `syncsecrets plan`, `apply` or `compile --reveal`, set: CONTOSO_APP_" in created.stdout
+        assert "# `syncsecrets plan`, `apply` and `compile --reveal` read the secrets from: CONTOSO_APP_" in text
     assert data["application"]["template"] == kind
     # Tokens the provisioning service stores itself are kept: apply neither sends nor clears them.
     assert data["application"].get("keep", []) == [key.friendly for key in template.keep]
@@ -153,8 +157,11 @@ def test_init_without_a_kind_lists_the_kinds(tmp_path: Path) -> None:
     refused = run_cli(["init", "app"], cwd=tmp_path)
     assert refused.exit_code == 2
     assert refused.stderr.startswith("--template: give the kind of application, one of:\n")
-    for kind, template in templates().items():
-        assert f"  {kind:<13} {template.description}\n" in refused.stderr
+    lines = refused.stderr.splitlines()[1 : 1 + len(templates())]
+    for line, (kind, template) in zip(lines, templates().items(), strict=True):
+        assert line.startswith(f"  {kind} ") and line.endswith(template.description)
+    # The descriptions line up, however long a kind's name is (scim-oauth2-code).
+    assert len({line.index(template.description) for line, template in zip(lines, templates().values(), strict=True)}) == 1
     assert not (tmp_path / "configs").exists()
 
 

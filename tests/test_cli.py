@@ -37,6 +37,14 @@ def test_help_and_version() -> None:
     )
 
 
+def test_compile_help_says_its_auth_is_for_key_vault_under_reveal(tmp_path: Path) -> None:
+    # compile signs in to nothing else: "How to get a token" left a user wondering for what.
+    text = " ".join(run_cli(["compile", "--help"], cwd=tmp_path, env={"COLUMNS": "200"}).stdout.split())
+    assert "--auth MODE With --reveal: how to sign in to Key Vault for keyvault references: default, cli," in text
+    plan_text = " ".join(run_cli(["plan", "--help"], cwd=tmp_path, env={"COLUMNS": "200"}).stdout.split())
+    assert "--auth MODE How to get a token: default, cli, env," in plan_text
+
+
 def test_defaults_compile_configs_into_build(repo: Path) -> None:
     first = run_process(["compile"], cwd=repo)
     assert first.returncode == 0, first.stderr

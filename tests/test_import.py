@@ -85,6 +85,7 @@ def test_secrets_are_never_written_or_printed(tmp_path: Path) -> None:
     result = run_cli(["import", "body.json"], cwd=tmp_path)
     assert result.exit_code == 0
     assert "BODY_SECRET_TOKEN  (SecretToken)" in result.stdout
+    assert "before `syncsecrets plan`, `apply` or `compile --reveal`:" in result.stdout  # not only --reveal
     for text in (result.stdout, result.stderr, (tmp_path / "configs" / "body.toml").read_text()):
         assert secret not in text
 

@@ -76,7 +76,7 @@ def test_a_missing_secret_is_the_profiles_mistake(tmp_path, keyvault, vault_env)
     write(tmp_path, "app", profile(keyvault, "nope"))
     result = run_cli(["compile", "--reveal", "--out", "build", "--allow-unignored-output"], cwd=tmp_path, env=vault_env)
     assert result.exit_code == 2
-    assert f"configs/app.toml:2:1: secret_token: keyvault:{keyvault.host}/nope is not in the vault" in result.stderr
+    assert f"configs/app.toml:2:1: secret_token: keyvault:{keyvault.host}/nope is not in the vault: check the vault and the secret's name\n" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,8 @@ def test_no_job_fails_the_target(tmp_path: Path, graph, env) -> None:
     graph.add_principal(SP, {})
     result = run_cli(["validate"], cwd=tmp_path, env=env)
     assert result.exit_code == 4
-    assert "NoSynchronizationJob: the service principal has no synchronization job" in result.stdout
+    # Graph answered (no job): the message must not say "no answer", which means a connection failure.
+    assert "  ! error: NoSynchronizationJob: the service principal has no synchronization job" in result.stdout
 
 
 def test_apply_validate_sends_nothing_to_targets_that_fail(tmp_path: Path, graph, env) -> None:

@@ -33,7 +33,7 @@ def init_profile(name: str, template_name: str | None, configs: str) -> int:
     PLAIN.out(f"Wrote {path} (template {template.name}).")
     PLAIN.out(f"Replace each {PLACEHOLDER_MARK} value, then compile with `syncsecrets compile`.")
     if variables:
-        PLAIN.out("Before `syncsecrets compile --reveal`, set: " + ", ".join(variables))
+        PLAIN.out("Before `syncsecrets plan`, `apply` or `compile --reveal`, set: " + ", ".join(variables))
     return exits.OK
 
 
@@ -45,7 +45,8 @@ def check_profile_name(name: str) -> None:
 
 def template_named(name: str | None) -> Template:
     if name is None:  # typer would only say "Missing option": list the kinds to choose from
-        kinds = "\n".join(f"  {kind:<13} {template.description}" for kind, template in templates().items())
+        width = max(map(len, templates()))
+        kinds = "\n".join(f"  {kind:<{width}}  {template.description}" for kind, template in templates().items())
         raise UserError.single("--template", f"give the kind of application, one of:\n{kinds}")
     try:
         return find_template(name)
@@ -62,7 +63,7 @@ def profile_text(name: str, template: Template) -> tuple[str, list[str]]:
         f"# Written by `syncsecrets init --template {template.name}`. Replace each {PLACEHOLDER_MARK} value.",
     ]
     if variables:
-        lines.append("# `syncsecrets compile --reveal` reads the secrets from: " + ", ".join(variables))
+        lines.append("# `syncsecrets plan`, `apply` and `compile --reveal` read the secrets from: " + ", ".join(variables))
     lines += ["", *(tomlwrite.line(friendly, value) for friendly, value in pairs.items())]
     lines.append(tomlwrite.line("sync_all", False, "only users and groups assigned to the app"))
     lines += [

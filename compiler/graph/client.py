@@ -38,7 +38,7 @@ class GraphError(Exception):
         self.request_id = request_id
 
     def __str__(self) -> str:
-        head = f"HTTP {self.status}" if self.status is not None else "no answer"
+        head = f"HTTP {self.status}" if self.status is not None else None  # our own finding, or no answer
         text = ": ".join(part for part in (head, self.code, self.message) if part)
         return f"{text} (request-id {self.request_id})" if self.request_id else text
 
@@ -168,7 +168,7 @@ def unwrap(code: str, message: str, depth: int = 0) -> tuple[str, str]:
 def _transport_error(error: httpx.TransportError) -> GraphError:
     kind = type(error).__name__  # ConnectError, ReadTimeout, RemoteProtocolError...
     reason = "the connection failed" if not isinstance(error, httpx.TimeoutException) else "the request timed out"
-    return GraphError(None, kind, f"{reason} (retried)")
+    return GraphError(None, kind, f"no answer: {reason} (retried)")
 
 
 def _text(value: object) -> str:

@@ -95,8 +95,8 @@ class VaultReader:
                 secret = client.get_secret(address.name, address.version)
                 break
             except ResourceNotFoundError:
-                raise InvalidValue(f"{label} is not in the vault: check the vault, the secret's name"
-                                   f"{' and version' if address.version else ''}") from None  # fmt: skip
+                named = "the secret's name and version" if address.version else "the secret's name"
+                raise InvalidValue(f"{label} is not in the vault: check the vault and {named}") from None
             except ClientAuthenticationError as error:
                 status = getattr(error, "status_code", None)
                 if status is None:  # the credential failed, before the vault was asked

@@ -10,7 +10,7 @@
 `environments` lists the environments compiled into their folders of --out (asked for with
 --env, or, without it, every declared environment whose folder --out holds).
 `service_principal_id` is the profile's `[application]` one after extends and environments
-(null if none): where a deploy job PUTs the body. Problems are also printed to standard error, one line each, for a log whose reader is a person.
+(null if none): where a deploy job PUTs the body. Problems are in the document only, not on standard error.
 A change is {"key", "change": added|removed|changed, "old", "new", "masked"}; a masked side holds
 its mask (`*** (env:NAME)`), never a value; SyncNotificationSettings also lists "fields".
 """
