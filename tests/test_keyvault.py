@@ -13,22 +13,11 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.fixtures import CLIENT_ID, CLIENT_SECRET, TENANT_ID
-from tests.fakes.keyvault import RESOURCE
 from tests.helpers import REPO, run_cli
 
 pytest.importorskip("azure.keyvault.secrets")
 SP = "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
 CANARY = "canary-vault-5c2e81d7"
-
-
-@pytest.fixture
-def vault_env(tls, authority, keyvault, graph_env) -> dict[str, str]:
-    """Graph and the vault both signed in with given tokens (--auth token)."""
-    return {
-        **graph_env(token=True),
-        "SYNCSECRETS_KEYVAULT_HOSTS": keyvault.host,
-        "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN": authority.issue_token(TENANT_ID, audience=RESOURCE),
-    }
 
 
 def write(root: Path, name: str, text: str) -> Path:
@@ -189,3 +178,21 @@ def test_diffs_treat_a_vault_reference_like_any_reference(tmp_path, keyvault, va
     change = [c for c in json.loads(changed.stdout)["outputs"][0]["changes"] if c["key"] == "SecretToken"]
     assert change and change[0]["masked"] is True, changed.stdout
     assert keyvault.journal == []
+
+
+def test_a_parallel_reveal_reads_each_secret_once_per_run(tmp_path, keyvault, vault_env):
+    """400 profiles (the parallel threshold) over two worker processes: the secrets are read
+    before the workers start, once each, not once per worker."""
+    from compiler.run.build import PARALLEL_THRESHOLD
+
+    keyvault.set_secret("scim-token", CANARY)
+    keyvault.set_secret("shared-url", "https://scim.contoso.example/v9")
+    for index in range(PARALLEL_THRESHOLD):
+        write(tmp_path, f"app-{index:03d}", profile(keyvault).replace(
+            '"https://scim.contoso.example/v2"', f'{{ keyvault = "{keyvault.secret_uri("shared-url")}" }}'))  # fmt: skip
+    args = ["compile", "--reveal", "--jobs", "2", "--out", "build", "--allow-unignored-output"]
+    result = run_cli(args, cwd=tmp_path, env=vault_env)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(keyvault.fetched()) == ["scim-token", "shared-url"]
+    last = json.loads((tmp_path / "build" / f"app-{PARALLEL_THRESHOLD - 1:03d}.json").read_text())
+    assert {pair["key"]: pair["value"] for pair in last["value"]}["SecretToken"] == CANARY

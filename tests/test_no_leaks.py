@@ -163,7 +163,7 @@ def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.M
     assert os.stat(repo.root / REVEALED / "app.json").st_mode & 0o077 == 0
 
 
-def test_no_vault_canary_leaves(tmp_path: Path, tls, authority, keyvault) -> None:
+def test_no_vault_canary_leaves(tmp_path: Path, tls, authority, keyvault, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same doors for `keyvault` references, against the loopback Key Vault: revealed runs in
     every mode and format, a rotated secret, a value refused for its kind, a missing, a disabled
     and a denied secret, and --debug."""
@@ -200,6 +200,16 @@ def test_no_vault_canary_leaves(tmp_path: Path, tls, authority, keyvault) -> Non
     for fmt in ("text", "json", "github"):
         repo.run("compile", *reveal, "--format", fmt, env=env, expect=(4,))
     keyvault.set_secret("scim-url", vault["url"])
+    # An internal error whose message quotes a vault value: blanked in --debug's traceback.
+    from compiler.body import render
+
+    def crash(pairs):
+        raise RuntimeError(f"crashed on {vault['token-new']}")
+
+    monkeypatch.setattr(render, "render", crash)
+    debug = repo.run("compile", *reveal, "--debug", env=env, expect=(3,))
+    assert "crashed on ***" in debug
+    monkeypatch.undo()
     keyvault.deny("scim-token")
     repo.run("compile", *reveal, "--debug", env=env, expect=(4,))
 

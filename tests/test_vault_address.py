@@ -51,6 +51,26 @@ def test_accepted_and_canonical(url, canonical):
         "https://kv1.vault.azure.net/secrets/t#frag",
         "ftp://kv1.vault.azure.net/secrets/t",
         "https://kv1.vault.azure.net:notaport/secrets/t",
+        # Look-alikes and parser tricks: each must fail the host check, whatever a URL library
+        # would make of it later (the URL sent to is rebuilt from the checked host).
+        "https://..vault.azure.net/secrets/t",
+        "https://evil.com#.vault.azure.net/secrets/t",
+        "https://evil.com?.vault.azure.net/secrets/t",
+        "https://evil.com%23.vault.azure.net/secrets/t",
+        "https://evil.com%2f.kv1.vault.azure.net/secrets/t",
+        "https://kv1%2evault.azure.net/secrets/t",
+        "https://evil.com\\.vault.azure.net/secrets/t",
+        "https://kv1.vault.azure.net\\@evil.com/secrets/t",
+        "https://kv1.v\u0430ult.azure.net/secrets/t",  # a Cyrillic a
+        "https://kv1\uff0evault.azure.net/secrets/t",  # a fullwidth full stop
+        "https://\uff4b\uff561.vault.azure.net/secrets/t",  # fullwidth letters
+        "https://xn--kv1-9na.vault.azure.net/secrets/t",  # punycode: a vault name has no "--"
+        "https://evil.com/.vault.azure.net/secrets/t",
+        "https://evil.com:443.vault.azure.net/secrets/t",
+        "https://[::2]:9443/secrets/t",
+        "https://vault.azure.net/secrets/t",
+        "https://kv1.vault.azure.net.:443/secrets/t",
+        "https://kv1.VAULT.azure.com/secrets/t",
     ],
 )
 def test_refused(url):
@@ -84,3 +104,18 @@ def test_import_of_any_keyvault_placeholder_is_a_profile_or_exit_2(label):
         (Path(folder) / "body.json").write_text(json.dumps(body))
         result = run_cli(["import", "body.json", "--name", "app"], cwd=Path(folder), env=ADDED)
         assert result.exit_code in (0, 2), result.stderr
+
+
+def test_upper_case_names_the_same_vault():
+    assert parse_url("https://KV1.VAULT.AZURE.NET/secrets/t", {}).canonical == "kv1.vault.azure.net/t"
+
+
+@pytest.mark.parametrize("hosts", ["*", "*.example", "https://evil.example", "evil.example/", "vault.azure.net", ",,"])
+def test_the_hosts_variable_adds_exact_hosts_only(hosts):
+    with pytest.raises(InvalidValue):
+        parse_url("https://evil.example/secrets/t", {"SYNCSECRETS_KEYVAULT_HOSTS": hosts})
+
+
+def test_an_added_host_does_not_turn_off_the_challenge_check_of_a_real_vault():
+    address = parse_url("https://kv1.vault.azure.net/secrets/t", {"SYNCSECRETS_KEYVAULT_HOSTS": "kv1.vault.azure.net"})
+    assert address.added is False

@@ -36,8 +36,7 @@ def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[
         present.append(NOTIFICATION)
     present.sort(key=POSITION.__getitem__)
     if reveal:  # Key Vault secrets are read together, not one round trip after another
-        entries = [*layer.pairs.values(), *layer.raw.values()]
-        prefetch([entry.value for entry in entries if isinstance(entry.value, Reference)])
+        prefetch(layer.references())
     for graph in present:
         if graph == NOTIFICATION and from_fields:
             fields = {name: field.value for name, field in layer.notifications.items()}

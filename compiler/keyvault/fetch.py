@@ -138,6 +138,7 @@ class VaultReader:
                     address.vault_url,
                     self._credential(address),
                     retry_total=0,  # our policy retries, with the Graph client's rules
+                    permit_redirects=False,  # a vault never redirects: its token must not follow one
                     connection_verify=verify,
                     connection_timeout=CONNECT_SECONDS,  # azure-core waits 300 s by default
                     read_timeout=READ_SECONDS,
@@ -152,7 +153,7 @@ class VaultReader:
         domain = address.host.partition(".")[2]
         authority = self._environ.get("AZURE_AUTHORITY_HOST") or AUTHORITIES.get(domain, AUTHORITIES[VAULT_DOMAINS[0]])
         if authority not in self._credentials:
-            self._credentials[authority] = self._make_credential(authority)
+            self._credentials[authority] = _VaultScopesOnly(self._make_credential(authority))
         return self._credentials[authority]
 
     def _make_credential(self, authority: str):
@@ -163,6 +164,25 @@ class VaultReader:
 
         authority = authority if "://" in authority else f"https://{authority}"
         return credential(self.mode, Connection("", "v1.0", authority.rstrip("/")), self._environ)
+
+
+# The scopes a vault's challenge may ask for: Key Vault's own resource in each cloud.
+VAULT_SCOPES = frozenset(f"https://{domain}/.default" for domain in VAULT_DOMAINS)
+
+
+class _VaultScopesOnly:
+    """A credential that gives tokens for Key Vault only. The vault's challenge chooses the scope,
+    and for a host SYNCSECRETS_KEYVAULT_HOSTS adds the SDK cannot check it: whatever answers as a
+    vault must not obtain a token for Graph (or anything else) this way."""
+
+    def __init__(self, credential) -> None:
+        self._credential = credential
+
+    def get_token(self, *scopes, **kwargs):
+        # A challenge's resource may end in "/": the SDK then asks for "https://vault.azure.net//.default".
+        if not scopes or any(scope.replace("//.default", "/.default") not in VAULT_SCOPES for scope in scopes):
+            raise VaultRefused("the vault asked for a token of another resource than Key Vault: none was given")
+        return self._credential.get_token(*scopes, **kwargs)
 
 
 class _GivenToken:

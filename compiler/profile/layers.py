@@ -52,6 +52,12 @@ class Layer:
         self.notifications: dict[str, Located] | None = notifications  # Graph field -> entry; None: not given
         self.application: dict[str, Located] = application if application is not None else {}
 
+    def references(self) -> list:
+        """The references among its values (`references.Reference`), keys and raw keys alike."""
+        from .references import Reference
+
+        return [entry.value for entry in (*self.pairs.values(), *self.raw.values()) if isinstance(entry.value, Reference)]
+
     def under(self, over: Layer) -> Layer:
         """This layer with `over` on top: key by key, notifications field by field."""
         pairs = {**self.pairs, **over.pairs}

@@ -19,7 +19,7 @@ import re
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ..problems import InvalidValue, UserError
-from .source import read_text
+from .source import MAX_FILE_BYTES, read_text
 
 if TYPE_CHECKING:  # vault_address.py (and urllib) load only when a keyvault reference is met
     from .vault_address import SecretAddress
@@ -143,10 +143,6 @@ def resolve(reference: Reference, environ: os._Environ | dict) -> str:
         if _UNEXPANDED.match(value):
             raise InvalidValue(f"environment variable {reference.name} holds an unexpanded pipeline variable "
                              "($(NAME) or ${{ ... }}): map the secret into the step's environment")  # fmt: skip
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidValue(f"environment variable {reference.name} is not valid UTF-8") from None
     elif reference.scheme == "keyvault":
         if _VAULT is None:  # a command that reveals registers the reader first
             raise RuntimeError("a keyvault reference was resolved with no vault reader registered")
@@ -161,7 +157,25 @@ def resolve(reference: Reference, environ: os._Environ | dict) -> str:
         if value == "":
             raise InvalidValue(f"file {reference.name} is empty: put the secret in it")
     remember_secret(value)
+    _check_secret(reference, value)
     return value
+
+
+def _check_secret(reference: Reference, value: str) -> None:
+    """What no source may hand over as a secret, whichever it is: text that cannot be written
+    (not UTF-8), more than a file reference may hold, or the placeholder of an unrevealed output
+    (sending it would overwrite the real secret with a name)."""
+    what = {"env": "environment variable ", "file": "file "}.get(reference.scheme, "")
+    what += reference.name if what else reference.label
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidValue(f"{what} is not valid UTF-8") from None
+    if size > MAX_FILE_BYTES:
+        raise InvalidValue(f"{what} is {size} bytes; a secret may be at most {MAX_FILE_BYTES} bytes (1 MiB)")
+    if value.startswith("<unrevealed "):
+        raise InvalidValue(f"{what} holds the placeholder of an unrevealed output, not a secret: put the real "
+                           "secret there")  # fmt: skip
 
 
 def variable_name(application: str, key_friendly: str) -> str:

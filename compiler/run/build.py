@@ -248,7 +248,26 @@ def _compile_all(targets: list[Target], options: Options, environ, owner: int | 
         return compile_targets(targets, options, environ, owner)
     from . import parallel  # keeps multiprocessing off the start-up path of small runs
 
+    if options.reveal:
+        _read_vault_secrets(targets)
     return parallel.compile_in_workers(compile_targets, targets, options, environ, jobs, owner)
+
+
+def _read_vault_secrets(targets: list[Target]) -> None:
+    """Reads every Key Vault secret the targets name, before the workers fork: they inherit the
+    values, so each secret is read once per run rather than once per worker. Costs one more
+    reading of the profiles, only in revealed parallel runs; a profile that fails to load is
+    skipped here and reported by its worker."""
+    from ..profile.loading import Loader
+    from ..profile.references import prefetch
+
+    loader = Loader()
+    found = []
+    for target in targets:
+        layer = loader.merged(target.profile, target.profile, target.environment)
+        if layer is not None:
+            found += layer.references()
+    prefetch(found)
 
 
 def compile_targets(

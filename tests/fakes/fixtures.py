@@ -154,3 +154,14 @@ def graph_env(
     yield make
     if guard_log.exists() and (refused := guard_log.read_text(encoding="utf-8").strip()):
         pytest.fail(f"a CLI subprocess tried to leave the machine:\n{refused}", pytrace=False)
+
+
+@pytest.fixture
+def vault_env(authority: FakeAuthority, keyvault: FakeKeyVault, graph_env) -> dict[str, str]:
+    """graph_env(token=True) plus what Key Vault references need against the `keyvault` fake:
+    its host allowed (SYNCSECRETS_KEYVAULT_HOSTS) and a vault token (SYNCSECRETS_KEYVAULT_ACCESS_TOKEN)."""
+    return {
+        **graph_env(token=True),
+        "SYNCSECRETS_KEYVAULT_HOSTS": keyvault.host,
+        "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN": authority.issue_token(TENANT_ID, audience=VAULT_RESOURCE),
+    }

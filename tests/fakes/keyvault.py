@@ -58,6 +58,7 @@ class FakeKeyVault:
         self.tenant_id = tenant_id
         self.latency = 0.0
         self.journal: list[VaultRecord] = []
+        self.challenge: str | None = None  # a WWW-Authenticate to send instead (a hostile vault)
         self._authority = authority
         self._secrets: dict[str, list[SecretVersion]] = {}  # name -> versions, latest last
         self._denied: set[str] = set()
@@ -69,6 +70,10 @@ class FakeKeyVault:
     def host(self) -> str:
         """host:port, as SYNCSECRETS_KEYVAULT_HOSTS takes it."""
         return self.url.removeprefix("https://")
+
+    @property
+    def default_challenge(self) -> str:
+        return f'Bearer authorization="{self._authority.host}/{self.tenant_id}", resource="{RESOURCE}"'
 
     def secret_uri(self, name: str, version: str | None = None) -> str:
         return f"{self.url}/secrets/{name}" + (f"/{version}" if version else "")
@@ -96,11 +101,13 @@ class FakeKeyVault:
         retry_after: int | str | None = None,
         code: str | None = None,
         message: str | None = None,
+        location: str | None = None,
     ) -> None:
         """The next `times` authenticated requests (for secret `name`) fail with `status` (0:
-        connection reset). Unauthenticated challenge requests never consume a fault, so a
-        script means the same whether or not the client has already been challenged."""
-        self._faults.add(Fault(status, times, None, name, retry_after, code, message))
+        connection reset; a 3xx with `location`: a redirect there). Unauthenticated challenge
+        requests never consume a fault, so a script means the same whether or not the client
+        has already been challenged."""
+        self._faults.add(Fault(status, times, None, name, retry_after, code, message, location=location))
 
     def fetched(self) -> list[str]:
         """Names of the secrets actually served (200), in order."""
@@ -126,9 +133,7 @@ class FakeKeyVault:
 
     def _authenticate(self, request: Request) -> Response | None:
         """None when the request carries a valid token of ours for the vault's tenant."""
-        challenge = {
-            "WWW-Authenticate": f'Bearer authorization="{self._authority.host}/{self.tenant_id}", resource="{RESOURCE}"'
-        }
+        challenge = {"WWW-Authenticate": self.challenge or self.default_challenge}
         kind, _, token = request.headers.get("authorization", "").partition(" ")
         if kind.lower() != "bearer" or not token.strip():
             return _error(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.", headers=challenge)
@@ -147,6 +152,8 @@ class FakeKeyVault:
         if fault.status == 0:
             return RESET
         headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+        if fault.location is not None:
+            headers["Location"] = fault.location
         default = "Throttled" if fault.status == 429 else "ServiceUnavailable" if fault.status >= 500 else "BadRequest"
         return _error(fault.status, fault.code or default, fault.message or "Scripted failure of the fake vault.", headers=headers)
 
