@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from ..profile.layers import RAW_NAME
-from ..profile.references import placeholder_label
+from ..profile.references import placeholder_reason
 from .client import GraphClient, GraphError
 
 MASK = "*"  # how a GET shows a secret
@@ -81,10 +81,7 @@ def unsendable(value: str) -> str | None:
     before check_sendable could meet it."""
     if value == MASK:
         return '"*" is how Graph hides a secret, not a value: sending it would overwrite the real secret'
-    if placeholder_label(value) is not None or value.startswith("<unrevealed "):
-        return ("is a placeholder from an unrevealed compile (<unrevealed ...>), not a value: sending it would "
-                "overwrite the real secret; give the secret itself")  # fmt: skip
-    return None
+    return placeholder_reason(value)
 
 
 def _items(document: Any) -> list[dict]:

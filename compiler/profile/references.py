@@ -164,7 +164,7 @@ def resolve(reference: Reference, environ: os._Environ | dict) -> str:
 def _check_secret(reference: Reference, value: str) -> None:
     """What no source may hand over as a secret, whichever it is: text that cannot be written
     (not UTF-8), more than a file reference may hold, or the placeholder of an unrevealed output
-    (sending it would overwrite the real secret with a name)."""
+    (sending it would overwrite the real secret with a name; the mapper names the key)."""
     what = {"env": "environment variable ", "file": "file "}.get(reference.scheme, "")
     what += reference.name if what else reference.label
     try:
@@ -173,9 +173,17 @@ def _check_secret(reference: Reference, value: str) -> None:
         raise InvalidValue(f"{what} is not valid UTF-8") from None
     if size > MAX_FILE_BYTES:
         raise InvalidValue(f"{what} is {size} bytes; a secret may be at most {MAX_FILE_BYTES} bytes (1 MiB)")
-    if value.startswith("<unrevealed "):
-        raise InvalidValue(f"{what} holds the placeholder of an unrevealed output, not a secret: put the real "
-                           "secret there")  # fmt: skip
+    if (reason := placeholder_reason(value)) is not None:
+        raise InvalidValue(reason)
+
+
+def placeholder_reason(value: str) -> str | None:
+    """Why `value` is not a secret if it is the placeholder of an unrevealed output (copied into a
+    variable, a file or a vault), else None: the one wording of this mistake, wherever it is met."""
+    if placeholder_label(value) is None and not value.startswith("<unrevealed "):
+        return None
+    return ("is a placeholder from an unrevealed compile (<unrevealed ...>), not a value: sending it would "
+            "overwrite the real secret; give the secret itself")  # fmt: skip
 
 
 def variable_name(application: str, key_friendly: str) -> str:
