@@ -8,6 +8,7 @@ pay for what they do not use.
 
 # No `from __future__ import annotations` here: typer would have to evaluate every annotation
 # from its string at each start, which costs about 4 ms (start-up has a budget, see bench/).
+import inspect
 from enum import StrEnum
 from typing import Annotated, Optional
 
@@ -269,7 +270,7 @@ FormatOption = Annotated[
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only failures, warnings and the summary.")]
 
 
-def _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet, allow_outside=None):
+def _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, allow_outside, jobs, fmt, quiet):
     from .commands.remote import RemoteOptions
 
     environments = list(dict.fromkeys(env or ()))
@@ -292,37 +293,67 @@ def _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs
     )
 
 
-@app.command("plan")
+def _parameter(name: str, annotation, default) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+
+# What every remote command takes, in the order --help lists them: PATH and --env first, its own
+# options next, then these. Declared once; `remote_command` adds them to each command.
+_LEADING = [_parameter("paths", RemotePaths, None), _parameter("env", RemoteEnv, None)]
+_SHARED = [
+    _parameter("cloud", CloudOption, "global"),
+    _parameter("graph_url", GraphUrl, None),
+    _parameter("api", ApiOption, "v1.0"),
+    _parameter("auth", AuthOption, None),
+    _parameter("keyvault_auth", KeyVaultAuthOption, None),
+    _parameter("allow_outside", AllowOutsideOption, None),
+    _parameter("jobs", JobsOption, 4),
+    _parameter("fmt", FormatOption, Format.text),
+    _parameter("quiet", QuietOption, False),
+]
+
+
+def remote_command(name: str):
+    """Registers a command that talks to Graph: `run(options, **own)` gets the shared options as
+    a RemoteOptions and its own options by name; typer sees one signature with all of them."""
+
+    def register(run):
+        own = list(inspect.signature(run).parameters.values())[1:]  # after `options`
+
+        def command(**given):
+            debug = given.pop("debug")
+            shared = [given.pop(parameter.name) for parameter in _LEADING + _SHARED]
+            options = _remote_options(*shared)
+            raise typer.Exit(guarded(lambda: run(options, **given), debug))
+
+        parameters = _LEADING + [_parameter(p.name, p.annotation, p.default) for p in own] + _SHARED
+        parameters.append(_parameter("debug", Debug, False))
+        command.__signature__ = inspect.Signature(parameters)
+        command.__doc__ = run.__doc__
+        app.command(name)(command)
+        return run
+
+    return register
+
+
+@remote_command("plan")
 def plan_command(
-    paths: RemotePaths = None,
-    env: RemoteEnv = None,
+    options,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if any service principal is not in sync.")] = False,
     save: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--save", metavar="FILE", help="Write the plan (no secrets) for `apply --plan FILE`."),
     ] = None,
-    cloud: CloudOption = "global",
-    graph_url: GraphUrl = None,
-    api: ApiOption = "v1.0",
-    auth: AuthOption = None,
-    keyvault_auth: KeyVaultAuthOption = None,
-    allow_outside: AllowOutsideOption = None,
-    jobs: JobsOption = 4,
-    fmt: FormatOption = Format.text,
-    quiet: QuietOption = False,
-    debug: Debug = False,
-) -> None:
+) -> int:
     """Show what apply would change on the tenant: read each service principal's secrets (GET only)."""
     from .commands.plan import plan
 
-    options = _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet, allow_outside)
-    raise typer.Exit(guarded(lambda: plan(options, check, save), debug))
+    return plan(options, check, save)
 
 
-@app.command("apply")
+@remote_command("apply")
 def apply_command(
-    paths: RemotePaths = None,
-    env: RemoteEnv = None,
+    options,
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
     wait: Annotated[
         float, typer.Option("--wait", min=0, metavar="SECONDS", help="How long to wait for the tenant to show a PUT.")
@@ -337,67 +368,30 @@ def apply_command(
     validate: Annotated[
         bool, typer.Option("--validate", help="Validate each target's credentials first; send nothing to those that fail.")
     ] = False,
-    cloud: CloudOption = "global",
-    graph_url: GraphUrl = None,
-    api: ApiOption = "v1.0",
-    auth: AuthOption = None,
-    keyvault_auth: KeyVaultAuthOption = None,
-    allow_outside: AllowOutsideOption = None,
-    jobs: JobsOption = 4,
-    fmt: FormatOption = Format.text,
-    quiet: QuietOption = False,
-    debug: Debug = False,
-) -> None:
+) -> int:
     """Send each profile to its service principal: one PUT each, keys removed from a profile cleared."""
     from .commands.apply import apply
 
-    options = _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet, allow_outside)
-    raise typer.Exit(guarded(lambda: apply(options, auto_approve, wait, changed_only, plan_file, validate), debug))
+    return apply(options, auto_approve, wait, changed_only, plan_file, validate)
 
 
-@app.command("validate")
+@remote_command("validate")
 def validate_command(
-    paths: RemotePaths = None,
-    env: RemoteEnv = None,
+    options,
     saved: Annotated[bool, typer.Option("--saved", help="Test the tenant's saved credentials instead.")] = False,
-    cloud: CloudOption = "global",
-    graph_url: GraphUrl = None,
-    api: ApiOption = "v1.0",
-    auth: AuthOption = None,
-    keyvault_auth: KeyVaultAuthOption = None,
-    allow_outside: AllowOutsideOption = None,
-    jobs: JobsOption = 4,
-    fmt: FormatOption = Format.text,
-    quiet: QuietOption = False,
-    debug: Debug = False,
-) -> None:
+) -> int:
     """Ask each application whether it accepts the profile's credentials (nothing is stored)."""
     from .commands.validate import validate
 
-    options = _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet, allow_outside)
-    raise typer.Exit(guarded(lambda: validate(options, saved), debug))
+    return validate(options, saved)
 
 
-@app.command("status")
-def status_command(
-    paths: RemotePaths = None,
-    env: RemoteEnv = None,
-    cloud: CloudOption = "global",
-    graph_url: GraphUrl = None,
-    api: ApiOption = "v1.0",
-    auth: AuthOption = None,
-    keyvault_auth: KeyVaultAuthOption = None,
-    allow_outside: AllowOutsideOption = None,
-    jobs: JobsOption = 4,
-    fmt: FormatOption = Format.text,
-    quiet: QuietOption = False,
-    debug: Debug = False,
-) -> None:
+@remote_command("status")
+def status_command(options) -> int:
     """Show each service principal's synchronization jobs; exit 1 if one is quarantined or failing."""
     from .commands.status import status
 
-    options = _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, jobs, fmt, quiet, allow_outside)
-    raise typer.Exit(guarded(lambda: status(options), debug))
+    return status(options)
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Turning a TOML value (or a revealed reference) into the wire string of its key's kind.
 
-Every check raises ValueError with a message that says what to write instead. No message ever
+Every check raises InvalidValue (problems.py) with a message that says what to write instead. No message ever
 contains the value it rejects: the value may be a secret, and messages go to CI logs.
 """
 
