@@ -92,7 +92,9 @@ def compile_command(
     paths: Annotated[
         Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time
         typer.Argument(
-            metavar="[PATH]...", help=f"Profiles or folders of profiles. [default: {' '.join(DEFAULT_PATHS)}]", show_default=False
+            metavar="[PATH]...",
+            help=f"Profiles or folders of profiles. [default: {' '.join(DEFAULT_PATHS)}]",
+            show_default=False,
         ),
     ] = None,
     out_dir: Annotated[str, typer.Option("--out", metavar="DIR", help="Folder the outputs go to.")] = DEFAULT_OUT,
@@ -181,7 +183,10 @@ def init_command(
     template: Annotated[
         Optional[str],  # noqa: UP045 - without it, init lists the kinds rather than only "Missing option"
         typer.Option(
-            "--template", "-t", metavar="KIND", help="The kind of application (without it, init lists the kinds).",
+            "--template",
+            "-t",
+            metavar="KIND",
+            help="The kind of application (without it, init lists the kinds).",
             show_default=False,
         ),
     ] = None,
@@ -198,11 +203,15 @@ def init_command(
 def import_command(
     source: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Argument(metavar="FILE|-", help="A PUT, GET or validateCredentials body; - reads stdin.", show_default=False),
+        typer.Argument(
+            metavar="FILE|-", help="A PUT, GET or validateCredentials body; - reads stdin.", show_default=False
+        ),
     ] = None,
     from_tenant: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--from-tenant", metavar="SERVICE_PRINCIPAL_ID", help="Read the pairs from the tenant instead of FILE."),
+        typer.Option(
+            "--from-tenant", metavar="SERVICE_PRINCIPAL_ID", help="Read the pairs from the tenant instead of FILE."
+        ),
     ] = None,
     name: Annotated[
         Optional[str],  # noqa: UP045
@@ -212,12 +221,18 @@ def import_command(
     ] = None,
     configs: Annotated[str, typer.Option("--configs", metavar="DIR", help="Folder of profiles.")] = DEFAULT_PATHS[0],
     force: Annotated[bool, typer.Option("--force", help="Replace a profile that exists.")] = False,
-    cloud: Annotated[str, typer.Option("--cloud", metavar="global|usgov|dod|china", help="With --from-tenant: the cloud.")] = "global",
+    cloud: Annotated[
+        str, typer.Option("--cloud", metavar="global|usgov|dod|china", help="With --from-tenant: the cloud.")
+    ] = "global",
     graph_url: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--graph-url", metavar="URL", envvar="SYNCSECRETS_GRAPH_URL", help="With --from-tenant: the Graph root."),
+        typer.Option(
+            "--graph-url", metavar="URL", envvar="SYNCSECRETS_GRAPH_URL", help="With --from-tenant: the Graph root."
+        ),
     ] = None,
-    api: Annotated[str, typer.Option("--api", metavar="v1.0|beta", help="With --from-tenant: the API version.")] = "v1.0",
+    api: Annotated[
+        str, typer.Option("--api", metavar="v1.0|beta", help="With --from-tenant: the API version.")
+    ] = "v1.0",
     auth: AuthOption = None,
     debug: Debug = False,
 ) -> None:
@@ -255,7 +270,10 @@ RemoteEnv = Annotated[
     typer.Option("--env", metavar="NAME", help="Use [environments.NAME] (one tenant per run)."),
 ]
 CloudOption = Annotated[
-    str, typer.Option("--cloud", metavar="global|usgov|dod|china", help="Which Microsoft cloud: its Graph root and authority.")
+    str,
+    typer.Option(
+        "--cloud", metavar="global|usgov|dod|china", help="Which Microsoft cloud: its Graph root and authority."
+    ),
 ]
 GraphUrl = Annotated[
     Optional[str],  # noqa: UP045
@@ -263,7 +281,9 @@ GraphUrl = Annotated[
                  help="Graph root, overriding --cloud (https://, or http:// to loopback only)."),
 ]  # fmt: skip
 ApiOption = Annotated[str, typer.Option("--api", metavar="v1.0|beta", help="Graph API version.")]
-JobsOption = Annotated[int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Service principals in flight at once.")]
+JobsOption = Annotated[
+    int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Service principals in flight at once.")
+]
 FormatOption = Annotated[
     Format, typer.Option("--format", help="text for people, json for programs, github for Actions annotations.")
 ]
@@ -366,7 +386,8 @@ def apply_command(
         typer.Option("--plan", metavar="FILE", help="Apply a saved plan (exit 2 if the profiles or the tenant moved)."),
     ] = None,
     validate: Annotated[
-        bool, typer.Option("--validate", help="Validate each target's credentials first; send nothing to those that fail.")
+        bool,
+        typer.Option("--validate", help="Validate each target's credentials first; send nothing to those that fail."),
     ] = False,
 ) -> int:
     """Send each profile to its service principal: one PUT each, keys removed from a profile cleared."""

@@ -60,4 +60,3 @@ def _where(error: BaseException) -> str:
         return "unknown place"
     code = frame.tb_frame.f_code
     return f"{code.co_filename.rsplit('/', 1)[-1]}:{frame.tb_lineno} in {code.co_name}"
-

@@ -182,7 +182,9 @@ def test_apply_github_report_and_step_summary(tmp_path: Path, graph, env) -> Non
     result = run_cli(["apply", "--auto-approve", "--format", "github"], cwd=tmp_path,
                      env={**env, "GITHUB_STEP_SUMMARY": str(summary)})  # fmt: skip
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert result.stdout.startswith(f"::notice file=configs/app.toml,title=syncsecrets apply%3A configs/app.toml -> {SP} (applied)::")
+    assert result.stdout.startswith(
+        f"::notice file=configs/app.toml,title=syncsecrets apply%3A configs/app.toml -> {SP} (applied)::"
+    )
     assert "### syncsecrets apply" in summary.read_text() and f"| {SP} | applied |" in summary.read_text()
 
 
@@ -202,8 +204,9 @@ def test_graph_errors_nested_in_the_message_are_unwrapped(tmp_path: Path, graph,
     graph.fault(400, method="PUT", code="UnknownError", message=nested)
     result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
     assert result.exit_code == 4
-    assert "! error: PUT refused: HTTP 400: UnknownError: InvalidCredentials: The SCIM endpoint refused the token. " in (
-        result.stdout
+    assert (
+        "! error: PUT refused: HTTP 400: UnknownError: InvalidCredentials: The SCIM endpoint refused the token. "
+        in (result.stdout)
     )
 
 

@@ -161,7 +161,9 @@ def test_init_without_a_kind_lists_the_kinds(tmp_path: Path) -> None:
     for line, (kind, template) in zip(lines, templates().items(), strict=True):
         assert line.startswith(f"  {kind} ") and line.endswith(template.description)
     # The descriptions line up, however long a kind's name is (scim-oauth2-code).
-    assert len({line.index(template.description) for line, template in zip(lines, templates().values(), strict=True)}) == 1
+    assert (
+        len({line.index(template.description) for line, template in zip(lines, templates().values(), strict=True)}) == 1
+    )
     assert not (tmp_path / "configs").exists()
 
 

@@ -164,8 +164,11 @@ def test_two_profiles_for_one_output_are_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["compile"], "configs: no such file or folder: give a profile or a folder of profiles, or start one "
-                      "with `syncsecrets init NAME --template KIND` (or `syncsecrets import FILE`)"),
+        (
+            ["compile"],
+            "configs: no such file or folder: give a profile or a folder of profiles, or start one "
+            "with `syncsecrets init NAME --template KIND` (or `syncsecrets import FILE`)",
+        ),
         (["compile", "missing.toml"], "missing.toml: no such file or folder: give a profile or a folder of profiles\n"),
         (["compile", "notes.txt"], "notes.txt: is not a .toml profile"),
         (["compile", "cfg", "--out", "notes.txt"], "notes.txt: --out is a file: give a folder for the outputs"),

@@ -45,7 +45,11 @@ def test_get_masks_secrets_and_shows_the_rest(api, graph):
         SP, {"BaseAddress": "https://scim.example/v2", "SecretToken": "s3cret", "SyncNotificationSettings": settings}
     )
     response = api.get(SECRETS)
-    assert shown(response) == {"BaseAddress": "https://scim.example/v2", "SecretToken": "*", "SyncNotificationSettings": settings}
+    assert shown(response) == {
+        "BaseAddress": "https://scim.example/v2",
+        "SecretToken": "*",
+        "SyncNotificationSettings": settings,
+    }
     assert response.json()["@odata.context"].startswith(f"{graph.url}/v1.0/$metadata#")
     assert "@odata.nextLink" not in response.json()
 
@@ -66,10 +70,20 @@ def test_put_merges_by_default_and_empty_value_removes(api, graph):
     graph.add_principal(SP, {"BaseAddress": "https://old.example", "SecretToken": "t1", "SyncAll": "False"})
     response = put(api, {"SyncAll": "True", "SecretToken": "", "SkipOutOfScopeDeletions": "True"})
     assert response.status_code == 204 and response.content == b""
-    assert graph.pairs(SP) == {"BaseAddress": "https://old.example", "SyncAll": "True", "SkipOutOfScopeDeletions": "True"}
+    assert graph.pairs(SP) == {
+        "BaseAddress": "https://old.example",
+        "SyncAll": "True",
+        "SkipOutOfScopeDeletions": "True",
+    }
     assert list(graph.pairs(SP)) == ["BaseAddress", "SyncAll", "SkipOutOfScopeDeletions"]  # stored order
     assert graph.puts(SP) == [
-        {"value": [{"key": "SyncAll", "value": "True"}, {"key": "SecretToken", "value": ""}, {"key": "SkipOutOfScopeDeletions", "value": "True"}]}
+        {
+            "value": [
+                {"key": "SyncAll", "value": "True"},
+                {"key": "SecretToken", "value": ""},
+                {"key": "SkipOutOfScopeDeletions", "value": "True"},
+            ]
+        }
     ]
 
 
@@ -148,7 +162,13 @@ def test_unsupported_method_and_unknown_path(api, graph):
 
 
 def test_paging_follows_absolute_next_links(api, graph):
-    pairs = {"UserName": "u", "Password": "p", "BaseAddress": "https://b.example", "SyncAll": "True", "InstanceName": "i"}
+    pairs = {
+        "UserName": "u",
+        "Password": "p",
+        "BaseAddress": "https://b.example",
+        "SyncAll": "True",
+        "InstanceName": "i",
+    }
     graph.add_principal(SP, pairs)
     graph.page_size = 2
     seen, url, pages = [], SECRETS, 0
@@ -175,7 +195,11 @@ def test_lag_serves_the_previous_state_for_n_reads(api, graph):
     graph.add_principal(SP, {"SyncAll": "False"})
     graph.lag = 2
     assert put(api, {"SyncAll": "True"}).status_code == 204
-    assert [shown(api.get(SECRETS)) for _ in range(3)] == [{"SyncAll": "False"}, {"SyncAll": "False"}, {"SyncAll": "True"}]
+    assert [shown(api.get(SECRETS)) for _ in range(3)] == [
+        {"SyncAll": "False"},
+        {"SyncAll": "False"},
+        {"SyncAll": "True"},
+    ]
     assert graph.pairs(SP) == {"SyncAll": "True"}  # the truth never lags
 
 
@@ -247,7 +271,11 @@ def test_a_fault_for_one_principal_leaves_others_alone(api, graph):
     graph.fault(429, sp_id="other", code="Throttled", message="slow down")
     assert api.get(SECRETS).status_code == 200
     response = api.get(SECRETS.replace(SP, "other"))
-    assert (response.status_code, response.json()["error"]["code"], response.json()["error"]["message"]) == (429, "Throttled", "slow down")
+    assert (response.status_code, response.json()["error"]["code"], response.json()["error"]["message"]) == (
+        429,
+        "Throttled",
+        "slow down",
+    )
 
 
 def test_an_applied_fault_loses_only_the_reply(api, graph):
@@ -294,7 +322,9 @@ def token_refusals(authority: FakeAuthority, graph: FakeGraph) -> dict[str, str]
 def test_tokens_the_authority_did_not_issue_for_this_graph_are_refused(tls, authority, graph, kind):
     graph.add_principal(SP)
     token = token_refusals(authority, graph)[kind]
-    response = httpx.get(f"{graph.url}{SECRETS}", verify=tls.client_context(), headers={"Authorization": f"Bearer {token}"})
+    response = httpx.get(
+        f"{graph.url}{SECRETS}", verify=tls.client_context(), headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "InvalidAuthenticationToken"
     assert graph.journal[-1].authorized is False
@@ -330,7 +360,9 @@ def test_parallel_requests_are_all_served(api, graph):
         graph.add_principal(sp_id, {"SyncAll": "False"})
     graph.latency = 0.1  # keeps requests in flight together
     with ThreadPoolExecutor(max_workers=6) as pool:
-        statuses = list(pool.map(lambda sp_id: put(api, {"SyncAll": "True"}, SECRETS.replace(SP, sp_id)).status_code, principals))
+        statuses = list(
+            pool.map(lambda sp_id: put(api, {"SyncAll": "True"}, SECRETS.replace(SP, sp_id)).status_code, principals)
+        )
     assert statuses == [204] * 6
     assert all(graph.pairs(sp_id) == {"SyncAll": "True"} for sp_id in principals)
     assert len(graph.journal) == 6
@@ -342,7 +374,10 @@ JOBS = f"/v1.0/servicePrincipals/{SP}/synchronization/jobs"
 def validate(api: httpx.Client, credentials: dict[str, str], use_saved: bool = False) -> httpx.Response:
     return api.post(
         f"{JOBS}/scim.1/validateCredentials",
-        json={"useSavedCredentials": use_saved, "credentials": [{"key": k, "value": v} for k, v in credentials.items()]},
+        json={
+            "useSavedCredentials": use_saved,
+            "credentials": [{"key": k, "value": v} for k, v in credentials.items()],
+        },
     )
 
 
@@ -410,7 +445,11 @@ def test_a_job_status_carries_graphs_execution_and_quarantine(api, graph):
     graph.add_principal(SP)
     failed = {"state": "Failed", "timeEnded": "2026-11-27T09:00:00Z",
               "error": {"code": "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable", "message": "401"}}  # fmt: skip
-    quarantine = {"reason": "EncounteredQuarantineException", "currentBegan": "2026-11-27T08:00:00Z", "nextAttempt": "2026-11-27T20:00:00Z"}
+    quarantine = {
+        "reason": "EncounteredQuarantineException",
+        "currentBegan": "2026-11-27T08:00:00Z",
+        "nextAttempt": "2026-11-27T20:00:00Z",
+    }
     graph.add_job(SP, "scim.1", "scim", status="Quarantine", last_execution=failed, quarantine=quarantine, failures=3)
     status = api.get(f"{JOBS}/scim.1").json()["status"]
     assert (status["code"], status["lastExecution"], status["quarantine"], status["countSuccessiveCompleteFailures"]) == (

@@ -43,7 +43,10 @@ def test_real_azure_identity_gets_a_token_the_fake_graph_accepts(tls, authority,
         verify=tls.client_context(),
     )
     assert response.status_code == 200
-    assert [(r.path.rsplit("/", 1)[-1], r.status) for r in authority.requests] == [("openid-configuration", 200), ("token", 200)]
+    assert [(r.path.rsplit("/", 1)[-1], r.status) for r in authority.requests] == [
+        ("openid-configuration", 200),
+        ("token", 200),
+    ]
     assert CLIENT_SECRET not in repr(authority.requests)  # the journal never keeps a secret
 
 
@@ -62,7 +65,9 @@ def test_real_azure_identity_with_a_wrong_secret_is_refused(tls, authority, grap
 
 def test_discovery_names_the_token_endpoint_and_refuses_unknown_tenants(tls, authority):
     authority.add_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET)
-    config = httpx.get(f"{authority.host}/{TENANT_ID}/v2.0/.well-known/openid-configuration", verify=tls.client_context())
+    config = httpx.get(
+        f"{authority.host}/{TENANT_ID}/v2.0/.well-known/openid-configuration", verify=tls.client_context()
+    )
     assert config.json()["token_endpoint"] == f"{authority.host}/{TENANT_ID}/oauth2/v2.0/token"
     unknown = httpx.get(f"{authority.host}/nobody/v2.0/.well-known/openid-configuration", verify=tls.client_context())
     assert (unknown.status_code, unknown.json()["error_codes"]) == (400, [90002])
@@ -74,7 +79,12 @@ def test_discovery_names_the_token_endpoint_and_refuses_unknown_tenants(tls, aut
         ({"client_secret": "wrong"}, 401, "invalid_client", 7000215),
         ({"client_secret": CLIENT_SECRET, "client_id": "someone-else"}, 400, "unauthorized_client", 700016),
         ({"client_secret": CLIENT_SECRET, "grant_type": "password"}, 400, "unsupported_grant_type", 70003),
-        ({"client_secret": CLIENT_SECRET, "scope": "https://graph.microsoft.com/.default"}, 400, "invalid_resource", 500011),
+        (
+            {"client_secret": CLIENT_SECRET, "scope": "https://graph.microsoft.com/.default"},
+            400,
+            "invalid_resource",
+            500011,
+        ),
         ({"client_secret": CLIENT_SECRET, "scope": "User.Read"}, 400, "invalid_scope", 1002012),
     ],
 )
@@ -211,7 +221,11 @@ def test_authority_faults_are_aadsts_shaped_and_consumed(tls, authority, graph):
     authority.fault(503, method="POST", retry_after=7)
     authority.fault(0, method="POST")
     first = token_request(tls, authority, client_secret=CLIENT_SECRET, scope=f"{graph.url}/.default")
-    assert (first.status_code, first.json()["error"], first.headers["Retry-After"]) == (503, "temporarily_unavailable", "7")
+    assert (first.status_code, first.json()["error"], first.headers["Retry-After"]) == (
+        503,
+        "temporarily_unavailable",
+        "7",
+    )
     with pytest.raises(httpx.TransportError):
         token_request(tls, authority, client_secret=CLIENT_SECRET, scope=f"{graph.url}/.default")
     assert token_request(tls, authority, client_secret=CLIENT_SECRET, scope=f"{graph.url}/.default").status_code == 200

@@ -94,7 +94,11 @@ def test_throttling_then_success(tls, authority, keyvault):
     keyvault.fault(429, name="s", retry_after=2)
     assert vault_get(tls, keyvault, authority, "/secrets/s", token="").status_code == 401  # challenges consume no fault
     throttled = vault_get(tls, keyvault, authority, "/secrets/s")
-    assert (throttled.status_code, throttled.headers["Retry-After"], throttled.json()["error"]["code"]) == (429, "2", "Throttled")
+    assert (throttled.status_code, throttled.headers["Retry-After"], throttled.json()["error"]["code"]) == (
+        429,
+        "2",
+        "Throttled",
+    )
     assert vault_get(tls, keyvault, authority, "/secrets/s").json()["value"] == "v"
 
 

@@ -15,9 +15,13 @@ from tests.fakes.fixtures import CLIENT_ID, TENANT_ID
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
-def runner_token(tls, actions_oidc, audience: str | None = "api://AzureADTokenExchange", bearer: str | None = None) -> httpx.Response:
+def runner_token(
+    tls, actions_oidc, audience: str | None = "api://AzureADTokenExchange", bearer: str | None = None
+) -> httpx.Response:
     url = actions_oidc.request_url + (f"&audience={audience}" if audience else "")
-    return httpx.get(url, headers={"Authorization": f"Bearer {bearer or actions_oidc.request_token}"}, verify=tls.client_context())
+    return httpx.get(
+        url, headers={"Authorization": f"Bearer {bearer or actions_oidc.request_token}"}, verify=tls.client_context()
+    )
 
 
 def exchange(tls, authority, graph, assertion: str) -> httpx.Response:
@@ -40,7 +44,11 @@ def test_the_runner_service_issues_a_github_token_for_the_audience(tls, actions_
     default = tokens.peek(runner_token(tls, actions_oidc, audience=None).json()["value"])
     assert default["aud"] == "https://github.com/contoso"
     assert runner_token(tls, actions_oidc, bearer="wrong").status_code == 401
-    assert [r.audience for r in actions_oidc.journal] == ["api://AzureADTokenExchange", None, "api://AzureADTokenExchange"]
+    assert [r.audience for r in actions_oidc.journal] == [
+        "api://AzureADTokenExchange",
+        None,
+        "api://AzureADTokenExchange",
+    ]
 
 
 def test_the_authority_exchanges_a_runner_token_for_a_graph_token(tls, authority, graph, actions_oidc):
@@ -54,7 +62,13 @@ def test_the_authority_exchanges_a_runner_token_for_a_graph_token(tls, authority
 @pytest.mark.parametrize(
     ("make_assertion", "code"),
     [
-        (lambda oidc: tokens.sign({"iss": ISSUER, "sub": oidc.subject, "aud": "api://AzureADTokenExchange", "exp": time.time() + 60}, b"forged"), 50013),
+        (
+            lambda oidc: tokens.sign(
+                {"iss": ISSUER, "sub": oidc.subject, "aud": "api://AzureADTokenExchange", "exp": time.time() + 60},
+                b"forged",
+            ),
+            50013,
+        ),
         (lambda oidc: tokens.sign({"iss": "https://elsewhere.example", "sub": oidc.subject}, oidc.key), 700211),
         (lambda oidc: oidc.issue("api://AzureADTokenExchange", sub="repo:evil/fork:ref:refs/heads/main"), 700213),
         (lambda oidc: oidc.issue("https://github.com/contoso"), 700212),
@@ -70,7 +84,9 @@ def test_the_authority_refuses_assertions_that_do_not_match(tls, authority, grap
 
 
 def test_one_app_may_have_several_federated_credentials(tls, authority, graph, actions_oidc):
-    authority.add_federated(TENANT_ID, CLIENT_ID, issuer=ISSUER, subject="repo:contoso/provisioning:environment:staging")
+    authority.add_federated(
+        TENANT_ID, CLIENT_ID, issuer=ISSUER, subject="repo:contoso/provisioning:environment:staging"
+    )
     authority.add_federated(TENANT_ID, CLIENT_ID, issuer=ISSUER, subject=actions_oidc.subject)
     assert exchange(tls, authority, graph, actions_oidc.issue("api://AzureADTokenExchange")).status_code == 200
 
@@ -89,7 +105,10 @@ def test_real_azure_identity_client_assertion_credential(tls, authority, graph, 
 def test_graph_env_for_github_oidc(graph_env, authority, actions_oidc):
     env = graph_env(auth="github-oidc")
     assert env["SYNCSECRETS_AUTH"] == "github-oidc"
-    assert env["ACTIONS_ID_TOKEN_REQUEST_URL"].startswith(actions_oidc.url) and "?api-version=" in env["ACTIONS_ID_TOKEN_REQUEST_URL"]
+    assert (
+        env["ACTIONS_ID_TOKEN_REQUEST_URL"].startswith(actions_oidc.url)
+        and "?api-version=" in env["ACTIONS_ID_TOKEN_REQUEST_URL"]
+    )
     assert "AZURE_CLIENT_SECRET" not in env and "SYNCSECRETS_ACCESS_TOKEN" not in env
     with pytest.raises(ValueError, match="no fake sign-in"):
         graph_env(auth="cli")

@@ -155,7 +155,7 @@ def test_quiet_prints_only_warnings_and_the_summary(repo: Path) -> None:
         "  ! warning: Sandbox is removed from the body: a PUT that omits a key may leave it on the tenant; "
         "`syncsecrets apply` clears it",
         "Checked 2 profiles against build/: 0 new, 1 changed, 1 unchanged, 1 stale (--prune removes); "
-        "run `syncsecrets compile` to update"
+        "run `syncsecrets compile` to update",
     ]
 
 

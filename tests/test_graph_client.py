@@ -207,9 +207,20 @@ def test_the_tenant_is_read_from_the_token() -> None:
 # -- connection ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "url",
-    ["http://graph.example.test", "ftp://x", "https://graph.example.test/v1.0", "https://u:p@h", "https://h?x=1",
-     "https://xn--.example", "https://exa mple.example", "https://\uff47raph.microsoft.com", "https://a..example",
-     "https://-x.example", "https://a%zz.example", "https://x_y.example"],
+    [
+        "http://graph.example.test",
+        "ftp://x",
+        "https://graph.example.test/v1.0",
+        "https://u:p@h",
+        "https://h?x=1",
+        "https://xn--.example",
+        "https://exa mple.example",
+        "https://\uff47raph.microsoft.com",
+        "https://a..example",
+        "https://-x.example",
+        "https://a%zz.example",
+        "https://x_y.example",
+    ],
 )
 def test_graph_url_must_be_https_or_loopback_and_a_bare_root(url: str) -> None:
     with pytest.raises(UserError):

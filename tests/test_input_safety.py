@@ -78,7 +78,7 @@ def test_no_control_character_reaches_the_log_raw(tmp_path: Path, fmt: str) -> N
     # A file name, and a JSON field name (a warning names it): compiles, with a warning.
     # A value with line separators other than "\n" (JSON keeps them raw), shown by --diff unified.
     (configs / f"app{FORGED}{TERMINAL}\u2028.toml").write_text(
-        "sync_notification_settings = '{\"Enabled\": true, \"x\\n::error::forged\\u001b[2J\": 1}'\n"
+        'sync_notification_settings = \'{"Enabled": true, "x\\n::error::forged\\u001b[2J": 1}\'\n'
         'user_name = "svc\\u2028::error::forged\\u0085::error::forged"\n'
     )
     compiled = run_cli(["compile", "configs", "--out", "out", "--format", fmt, "--diff", "unified"], cwd=tmp_path)
@@ -103,7 +103,9 @@ def test_a_renamed_profile_is_compared_with_its_service_principal_s_old_output(t
     old.write_text(f'base_address = "https://scim.good.example/v2"\n{token}{application}')
     assert run_cli(["compile", "configs", "--out", "build"], cwd=tmp_path).exit_code == 0
     old.unlink()  # renamed, and pointed elsewhere, in one pull request
-    (tmp_path / "configs" / "scim-renamed.toml").write_text(f'base_address = "https://attacker.example/"\n{token}{application}')
+    (tmp_path / "configs" / "scim-renamed.toml").write_text(
+        f'base_address = "https://attacker.example/"\n{token}{application}'
+    )
     renamed = run_cli(["compile", "configs", "--out", "build", "--check"], cwd=tmp_path)
     assert renamed.exit_code == 1
     assert (
@@ -137,7 +139,11 @@ def repo(tmp_path: Path) -> Path:
 
 
 def _revealed_anywhere(root: Path) -> list[str]:
-    return [str(path) for path in root.rglob("*") if path.is_file() and SECRET["APP_TOKEN"] in path.read_text(errors="replace")]
+    return [
+        str(path)
+        for path in root.rglob("*")
+        if path.is_file() and SECRET["APP_TOKEN"] in path.read_text(errors="replace")
+    ]
 
 
 @needs_git
@@ -145,7 +151,9 @@ def test_reveal_through_a_link_to_the_work_tree_is_refused(repo: Path, tmp_path:
     (tmp_path / "alias").symlink_to(repo)
     result = run_cli(["compile", "repo/configs", "--out", "alias/build", "--reveal"], cwd=tmp_path, env=SECRET)
     assert result.exit_code == 2
-    assert f"inside the git work tree {repo}, which does not ignore build/app.json: add the line /build/" in result.stderr
+    assert (
+        f"inside the git work tree {repo}, which does not ignore build/app.json: add the line /build/" in result.stderr
+    )
     assert _revealed_anywhere(tmp_path) == []
 
 
@@ -199,7 +207,9 @@ def test_reveal_is_refused_when_git_will_not_answer(repo: Path, tmp_path: Path) 
     assert "git cannot tell whether it would commit them (git said: fatal: detected dubious ownership" in refused.stderr
     assert "--allow-unignored-output overrides this check" in refused.stderr
     assert _revealed_anywhere(repo) == []
-    allowed = run_cli(["compile", "configs", "--out", "build", "--reveal", "--allow-unignored-output"], cwd=repo, env=env)
+    allowed = run_cli(
+        ["compile", "configs", "--out", "build", "--reveal", "--allow-unignored-output"], cwd=repo, env=env
+    )
     assert allowed.exit_code == 0
 
 
@@ -210,11 +220,15 @@ def test_files_anywhere_in_the_git_work_tree_may_be_named_but_not_beyond(repo: P
     (repo / "secrets" / "token.txt").write_text("s3cr3t-token-value\n")
     (tmp_path / "outside.txt").write_text("not-for-profiles\n")
     profile = repo / "configs" / "app.toml"
-    profile.write_text('base_address = "https://scim.contoso.example/v2"\nsecret_token = { file = "../secrets/token.txt" }\n')
+    profile.write_text(
+        'base_address = "https://scim.contoso.example/v2"\nsecret_token = { file = "../secrets/token.txt" }\n'
+    )
     out = str(tmp_path / "out")
     inside = run_cli(["compile", "configs", "--out", out, "--reveal"], cwd=repo)
     assert inside.exit_code == 0, inside.stderr
-    profile.write_text('base_address = "https://scim.contoso.example/v2"\nsecret_token = { file = "../../outside.txt" }\n')
+    profile.write_text(
+        'base_address = "https://scim.contoso.example/v2"\nsecret_token = { file = "../../outside.txt" }\n'
+    )
     outside = run_cli(["compile", "configs", "--out", out, "--check"], cwd=repo)  # refused without --reveal too
     assert outside.exit_code == 2 and "secret_token: file ../../outside.txt leaves the repository" in outside.stderr
     allowed = run_cli(["compile", "configs", "--out", out, "--reveal", "--allow-outside", str(tmp_path)], cwd=repo)
@@ -235,7 +249,9 @@ def test_a_path_that_links_out_of_the_repository_does_not_widen_it(repo: Path, t
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("command", [["plan"], ["apply", "--auto-approve"], ["validate"]], ids=["plan", "apply", "validate"])
+@pytest.mark.parametrize(
+    "command", [["plan"], ["apply", "--auto-approve"], ["validate"]], ids=["plan", "apply", "validate"]
+)
 def test_remote_commands_confine_files_as_compile_does(tmp_path: Path, command: list[str]) -> None:
     """They resolve references to send them to Graph: a file outside is refused before anything."""
     (tmp_path / "app.toml").write_text(

@@ -76,7 +76,10 @@ def test_a_missing_secret_is_the_profiles_mistake(tmp_path, keyvault, vault_env)
     write(tmp_path, "app", profile(keyvault, "nope"))
     result = run_cli(["compile", "--reveal", "--out", "build", "--allow-unignored-output"], cwd=tmp_path, env=vault_env)
     assert result.exit_code == 2
-    assert f"configs/app.toml:2:1: secret_token: keyvault:{keyvault.host}/nope is not in the vault: check the vault and the secret's name\n" in result.stderr
+    assert (
+        f"configs/app.toml:2:1: secret_token: keyvault:{keyvault.host}/nope is not in the vault: check the vault and the secret's name\n"
+        in result.stderr
+    )
 
 
 @pytest.mark.parametrize(
@@ -110,7 +113,9 @@ def test_throttling_is_waited_out(tmp_path, keyvault, vault_env):
 
 def test_a_keyvault_mode_that_does_not_exist_is_exit_2(tmp_path, keyvault, vault_env):
     write(tmp_path, "app", profile(keyvault))
-    result = run_cli(["compile", "--reveal", "--keyvault-auth", "password", "--out", "build"], cwd=tmp_path, env=vault_env)
+    result = run_cli(
+        ["compile", "--reveal", "--keyvault-auth", "password", "--out", "build"], cwd=tmp_path, env=vault_env
+    )
     assert result.exit_code == 2
     assert "--keyvault-auth: must be one of" in result.stderr
     assert keyvault.journal == []
@@ -119,7 +124,12 @@ def test_a_keyvault_mode_that_does_not_exist_is_exit_2(tmp_path, keyvault, vault
 def test_plan_and_apply_read_the_vault_with_another_identity(tmp_path, authority, graph, keyvault, vault_env):
     """Graph with a given token, the vault with a client secret (--keyvault-auth env)."""
     authority.add_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET)
-    env = {**vault_env, "AZURE_TENANT_ID": TENANT_ID, "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_CLIENT_SECRET": CLIENT_SECRET}
+    env = {
+        **vault_env,
+        "AZURE_TENANT_ID": TENANT_ID,
+        "AZURE_CLIENT_ID": CLIENT_ID,
+        "AZURE_CLIENT_SECRET": CLIENT_SECRET,
+    }
     del env["SYNCSECRETS_KEYVAULT_ACCESS_TOKEN"]
     keyvault.set_secret("scim-token", CANARY)
     graph.add_principal(SP, {"BaseAddress": "https://scim.contoso.example/v2", "SecretToken": "old"})
@@ -161,7 +171,9 @@ def test_compile_imports_no_vault_machinery_without_reveal(tmp_path, keyvault):
         "assert not loaded, loaded\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO), "SYNCSECRETS_KEYVAULT_HOSTS": keyvault.host}
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -28,7 +28,11 @@ def test_a_redirect_from_the_vault_is_not_followed(tmp_path, keyvault, vault_env
 
 def test_a_challenge_naming_another_tenant_gets_no_token(tmp_path, authority, keyvault, vault_env, monkeypatch):
     authority.add_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET)
-    for name, value in {"AZURE_TENANT_ID": TENANT_ID, "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_CLIENT_SECRET": CLIENT_SECRET}.items():
+    for name, value in {
+        "AZURE_TENANT_ID": TENANT_ID,
+        "AZURE_CLIENT_ID": CLIENT_ID,
+        "AZURE_CLIENT_SECRET": CLIENT_SECRET,
+    }.items():
         monkeypatch.setenv(name, value)
     keyvault.set_secret("scim-token", CANARY)
     keyvault.challenge = f'Bearer authorization="{authority.host}/99999999-9999-4999-8999-999999999999", resource="https://vault.azure.net"'
@@ -42,7 +46,9 @@ def test_a_challenge_naming_another_tenant_gets_no_token(tmp_path, authority, ke
 def test_the_challenge_resource_is_checked_for_microsofts_vaults_only(vault_env):
     reader = VaultReader("token", vault_env, RetryPolicy())
     real = reader._client(SecretAddress("contoso-kv.vault.azure.net", "s"))
-    added = reader._client(parse_url("https://127.0.0.1:8443/secrets/s", {"SYNCSECRETS_KEYVAULT_HOSTS": "127.0.0.1:8443"}))
+    added = reader._client(
+        parse_url("https://127.0.0.1:8443/secrets/s", {"SYNCSECRETS_KEYVAULT_HOSTS": "127.0.0.1:8443"})
+    )
 
     def verifies(client) -> bool:
         policies = client._client._client._pipeline._impl_policies
@@ -106,11 +112,17 @@ def test_no_vault_value_leaves_plan_or_apply_in_any_format(tmp_path, graph, keyv
     assert CANARY not in printed and url not in printed and "canary-vault-url" not in printed
 
 
-def test_a_challenge_asking_for_another_resource_gets_no_token(tmp_path, authority, graph, keyvault, vault_env, monkeypatch):
+def test_a_challenge_asking_for_another_resource_gets_no_token(
+    tmp_path, authority, graph, keyvault, vault_env, monkeypatch
+):
     """An added host skips the SDK's own check of the challenge: syncsecrets still hands out
     vault tokens only, so a vault (or whatever answers as one) cannot obtain a Graph token."""
     authority.add_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET)
-    for name, value in {"AZURE_TENANT_ID": TENANT_ID, "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_CLIENT_SECRET": CLIENT_SECRET}.items():
+    for name, value in {
+        "AZURE_TENANT_ID": TENANT_ID,
+        "AZURE_CLIENT_ID": CLIENT_ID,
+        "AZURE_CLIENT_SECRET": CLIENT_SECRET,
+    }.items():
         monkeypatch.setenv(name, value)
     keyvault.set_secret("scim-token", CANARY)
     keyvault.challenge = f'Bearer authorization="{authority.host}/{TENANT_ID}", resource="{graph.url}"'

@@ -52,7 +52,12 @@ def test_each_secret_is_fetched_once_per_run(keyvault, vault_env):
 
 def test_env_mode_signs_in_through_the_challenge(authority, keyvault, vault_env, monkeypatch):
     authority.add_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET)
-    env = {**vault_env, "AZURE_TENANT_ID": TENANT_ID, "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_CLIENT_SECRET": CLIENT_SECRET}
+    env = {
+        **vault_env,
+        "AZURE_TENANT_ID": TENANT_ID,
+        "AZURE_CLIENT_ID": CLIENT_ID,
+        "AZURE_CLIENT_SECRET": CLIENT_SECRET,
+    }
     del env[TOKEN_VARIABLE]
     for name, value in env.items():  # azure-identity reads the process environment itself
         monkeypatch.setenv(name, value)

@@ -215,5 +215,7 @@ def test_an_output_that_cannot_be_put_back_is_named(repo: Path, monkeypatch: pyt
     lines = failed.stderr.splitlines()
     assert lines[-1] == "syncsecrets: 2 errors; 1 output changed (above)"
     backup = f"build/.app.json.{os.getpid()}{outputs.TEMP_MARK}"
-    assert f"build/app.json: was changed and could not be put back: check it (its previous bytes are in {backup})" in lines
+    assert (
+        f"build/app.json: was changed and could not be put back: check it (its previous bytes are in {backup})" in lines
+    )
     assert b'"app"' in (repo / backup).read_bytes()

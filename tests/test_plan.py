@@ -90,7 +90,10 @@ def test_plan_check_exits_1_only_when_something_would_change(tmp_path: Path, gra
     graph.add_principal(SP, {"BaseAddress": "https://scim.contoso.example/v2", "SecretToken": "x", "SyncAll": "True"})
     in_sync = run_cli(["plan", "--check"], cwd=tmp_path, env=env)
     assert in_sync.exit_code == 0, in_sync.stderr
-    assert in_sync.stdout == "Plan: 1 service principal: 0 to update (keys: 0 to add, 0 to change, 0 to clear), 1 in sync\n"
+    assert (
+        in_sync.stdout
+        == "Plan: 1 service principal: 0 to update (keys: 0 to add, 0 to change, 0 to clear), 1 in sync\n"
+    )
     graph.add_principal(SP, {"BaseAddress": "https://scim.contoso.example/v2", "SecretToken": "x"})
     behind = run_cli(["plan", "--check"], cwd=tmp_path, env=env)
     assert behind.exit_code == 1
@@ -135,7 +138,9 @@ def test_json_values_compare_as_objects(tmp_path: Path, graph, env) -> None:
         tmp_path,
         body='[notifications]\nrecipients = "ops@contoso.example"\ndelete_threshold = 500\n',
     )
-    stored = '{"DeleteThresholdValue":500,"Recipients":"ops@contoso.example","Enabled":true,"DeleteThresholdEnabled":true}'
+    stored = (
+        '{"DeleteThresholdValue":500,"Recipients":"ops@contoso.example","Enabled":true,"DeleteThresholdEnabled":true}'
+    )
     graph.add_principal(SP, {"SyncNotificationSettings": stored})
     result = run_cli(["plan", "--check"], cwd=tmp_path, env=env)
     assert result.exit_code == 0, result.stdout + result.stderr
@@ -159,7 +164,9 @@ def test_one_unreachable_target_fails_with_status_code_and_request_id(tmp_path: 
 def test_refused_by_graph_is_exit_4(tmp_path: Path, graph, env, status: int) -> None:
     write_profile(tmp_path)
     graph.add_principal(SP, {})
-    graph.fault(status, code="Authorization_RequestDenied", message="Insufficient privileges to complete the operation.")
+    graph.fault(
+        status, code="Authorization_RequestDenied", message="Insufficient privileges to complete the operation."
+    )
     result = run_cli(["plan"], cwd=tmp_path, env=env)
     assert result.exit_code == 4
     assert f"HTTP {status}: Authorization_RequestDenied: Insufficient privileges" in result.stdout
@@ -182,8 +189,9 @@ def test_a_token_for_another_tenant_sends_nothing(tmp_path: Path, graph, env) ->
     graph.add_principal(SP, {})
     result = run_cli(["plan"], cwd=tmp_path, env=env)
     assert result.exit_code == 4
-    assert "the credential is for tenant 11111111-1111-4111-8111-111111111111, but configs/app.toml sets tenant_id " in (
-        result.stderr
+    assert (
+        "the credential is for tenant 11111111-1111-4111-8111-111111111111, but configs/app.toml sets tenant_id "
+        in (result.stderr)
     )
     assert graph.journal == []
 
@@ -296,7 +304,7 @@ def test_plan_github_annotations_and_step_summary(tmp_path: Path, graph, env) ->
     assert result.exit_code == 1
     assert result.stdout.splitlines()[0] == (
         f"::error file=configs/app.toml,title=syncsecrets plan%3A configs/app.toml -> {SP} (1 to add)::"
-        '* SecretToken: *** -> *** (env:APP_TOKEN)  (hidden by the tenant: cannot be compared, sent again)%0A'
+        "* SecretToken: *** -> *** (env:APP_TOKEN)  (hidden by the tenant: cannot be compared, sent again)%0A"
         '+ SyncAll: "True"'
     )
     table = summary.read_text()
@@ -349,7 +357,9 @@ def test_the_beta_api(tmp_path: Path, graph, env) -> None:
     assert graph.journal[0].path == f"/beta/servicePrincipals/{SP}/synchronization/secrets"
 
 
-def test_workload_identity_reads_the_federated_token_file(tmp_path: Path, graph, graph_env, authority, actions_oidc) -> None:
+def test_workload_identity_reads_the_federated_token_file(
+    tmp_path: Path, graph, graph_env, authority, actions_oidc
+) -> None:
     from tests.fakes.fixtures import CLIENT_ID, TENANT_ID
 
     token_file = tmp_path / "federated-token"
@@ -411,7 +421,11 @@ def test_a_redirect_is_not_followed_and_the_token_stays_home(tmp_path: Path, gra
 
 
 def test_github_oidc_refused_by_the_runner_is_exit_4(tmp_path: Path, graph, graph_env, actions_oidc) -> None:
-    env = {**graph_env(auth="github-oidc"), "APP_TOKEN": TOKEN, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "forged-request-token"}
+    env = {
+        **graph_env(auth="github-oidc"),
+        "APP_TOKEN": TOKEN,
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "forged-request-token",
+    }
     write_profile(tmp_path)
     graph.add_principal(SP, {})
     result = run_cli(["plan"], cwd=tmp_path, env=env)

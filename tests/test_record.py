@@ -242,7 +242,9 @@ def test_any_json_in_the_record_gives_the_cold_result(recorded, data: st.DataObj
     elif shape == "an entry":
         content = {**real, "entries": {**real["entries"], "other.json": data.draw(JSON)}}
     else:
-        position = data.draw(st.sampled_from([2, 3, 5, 6, 7]))  # dependencies, output, principal, warnings, environments
+        position = data.draw(
+            st.sampled_from([2, 3, 5, 6, 7])
+        )  # dependencies, output, principal, warnings, environments
         value = data.draw(JSON)
         assume(position != 6 or not lies(value, real["entries"]["other.json"][6]))
         assume(position not in (5, 7) or value != real["entries"]["other.json"][position])

@@ -32,7 +32,9 @@ def test_a_secret_graph_echoes_is_masked_whatever_its_whitespace(tmp_path: Path,
     graph.add_principal(SP, {})
     graph.fault(400, method="PUT", message=f"The value {secret} is not a valid SecretToken.")
     for fmt in ("text", "json", "github"):
-        result = run_cli(["apply", "--auto-approve", "--format", fmt], cwd=tmp_path, env={**graph_env(), "APP_TOKEN": secret})
+        result = run_cli(
+            ["apply", "--auto-approve", "--format", fmt], cwd=tmp_path, env={**graph_env(), "APP_TOKEN": secret}
+        )
         assert result.exit_code == 4, outputs(result)
         assert "canary" not in outputs(result), fmt
         graph.fault(400, method="PUT", message=f"The value {secret} is not a valid SecretToken.")
@@ -93,16 +95,41 @@ def test_a_next_link_the_client_cannot_parse_is_not_followed(tmp_path: Path, gra
         {"graph": "https://graph.example"},
         {"environment": {"name": "prod"}},
         {"targets": [{"profile": ["configs/app.toml"], "environment": None, "service_principal_id": SP}]},
-        {"targets": [{"profile": 1, "environment": None, "service_principal_id": SP},
-                     {"profile": "a.toml", "environment": None, "service_principal_id": SP}]},
+        {
+            "targets": [
+                {"profile": 1, "environment": None, "service_principal_id": SP},
+                {"profile": "a.toml", "environment": None, "service_principal_id": SP},
+            ]
+        },
         {"targets": ["configs/app.toml"]},
-        {"targets": [{"profile": "a.toml", "environment": None, "service_principal_id": SP},
-                     {"profile": "a.toml", "environment": "prod", "service_principal_id": SP}]},
-        {"targets": [{"profile": "configs/app.toml", "environment": None, "service_principal_id": SP,
-                      "profile_digest": {"sha256": "x"}, "tenant_digest": 5}]},
+        {
+            "targets": [
+                {"profile": "a.toml", "environment": None, "service_principal_id": SP},
+                {"profile": "a.toml", "environment": "prod", "service_principal_id": SP},
+            ]
+        },
+        {
+            "targets": [
+                {
+                    "profile": "configs/app.toml",
+                    "environment": None,
+                    "service_principal_id": SP,
+                    "profile_digest": {"sha256": "x"},
+                    "tenant_digest": 5,
+                }
+            ]
+        },
     ],
-    ids=["graph-list", "graph-string", "environment-table", "profile-list", "profile-number", "target-string",
-         "environments-mixed", "digest-types"],
+    ids=[
+        "graph-list",
+        "graph-string",
+        "environment-table",
+        "profile-list",
+        "profile-number",
+        "target-string",
+        "environments-mixed",
+        "digest-types",
+    ],
 )
 def test_a_saved_plan_of_the_wrong_shape_is_exit_2(tmp_path: Path, graph, env, change) -> None:
     write_profile(tmp_path)
@@ -170,7 +197,9 @@ def test_a_placeholder_written_in_a_profile_is_exit_2(tmp_path: Path, graph, env
     assert graph.puts(SP) == []
 
 
-@pytest.mark.parametrize("job", ["../secrets", "..", "a?b=", "a#b", "x/../../../servicePrincipals/other/synchronization"])
+@pytest.mark.parametrize(
+    "job", ["../secrets", "..", "a?b=", "a#b", "x/../../../servicePrincipals/other/synchronization"]
+)
 def test_a_job_id_from_graph_cannot_move_the_credentials_elsewhere(tmp_path: Path, graph, env, job) -> None:
     """validate POSTs the profile's secrets to the job Graph names: an id that is not an id
     would send them to another path (the secrets themselves, another principal's job)."""
@@ -200,8 +229,13 @@ def test_a_secret_graph_echoes_inside_json_text_is_masked(tmp_path: Path, graph,
 
 @pytest.mark.parametrize(
     "body",
-    [b"[" * 100_000 + b"]" * 100_000, b'{"error": ' * 50_000 + b"1" + b"}" * 50_000, b"\xff\xfe", b'{"error": "x"}',
-     b'{"error": {"code": 5, "message": ["m"], "innerError": "id"}}'],
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"error": ' * 50_000 + b"1" + b"}" * 50_000,
+        b"\xff\xfe",
+        b'{"error": "x"}',
+        b'{"error": {"code": 5, "message": ["m"], "innerError": "id"}}',
+    ],
     ids=["too-deep", "error-too-deep", "not-utf8", "error-not-object", "wrong-types"],
 )
 def test_an_error_answer_of_any_shape_fails_the_target(tmp_path: Path, graph, env, body) -> None:
@@ -236,7 +270,9 @@ def test_import_from_tenant_takes_no_reference_from_the_tenant(tmp_path: Path, g
 
 
 @pytest.mark.parametrize("token", ["canary-t\u00f6ken", "canary\u2603", "canary\nsecond-line", "canary two-words"])
-def test_an_access_token_that_cannot_be_a_header_is_refused_before_any_request(tmp_path: Path, graph, env, token) -> None:
+def test_an_access_token_that_cannot_be_a_header_is_refused_before_any_request(
+    tmp_path: Path, graph, env, token
+) -> None:
     write_profile(tmp_path)
     graph.add_principal(SP, {})
     result = run_cli(["plan"], cwd=tmp_path, env={**env, "SYNCSECRETS_ACCESS_TOKEN": token})
@@ -269,15 +305,31 @@ def test_a_tenant_answer_with_a_key_twice_fails_the_target(tmp_path: Path, graph
 
 @pytest.mark.parametrize(
     "settings",
-    [{"AZURE_TENANT_ID": "contoso/../other"}, {"AZURE_TENANT_ID": "two words"}, {"AZURE_CLIENT_ID": ""},
-     {"AZURE_CLIENT_SECRET": "", "AZURE_CLIENT_CERTIFICATE_PATH": "/nonexistent/cert.pem"},
-     {"AZURE_AUTHORITY_HOST": "http://127.0.0.1:1"}, {"AZURE_AUTHORITY_HOST": "https://[::1"},
-     {"AZURE_AUTHORITY_HOST": "https://exa mple.example"}],
-    ids=["tenant-path", "tenant-space", "client-empty", "certificate-missing", "authority-http", "authority-ipv6",
-         "authority-space"],
+    [
+        {"AZURE_TENANT_ID": "contoso/../other"},
+        {"AZURE_TENANT_ID": "two words"},
+        {"AZURE_CLIENT_ID": ""},
+        {"AZURE_CLIENT_SECRET": "", "AZURE_CLIENT_CERTIFICATE_PATH": "/nonexistent/cert.pem"},
+        {"AZURE_AUTHORITY_HOST": "http://127.0.0.1:1"},
+        {"AZURE_AUTHORITY_HOST": "https://[::1"},
+        {"AZURE_AUTHORITY_HOST": "https://exa mple.example"},
+    ],
+    ids=[
+        "tenant-path",
+        "tenant-space",
+        "client-empty",
+        "certificate-missing",
+        "authority-http",
+        "authority-ipv6",
+        "authority-space",
+    ],
 )
-@pytest.mark.parametrize("command", [["plan"], ["apply", "--auto-approve"], ["import", "--from-tenant", SP, "--name", "x"]])
-def test_azure_settings_the_credential_cannot_use_are_exit_2(tmp_path: Path, graph, graph_env, settings, command) -> None:
+@pytest.mark.parametrize(
+    "command", [["plan"], ["apply", "--auto-approve"], ["import", "--from-tenant", SP, "--name", "x"]]
+)
+def test_azure_settings_the_credential_cannot_use_are_exit_2(
+    tmp_path: Path, graph, graph_env, settings, command
+) -> None:
     write_profile(tmp_path)
     graph.add_principal(SP, {})
     result = run_cli(command, cwd=tmp_path, env={**graph_env(token=False), "APP_TOKEN": TOKEN, **settings})

@@ -58,8 +58,14 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
         expect=(4,))  # fmt: skip
     run("apply", "--plan", "plan-text.json", expect=(0, 2, 4))
     run("apply", "--auto-approve", "--debug", env=secret_env, expect=(0, 4))
-    run("apply", "--auto-approve", "--format", "github", env={**token_env, "GITHUB_STEP_SUMMARY": str(tmp_path / "s.md")},
-        expect=(0, 4))
+    run(
+        "apply",
+        "--auto-approve",
+        "--format",
+        "github",
+        env={**token_env, "GITHUB_STEP_SUMMARY": str(tmp_path / "s.md")},
+        expect=(0, 4),
+    )
     graph.add_job(SP, "scim.canary.job", "scim", accepts={"SecretToken": "another-token"})
     graph.add_job(SP2, "scim.canary.job", "scim", status="Quarantine")
     for fmt in ("text", "json", "github"):

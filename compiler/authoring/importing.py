@@ -216,9 +216,7 @@ def _recipients(value: str) -> str | list[str]:
 def _text(name, source, top, table, raw, imported: Imported, principal: str | None, comments, tenant=None) -> str:
     header = [f"# {name}: imported from {os.path.basename(source)} by `syncsecrets import`."]
     if imported.variables:
-        header.append(
-            "# Secrets were not imported: `syncsecrets plan`, `apply` and `compile --reveal` read them from:"
-        )
+        header.append("# Secrets were not imported: `syncsecrets plan`, `apply` and `compile --reveal` read them from:")
         header += [f"#   {variable}  ({graph})" for variable, graph in imported.variables]
     blocks = [header, [tomlwrite.line(key.friendly, top[key], comments.get(key)) for key in KEYS if key in top]]
     if table is not None:

@@ -63,7 +63,9 @@ def profile_text(name: str, template: Template) -> tuple[str, list[str]]:
         f"# Written by `syncsecrets init --template {template.name}`. Replace each {PLACEHOLDER_MARK} value.",
     ]
     if variables:
-        lines.append("# `syncsecrets plan`, `apply` and `compile --reveal` read the secrets from: " + ", ".join(variables))
+        lines.append(
+            "# `syncsecrets plan`, `apply` and `compile --reveal` read the secrets from: " + ", ".join(variables)
+        )
     lines += ["", *(tomlwrite.line(friendly, value) for friendly, value in pairs.items())]
     lines.append(tomlwrite.line("sync_all", False, "only users and groups assigned to the app"))
     lines += [

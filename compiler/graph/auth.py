@@ -132,7 +132,6 @@ def github_id_token(environ) -> str:
     """The GitHub Actions OIDC token for Entra's audience (the job needs `id-token: write`)."""
     import httpx
 
-
     url, bearer = environ.get("ACTIONS_ID_TOKEN_REQUEST_URL"), environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
     if not (url and bearer):
         raise AuthError("--auth github-oidc runs in GitHub Actions only, in a job with `permissions: id-token: write` "

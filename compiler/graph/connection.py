@@ -145,7 +145,6 @@ def _is_address(host: str) -> bool:
     return True
 
 
-
 def is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True

@@ -26,7 +26,14 @@ IN_SYNC, CHANGES, FAILED, NOT_STARTED = "in-sync", "changes", "failed", "not-sta
 APPLIED, SENT, SKIPPED = "applied", "sent", "skipped"
 VALID, INVALID = "valid", "invalid"
 # status: the synchronization jobs' state; the first two fail a pipeline that gates on it.
-QUARANTINED, FAILING, PAUSED, ACTIVE, NOT_RUN, NO_JOB = "quarantined", "failing", "paused", "active", "not-run", "no-job"
+QUARANTINED, FAILING, PAUSED, ACTIVE, NOT_RUN, NO_JOB = (
+    "quarantined",
+    "failing",
+    "paused",
+    "active",
+    "not-run",
+    "no-job",
+)
 
 
 class TargetPlan:

@@ -60,7 +60,9 @@ def load(path: str) -> dict:
     try:
         document = json.loads(text)
     except (ValueError, RecursionError):
-        raise UserError.single(path, "is not a saved plan (not JSON): write one with `syncsecrets plan --save`") from None
+        raise UserError.single(
+            path, "is not a saved plan (not JSON): write one with `syncsecrets plan --save`"
+        ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise UserError.single(path, "is not a saved plan: write one with `syncsecrets plan --save`")
     if document.get("format_version") != FORMAT_VERSION or not isinstance(document.get("targets"), list):
@@ -100,7 +102,9 @@ def _misshapen(document: dict) -> str | None:
     return None
 
 
-def stale_reasons(document: dict, connection: Connection, environment: str | None, plans: list[TargetPlan]) -> list[str]:
+def stale_reasons(
+    document: dict, connection: Connection, environment: str | None, plans: list[TargetPlan]
+) -> list[str]:
     """Why the saved plan no longer describes the profiles and the tenant (empty: it does)."""
     graph = document["graph"]
     if graph.get("root") != connection.root or graph.get("api") != connection.api:
@@ -110,7 +114,9 @@ def stale_reasons(document: dict, connection: Connection, environment: str | Non
     saved = {_identity(entry): entry for entry in document["targets"]}
     current = {(plan.target.profile, plan.target.environment, plan.target.service_principal_id): plan for plan in plans}
     reasons = [f"{profile}: not in the plan" for profile, _env, _sp in _sorted(current.keys() - saved.keys())]
-    reasons += [f"{profile}: in the plan, no longer a target" for profile, _env, _sp in _sorted(saved.keys() - current.keys())]
+    reasons += [
+        f"{profile}: in the plan, no longer a target" for profile, _env, _sp in _sorted(saved.keys() - current.keys())
+    ]
     for identity in _sorted(current.keys() & saved.keys()):
         entry, plan = saved[identity], current[identity]
         if plan.status == FAILED:

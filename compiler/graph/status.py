@@ -95,7 +95,10 @@ def job_lines(summary: dict) -> list[str]:
 
 
 def status_all(
-    client: GraphClient, plans: list[TargetPlan], jobs: int, done: Callable[[TargetPlan, TargetPlan], None] | None = None
+    client: GraphClient,
+    plans: list[TargetPlan],
+    jobs: int,
+    done: Callable[[TargetPlan, TargetPlan], None] | None = None,
 ) -> BaseException | None:
     _results, interrupted = run_all(plans, lambda plan: status_target(client, plan), jobs, client.stop, done)
     return interrupted

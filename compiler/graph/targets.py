@@ -97,7 +97,9 @@ def _shared_principals(targets: list[Target]) -> list[Problem]:
     return problems
 
 
-def _target(path: str, environment: str | None, layer, pairs: list[OutPair], problems: list, reveal: bool) -> Target | None:
+def _target(
+    path: str, environment: str | None, layer, pairs: list[OutPair], problems: list, reveal: bool
+) -> Target | None:
     application = layer.application
     principal = application.get("service_principal_id")
     if principal is None:

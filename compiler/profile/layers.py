@@ -56,7 +56,9 @@ class Layer:
         """The references among its values (`references.Reference`), keys and raw keys alike."""
         from .references import Reference
 
-        return [entry.value for entry in (*self.pairs.values(), *self.raw.values()) if isinstance(entry.value, Reference)]
+        return [
+            entry.value for entry in (*self.pairs.values(), *self.raw.values()) if isinstance(entry.value, Reference)
+        ]
 
     def under(self, over: Layer) -> Layer:
         """This layer with `over` on top: key by key, notifications field by field."""

@@ -137,7 +137,9 @@ def resolve(reference: Reference, environ: os._Environ | dict) -> str:
     if reference.scheme == "env":
         value = environ.get(reference.name)
         if value is None:
-            raise InvalidValue(f"environment variable {reference.name} is not set: export it before running this command")
+            raise InvalidValue(
+                f"environment variable {reference.name} is not set: export it before running this command"
+            )
         if value == "":
             raise InvalidValue(f"environment variable {reference.name} is empty: set it to the secret")
         if _UNEXPANDED.match(value):

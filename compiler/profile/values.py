@@ -82,7 +82,9 @@ def convert_text(key: Key, text: str) -> str:
 
 # The usual shape of a URL, accepted without taking it apart (printable ASCII, no backslash);
 # anything else gets the full check.
-_PLAIN_HTTPS_URL = re.compile(r"https://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,4})?(?:[/?#][!-\[\]-~]*)?\Z")
+_PLAIN_HTTPS_URL = re.compile(
+    r"https://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,4})?(?:[/?#][!-\[\]-~]*)?\Z"
+)
 
 
 def check_url(text: str) -> None:
@@ -120,7 +122,9 @@ def timestamp(value: object) -> str:
         try:
             utc = value.astimezone(UTC).replace(tzinfo=None)
         except OverflowError:  # 0001-01-01T00:00:00+01:00 is a moment before year 1 in UTC
-            raise InvalidValue("is out of range once moved to UTC: give a date-time between years 1 and 9999 in UTC") from None
+            raise InvalidValue(
+                "is out of range once moved to UTC: give a date-time between years 1 and 9999 in UTC"
+            ) from None
         text = utc.replace(microsecond=0).isoformat()
         if utc.microsecond:
             text += f".{utc.microsecond:06d}".rstrip("0")
@@ -204,7 +208,9 @@ def check_guid(value: object) -> str:
     if isinstance(value, str):
         reject_placeholder(value)
     if not isinstance(value, str) or not GUID.match(value):
-        raise InvalidValue("must be a GUID like 2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10 (the service principal's object id)")
+        raise InvalidValue(
+            "must be a GUID like 2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10 (the service principal's object id)"
+        )
     return value.lower()
 
 

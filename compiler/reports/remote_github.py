@@ -34,7 +34,9 @@ def write_github(run: RemoteRun, writer: Writer) -> None:
         elif plan.status in BAD:  # invalid credentials, a quarantined or failing job
             lines = [plan.error or "", *plan.detail.get("lines", ())]
             text = "\n".join(line.strip() for line in lines if line)
-            writer.out(command("error", text or plan.status, file=plan.target.profile, title=f"{title} ({plan.status})"))
+            writer.out(
+                command("error", text or plan.status, file=plan.target.profile, title=f"{title} ({plan.status})")
+            )
         elif plan.status == CHANGES or (run.command == "apply" and plan.actions and not plan.in_sync):
             lines = [line.removeprefix("  ") for line in action_lines(plan)]
             kind = "error" if failing else "notice"

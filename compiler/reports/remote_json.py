@@ -28,7 +28,9 @@ STATUSES = ("in-sync", "changes", "applied", "sent", "skipped", "valid", "invali
 
 def document(run: RemoteRun) -> dict:
     summary = {"targets": len(run.plans)}
-    summary |= {status: run.count(status) for status in STATUSES if run.count(status) or status in ("in-sync", "failed")}
+    summary |= {
+        status: run.count(status) for status in STATUSES if run.count(status) or status in ("in-sync", "failed")
+    }
     summary |= {action: sum(plan.count(action) for plan in run.plans) for action in ("add", "change", "clear")}
     errors = [_problem(problem) for problem in run.problems]
     if run.error:

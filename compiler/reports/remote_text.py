@@ -82,7 +82,9 @@ def action_lines(plan: TargetPlan, indent: str = "  ") -> list[str]:
             pair = f"{shown(action.old, True)} -> {shown(action.new, action.new_masked)}"
             lines.append(f"{indent}{symbol} {action.key}: {pair}  ({NOTE[action.action]})")
         else:
-            lines.append(f"{indent}{symbol} {action.key}: {shown(action.old, action.old_masked)}  ({NOTE[action.action]})")
+            lines.append(
+                f"{indent}{symbol} {action.key}: {shown(action.old, action.old_masked)}  ({NOTE[action.action]})"
+            )
     return lines
 
 

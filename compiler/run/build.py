@@ -110,7 +110,9 @@ def _run(options: Options, environ, result: RunResult, found, targets: list[Targ
     manifest = ownership.load(options.out) if existed else None
     owned = manifest if manifest is not None else _adopted(options, existed)
     if found.any_folder and existed:
-        result.stale = sorted(path for path in owned - produced if in_area(path) and ownership.removable(options.out, path))
+        result.stale = sorted(
+            path for path in owned - produced if in_area(path) and ownership.removable(options.out, path)
+        )
         if manifest is None:
             result.problems = unique_sorted(result.problems + _not_ours(options.out, in_area, owned | produced))
     if options.check:
@@ -168,7 +170,9 @@ def _not_ours(out: str, in_area, known: set[str]) -> list[Problem]:
     found = ownership.not_ours(out, in_area, known)
     if not found:
         return []
-    shown = ", ".join(os.path.join(out, path) for path in found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+    shown = ", ".join(os.path.join(out, path) for path in found[:3]) + (
+        f" and {len(found) - 3} more" if len(found) > 3 else ""
+    )
     files = f"{len(found)} .json {'file' if len(found) == 1 else 'files'}"
     return [Problem(out, f"{files} here {'was' if len(found) == 1 else 'were'} not written by syncsecrets ({shown}): "
                     "left alone, never reported stale or pruned", warning=True)]  # fmt: skip

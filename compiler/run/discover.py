@@ -67,7 +67,9 @@ def discover(paths: list[str], boundary: Boundary | None = None) -> Discovery:
             found.problems.append(Problem(path, "is a broken or looping symbolic link: fix or remove it"))
         else:
             hint = f", or {_START}" if path in DEFAULT_PATHS else ""  # a new user's first run
-            found.problems.append(Problem(path, f"no such file or folder: give a profile or a folder of profiles{hint}"))
+            found.problems.append(
+                Problem(path, f"no such file or folder: give a profile or a folder of profiles{hint}")
+            )
     _check_unique_outputs(found)
     return found
 

@@ -40,7 +40,9 @@ def unignored(out: str, outputs: list[str]) -> str | None:
         return None  # git found a repository the outputs are not in (a folder above a link)
     # Where each output really goes: a link inside --out is refused elsewhere, but git must be
     # asked about the place the bytes would land, not about a name that passes through a link.
-    real_folders = {part: os.path.realpath(os.path.join(folder, part)) for part in {os.path.dirname(o) for o in outputs}}
+    real_folders = {
+        part: os.path.realpath(os.path.join(folder, part)) for part in {os.path.dirname(o) for o in outputs}
+    }
     written = [os.path.join(real_folders[os.path.dirname(output)], os.path.basename(output)) for output in outputs]
     paths = sorted({os.path.relpath(path, top) for path in written if within(path, top)})
     if not paths:
@@ -76,6 +78,4 @@ def _cannot_tell(answer: subprocess.CompletedProcess) -> str:
 
 def _git(git: str, folder: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "LC_ALL": "C", "LANGUAGE": "C"}  # English, to recognise "not a git repository"
-    return subprocess.run(
-        [git, "-C", folder, *args], input=stdin, capture_output=True, text=True, check=False, env=env
-    )
+    return subprocess.run([git, "-C", folder, *args], input=stdin, capture_output=True, text=True, check=False, env=env)

@@ -33,8 +33,6 @@ RECORD = "outputs.json"
 FORMAT = 3
 
 
-
-
 @cache
 def fingerprint() -> str:
     """This build of syncsecrets: the name, size and time of each of its code and data files, so

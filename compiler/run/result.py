@@ -100,5 +100,3 @@ class RunResult:
             return exit_for(self.errors)
         pending = self.count(Status.NEW) + self.count(Status.CHANGED) + self.count(Status.STALE)
         return exits.CHANGES if self.options.check and pending else exits.OK
-
-

@@ -74,7 +74,9 @@ class FakeAuthority:
         """The signing key of an external token issuer (the actions_oidc fixture registers its own)."""
         self._issuer_keys[issuer] = key
 
-    def fault(self, status: int, *, times: int = 1, method: str | None = None, retry_after: int | str | None = None) -> None:
+    def fault(
+        self, status: int, *, times: int = 1, method: str | None = None, retry_after: int | str | None = None
+    ) -> None:
         """The next `times` requests (of `method`) fail with `status` (0: connection reset), as
         when Entra is unavailable or throttles; the error is AADSTS-shaped."""
         self._faults.add(Fault(status, times, method, retry_after=retry_after))
@@ -147,7 +149,11 @@ class FakeAuthority:
             200,
             {
                 "token_endpoint": f"{base}/oauth2/v2.0/token",
-                "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_post",
+                    "private_key_jwt",
+                    "client_secret_basic",
+                ],
                 "jwks_uri": f"{base}/discovery/v2.0/keys",
                 "response_modes_supported": ["query", "fragment", "form_post"],
                 "subject_types_supported": ["pairwise"],
@@ -169,13 +175,18 @@ class FakeAuthority:
         client_id = form.get("client_id") or client_id
         secret = form.get("client_secret") or secret
         if form.get("grant_type") != "client_credentials":
-            return _aad_error(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type."), client_id
+            return _aad_error(
+                400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type."
+            ), client_id
         if tenant not in self.tenants:
             return _aad_error(400, "invalid_request", 90002, f"Tenant '{tenant}' not found."), client_id
         key = (tenant, client_id or "")
         if key not in self._secrets and key not in self._federations:
             return _aad_error(
-                400, "unauthorized_client", 700016, f"Application with identifier '{client_id}' was not found in the directory."
+                400,
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{client_id}' was not found in the directory.",
             ), client_id
         refusal = self._check_credential(key, secret, form)
         if refusal is None:
@@ -188,8 +199,14 @@ class FakeAuthority:
 
     def _check_credential(self, key: tuple[str, str], secret: str | None, form: dict[str, str]) -> Response | None:
         if form.get("client_assertion_type") == ASSERTION_TYPE:
-            refusal = check_assertion(self._federations.get(key, []), self._issuer_keys, form.get("client_assertion", ""))
-            return None if refusal is None else _aad_error(refusal.status, refusal.error, refusal.code, refusal.description)
+            refusal = check_assertion(
+                self._federations.get(key, []), self._issuer_keys, form.get("client_assertion", "")
+            )
+            return (
+                None
+                if refusal is None
+                else _aad_error(refusal.status, refusal.error, refusal.code, refusal.description)
+            )
         expected = self._secrets.get(key)
         if expected is None or not secret or not secrets.compare_digest(expected.encode(), secret.encode()):
             return _aad_error(401, "invalid_client", 7000215, "Invalid client secret provided.")
@@ -198,10 +215,17 @@ class FakeAuthority:
     def _check_scope(self, scope: str) -> tuple[Response | None, str]:
         wanted = [item for item in scope.split() if item not in RESERVED_SCOPES]
         if len(wanted) != 1 or not wanted[0].endswith("/.default"):
-            return _aad_error(400, "invalid_scope", 1002012, f"The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."), ""
+            return _aad_error(
+                400,
+                "invalid_scope",
+                1002012,
+                f"The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).",
+            ), ""
         audience = wanted[0].removesuffix("/.default")
         if audience not in self.audiences:
-            return _aad_error(400, "invalid_resource", 500011, f"The resource principal named {audience} was not found in the tenant."), ""
+            return _aad_error(
+                400, "invalid_resource", 500011, f"The resource principal named {audience} was not found in the tenant."
+            ), ""
         return None, audience
 
 
@@ -220,7 +244,12 @@ def _fault_response(fault: Fault) -> Response:
     if fault.status == 0:
         return RESET
     if fault.status == 429 or fault.status >= 500:
-        response = _aad_error(fault.status, "temporarily_unavailable", 90055 if fault.status == 429 else 90033, "The service is temporarily unavailable.")
+        response = _aad_error(
+            fault.status,
+            "temporarily_unavailable",
+            90055 if fault.status == 429 else 90033,
+            "The service is temporarily unavailable.",
+        )
     else:
         response = _aad_error(fault.status, "invalid_request", 90014, "Scripted failure of the fake authority.")
     if fault.retry_after is not None:

@@ -35,7 +35,9 @@ def check_assertion(federations: list[Federation], issuer_keys: dict[str, bytes]
     issuer = claims.get("iss") if claims else None
     candidates = [federation for federation in federations if federation.issuer == issuer]
     if claims is None or not candidates:
-        return Refusal(401, "invalid_client", 700211, "No matching federated identity record found for presented assertion issuer.")
+        return Refusal(
+            401, "invalid_client", 700211, "No matching federated identity record found for presented assertion issuer."
+        )
     key = issuer_keys.get(str(issuer))
     # An issuer whose key no test registered is taken on trust (a test's own stand-in issuer);
     # the actions_oidc fixture registers its key, and then a forged signature is refused.
@@ -43,10 +45,20 @@ def check_assertion(federations: list[Federation], issuer_keys: dict[str, bytes]
         return Refusal(401, "invalid_client", 50013, "Assertion failed signature validation.")
     candidates = [federation for federation in candidates if federation.subject == claims.get("sub")]
     if not candidates:
-        return Refusal(400, "invalid_request", 700213, "No matching federated identity record found for presented assertion subject.")
+        return Refusal(
+            400,
+            "invalid_request",
+            700213,
+            "No matching federated identity record found for presented assertion subject.",
+        )
     audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
     if not any(federation.audience in audiences for federation in candidates):
-        return Refusal(400, "invalid_request", 700212, "No matching federated identity record found for presented assertion audience.")
+        return Refusal(
+            400,
+            "invalid_request",
+            700212,
+            "No matching federated identity record found for presented assertion audience.",
+        )
     if not isinstance(claims.get("exp"), int | float) or claims["exp"] < time.time():
         return Refusal(400, "invalid_client", 700024, "Client assertion is not within its valid time range.")
     return None

@@ -138,7 +138,9 @@ def graph_env(
         elif auth == "github-oidc":
             oidc: FakeActionsOidc = request.getfixturevalue("actions_oidc")
             authority.add_federated(TENANT_ID, CLIENT_ID, issuer=ACTIONS_ISSUER, subject=oidc.subject)
-            env.update(SYNCSECRETS_AUTH="github-oidc", AZURE_TENANT_ID=TENANT_ID, AZURE_CLIENT_ID=CLIENT_ID, **oidc.env())
+            env.update(
+                SYNCSECRETS_AUTH="github-oidc", AZURE_TENANT_ID=TENANT_ID, AZURE_CLIENT_ID=CLIENT_ID, **oidc.env()
+            )
         elif auth == "env":
             authority.add_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET)
             env.update(

@@ -170,7 +170,9 @@ class FakeGraph:
 
     def _authenticate(self, request: Request) -> tuple[dict[str, Any] | None, Response | None]:
         kind, _, token = request.headers.get("authorization", "").partition(" ")
-        challenge = {"WWW-Authenticate": f'Bearer realm="", authorization_uri="{self._authority.host}/common/oauth2/authorize"'}
+        challenge = {
+            "WWW-Authenticate": f'Bearer realm="", authorization_uri="{self._authority.host}/common/oauth2/authorize"'
+        }
 
         def refuse(message: str) -> Response:
             return odata.error(request, 401, "InvalidAuthenticationToken", message, challenge)
@@ -217,7 +219,9 @@ class FakeGraph:
             return self._get_jobs(request, version, sp_id, principal, match["job"])
         elif request.method == "POST" and match["action"]:
             return self._job_action(request, principal, match["job"], match["action"])
-        return odata.error(request, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
+        return odata.error(
+            request, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
+        )
 
     def _get_secrets(self, request: Request, version: str, sp_id: str, principal: Principal) -> Response:
         base = f"{self.url}/{version}/servicePrincipals/{sp_id}/synchronization/secrets"
@@ -260,7 +264,9 @@ class FakeGraph:
             principal.pairs = new
         return Response(204, headers={"request-id": odata.new_request_id()})
 
-    def _get_jobs(self, request: Request, version: str, sp_id: str, principal: Principal, job_id: str | None) -> Response:
+    def _get_jobs(
+        self, request: Request, version: str, sp_id: str, principal: Principal, job_id: str | None
+    ) -> Response:
         context = f"{self.url}/{version}/$metadata#servicePrincipals('{sp_id}')/synchronization/jobs"
         with self._lock:
             return listing(request, context, principal.jobs, job_id)

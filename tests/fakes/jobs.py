@@ -38,7 +38,11 @@ class Job:
         return {
             "id": self.id,
             "templateId": self.template_id,
-            "schedule": {"expiration": None, "interval": "PT40M", "state": "Paused" if self.status == "Paused" else "Active"},
+            "schedule": {
+                "expiration": None,
+                "interval": "PT40M",
+                "state": "Paused" if self.status == "Paused" else "Active",
+            },
             "status": {
                 "code": self.status,
                 "countSuccessiveCompleteFailures": self.failures,

@@ -45,7 +45,9 @@ class VaultRecord:
     name: str | None  # the secret asked for
 
 
-def _error(status: int, code: str, message: str, inner: str | None = None, headers: dict[str, str] | None = None) -> Response:
+def _error(
+    status: int, code: str, message: str, inner: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
     error: dict[str, Any] = {"code": code, "message": message}
     if inner:
         error["innererror"] = {"code": inner}
@@ -143,7 +145,9 @@ class FakeKeyVault:
         if str(claims.get("aud", "")).rstrip("/") != RESOURCE:
             return _error(401, "Unauthorized", f"AKV10022: Invalid audience. Expected {RESOURCE}.", headers=challenge)
         if claims.get("tid") != self.tenant_id:
-            return _error(401, "Unauthorized", "AKV10032: Invalid issuer: the token is for another tenant.", headers=challenge)
+            return _error(
+                401, "Unauthorized", "AKV10032: Invalid issuer: the token is for another tenant.", headers=challenge
+            )
         if not isinstance(claims.get("exp"), int | float) or claims["exp"] <= time.time():
             return _error(401, "Unauthorized", "AKV10032: Token is expired.", headers=challenge)
         return None
@@ -155,7 +159,9 @@ class FakeKeyVault:
         if fault.location is not None:
             headers["Location"] = fault.location
         default = "Throttled" if fault.status == 429 else "ServiceUnavailable" if fault.status >= 500 else "BadRequest"
-        return _error(fault.status, fault.code or default, fault.message or "Scripted failure of the fake vault.", headers=headers)
+        return _error(
+            fault.status, fault.code or default, fault.message or "Scripted failure of the fake vault.", headers=headers
+        )
 
     def _route(self, request: Request, match: re.Match[str] | None) -> Response:
         if match is None:
@@ -175,7 +181,9 @@ class FakeKeyVault:
             )
         with self._lock:
             versions = self._secrets.get(name, [])
-            entry = versions[-1] if versions and not version else next((v for v in versions if v.version == version), None)
+            entry = (
+                versions[-1] if versions and not version else next((v for v in versions if v.version == version), None)
+            )
         if entry is None:
             shown = f"{name}/{version}" if version else name
             return _error(404, "SecretNotFound", f"A secret with (name/id) {shown} was not found in this key vault.")
@@ -190,5 +198,10 @@ class FakeKeyVault:
         }
         if entry.expires is not None:
             attributes["exp"] = entry.expires  # served even when past: Key Vault does not enforce it on get
-        document = {"value": entry.value, "id": self.secret_uri(name, entry.version), "attributes": attributes, "tags": {}}
+        document = {
+            "value": entry.value,
+            "id": self.secret_uri(name, entry.version),
+            "attributes": attributes,
+            "tags": {},
+        }
         return Response.json(200, document, {"x-ms-request-id": str(uuid.uuid4())})

@@ -18,7 +18,10 @@ DEFAULT_ERRORS = {
     400: ("BadRequest", "The request is malformed or incorrect."),
     401: ("InvalidAuthenticationToken", "Access token validation failure."),
     403: ("Authorization_RequestDenied", "Insufficient privileges to complete the operation."),
-    404: ("Request_ResourceNotFound", "Resource does not exist or one of its queried reference-property objects are not present."),
+    404: (
+        "Request_ResourceNotFound",
+        "Resource does not exist or one of its queried reference-property objects are not present.",
+    ),
     405: ("Request_BadRequest", "Specified HTTP method is not allowed for the request target."),
     409: ("Conflict", "The operation conflicts with a concurrent change. Retry the request."),
     429: ("TooManyRequests", "Too many requests."),

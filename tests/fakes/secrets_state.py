@@ -106,7 +106,9 @@ def sent_pairs(document: object) -> list[tuple[str, str]]:
     read leniently: whatever else is wrong with the body, what it would send is checked."""
     if not isinstance(document, dict):
         return []
-    items = [item for field in ("value", "credentials") if isinstance(document.get(field), list) for item in document[field]]
+    items = [
+        item for field in ("value", "credentials") if isinstance(document.get(field), list) for item in document[field]
+    ]
     return [
         (item["key"], item["value"])
         for item in items

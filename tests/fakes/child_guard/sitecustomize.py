@@ -14,7 +14,9 @@ def _install() -> None:
     log = os.environ.get("FAKES_NETWORK_GUARD_LOG")
     if not log:
         return
-    spec = importlib.util.spec_from_file_location("_fakes_netguard", Path(__file__).resolve().parent.parent / "netguard.py")
+    spec = importlib.util.spec_from_file_location(
+        "_fakes_netguard", Path(__file__).resolve().parent.parent / "netguard.py"
+    )
     if spec is None or spec.loader is None:
         return
     module = importlib.util.module_from_spec(spec)
