@@ -51,6 +51,26 @@ def run_process(args: list[str], cwd: Path, env: dict[str, str] | None = None, *
     )
 
 
+def modules_loaded_by_compile(cwd: Path, prefixes: tuple[str, ...], env: dict[str, str] | None = None) -> list[str]:
+    """The modules whose name starts with one of `prefixes` (`httpx`, `compiler.graph`, ...) that
+    a fresh process has imported after `compile configs --out build` in `cwd` (which must pass)."""
+    code = (
+        "import sys\n"
+        "from compiler.cli import app\n"
+        "try:\n"
+        "    app(['compile', 'configs', '--out', 'build'])\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0, done.code\n"
+        f"print('loaded:', *sorted(name for name in sys.modules if name.startswith({prefixes!r})))\n"
+    )
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, check=False, env=full_env
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout.splitlines()[-1].split()[1:]  # the last line, after what compile printed
+
+
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` (relative path -> bytes), but the compile record (record.py) and
     the manifest of outputs (ownership.py): the outputs, as a user sees them."""

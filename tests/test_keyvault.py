@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.fixtures import CLIENT_ID, CLIENT_SECRET, TENANT_ID
-from tests.helpers import REPO, run_cli
+from tests.helpers import modules_loaded_by_compile, run_cli
 
 pytest.importorskip("azure.keyvault.secrets")
 SP = "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
@@ -159,22 +157,8 @@ def test_plan_stops_before_graph_when_the_vault_refuses(tmp_path, graph, keyvaul
 
 def test_compile_imports_no_vault_machinery_without_reveal(tmp_path, keyvault):
     write(tmp_path, "app", profile(keyvault))
-    code = (
-        "import sys\n"
-        "from compiler.cli import app\n"
-        "try:\n"
-        "    app(['compile', 'configs', '--out', 'build'])\n"
-        "except SystemExit as done:\n"
-        "    assert done.code == 0, done.code\n"
-        "loaded = sorted(name for name in sys.modules if name.split('.')[0] in ('azure', 'msal', 'httpx')"
-        " or name.startswith(('compiler.keyvault', 'compiler.graph')))\n"
-        "assert not loaded, loaded\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(REPO), "SYNCSECRETS_KEYVAULT_HOSTS": keyvault.host}
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    vault = ("azure", "msal", "httpx", "compiler.keyvault", "compiler.graph")
+    assert modules_loaded_by_compile(tmp_path, vault, {"SYNCSECRETS_KEYVAULT_HOSTS": keyvault.host}) == []
 
 
 def test_diffs_treat_a_vault_reference_like_any_reference(tmp_path, keyvault, vault_env):

@@ -26,7 +26,8 @@ def test_a_redirect_from_the_vault_is_not_followed(tmp_path, keyvault, vault_env
     assert elsewhere.requests == []  # neither the token nor the challenge went there
 
 
-def test_a_challenge_naming_another_tenant_gets_no_token(tmp_path, authority, keyvault, vault_env, monkeypatch):
+def sign_in_with_a_client_secret(authority, monkeypatch) -> None:
+    """--keyvault-auth env: a registered client whose secret is in AZURE_*."""
     authority.add_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET)
     for name, value in {
         "AZURE_TENANT_ID": TENANT_ID,
@@ -34,6 +35,10 @@ def test_a_challenge_naming_another_tenant_gets_no_token(tmp_path, authority, ke
         "AZURE_CLIENT_SECRET": CLIENT_SECRET,
     }.items():
         monkeypatch.setenv(name, value)
+
+
+def test_a_challenge_naming_another_tenant_gets_no_token(tmp_path, authority, keyvault, vault_env, monkeypatch):
+    sign_in_with_a_client_secret(authority, monkeypatch)
     keyvault.set_secret("scim-token", CANARY)
     keyvault.challenge = f'Bearer authorization="{authority.host}/99999999-9999-4999-8999-999999999999", resource="https://vault.azure.net"'
     write(tmp_path, "app", profile(keyvault))
@@ -117,13 +122,7 @@ def test_a_challenge_asking_for_another_resource_gets_no_token(
 ):
     """An added host skips the SDK's own check of the challenge: syncsecrets still hands out
     vault tokens only, so a vault (or whatever answers as one) cannot obtain a Graph token."""
-    authority.add_client(TENANT_ID, CLIENT_ID, CLIENT_SECRET)
-    for name, value in {
-        "AZURE_TENANT_ID": TENANT_ID,
-        "AZURE_CLIENT_ID": CLIENT_ID,
-        "AZURE_CLIENT_SECRET": CLIENT_SECRET,
-    }.items():
-        monkeypatch.setenv(name, value)
+    sign_in_with_a_client_secret(authority, monkeypatch)
     keyvault.set_secret("scim-token", CANARY)
     keyvault.challenge = f'Bearer authorization="{authority.host}/{TENANT_ID}", resource="{graph.url}"'
     write(tmp_path, "app", profile(keyvault))
