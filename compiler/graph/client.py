@@ -19,7 +19,7 @@ import httpx
 
 from .. import __version__
 from ..escape import printable
-from ..profile.references import scrub
+from ..profile.secrets import scrub
 from .auth import TokenSource
 from .connection import Connection, tls_context
 from .retry import THROTTLED, RetryPolicy, wait_before_retry

@@ -24,7 +24,7 @@ from ..graph.auth import first_lines
 from ..graph.connection import CLOUDS
 from ..graph.retry import THROTTLED, RetryPolicy, wait_before_retry
 from ..problems import InvalidValue, Refused
-from ..profile.references import remember_secret
+from ..profile.secrets import remember_secret
 from ..profile.vault_address import VAULT_DOMAINS, SecretAddress
 
 TOKEN_VARIABLE = "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN"

@@ -75,11 +75,18 @@ class FakeAuthority:
         self._issuer_keys[issuer] = key
 
     def fault(
-        self, status: int, *, times: int = 1, method: str | None = None, retry_after: int | str | None = None
+        self,
+        status: int,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        retry_after: int | str | None = None,
+        echo: bool = False,
     ) -> None:
         """The next `times` requests (of `method`) fail with `status` (0: connection reset), as
-        when Entra is unavailable or throttles; the error is AADSTS-shaped."""
-        self._faults.add(Fault(status, times, method, retry_after=retry_after))
+        when Entra is unavailable or throttles; the error is AADSTS-shaped. `echo`: its
+        error_description quotes the posted form as it arrived (URL-encoded, secrets and all)."""
+        self._faults.add(Fault(status, times, method, retry_after=retry_after, echo=echo))
 
     def add_audience(self, root: str) -> None:
         self.audiences.add(root.rstrip("/"))
@@ -126,7 +133,7 @@ class FakeAuthority:
         form = request.form() if request.method == "POST" else {}
         fault = self._faults.take(request.method, None)
         if fault is not None:
-            response, client_id = _fault_response(fault), form.get("client_id")
+            response, client_id = _fault_response(fault, request), form.get("client_id")
         else:
             response, client_id = self._route(request, form)
         redacted = {name: "<redacted>" if name in SECRET_FIELDS else value for name, value in form.items()}
@@ -240,9 +247,12 @@ def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
     return unquote(user), unquote(password)
 
 
-def _fault_response(fault: Fault) -> Response:
+def _fault_response(fault: Fault, request: Request) -> Response:
     if fault.status == 0:
         return RESET
+    if fault.echo:
+        form = request.body.decode("utf-8", "replace")
+        return _aad_error(fault.status, "invalid_request", 900144, f"The request body is not valid: {form}")
     if fault.status == 429 or fault.status >= 500:
         response = _aad_error(
             fault.status,

@@ -110,14 +110,16 @@ class FakeGraph:
         applied: bool = False,
         location: str | None = None,
         body: bytes | None = None,
+        echo: bool = False,
     ) -> None:
         """The next `times` matching requests fail with `status` (0: the connection is reset).
         `retry_after`: seconds (int) or an HTTP-date (str, see faults.http_date). `applied`: the
         request takes effect first and only its reply is lost or failed. `location`: with a 3xx
         status, a redirect there (to test that a client does not follow it with its token). `body`:
         these bytes are the answer instead of Graph's error document (a hostile or broken answer,
-        also with a 2xx status)."""
-        self._faults.add(Fault(status, times, method, sp_id, retry_after, code, message, applied, location, body))
+        also with a 2xx status). `echo`: the message quotes the request's body, and the answer is
+        written as .NET writes JSON (`\\u002B` for `+`, upper-case hex; odata.dotnet_json)."""
+        self._faults.add(Fault(status, times, method, sp_id, retry_after, code, message, applied, location, body, echo))
 
     @property
     def pending_faults(self) -> list[Fault]:
@@ -196,6 +198,9 @@ class FakeGraph:
             headers["Location"] = fault.location
         if fault.body is not None:
             return Response(fault.status, fault.body, {"Content-Type": "application/json", **headers})
+        if fault.echo:
+            sent = odata.dotnet_json(request.json())
+            return odata.error(request, fault.status, fault.code, f"Validation failed for {sent}", headers, dotnet=True)
         return odata.error(request, fault.status, fault.code, fault.message, headers)
 
     def _route(self, request: Request, match: re.Match[str], claims: dict[str, Any] | None) -> Response:
