@@ -8,30 +8,21 @@ to be masked without blanking ordinary words is refused where it is read.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from urllib.parse import quote_plus
 
 import pytest
 
 from tests.fakes.fixtures import CLIENT_ID, TENANT_ID
-from tests.fakes.odata import dotnet_json
-from tests.helpers import run_cli
+from tests.helpers import run_cli, spellings
 from tests.test_plan import SP, SP2, TOKEN, write_profile
 
 # `+ < > & '` and non-ASCII: what .NET and form encoding spell differently from JSON.
 HOSTILE = "canary+<tok>&'\u00e9x-7c41d2"
 
 
-def spellings(secret: str) -> list[str]:
-    """Every way the secret could be printed: a leak in any of them fails the test."""
-    escaped = dotnet_json(secret)[1:-1]
-    return [secret, escaped, escaped.lower(), json.dumps(secret)[1:-1], quote_plus(secret), quote_plus(secret).lower(),
-            "canary+", "canary%2B", "canary\\u002B", "canary\\\\u002B", "canary\\u002b"]  # fmt: skip
-
-
 def leaked(text: str, secret: str) -> list[str]:
-    return [spelling for spelling in spellings(secret) if spelling in text]
+    # A message is cut at a few hundred characters: a leading part of the secret counts too.
+    return [form for form in spellings(secret) + spellings(secret[:7]) if form in text]
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
