@@ -115,3 +115,15 @@ def test_a_client_secret_too_short_to_mask_is_exit_2(tmp_path: Path, graph, grap
     assert result.exit_code == 2, out
     assert "AZURE_CLIENT_SECRET" in out and "fewer than 8 characters" in out and "***" not in out
     assert authority.requests == [] and graph.journal == []
+
+
+def test_import_from_tenant_writes_no_secret_held_under_another_key(tmp_path: Path, graph, graph_env) -> None:
+    env = graph_env()
+    token = env["SYNCSECRETS_ACCESS_TOKEN"]
+    graph.add_principal(SP, {"UserName": token, "BaseAddress": "https://scim.contoso.example/v2"})
+    result = run_cli(["import", "--from-tenant", SP, "--name", "lms"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    written = (tmp_path / "configs" / "lms.toml").read_text()
+    assert token not in written and token.split(".")[2] not in written
+    assert 'user_name = { env = "LMS_USER_NAME" }' in written
+    assert token not in result.stdout + result.stderr
