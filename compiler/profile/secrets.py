@@ -129,7 +129,10 @@ def _covered(text: str) -> list[tuple[int, int]]:
     index = _index()
     found: list[tuple[int, int]] = []
     for decoded, origin in _decodings(text):
-        found.extend((origin[start][0], origin[end - 1][1]) for start, end in index.find(decoded))
+        if origin is None:  # the text as it is
+            found.extend(index.find(decoded))
+        else:
+            found.extend((origin[start][0], origin[end - 1][1]) for start, end in index.find(decoded))
     found.sort()
     merged: list[tuple[int, int]] = []
     for start, end in found:
@@ -140,13 +143,18 @@ def _covered(text: str) -> list[tuple[int, int]]:
     return merged
 
 
-Origin = list[tuple[int, int]]  # for each decoded character, the span of the text it came from
+# For each decoded character, the span of the text it came from (None: the text itself).
+Origin = list[tuple[int, int]] | None
+
+
+def _span(origin: Origin, at: int) -> tuple[int, int]:
+    return (at, at + 1) if origin is None else origin[at]
 
 
 def _decodings(text: str):
     """`text` as it is, with each level of escapes undone, and each of those URL-decoded; every
     decoding with the spans of the original text its characters stand for."""
-    decoded, origin = text, [(i, i + 1) for i in range(len(text))]
+    decoded, origin = text, None
     for level in range(_LEVELS + 1):
         yield decoded, origin
         if "%" in decoded or "+" in decoded:
@@ -156,7 +164,7 @@ def _decodings(text: str):
         decoded, origin = _unescape(decoded, origin)
 
 
-def _unescape(text: str, origin: Origin) -> tuple[str, Origin]:
+def _unescape(text: str, origin: Origin) -> tuple[str, list[tuple[int, int]]]:
     """One level of JSON (and .NET, and Python repr) string escapes undone; an unknown escape
     stays as written. Surrogate pairs (`\\ud83d\\ude00`) become one character."""
     chars: list[str] = []
@@ -165,8 +173,8 @@ def _unescape(text: str, origin: Origin) -> tuple[str, Origin]:
     for match in _ESCAPE.finditer(text):
         for i in range(last, match.start()):
             chars.append(text[i])
-            spans.append(origin[i])
-        span = (origin[match.start()][0], origin[match.end() - 1][1])
+            spans.append(_span(origin, i))
+        span = (_span(origin, match.start())[0], _span(origin, match.end() - 1)[1])
         unit, wide, byte, other = match.groups()
         if unit is not None:
             char = chr(int(unit, 16))
@@ -186,11 +194,11 @@ def _unescape(text: str, origin: Origin) -> tuple[str, Origin]:
         last = match.end()
     for i in range(last, len(text)):
         chars.append(text[i])
-        spans.append(origin[i])
+        spans.append(_span(origin, i))
     return "".join(chars), spans
 
 
-def _url_decode(text: str, origin: Origin) -> tuple[str, Origin]:
+def _url_decode(text: str, origin: Origin) -> tuple[str, list[tuple[int, int]]]:
     """Form encoding undone (`%XX` as UTF-8 bytes, `+` as a space)."""
     chars: list[str] = []
     spans: Origin = []
@@ -198,10 +206,10 @@ def _url_decode(text: str, origin: Origin) -> tuple[str, Origin]:
     for match in _PERCENT.finditer(text):
         for i in range(last, match.start()):
             chars.append(text[i])
-            spans.append(origin[i])
+            spans.append(_span(origin, i))
         if match.group() == "+":
             chars.append(" ")
-            spans.append(origin[match.start()])
+            spans.append(_span(origin, match.start()))
         else:
             data = bytes.fromhex(match.group().replace("%", ""))
             at = 0
@@ -214,12 +222,12 @@ def _url_decode(text: str, origin: Origin) -> tuple[str, Origin]:
                     char, size = "\ufffd", 1
                 start = match.start() + 3 * at
                 chars.append(char)
-                spans.append((origin[start][0], origin[start + 3 * size - 1][1]))
+                spans.append((_span(origin, start)[0], _span(origin, start + 3 * size - 1)[1]))
                 at += size
         last = match.end()
     for i in range(last, len(text)):
         chars.append(text[i])
-        spans.append(origin[i])
+        spans.append(_span(origin, i))
     return "".join(chars), spans
 
 
