@@ -156,14 +156,15 @@ def resolve(reference: Reference, environ: os._Environ | dict, credential: bool 
         value = value.removesuffix("\n").removesuffix("\r") if value.endswith("\n") else value
         if value == "":
             raise InvalidValue(f"file {reference.name} is empty: put the secret in it")
-    if too_short(value):
-        if credential:  # refused before it is registered: this run's messages stay readable
-            raise InvalidValue(too_short_message(_source(reference)))
-    else:
-        # A short value of a key that holds no credential (a flag, "{}") is masked in reports by
-        # its reference; searched for in messages, it would blank ordinary words.
+    short = too_short(value)
+    if not short:
+        # A short value is not registered: a credential that short is refused (this run's messages
+        # stay readable), and a short value of a key that holds none (a flag, "{}") is masked in
+        # reports by its reference; searched for in messages, it would blank ordinary words.
         remember_secret(value)
     _check_secret(reference, value)
+    if short and credential:
+        raise InvalidValue(too_short_message(_source(reference)))
     return value
 
 
