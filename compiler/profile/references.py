@@ -5,7 +5,8 @@ names the reference, never its value: `<unrevealed env:NAME>`. It is the same on
 its angle brackets and spaces keep it from being taken for (or accepted as) a real credential.
 
 Every value a reference resolves to is remembered as a secret (secrets.py), so that anything
-printed or written masks it, in any spelling.
+printed or written masks it, in any spelling; one too short to be masked is refused instead
+when it sets a credential.
 
 Key Vault secrets are read over the network, by a reader (keyvault/fetch.py, a floor above)
 that the command registers with `use_vault` when a run reveals: this module only asks it.
