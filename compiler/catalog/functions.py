@@ -14,7 +14,9 @@ Sources (Microsoft's documentation, read for this list):
 A parameter name is the key under which Graph's parsed source tree carries the argument
 (`parameters[{key, value}]`). Graph's published parseExpression answer uses `source`, `Find` and
 `Replacement` for Replace's first, second and fifth arguments, so those are Replace's names here;
-every other name is the documentation's.
+its objectMapping example (api-reference/v1.0/resources/synchronization-objectmapping.md) shows
+`source` for Not and SingleAppRoleAssignment and `source`, `start`, `length` for Mid. Every other
+name is the documentation's.
 """
 
 from __future__ import annotations
@@ -95,7 +97,8 @@ FUNCTIONS: dict[str, Function] = {
         _f("Item", "attribute index"),
         _f("Join", "separator source", repeat=1),
         _f("Left", "String NumChars"),
-        _f("Mid", "source start length"),
+        # length is required in both references, yet Cloud Sync's own Item example calls Mid(..., 6)
+        _f("Mid", "source start length", required=2),
         _f("NormalizeDiacritics", "source"),
         _f("Not", "source"),
         _f("Now"),
@@ -114,7 +117,7 @@ FUNCTIONS: dict[str, Function] = {
             required=1,
         ),
         _f("SelectUniqueValue", "uniqueValueRule uniqueValueRule", repeat=1),
-        _f("SingleAppRoleAssignment", "appRoleAssignments"),
+        _f("SingleAppRoleAssignment", "source"),  # Graph's key in the Salesforce objectMapping example
         _f("Split", "source delimiter"),
         _f("StripSpaces", "source"),
         _f("Switch", "source defaultValue key value", repeat=2, pairs=True),
@@ -126,7 +129,7 @@ FUNCTIONS: dict[str, Function] = {
         _f("DNComponent", "dn ComponentNumber"),
         _f("Error", "ErrorMessage"),
         _f("StringFromSid", "ObjectSID"),
-        _f("Trim", "value"),
+        _f("Trim", "source"),  # Graph's key in Cloud Sync's transformation example
         _f("Contains", "attribute search compare", required=2),  # in Cloud Sync's Item example
         _f("CRef", "value"),  # in Cloud Sync's DNComponent example
         # Graph's functions answer

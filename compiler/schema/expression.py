@@ -309,7 +309,9 @@ def to_source(node: Node) -> dict:
     if isinstance(node, Constant):
         return {"expression": render(node), "name": node.value, "parameters": [], "type": "Constant"}
     if isinstance(node, Bare):
-        return {"expression": render(node), "name": node.text, "parameters": [], "type": "Constant"}
+        # Graph's answer for Mid([userPrincipalName], 1, 8) carries 1 as the constant "1":
+        # {"expression": "\"1\"", "name": "1", "type": "Constant"}
+        return {"expression": f'"{node.text}"', "name": node.text, "parameters": [], "type": "Constant"}
     if isinstance(node, Call):
         known = function(node.name)
         assert known is not None  # parse() admits only the catalog's functions
