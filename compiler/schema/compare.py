@@ -100,7 +100,10 @@ def _show(attributes: list[Mapping]) -> str | None:
         extras = [f"flow {flow}"] if flow != "Always" else []
         extras += [f"matching {matching}"] if matching else []
         extras += [f"default {default!r}"] if attribute.get("defaultValue") is not None else []
-        shown.append(expression + (f" ({', '.join(extras)})" if extras else ""))
+        if not expression:  # a constant mapping: Graph stores `source: null` and the default
+            shown.append(", ".join(extras) or "nothing")
+        else:
+            shown.append(expression + (f" ({', '.join(extras)})" if extras else ""))
     return " | ".join(sorted(shown))
 
 

@@ -165,7 +165,7 @@ def _apply_attribute(
     unknown = [key for key in table if key not in TABLE_KEYS]
     for key in unknown:
         issues.append(
-            Issue((*path, key), f"unknown setting{did_you_mean(key, TABLE_KEYS)}; known: {', '.join(TABLE_KEYS)}")
+            Issue((*path, key), f"unknown setting; one of {', '.join(TABLE_KEYS)}{did_you_mean(key, TABLE_KEYS)}")
         )
     if "source" not in table or not isinstance(table["source"], str):
         issues.append(Issue((*path, "source"), 'an expression string is needed, e.g. source = "[mail]"'))
@@ -181,7 +181,7 @@ def _apply_attribute(
         issues.append(
             Issue(
                 (*path, "flow"),
-                f"unknown flow type {flow!r}{did_you_mean(str(flow), FLOW_TYPES)}; known: {', '.join(FLOW_TYPES)}",
+                f"unknown flow type {flow!r}; one of {', '.join(FLOW_TYPES)}{did_you_mean(str(flow), FLOW_TYPES)}",
             )
         )
         return
@@ -242,7 +242,7 @@ def scope_groups(value: object, path: tuple[str, ...], issues: list[Issue]) -> l
                 issues.append(
                     Issue(
                         there,
-                        f"unknown operator {clause[1]!r}{did_you_mean(clause[1], OPERATORS)}; known: {', '.join(OPERATORS)}",
+                        f"unknown operator {clause[1]!r}; one of {', '.join(OPERATORS)}{did_you_mean(clause[1], OPERATORS)}",
                     )
                 )
                 return None
