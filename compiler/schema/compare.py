@@ -67,7 +67,8 @@ def _object(prefix: str, new: Mapping, old: Mapping, fields: set[str]) -> list[A
     elif "scope" in fields:
         actions.append(Action(f"{prefix}.scope", "same", scope_old, scope_new))
     targets_new, targets_old = by_target(new), by_target(old)
-    for target in sorted(set(targets_new) | set(targets_old), key=str):
+    named_targets = fields - {"enabled", "scope"}  # a removal already in effect is `same` too
+    for target in sorted(set(targets_new) | set(targets_old) | named_targets, key=str):
         after, before = targets_new.get(target, []), targets_old.get(target, [])
         facts_after, facts_before = sorted(map(facts, after)), sorted(map(facts, before))
         key = f"{prefix}.{target}"
