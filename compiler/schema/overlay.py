@@ -98,7 +98,7 @@ def apply(template: Mapping, overlay: Mapping, build: Callable[[str], dict] = so
     """The desired schema (a deep copy of `template` with `overlay` applied) and what the
     overlay names. `build` turns an expression into Graph's source object (Graph's
     parseExpression where the local builder lacks a shape)."""
-    desired = copy.deepcopy(dict(template))
+    desired = _copy_rules(template)
     by_identity = dict(object_mappings(desired))
     named = Named()
     issues: list[Issue] = []
@@ -114,6 +114,7 @@ def apply(template: Mapping, overlay: Mapping, build: Callable[[str], dict] = so
                 issues.append(Issue((name,), f"the template has no object mapping {name!r}; it has: {have}"))
             continue
         key = matches[0]
+        by_identity[key] = _own(desired, key)
         if not isinstance(settings, Mapping):
             issues.append(Issue((name,), "must be a table of settings and target attributes"))
             continue
@@ -123,6 +124,30 @@ def apply(template: Mapping, overlay: Mapping, build: Callable[[str], dict] = so
     if issues:
         raise OverlayError(issues)
     return desired, named
+
+
+def _copy_rules(template: Mapping) -> dict:
+    """A copy of `template` down to the object-mapping lists: an object mapping is copied only
+    when the overlay names it (a 1 MB schema costs a deep copy otherwise); everything else is
+    shared with `template`, which is never changed."""
+    desired = dict(template)
+    if isinstance(template.get("synchronizationRules"), list):
+        desired["synchronizationRules"] = [
+            {**rule, "objectMappings": list(rule.get("objectMappings") or [])} if isinstance(rule, Mapping) else rule
+            for rule in template["synchronizationRules"]
+        ]
+    return desired
+
+
+def _own(desired: dict, key: Identity) -> dict:
+    """The object mapping `key` of `desired`, deep-copied in place so that it may be changed."""
+    for rule in desired.get("synchronizationRules") or []:
+        mappings = rule.get("objectMappings") or []
+        for index, mapping in enumerate(mappings):
+            if identity(rule, mapping) == key:
+                mappings[index] = copy.deepcopy(mapping)
+                return mappings[index]
+    raise KeyError(key)
 
 
 def _apply_one(mapping: dict, name: str, settings: Mapping, build: Callable[[str], dict], issues: list[Issue]) -> None:
