@@ -84,3 +84,11 @@ def test_the_operator_catalog_takes_graphs_and_friendly_spellings() -> None:
     assert operator("not_equals") == "NOT EQUALS"
     assert operator("IS_TRUE") == "IS TRUE" and OPERATORS["IS TRUE"] == UNARY
     assert operator("CONTAINS") is None
+
+
+def test_the_mappings_page_lists_every_function_and_operator() -> None:
+    page = (Path(__file__).parent.parent / "docs" / "mappings.md").read_text(encoding="utf-8")
+    for name, known in FUNCTIONS.items():
+        assert f"| `{name}` | {known.arity()} |" in page, f"docs/mappings.md: add {name}"
+    for name in OPERATORS:
+        assert f"| `{name}` |" in page, f"docs/mappings.md: add {name}"
