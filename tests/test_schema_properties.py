@@ -42,7 +42,8 @@ tables = st.fixed_dictionaries(
         "default": st.sampled_from(["", "x"]),
     },
 )
-entries = st.one_of(st.sampled_from(EXPRESSIONS), tables)
+constants = st.fixed_dictionaries({"default": st.sampled_from(["", "en_US", "False"])})  # `source: null`
+entries = st.one_of(st.sampled_from(EXPRESSIONS), tables, constants)
 scopes = st.lists(st.lists(st.sampled_from(CLAUSES), min_size=1, max_size=3, unique_by=str), max_size=2)
 
 

@@ -17,11 +17,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..catalog.operators import BINARY, OPERATORS, operator
-from ..catalog.suggest import did_you_mean
+from ..catalog.suggest import did_you_mean, fold
 from .expression import ExpressionError, normal, parse, source_of
 
 FLOW_TYPES = ("Always", "ObjectAddOnly", "MultiValueAddOnly", "ValueAddOnly", "AttributeAddOnly")
 TABLE_KEYS = ("source", "flow", "matching", "default")
+# Graph's names of the same settings, accepted as they are written in a schema
+GRAPH_KEYS = {"expression": "source", "flowType": "flow", "matchingPriority": "matching", "defaultValue": "default"}
 OWN_KEYS = ("enabled", "scope")  # an object mapping's own settings; every other key is a target
 
 
@@ -187,38 +189,51 @@ def _apply_attribute(
     else:
         issues.append(Issue(path, "must be an expression string, a table {source, flow, matching, default}, or false"))
         return
+    both = [key for key, friendly in GRAPH_KEYS.items() if key in table and friendly in table]
+    for key in both:
+        issues.append(Issue((*path, key), f"{key} and {GRAPH_KEYS[key]} are one setting: keep one of them"))
+    written = {GRAPH_KEYS.get(key, key): key for key in table}  # for the paths of issues
+    table = {GRAPH_KEYS.get(key, key): value for key, value in table.items()}
     unknown = [key for key in table if key not in TABLE_KEYS]
     for key in unknown:
         issues.append(
             Issue((*path, key), f"unknown setting; one of {', '.join(TABLE_KEYS)}{did_you_mean(key, TABLE_KEYS)}")
         )
-    if "source" not in table or not isinstance(table["source"], str):
-        issues.append(Issue((*path, "source"), 'an expression string is needed, e.g. source = "[mail]"'))
+    source = None  # no source: a constant mapping, Graph's `source: null` with its default
+    if "source" not in table:
+        if "default" not in table:
+            issues.append(Issue(path, 'needs a source expression, e.g. source = "[mail]", or a default (a constant)'))
+            return
+    elif not isinstance(table["source"], str):
+        issues.append(Issue((*path, written["source"]), 'must be an expression string, e.g. "[mail]"'))
         return
-    try:
-        parse(table["source"])
-        source = build(table["source"])
-    except ExpressionError as error:
-        issues.append(Issue((*path, "source") if isinstance(value, Mapping) else path, error.message, error.column))
-        return
-    flow = table.get("flow", "Always")
-    if flow not in FLOW_TYPES:
+    else:
+        try:
+            parse(table["source"])
+            source = build(table["source"])
+        except ExpressionError as error:
+            where = (*path, written["source"]) if isinstance(value, Mapping) else path
+            issues.append(Issue(where, error.message, error.column))
+            return
+    flow = flow_type(table.get("flow", "Always"))
+    if flow is None:
+        flow = table["flow"]
         issues.append(
             Issue(
-                (*path, "flow"),
+                (*path, written["flow"]),
                 f"unknown flow type {flow!r}; one of {', '.join(FLOW_TYPES)}{did_you_mean(str(flow), FLOW_TYPES)}",
             )
         )
         return
-    matching = table.get("matching", None)
+    matching = table.get("matching")
     if matching is not None and (isinstance(matching, bool) or not isinstance(matching, int) or matching < 0):
         issues.append(
-            Issue((*path, "matching"), "must be a whole number, 0 (not matching) or more (matching priority)")
+            Issue((*path, written["matching"]), "must be a whole number, 0 (not matching) or more (matching priority)")
         )
         return
-    default = table.get("default", None)
+    default = table.get("default")
     if default is not None and not isinstance(default, str):
-        issues.append(Issue((*path, "default"), "must be a string"))
+        issues.append(Issue((*path, written["default"]), "must be a string"))
         return
     base = (
         dict(existing[0])
@@ -239,6 +254,14 @@ def _apply_attribute(
         base["defaultValue"] = default
     rest = [m for m in mapping.get("attributeMappings") or [] if m not in existing]
     mapping["attributeMappings"] = [*rest, base]
+
+
+def flow_type(name: object) -> str | None:
+    """Graph's spelling of a flow type written in any case, with or without `_` or `-`
+    (`ObjectAddOnly`, `object_add_only`), or None."""
+    if not isinstance(name, str):
+        return None
+    return next((known for known in FLOW_TYPES if fold(known) == fold(name)), None)
 
 
 def scope_groups(value: object, path: tuple[str, ...], issues: list[Issue]) -> list[dict] | None:
@@ -362,20 +385,20 @@ def facts(attribute: Mapping) -> tuple[str, str, int, str]:
 def _spelling(attribute: Mapping, before: Mapping | None) -> str | dict:
     """The shortest overlay entry that turns `before` (the template's mapping of that target, or
     None) into `attribute`: what a string leaves as it was is stated only where it differs."""
-    expression = expression_of(attribute) or ""
+    expression = expression_of(attribute)
     flow = attribute.get("flowType", "Always")
     matching = attribute.get("matchingPriority") or 0
     default = attribute.get("defaultValue")
     was_matching = (before or {}).get("matchingPriority") or 0
     was_default = (before or {}).get("defaultValue")
-    table: dict = {"source": expression}
+    table: dict = {} if expression is None else {"source": expression}
     if flow != "Always":
         table["flow"] = flow
     if matching != was_matching:
         table["matching"] = matching
-    if (default or "") != (was_default or ""):  # null and "" are one default
+    if (default or "") != (was_default or "") or expression is None:  # null and "" are one default
         table["default"] = default or ""
-    return expression if len(table) == 1 else table
+    return expression if list(table) == ["source"] else table
 
 
 def scope_set(groups: list[list[list]]) -> list:
