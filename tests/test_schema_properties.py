@@ -137,3 +137,17 @@ def test_widening_is_proven_only_by_subsets() -> None:
     assert not widens([], [sales])
     assert not widens([sales], [enabled])
     assert not widens([sales, enabled], [sales])
+
+
+def test_what_the_overlay_does_not_name_is_the_templates_own_even_when_odd() -> None:
+    """Graph's schema example has a rule without object mappings ({}); it stays {}."""
+    odd = copy.deepcopy(TEMPLATE)
+    odd["synchronizationRules"].append({})
+    odd["beta"] = {"discoverabilities": ["x"]}
+    desired, _ = apply(odd, {"User": {"Email": "[upn]"}})
+    assert desired["synchronizationRules"][1] == {} and desired["beta"] == odd["beta"]
+    assert odd == {
+        **copy.deepcopy(TEMPLATE),
+        "synchronizationRules": [*TEMPLATE["synchronizationRules"], {}],
+        "beta": odd["beta"],
+    }

@@ -97,11 +97,10 @@ def find(schema: Mapping, name: str) -> list[Identity]:
 
 
 def apply(template: Mapping, overlay: Mapping, build: Callable[[str], dict] = source_of) -> tuple[dict, Named]:
-    """The desired schema (a deep copy of `template` with `overlay` applied) and what the
-    overlay names. `build` turns an expression into Graph's source object (Graph's
+    """The desired schema (`template` with `overlay` applied; `template` is not changed) and what
+    the overlay names. `build` turns an expression into Graph's source object (Graph's
     parseExpression where the local builder lacks a shape)."""
     desired = _copy_rules(template)
-    by_identity = dict(object_mappings(desired))
     named = Named()
     issues: list[Issue] = []
     known = labels(desired)
@@ -116,13 +115,12 @@ def apply(template: Mapping, overlay: Mapping, build: Callable[[str], dict] = so
                 issues.append(Issue((name,), f"the template has no object mapping {name!r}; it has: {have}"))
             continue
         key = matches[0]
-        by_identity[key] = _own(desired, key)
         if not isinstance(settings, Mapping):
             issues.append(Issue((name,), "must be a table of settings and target attributes"))
             continue
         named.labels[key] = name
         named.fields[key] = set(settings)
-        _apply_one(by_identity[key], name, settings, build, issues)
+        _apply_one(_own(desired, key), name, settings, build, issues)
     if issues:
         raise OverlayError(issues)
     return desired, named
@@ -135,7 +133,9 @@ def _copy_rules(template: Mapping) -> dict:
     desired = dict(template)
     if isinstance(template.get("synchronizationRules"), list):
         desired["synchronizationRules"] = [
-            {**rule, "objectMappings": list(rule.get("objectMappings") or [])} if isinstance(rule, Mapping) else rule
+            {**rule, "objectMappings": list(rule["objectMappings"])}
+            if isinstance(rule, Mapping) and isinstance(rule.get("objectMappings"), list)
+            else rule
             for rule in template["synchronizationRules"]
         ]
     return desired
