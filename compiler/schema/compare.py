@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .overlay import Identity, Named, by_target, clause_key, facts, labels, object_mappings, scope_of, scope_set
+from .overlay import Named, by_target, clause_key, facts, labels, object_mappings, scope_of, scope_set
 
 RESYNC = "resync"
 MAY_DEPROVISION = "may-deprovision"
@@ -108,12 +108,6 @@ def _show(attributes: list[Mapping]) -> str | None:
     return " | ".join(sorted(shown))
 
 
-def _groups(groups: list[list[list]]) -> list:
-    return sorted(
-        frozenset(clause_key(clause) for clause in group) and sorted(clause_key(c) for c in group) for group in groups
-    )
-
-
 def widens(old: list[list[list]], new: list[list[list]]) -> bool:
     """Whether the scope `new` provably lets in everything `old` did: no filter at all, or an
     old filter each of whose groups has a new group with a subset of its clauses (groups added,
@@ -126,6 +120,3 @@ def widens(old: list[list[list]], new: list[list[list]]) -> bool:
     return all(
         any(candidate <= frozenset(clause_key(clause) for clause in group) for candidate in new_sets) for group in old
     )
-
-
-__all__ = ["MAY_DEPROVISION", "RESYNC", "Action", "Identity", "compare", "in_sync", "widens"]
