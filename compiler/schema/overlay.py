@@ -29,13 +29,14 @@ OWN_KEYS = ("enabled", "scope")  # an object mapping's own settings; every other
 
 @dataclass(frozen=True)
 class Issue:
-    path: tuple[str, ...]  # the overlay's keys down to the offending value
+    path: tuple[str | int, ...]  # the overlay's keys down to the offending value; list indexes 0-based
     message: str
     column: int | None = None  # inside the expression, 1-based
 
     def __str__(self) -> str:
+        key = "mappings" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in self.path)
         where = f" (column {self.column} of the expression)" if self.column else ""
-        return f"mappings.{'.'.join(self.path)}: {self.message}{where}"
+        return f"{key}: {self.message}{where}"
 
 
 class OverlayError(ValueError):
@@ -172,7 +173,12 @@ def _apply_one(mapping: dict, name: str, settings: Mapping, build: Callable[[str
 
 
 def _apply_attribute(
-    mapping: dict, target: str, value: object, path: tuple[str, ...], build: Callable[[str], dict], issues: list[Issue]
+    mapping: dict,
+    target: str,
+    value: object,
+    path: tuple[str | int, ...],
+    build: Callable[[str], dict],
+    issues: list[Issue],
 ) -> None:
     existing = [m for m in mapping.get("attributeMappings") or [] if m.get("targetAttributeName") == target]
     if value is False:
@@ -264,20 +270,20 @@ def flow_type(name: object) -> str | None:
     return next((known for known in FLOW_TYPES if fold(known) == fold(name)), None)
 
 
-def scope_groups(value: object, path: tuple[str, ...], issues: list[Issue]) -> list[dict] | None:
+def scope_groups(value: object, path: tuple[str | int, ...], issues: list[Issue]) -> list[dict] | None:
     """Graph's `scope.groups` for the overlay's list of groups of clauses."""
     if not isinstance(value, list):
         issues.append(Issue(path, "must be a list of groups, each a list of clauses [attribute, operator, value]"))
         return None
     groups = []
-    for number, group in enumerate(value, 1):
-        where = (*path, f"group {number}")
+    for number, group in enumerate(value):
+        where = (*path, number)
         if not isinstance(group, list) or not group:
             issues.append(Issue(where, "a group is a non-empty list of clauses [attribute, operator, value]"))
             return None
         clauses = []
-        for index, clause in enumerate(group, 1):
-            there = (*where, f"clause {index}")
+        for index, clause in enumerate(group):
+            there = (*where, index)
             if (
                 not isinstance(clause, list)
                 or len(clause) not in (2, 3)
