@@ -52,6 +52,8 @@ def in_sync(actions: list[Action]) -> bool:
 
 
 def _object(prefix: str, new: Mapping, old: Mapping, fields: set[str]) -> list[Action]:
+    if new == old:  # the common case, at C speed: only what the overlay names is reported
+        return _same(prefix, new, fields)
     actions = []
     enabled_new = new.get("enabled") if new else None
     enabled_old = old.get("enabled") if old else None
@@ -79,6 +81,20 @@ def _object(prefix: str, new: Mapping, old: Mapping, fields: set[str]) -> list[A
         matching = any(fact[2] for fact in facts_before) or (bool(before) and any(fact[2] for fact in facts_after))
         flags = (RESYNC, MAY_DEPROVISION) if matching else (RESYNC,)
         actions.append(Action(key, _verb(before or None, after or None), _show(before), _show(after), flags))
+    return actions
+
+
+def _same(prefix: str, mapping: Mapping, fields: set[str]) -> list[Action]:
+    targets = by_target(mapping)
+    actions = []
+    for name in sorted(fields, key=str):
+        if name == "enabled":
+            actions.append(Action(f"{prefix}.enabled", "same", mapping.get("enabled"), mapping.get("enabled")))
+        elif name == "scope":
+            actions.append(Action(f"{prefix}.scope", "same", scope_of(mapping), scope_of(mapping)))
+        else:
+            shown = _show(targets.get(name, []))
+            actions.append(Action(f"{prefix}.{name}", "same", shown, shown))
     return actions
 
 
