@@ -49,7 +49,7 @@ RESULT = {
 # The order of statuses in a summary line.
 STATUS_ORDER = (APPLIED, VALID, INVALID, QUARANTINED, FAILING, PAUSED, NOT_RUN, NO_JOB, ACTIVE, SKIPPED, SENT, FAILED,
                 NOT_STARTED)  # fmt: skip
-# What fails a run: shown even under --quiet, marked with x.
+# What fails a run: marked with x, and a line of its own under --quiet.
 BAD = (FAILED, INVALID, QUARANTINED, FAILING)
 
 
