@@ -12,7 +12,9 @@ import json
 import os
 import socket
 import threading
+import time
 import uuid
+import zlib
 from typing import Any
 
 import httpx
@@ -20,12 +22,18 @@ import httpx
 from .. import __version__
 from ..escape import printable
 from ..profile.references import scrub
+from ..profile.values import reject_constant
 from .auth import TokenSource
 from .connection import Connection, tls_context
 from .retry import THROTTLED, RetryPolicy, wait_before_retry
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 MAX_MESSAGE = 500
+# Every answer ends within REQUEST_SECONDS of its request (a body that trickles in never holds a
+# worker for long), and none holds more than MAX_ANSWER_BYTES once decoded: a page of secrets or
+# jobs is a few kilobytes, so anything near the cap is broken or hostile, never data to keep.
+REQUEST_SECONDS = 60.0
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
 
 
 class GraphError(Exception):
@@ -76,14 +84,16 @@ class GraphClient:
             transport=transport,
             follow_redirects=False,
             timeout=TIMEOUT,
-            headers={"User-Agent": f"syncsecrets/{__version__}"},
+            # gzip only: its decoding is bounded here (read_answer); httpx would inflate a
+            # stack of encodings ("gzip, gzip") without a limit.
+            headers={"User-Agent": f"syncsecrets/{__version__}", "Accept-Encoding": "gzip"},
         )
 
     def close(self) -> None:
         self._http.close()
 
-    def get(self, url: str) -> Any:
-        response = self.request("GET", url)
+    def get(self, url: str, deadline: float | None = None) -> Any:
+        response = self.request("GET", url, deadline=deadline)
         try:
             return _json(response)
         except ValueError:
@@ -96,7 +106,9 @@ class GraphClient:
     def post(self, url: str, body: Any) -> None:
         self.request("POST", url, body)
 
-    def request(self, method: str, url: str, body: Any = None) -> httpx.Response:
+    def request(self, method: str, url: str, body: Any = None, deadline: float | None = None) -> httpx.Response:
+        """The answer (2xx), or GraphError. `deadline` (time.monotonic()) ends the request, its
+        retries and their waits included; each try also ends within REQUEST_SECONDS."""
         if not self.connection.owns(url):
             raise GraphError(None, "ForeignHost", "Graph pointed to another host; the token is sent to "
                              f"{self.connection.root} only")  # fmt: skip
@@ -110,20 +122,83 @@ class GraphClient:
             if content is not None:
                 headers["Content-Type"] = "application/json"
             try:
-                response = self._http.request(method, url, content=content, headers=headers)
+                response = self._exchange(method, url, content, headers, deadline)
             except httpx.TransportError as error:
-                status, failure, retry_after = None, _transport_error(error), None
+                status, failure, retry_after = None, _transport_error(error, url), None
             else:
                 if response.status_code < 300:
                     return response
                 status, failure, retry_after = response.status_code, None, response.headers.get("Retry-After")
             others += status not in THROTTLED
             delay = wait_before_retry(self._policy, attempt, status, retry_after, waited, others)
+            if delay is not None and deadline is not None and time.monotonic() + delay >= deadline:
+                delay = None
             if delay is None:
                 raise failure if failure is not None else graph_error(response, attempt)
             waited += delay
             if self.stop.wait(delay):
                 raise Interrupted()
+
+    def _exchange(self, method: str, url: str, content: bytes | None, headers: dict, deadline: float | None):
+        """One try: the answer read whole, within its deadline and size cap (GraphError if not)."""
+        ends = time.monotonic() + REQUEST_SECONDS
+        ends = ends if deadline is None else min(ends, deadline)
+        left = max(0.001, ends - time.monotonic())
+        # No single wait (connect, each read) may outlast the deadline; between reads it is checked.
+        timeout = httpx.Timeout(min(TIMEOUT.read or left, left), connect=min(TIMEOUT.connect or left, left))
+        request = self._http.build_request(method, url, content=content, headers=headers, timeout=timeout)
+        response = self._http.send(request, stream=True)
+        try:
+            body = read_answer(response, ends)
+        finally:
+            response.close()
+        # As received (bytes: a header need not be ASCII), but for how the body was carried.
+        kept = [(name, value) for name, value in response.headers.raw
+                if name.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")]  # fmt: skip
+        return httpx.Response(response.status_code, headers=kept, content=body, request=request,
+                              extensions={"reason_phrase": response.reason_phrase.encode("ascii", "replace")})  # fmt: skip
+
+
+def read_answer(response: httpx.Response, ends: float) -> bytes:
+    """The answer's body, decoded, while it stays under MAX_ANSWER_BYTES and arrives before
+    `ends`; GraphError otherwise (the target fails: a larger or slower answer is not waited for)."""
+    status = response.status_code
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ("", "identity", "gzip"):
+        raise GraphError(status, "UnexpectedAnswer", "the answer is encoded in a way that was not asked for (gzip "
+                         "only)")  # fmt: skip
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
+    body = bytearray()
+    try:
+        # A response read already (an in-memory transport of tests) is one decoded chunk.
+        for chunk in (response.content,) if response.is_stream_consumed else response.iter_raw():
+            pending = chunk
+            while pending:
+                if inflate is None:
+                    body += pending
+                    pending = b""
+                else:  # never more than the room left (+1 to notice the overflow)
+                    body += inflate.decompress(pending, MAX_ANSWER_BYTES - len(body) + 1)
+                    pending = inflate.unconsumed_tail
+                if len(body) > MAX_ANSWER_BYTES:
+                    raise GraphError(status, "AnswerTooLarge", f"the answer is larger than {_size(MAX_ANSWER_BYTES)} "
+                                     "(decoded): not read further")  # fmt: skip
+            if time.monotonic() > ends:
+                raise _too_slow(status)
+    except zlib.error:
+        raise GraphError(status, "UnexpectedAnswer", "the answer is not valid gzip") from None
+    except httpx.TimeoutException:
+        raise _too_slow(status) from None
+    return bytes(body)
+
+
+def _too_slow(status: int) -> GraphError:
+    return GraphError(status, "Timeout", f"the answer did not arrive whole within {REQUEST_SECONDS:g} s (or the "
+                      "time left for it): not waited for further")  # fmt: skip
+
+
+def _size(count: int) -> str:
+    return f"{count // (1024 * 1024)} MiB" if count >= 1024 * 1024 else f"{count} bytes"
 
 
 def graph_error(response: httpx.Response, attempts: int = 1) -> GraphError:
@@ -176,15 +251,23 @@ def _json(response: httpx.Response) -> Any:
     """The answer's JSON; ValueError if it is not JSON, not UTF-8, or nested past Python's stack
     (json raises RecursionError for that, which no caller would expect)."""
     try:
-        return response.json()
+        return response.json(parse_constant=reject_constant)  # NaN and Infinity are not JSON
     except RecursionError:
         raise ValueError("the answer's JSON is nested too deeply") from None
 
 
-def _transport_error(error: httpx.TransportError) -> GraphError:
+def _transport_error(error: httpx.TransportError, url: str) -> GraphError:
     kind = type(error).__name__  # ConnectError, ReadTimeout, RemoteProtocolError...
     reason = "the connection failed" if not isinstance(error, httpx.TimeoutException) else "the request timed out"
-    return GraphError(None, kind, f"no answer: {reason} (retried)")
+    return GraphError(None, kind, f"no answer from {_host(url)}: {reason} (retried)")
+
+
+def _host(url: str) -> str:
+    try:
+        parts = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return "the server"
+    return clean_message(f"{parts.host}:{parts.port}" if parts.port else parts.host)
 
 
 def _text(value: object) -> str:

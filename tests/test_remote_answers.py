@@ -1,0 +1,122 @@
+"""The remote commands against answers that are hostile or broken in size, time or meaning.
+
+A NaN in a tenant's JSON value, an answer that never ends or inflates from a few kilobytes to
+gigabytes, an answer that trickles, a 2xx that carries an error: each fails its target (exit 4),
+the other targets are reported as usual, and the run ends within its deadlines.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from compiler.graph import applying, client
+from tests.fakes import faults
+from tests.helpers import run_cli
+from tests.test_plan import SP, SP2, TOKEN, write_profile
+
+
+@pytest.fixture
+def env(graph_env) -> dict[str, str]:
+    return {**graph_env(), "APP_TOKEN": TOKEN}
+
+
+def outputs(result) -> str:
+    return result.stdout + result.stderr
+
+
+NOTIFY = '[notifications]\nrecipients = "ops@contoso.example"\n'
+
+
+def two_profiles(root: Path, body: str = "") -> None:
+    basics = 'base_address = "https://scim.contoso.example/v2"\nsecret_token = { env = "APP_TOKEN" }\nsync_all = true\n'
+    write_profile(root, "app", body=basics + body)
+    write_profile(root, "other", body=basics + body, sp=SP2)
+
+
+def by_sp(result) -> dict[str, dict]:
+    return {target["service_principal_id"]: target for target in json.loads(result.stdout)["targets"]}
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("command", [["plan"], ["apply", "--auto-approve"]])
+def test_a_constant_no_json_allows_in_a_tenant_value_fails_that_target(tmp_path, graph, env, constant, command):
+    two_profiles(tmp_path, NOTIFY)
+    graph.add_principal(SP, {"SyncNotificationSettings": f'{{"Enabled":{constant}}}'})
+    graph.add_principal(SP2, {})
+    result = run_cli([*command, "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    targets = by_sp(result)
+    assert targets[SP]["status"] == "failed", targets[SP]
+    assert "JSON" in targets[SP]["error"]
+    assert targets[SP2]["status"] != "failed", targets[SP2]
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (faults.gzip_bomb(), {"Content-Encoding": "gzip"}),
+        (faults.gzip_bomb(layers=2), {"Content-Encoding": "gzip, gzip"}),
+        (faults.endless(), {}),
+    ],
+    ids=["gzip-bomb", "gzip-twice", "endless"],
+)
+def test_an_answer_past_the_size_cap_fails_that_target(tmp_path, graph, env, body, headers):
+    two_profiles(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_principal(SP2, {})
+    graph.fault(200, method="GET", sp_id=SP, body=body, headers=headers)
+    result = run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    targets = by_sp(result)
+    assert targets[SP]["status"] == "failed"
+    assert "larger than" in targets[SP]["error"] or "not asked for" in targets[SP]["error"], targets[SP]
+    assert targets[SP2]["status"] == "changes"
+
+
+def test_a_small_gzipped_answer_is_read(tmp_path, graph, env):
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(200, method="GET", body=faults.gzip_bomb(1000), headers={"Content-Encoding": "gzip"})
+    result = run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, outputs(result)
+    assert json.loads(result.stdout)["targets"][0]["status"] == "changes"
+
+
+@pytest.fixture
+def short_deadlines(monkeypatch):
+    """What takes a minute in production takes a second here (the CLI runs in this process)."""
+    monkeypatch.setattr(client, "REQUEST_SECONDS", 1.0)
+    monkeypatch.setattr(applying, "SHORTEST_READ", 1.0)
+
+
+def test_an_answer_that_trickles_fails_that_target_at_its_deadline(tmp_path, graph, env, short_deadlines):
+    two_profiles(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_principal(SP2, {})
+    graph.fault(200, method="GET", sp_id=SP, body=faults.trickle(pause=0.2))  # 42 s to send it all
+    started = time.monotonic()
+    result = run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env)
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 4, outputs(result)
+    targets = by_sp(result)
+    assert "did not arrive whole within 1 s" in targets[SP]["error"], targets[SP]
+    assert targets[SP2]["status"] == "changes"
+
+
+def test_apply_reading_back_a_trickle_ends_with_its_wait(tmp_path, graph, env, short_deadlines, monkeypatch):
+    monkeypatch.setattr(client, "REQUEST_SECONDS", 60.0)  # only --wait bounds the read-back
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(200, method="GET", body=b'{"value": []}')  # the plan's GET
+    graph.fault(200, method="GET", body=faults.trickle(pause=0.2), times=20)  # every read-back
+    started = time.monotonic()
+    result = run_cli(["apply", "--auto-approve", "--wait", "2", "--format", "json"], cwd=tmp_path, env=env)
+    assert time.monotonic() - started < 6
+    assert result.exit_code == 4, outputs(result)
+    error = json.loads(result.stdout)["targets"][0]["error"]
+    assert error.startswith("the PUT was accepted, but reading it back failed"), error
+    assert len(graph.puts(SP)) == 1
