@@ -120,3 +120,43 @@ def test_apply_reading_back_a_trickle_ends_with_its_wait(tmp_path, graph, env, s
     error = json.loads(result.stdout)["targets"][0]["error"]
     assert error.startswith("the PUT was accepted, but reading it back failed"), error
     assert len(graph.puts(SP)) == 1
+
+
+REFUSAL = b'{"error": {"code": "CredentialValidationFailed", "message": "The token was refused by the application."}}'
+
+
+@pytest.mark.parametrize(("status", "body", "verdict"), [
+    (200, REFUSAL, "invalid"),
+    (202, REFUSAL, "invalid"),
+    (200, b"<html>Service Unavailable</html>", "failed"),
+    (200, b"", "valid"),
+    (200, b'{"value": []}', "valid"),
+])  # fmt: skip
+def test_validate_credentials_is_valid_only_without_an_error(tmp_path, graph, env, status, body, verdict):
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, "scim.1", "scim")
+    graph.fault(status, method="POST", body=body)
+    result = run_cli(["apply", "--validate", "--auto-approve", "--format", "json"], cwd=tmp_path, env=env)
+    target = json.loads(result.stdout)["targets"][0]
+    if verdict == "valid":
+        assert result.exit_code == 0, outputs(result)
+        assert target["status"] == "applied", target
+        assert len(graph.puts(SP)) == 1
+        return
+    assert result.exit_code == (1 if verdict == "invalid" else 4), outputs(result)
+    assert target["status"] == verdict, target
+    assert graph.puts(SP) == []
+    if verdict == "invalid":
+        assert "CredentialValidationFailed: The token was refused by the application." in target["error"]
+
+
+def test_a_put_answered_2xx_with_the_pairs_is_a_success(tmp_path, graph, env):
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    echo = b'{"value": [{"key": "BaseAddress", "value": "https://scim.contoso.example/v2"}]}'
+    graph.fault(200, method="PUT", body=echo, applied=True)
+    result = run_cli(["apply", "--auto-approve", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, outputs(result)
+    assert json.loads(result.stdout)["targets"][0]["status"] == "applied"
+    assert len(graph.puts(SP)) == 1

@@ -103,8 +103,8 @@ class GraphClient:
     def put(self, url: str, body: Any) -> None:
         self.request("PUT", url, body)
 
-    def post(self, url: str, body: Any) -> None:
-        self.request("POST", url, body)
+    def post(self, url: str, body: Any) -> httpx.Response:
+        return self.request("POST", url, body)
 
     def request(self, method: str, url: str, body: Any = None, deadline: float | None = None) -> httpx.Response:
         """The answer (2xx), or GraphError. `deadline` (time.monotonic()) ends the request, its
@@ -199,6 +199,20 @@ def _too_slow(status: int) -> GraphError:
 
 def _size(count: int) -> str:
     return f"{count // (1024 * 1024)} MiB" if count >= 1024 * 1024 else f"{count} bytes"
+
+
+def error_in_answer(response: httpx.Response) -> GraphError | None:
+    """A 2xx that is not a plain success: a body that is not JSON, or one carrying an `error`
+    (as a service behind Graph may answer 200 to say no). An empty body is a success."""
+    if not response.content.strip():
+        return None
+    try:
+        document = _json(response)
+    except ValueError:  # our own finding (no status): not a refusal, a broken answer
+        return GraphError(None, "UnexpectedAnswer", f"Graph's answer (HTTP {response.status_code}) is not JSON")
+    if isinstance(document, dict) and "error" in document:
+        return graph_error(response)
+    return None
 
 
 def graph_error(response: httpx.Response, attempts: int = 1) -> GraphError:
