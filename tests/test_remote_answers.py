@@ -8,6 +8,7 @@ the other targets are reported as usual, and the run ends within its deadlines.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -160,3 +161,29 @@ def test_a_put_answered_2xx_with_the_pairs_is_a_success(tmp_path, graph, env):
     assert result.exit_code == 0, outputs(result)
     assert json.loads(result.stdout)["targets"][0]["status"] == "applied"
     assert len(graph.puts(SP)) == 1
+
+
+def test_the_step_summary_cannot_be_forged_by_a_token_claim(tmp_path, authority, graph, env):
+    write_profile(tmp_path, application='tenant_id = "11111111-1111-4111-8111-111111111111"\n')
+    graph.add_principal(SP, {})
+    token = authority.issue_token("x\n\n## all checks passed\x1b[2J\n<img src=x>", audience=graph.url)
+    summary = tmp_path / "summary.md"
+    env = {**env, "SYNCSECRETS_ACCESS_TOKEN": token, "GITHUB_STEP_SUMMARY": str(summary)}
+    result = run_cli(["plan", "--format", "github"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    written = summary.read_text()
+    assert "\x1b" not in written
+    assert [line for line in written.splitlines() if line.startswith("#")] == ["### syncsecrets plan"]
+    assert "\\<img src=x\\>" in written and not re.search(r"(?<!\\)<", written)
+
+
+def test_the_step_summary_table_escapes_every_cell(tmp_path, graph, env):
+    write_profile(tmp_path, "a|b_*c*")
+    graph.add_principal(SP, {})
+    summary = tmp_path / "summary.md"
+    result = run_cli(["plan", "--format", "github"], cwd=tmp_path, env={**env, "GITHUB_STEP_SUMMARY": str(summary)})
+    assert result.exit_code == 0, outputs(result)
+    row = [line for line in summary.read_text().splitlines() if "a\\|b" in line]
+    assert row == [f"| configs/a\\|b\\_\\*c\\*.toml |  | {SP} | changes | +SecretToken +BaseAddress +SyncAll |"], (
+        summary.read_text()
+    )
