@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 
 from compiler.graph import applying, client
 from tests.fakes import faults
-from tests.helpers import run_cli
+from tests.helpers import run_cli, run_process
 from tests.test_plan import SP, SP2, TOKEN, write_profile
 
 
@@ -187,3 +188,43 @@ def test_the_step_summary_table_escapes_every_cell(tmp_path, graph, env):
     assert row == [f"| configs/a\\|b\\_\\*c\\*.toml |  | {SP} | changes | +SecretToken +BaseAddress +SyncAll |"], (
         summary.read_text()
     )
+
+
+@pytest.fixture
+def no_credential(tmp_path, graph_env) -> dict[str, str]:
+    """A machine with no sign-in at all: no `az` on PATH, no AZURE_* settings, and the managed
+    identity endpoint on a loopback port where nothing listens."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "home").mkdir()
+    env = {key: value for key, value in graph_env().items() if not key.startswith("SYNCSECRETS_A")}
+    return {**env, "APP_TOKEN": TOKEN, "PATH": str(tmp_path / "bin"), "HOME": str(tmp_path / "home"),
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST": f"http://127.0.0.1:{port}"}  # fmt: skip
+
+
+@pytest.mark.parametrize("mode", ["default", "cli"])
+def test_no_credential_found_says_so_and_how_to_sign_in(tmp_path, graph, no_credential, mode):
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    result = run_process(["plan", "--auth", mode], cwd=tmp_path, env=no_credential)
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "refused" not in result.stderr
+    assert f"--auth {mode} found no credential to sign in with" in result.stderr
+    assert "az login" in result.stderr
+    assert graph.journal == []
+
+
+def test_an_authority_that_cannot_be_reached_is_named(tmp_path, graph, graph_env):
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    env = {**graph_env(token=False), "APP_TOKEN": TOKEN, "AZURE_AUTHORITY_HOST": f"https://127.0.0.1:{port}"}
+    result = run_process(["plan"], cwd=tmp_path, env=env)
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert f"could not reach 127.0.0.1:{port}" in result.stderr, result.stderr
