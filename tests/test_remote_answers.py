@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.graph import applying, client
+from compiler.graph import answers, applying
 from tests.fakes import faults
 from tests.helpers import run_cli, run_process
 from tests.test_plan import SP, SP2, TOKEN, write_profile
@@ -91,7 +91,7 @@ def test_a_small_gzipped_answer_is_read(tmp_path, graph, env):
 @pytest.fixture
 def short_deadlines(monkeypatch):
     """What takes a minute in production takes a second here (the CLI runs in this process)."""
-    monkeypatch.setattr(client, "REQUEST_SECONDS", 1.0)
+    monkeypatch.setattr(answers, "REQUEST_SECONDS", 1.0)
     monkeypatch.setattr(applying, "SHORTEST_READ", 1.0)
 
 
@@ -110,7 +110,7 @@ def test_an_answer_that_trickles_fails_that_target_at_its_deadline(tmp_path, gra
 
 
 def test_apply_reading_back_a_trickle_ends_with_its_wait(tmp_path, graph, env, short_deadlines, monkeypatch):
-    monkeypatch.setattr(client, "REQUEST_SECONDS", 60.0)  # only --wait bounds the read-back
+    monkeypatch.setattr(answers, "REQUEST_SECONDS", 60.0)  # only --wait bounds the read-back
     write_profile(tmp_path)
     graph.add_principal(SP, {})
     graph.fault(200, method="GET", body=b'{"value": []}')  # the plan's GET
@@ -140,6 +140,7 @@ def test_validate_credentials_is_valid_only_without_an_error(tmp_path, graph, en
     graph.add_job(SP, "scim.1", "scim")
     graph.fault(status, method="POST", body=body)
     result = run_cli(["apply", "--validate", "--auto-approve", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.stdout.startswith("{"), outputs(result)
     target = json.loads(result.stdout)["targets"][0]
     if verdict == "valid":
         assert result.exit_code == 0, outputs(result)
@@ -228,3 +229,32 @@ def test_an_authority_that_cannot_be_reached_is_named(tmp_path, graph, graph_env
     result = run_process(["plan"], cwd=tmp_path, env=env)
     assert result.returncode == 4, result.stdout + result.stderr
     assert f"could not reach 127.0.0.1:{port}" in result.stderr, result.stderr
+
+
+HOSTILE = [
+    (faults.gzip_bomb(), {"Content-Encoding": "gzip"}),
+    (faults.endless(), {}),
+]
+
+
+@pytest.mark.parametrize(("body", "headers"), HOSTILE, ids=["gzip-bomb", "endless"])
+def test_an_authority_answer_past_the_cap_fails_the_sign_in(tmp_path, authority, graph, graph_env, body, headers):
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    authority.fault(200, method="POST", body=body, headers=headers, times=5)
+    env = {**graph_env(token=False), "APP_TOKEN": TOKEN}
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "the answer is larger than 8 MiB" in result.stderr, result.stderr
+    assert graph.journal == []
+
+
+@pytest.mark.parametrize(("body", "headers"), HOSTILE, ids=["gzip-bomb", "endless"])
+def test_a_vault_answer_past_the_cap_fails(tmp_path, keyvault, vault_env, body, headers):
+    keyvault.set_secret("scim-token", "canary-vault-5c2e81d7")
+    keyvault.fault(200, body=body, headers=headers, times=5)
+    write_profile(tmp_path, body=f'secret_token = {{ keyvault = "{keyvault.secret_uri("scim-token")}" }}\n')
+    result = run_cli(["compile", "--reveal", "--out", "build", "--allow-unignored-output"], cwd=tmp_path, env=vault_env)
+    assert result.exit_code == 4, outputs(result)
+    assert "was not read: the answer is larger than 8 MiB" in result.stderr, result.stderr
+    assert "canary" not in outputs(result)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from ..problems import UserError
 from ..profile.references import remember_secret, scrub
+from .answers import capped_transport
 from .connection import Connection, tls_context
 
 MODES = ("default", "cli", "env", "managed-identity", "workload-identity", "github-oidc", "token")
@@ -182,6 +183,7 @@ def credential(mode: str, connection: Connection, environ):
     # A non-Microsoft authority (a sovereign deployment of its own, a test double) cannot answer
     # instance discovery; MSAL would refuse to use it otherwise.
     options = {"authority": connection.authority, "disable_instance_discovery": not connection.microsoft_authority}
+    options["transport"] = capped_transport()  # the authority's answers are capped as Graph's are
     try:
         return _credential(identity, mode, options, environ)
     except ValueError as error:  # a malformed AZURE_TENANT_ID, an empty AZURE_CLIENT_ID...
@@ -202,7 +204,8 @@ def _credential(identity, mode: str, options: dict, environ):
     if mode == "env":
         return identity.EnvironmentCredential(**options)
     if mode == "managed-identity":
-        return identity.ManagedIdentityCredential(client_id=environ.get("AZURE_CLIENT_ID") or None)
+        return identity.ManagedIdentityCredential(client_id=environ.get("AZURE_CLIENT_ID") or None,
+                                                  transport=options["transport"])  # fmt: skip
     if mode == "workload-identity":
         return identity.WorkloadIdentityCredential(**options)
     if mode == "github-oidc":

@@ -14,7 +14,6 @@ import socket
 import threading
 import time
 import uuid
-import zlib
 from typing import Any
 
 import httpx
@@ -23,17 +22,13 @@ from .. import __version__
 from ..escape import printable
 from ..profile.references import scrub
 from ..profile.values import reject_constant
+from .answers import ACCEPT_ENCODING, AnswerError, ends_at, read_capped, too_slow
 from .auth import TokenSource
 from .connection import Connection, tls_context
 from .retry import THROTTLED, RetryPolicy, wait_before_retry
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 MAX_MESSAGE = 500
-# Every answer ends within REQUEST_SECONDS of its request (a body that trickles in never holds a
-# worker for long), and none holds more than MAX_ANSWER_BYTES once decoded: a page of secrets or
-# jobs is a few kilobytes, so anything near the cap is broken or hostile, never data to keep.
-REQUEST_SECONDS = 60.0
-MAX_ANSWER_BYTES = 8 * 1024 * 1024
 
 
 class GraphError(Exception):
@@ -84,9 +79,8 @@ class GraphClient:
             transport=transport,
             follow_redirects=False,
             timeout=TIMEOUT,
-            # gzip only: its decoding is bounded here (read_answer); httpx would inflate a
-            # stack of encodings ("gzip, gzip") without a limit.
-            headers={"User-Agent": f"syncsecrets/{__version__}", "Accept-Encoding": "gzip"},
+            # gzip only, decoded under the cap (answers.py), never by httpx.
+            headers={"User-Agent": f"syncsecrets/{__version__}", "Accept-Encoding": ACCEPT_ENCODING},
         )
 
     def close(self) -> None:
@@ -108,7 +102,7 @@ class GraphClient:
 
     def request(self, method: str, url: str, body: Any = None, deadline: float | None = None) -> httpx.Response:
         """The answer (2xx), or GraphError. `deadline` (time.monotonic()) ends the request, its
-        retries and their waits included; each try also ends within REQUEST_SECONDS."""
+        retries and their waits included; each try also ends within answers.REQUEST_SECONDS."""
         if not self.connection.owns(url):
             raise GraphError(None, "ForeignHost", "Graph pointed to another host; the token is sent to "
                              f"{self.connection.root} only")  # fmt: skip
@@ -141,8 +135,7 @@ class GraphClient:
 
     def _exchange(self, method: str, url: str, content: bytes | None, headers: dict, deadline: float | None):
         """One try: the answer read whole, within its deadline and size cap (GraphError if not)."""
-        ends = time.monotonic() + REQUEST_SECONDS
-        ends = ends if deadline is None else min(ends, deadline)
+        ends = ends_at(deadline)
         left = max(0.001, ends - time.monotonic())
         # No single wait (connect, each read) may outlast the deadline; between reads it is checked.
         timeout = httpx.Timeout(min(TIMEOUT.read or left, left), connect=min(TIMEOUT.connect or left, left))
@@ -160,45 +153,18 @@ class GraphClient:
 
 
 def read_answer(response: httpx.Response, ends: float) -> bytes:
-    """The answer's body, decoded, while it stays under MAX_ANSWER_BYTES and arrives before
-    `ends`; GraphError otherwise (the target fails: a larger or slower answer is not waited for)."""
+    """The answer's body, decoded, under the cap and deadline of answers.py (GraphError if not:
+    the target fails)."""
     status = response.status_code
-    encoding = response.headers.get("Content-Encoding", "").strip().lower()
-    if encoding not in ("", "identity", "gzip"):
-        raise GraphError(status, "UnexpectedAnswer", "the answer is encoded in a way that was not asked for (gzip "
-                         "only)")  # fmt: skip
-    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
-    body = bytearray()
+    # A response read already (an in-memory transport of tests) is one decoded chunk.
+    chunks = (response.content,) if response.is_stream_consumed else response.iter_raw()
+    encoding = "" if response.is_stream_consumed else response.headers.get("Content-Encoding", "")
     try:
-        # A response read already (an in-memory transport of tests) is one decoded chunk.
-        for chunk in (response.content,) if response.is_stream_consumed else response.iter_raw():
-            pending = chunk
-            while pending:
-                if inflate is None:
-                    body += pending
-                    pending = b""
-                else:  # never more than the room left (+1 to notice the overflow)
-                    body += inflate.decompress(pending, MAX_ANSWER_BYTES - len(body) + 1)
-                    pending = inflate.unconsumed_tail
-                if len(body) > MAX_ANSWER_BYTES:
-                    raise GraphError(status, "AnswerTooLarge", f"the answer is larger than {_size(MAX_ANSWER_BYTES)} "
-                                     "(decoded): not read further")  # fmt: skip
-            if time.monotonic() > ends:
-                raise _too_slow(status)
-    except zlib.error:
-        raise GraphError(status, "UnexpectedAnswer", "the answer is not valid gzip") from None
+        return read_capped(chunks, encoding, ends)
+    except AnswerError as error:
+        raise GraphError(status, error.code, error.message) from None
     except httpx.TimeoutException:
-        raise _too_slow(status) from None
-    return bytes(body)
-
-
-def _too_slow(status: int) -> GraphError:
-    return GraphError(status, "Timeout", f"the answer did not arrive whole within {REQUEST_SECONDS:g} s (or the "
-                      "time left for it): not waited for further")  # fmt: skip
-
-
-def _size(count: int) -> str:
-    return f"{count // (1024 * 1024)} MiB" if count >= 1024 * 1024 else f"{count} bytes"
+        raise GraphError(status, "Timeout", too_slow().message) from None
 
 
 def error_in_answer(response: httpx.Response) -> GraphError | None:

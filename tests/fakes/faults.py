@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate
 
+from .server import Response
+
 
 def http_date(seconds_from_now: float) -> str:
     """A Retry-After value in its HTTP-date form (RFC 9110), e.g. 'Fri, 27 Nov 2026 10:00:00 GMT'."""
@@ -91,3 +93,14 @@ class FaultScript:
     def pending(self) -> list[Fault]:
         with self._lock:
             return list(self._faults)
+
+
+def scripted_answer(fault: Fault, headers: dict[str, str]) -> Response | None:
+    """The answer a fault with a `body` (bytes or Streamed) and `headers` serves, or None: one
+    rule for every fake, so each can send the same hostile answers."""
+    if fault.body is None:
+        return None
+    headers = {"Content-Type": "application/json", **headers, **fault.headers}
+    if isinstance(fault.body, Streamed):
+        return Response(fault.status, b"", headers, fault.body)
+    return Response(fault.status, fault.body, headers)

@@ -21,7 +21,7 @@ from typing import Any
 
 from . import odata
 from .authority import FakeAuthority
-from .faults import Fault, FaultScript, Streamed
+from .faults import Fault, FaultScript, Streamed, scripted_answer
 from .jobs import Job, act, listing, parse_validate_body, validate
 from .secrets_state import Principal, Refused, apply_put, masked_view, parse_put_body, sent_pairs, violation
 from .server import RESET, Request, Response
@@ -197,11 +197,9 @@ class FakeGraph:
         headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
         if fault.location is not None:
             headers["Location"] = fault.location
-        headers.update(fault.headers)
-        if isinstance(fault.body, Streamed):
-            return Response(fault.status, b"", {"Content-Type": "application/json", **headers}, fault.body)
-        if fault.body is not None:
-            return Response(fault.status, fault.body, {"Content-Type": "application/json", **headers})
+        scripted = scripted_answer(fault, headers)
+        if scripted is not None:
+            return scripted
         return odata.error(request, fault.status, fault.code, fault.message, headers)
 
     def _route(self, request: Request, match: re.Match[str], claims: dict[str, Any] | None) -> Response:
