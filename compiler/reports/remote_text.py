@@ -128,8 +128,10 @@ def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> No
         writer.err(visible(str(problem)), "warning")
     for problem in run.problems:  # may quote a saved plan's fields: a file a pull request can edit
         writer.err(visible(str(problem)), "error")
-    for plan in [] if run.problems else run.plans:  # nothing ran: the problems say why
-        if run.command != "plan" and not planned:
+    # Every target read is shown, also when a problem of one stops the run (apply then sent nothing).
+    as_planned = planned or run.command == "plan" or (run.command == "apply" and bool(run.problems))
+    for plan in run.plans:
+        if not as_planned:
             lines = _result_lines(plan, quiet)
         elif plan.status == CHANGES and not quiet:
             lines = [f"~ {header(plan)} ({counts(plan)})", *action_lines(plan)]
