@@ -116,3 +116,95 @@ def test_a_token_for_another_tenant_reads_no_vault_secret(tmp_path: Path, graph,
     assert result.exit_code == 4, result.stdout + result.stderr
     assert f"but configs/app.toml sets tenant_id {OTHER_TENANT}: sign in to that tenant" in result.stderr
     assert keyvault.journal == [] and graph.journal == []
+
+
+# -- a saved plan is applied exactly as saved, or not at all -------------------------------------
+def saved_plan(tmp_path: Path, graph, env, *paths: str) -> dict:
+    result = run_cli(["plan", *paths, "--save", "plan.json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return json.loads((tmp_path / "plan.json").read_text())
+
+
+def edit_actions(document: dict) -> None:
+    for action in document["targets"][0]["actions"]:
+        if action["key"] == "BaseAddress":
+            action["new"] = '"https://attacker.example/v2"'
+
+
+def drop_the_clear(document: dict) -> None:
+    document["targets"][0]["actions"] = [a for a in document["targets"][0]["actions"] if a["action"] != "clear"]
+
+
+def add_a_field(document: dict) -> None:
+    document["targets"][0]["send_to"] = "https://attacker.example"
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (edit_actions, "the plan is stale: configs/app.toml: its actions are not what a fresh plan finds"),
+        (drop_the_clear, "the plan is stale: configs/app.toml: its actions are not what a fresh plan finds"),
+        (lambda d: d.pop("syncsecrets_version"), "plan.json: syncsecrets_version: is not what"),
+        (lambda d: d.update(tenant=["11111111-1111-4111-8111-111111111111"]), "plan.json: tenant: is not what"),
+        (lambda d: d["targets"][0].update(actions="all of them"), "plan.json: targets[0].actions: is not what"),
+        (lambda d: d["targets"][0]["actions"][0].update(action="send"), "targets[0].actions[0].action: is not"),
+        (lambda d: d["targets"][0]["actions"][0].pop("old"), "plan.json: targets[0].actions[0].old: is not what"),
+        (add_a_field, "plan.json: targets[0].send_to: is not what"),
+        (lambda d: d.update(format_version=True), "plan.json: is a saved plan of another format"),
+        (lambda d: d["targets"][0].update(path="../../elsewhere/app.toml"), "plan.json: targets[0].path: is not"),
+        (lambda d: d["targets"][0].update(path="/etc/app.toml"), "plan.json: targets[0].path: is not what"),
+        (lambda d: d["targets"][0].update(profile_digest=None), "plan.json: targets[0].profile_digest: is not"),
+    ],
+    ids=["edited-value", "dropped-clear", "no-version", "tenant-list", "actions-string", "unknown-action",
+         "action-field-missing", "unknown-field", "version-bool", "path-above", "path-absolute", "digest-null"],
+)  # fmt: skip
+def test_a_saved_plan_other_than_plan_save_wrote_is_exit_2(tmp_path: Path, graph, env, edit, message) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {"BaseAddress": "https://old.contoso.example/v2", "InstanceName": "legacy"})
+    document = saved_plan(tmp_path, graph, env)
+    edit(document)
+    (tmp_path / "plan.json").write_text(json.dumps(document))
+    result = run_cli(["apply", "--plan", "plan.json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert graph.puts(SP) == []
+
+
+def test_a_plan_saved_for_another_tenant_sends_nothing(tmp_path: Path, graph, graph_env, authority, env) -> None:
+    from tests.fakes.fixtures import CLIENT_ID
+
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    saved_plan(tmp_path, graph, env)
+    graph.journal.clear()
+    other = authority.issue_token(OTHER_TENANT, audience=graph.url, client_id=CLIENT_ID)
+    result = run_cli(["apply", "--plan", "plan.json"], cwd=tmp_path, env={**env, "SYNCSECRETS_ACCESS_TOKEN": other})
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert (
+        "--plan: the plan is stale: it was made for tenant 11111111-1111-4111-8111-111111111111, and the credential "
+        f"is for tenant {OTHER_TENANT}: sign in to the plan's tenant"
+    ) in result.stderr
+    assert graph.journal == []
+
+
+def test_a_saved_plan_finds_its_profiles_without_path_arguments(tmp_path: Path, graph, env) -> None:
+    made = tmp_path / "checkout-1"
+    made.mkdir()
+    (made / ".git").mkdir()
+    write_profile(made, "a", application=f'[environments.test.application]\nservice_principal_id = "{SP3}"\n')
+    write_profile(made, "b", sp=SP2, application=f'[environments.test.application]\nservice_principal_id = "{SP}"\n')
+    graph.add_principal(SP, {})
+    graph.add_principal(SP3, {})
+    result = run_cli(["plan", "configs/a.toml", "--env", "test", "--save", "../plan.json"], cwd=made, env=env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert [t["path"] for t in json.loads((tmp_path / "plan.json").read_text())["targets"]] == ["configs/a.toml"]
+    # Another checkout of the repository (a CI job's), in another folder: no PATH, no --env.
+    other = tmp_path / "checkout-2"
+    (other / "configs").mkdir(parents=True)
+    (other / ".git").mkdir()
+    for name in ("a", "b"):
+        (other / "configs" / f"{name}.toml").write_bytes((made / "configs" / f"{name}.toml").read_bytes())
+    result = run_cli(["apply", "--plan", "../../plan.json"], cwd=other / "configs", env=env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout.endswith("Apply: 1 service principal: 1 applied\n")
+    assert len(graph.puts(SP3)) == 1 and graph.puts(SP) == []

@@ -26,6 +26,7 @@ class RemoteOptions(NamedTuple):
     fmt: str = "text"
     quiet: bool = False
     allow_outside: tuple[str, ...] = ()  # --allow-outside: folders outside the repository profiles may read
+    default_paths: bool = False  # no PATH on the command line: `paths` is the default (apply --plan: the plan's)
 
 
 class Session(NamedTuple):
@@ -89,22 +90,23 @@ class Stopped(Exception):
         self.code = code
 
 
-def connect(run, options: RemoteOptions, environ=os.environ, reveal: bool = True, check=None):
-    """`check()` (a command's own checks of its input), the targets and a signed-in session; or,
-    when any of them fails, the run reported as one that sent nothing (refused input, exit 2; a
-    sign-in or a vault that refused, exit 4) and Stopped raised with its exit code.
+def connect(run, options: RemoteOptions, environ=os.environ, reveal: bool = True, guard=None):
+    """The targets and a signed-in session; or, when any step fails, the run reported as one
+    that sent nothing (refused input, exit 2; a sign-in or a vault that refused, exit 4) and
+    Stopped raised with its exit code. `guard(session)`: a command's own check of the token's
+    tenant (UserError to stop).
 
-    The tenant guard (open_session) comes before the references are resolved: a profile whose
-    tenant_id is not the token's gets no request at all, to Graph or to a Key Vault."""
+    The tenant guards come before the references are resolved: a profile whose tenant_id is
+    not the token's gets no request at all, to Graph or to a Key Vault."""
     from ..graph.auth import AuthError
 
     session = None
     try:
-        if check is not None:
-            check()
         profiles, targets, run.warnings, connection, mode = prepare(options, environ, reveal)
         run.environment, run.outside = options.environment, profiles.outside
         session = open_session(options, connection, mode, targets, environ)
+        if guard is not None:
+            guard(session)
         if reveal:
             targets, run.warnings = profiles.targets(environ, reveal=True)
         return targets, session
