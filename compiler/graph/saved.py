@@ -21,6 +21,7 @@ from .. import __version__
 from ..problems import UserError
 from ..profile.confine import repository
 from ..run.outputs import replace_file
+from .classify import ACTIONS
 from .connection import Connection
 from .planning import FAILED, TargetPlan
 
@@ -90,7 +91,7 @@ def load(path: str) -> dict:
     if document.get("format_version") != FORMAT_VERSION or isinstance(document.get("format_version"), bool):
         raise UserError.single(path, f"is a saved plan of another format (this syncsecrets reads version "
                                f"{FORMAT_VERSION}): run `syncsecrets plan --save` again")  # fmt: skip
-    wrong = misshapen(document)
+    wrong = _misshapen(document, _DOCUMENT, "")
     if wrong:
         raise UserError.single(path, "is not what `syncsecrets plan --save` writes (the file was edited?): run "
                                "`syncsecrets plan --save` again", wrong)  # fmt: skip
@@ -100,8 +101,7 @@ def load(path: str) -> dict:
 # The shape plan_document writes, and nothing else: each object's fields, exactly, with the
 # types each may hold (a tuple of types; a set: the values allowed).
 _TEXT, _OPTIONAL = (str,), (str, type(None))
-_ACTION = {"key": _TEXT, "action": {"add", "change", "same", "masked", "clear", "keep"}, "old": _OPTIONAL,
-           "new": _OPTIONAL}  # fmt: skip
+_ACTION = {"key": _TEXT, "action": set(ACTIONS), "old": _OPTIONAL, "new": _OPTIONAL}
 _TARGET = {"profile": _TEXT, "path": "path", "environment": _OPTIONAL, "service_principal_id": _TEXT,
            "profile_digest": _TEXT, "tenant_digest": _TEXT, "actions": [_ACTION]}  # fmt: skip
 _DOCUMENT = {"format": _TEXT, "format_version": (int,), "syncsecrets_version": _TEXT,
@@ -109,13 +109,9 @@ _DOCUMENT = {"format": _TEXT, "format_version": (int,), "syncsecrets_version": _
              "targets": [_TARGET]}  # fmt: skip
 
 
-def misshapen(document: dict) -> str | None:
-    """The first field of a loaded plan that is not of the shape `plan_document` writes (a file
-    edited by hand, or by a pull request): missing, added, or of another type."""
-    return _misshapen(document, _DOCUMENT, "")
-
-
 def _misshapen(value, shape, where: str) -> str | None:
+    """The first field of `value` (at `where`) that is not of `shape`: missing, added, or of
+    another type. A plan edited by hand, or by a pull request, is not applied."""
     if isinstance(shape, dict):
         if not isinstance(value, dict):
             return where or "the document"

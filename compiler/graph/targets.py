@@ -3,8 +3,10 @@
 
 Discovery, `extends`, layering, values, references and templates are compile's own code
 (discover, profiles.Loader, mapper.map_layer); nothing is re-implemented here. What the remote
-commands add: every target needs a service principal, and its secrets are resolved (a missing
-variable is exit 2, as under `compile --reveal`) but never written anywhere.
+commands add: every target needs a service principal, under `--env NAME` one the environment
+names itself (`in_environment`), and its secrets are resolved (a missing variable is exit 2, as
+under `compile --reveal`) but never written anywhere, and only once the token's tenant is known
+to be right: `Profiles` is read first, its targets mapped unrevealed, then revealed.
 """
 
 from __future__ import annotations
@@ -88,13 +90,6 @@ class Profiles:
         if any(not problem.warning for problem in problems):
             raise UserError(problems)
         return targets, problems
-
-
-def load_targets(
-    paths: tuple[str, ...], environment: str | None, environ, reveal: bool = True, allowed: tuple[str, ...] = ()
-) -> tuple[list[Target], list[Problem]]:
-    """Every target and the warnings; UserError (exit 2) with every problem if any is wrong."""
-    return Profiles(paths, environment, allowed).targets(environ, reveal)
 
 
 def in_environment(path: str, own, layer, environment: str | None) -> bool | Problem:
