@@ -11,6 +11,7 @@ import pytest
 
 from tests.helpers import run_cli
 from tests.test_plan import SP, SP2, TOKEN, write_profile
+from tests.test_report_schema import valid
 
 
 @pytest.fixture
@@ -72,7 +73,7 @@ def test_a_profile_without_the_environment_is_not_a_target(tmp_path: Path, graph
     assert text.stdout.endswith("Apply: 1 service principal: 1 applied; 1 profile not in environment test\n")
     assert graph.puts(SP) == [] and len(graph.puts(SP3)) == 1
     assert {record.path.split("/")[3] for record in graph.journal} == {SP3}
-    report = json.loads(run_cli(["plan", "--env", "test", "--format", "json"], cwd=tmp_path, env=env).stdout)
+    report = valid(run_cli(["plan", "--env", "test", "--format", "json"], cwd=tmp_path, env=env).stdout)
     assert [target["service_principal_id"] for target in report["targets"]] == [SP3]
     assert report["not_in_environment"] == ["configs/a.toml"] and report["summary"]["not-in-environment"] == 1
     github = run_cli(["plan", "--env", "test", "--format", "github"], cwd=tmp_path, env=env)
