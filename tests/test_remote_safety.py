@@ -209,3 +209,22 @@ def test_a_saved_plan_finds_its_profiles_without_path_arguments(tmp_path: Path, 
     assert result.exit_code == 0, result.stdout + result.stderr
     assert result.stdout.endswith("Apply: 1 service principal: 1 applied\n")
     assert len(graph.puts(SP3)) == 1 and graph.puts(SP) == []
+
+
+def test_a_plan_for_another_tenant_reads_no_vault_secret(tmp_path: Path, graph, authority, keyvault, vault_env) -> None:
+    pytest.importorskip("azure.keyvault.secrets")
+    from tests.fakes.fixtures import CLIENT_ID
+
+    keyvault.set_secret("scim-token", "canary-vault-secret-71c0")
+    write_profile(tmp_path, body=f'secret_token = {{ keyvault = "{keyvault.secret_uri("scim-token")}" }}\n')
+    graph.add_principal(SP, {})
+    saved_plan(tmp_path, graph, vault_env)
+    keyvault.journal.clear()
+    graph.journal.clear()
+    other = authority.issue_token(OTHER_TENANT, audience=graph.url, client_id=CLIENT_ID)
+    result = run_cli(
+        ["apply", "--plan", "plan.json"], cwd=tmp_path, env={**vault_env, "SYNCSECRETS_ACCESS_TOKEN": other}
+    )
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "it was made for tenant 11111111-1111-4111-8111-111111111111" in result.stderr
+    assert keyvault.journal == [] and graph.journal == []
