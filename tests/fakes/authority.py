@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from . import tokens
-from .faults import Fault, FaultScript
+from .faults import Fault, FaultScript, Streamed, scripted_answer
 from .federation import TOKEN_EXCHANGE_AUDIENCE, Federation, check_assertion
 from .server import RESET, Request, Response
 
@@ -81,12 +81,17 @@ class FakeAuthority:
         times: int = 1,
         method: str | None = None,
         retry_after: int | str | None = None,
+        body: bytes | Streamed | None = None,
+        headers: dict[str, str] | None = None,
         echo: bool = False,
     ) -> None:
         """The next `times` requests (of `method`) fail with `status` (0: connection reset), as
-        when Entra is unavailable or throttles; the error is AADSTS-shaped. `echo`: its
+        when Entra is unavailable or throttles; the error is AADSTS-shaped. `body` and `headers`:
+        served instead (a hostile answer: `faults.gzip_bomb()`, `faults.endless()`...). `echo`: its
         error_description quotes the posted form as it arrived (URL-encoded, secrets and all)."""
-        self._faults.add(Fault(status, times, method, retry_after=retry_after, echo=echo))
+        self._faults.add(
+            Fault(status, times, method, retry_after=retry_after, body=body, headers=headers or {}, echo=echo)
+        )
 
     def add_audience(self, root: str) -> None:
         self.audiences.add(root.rstrip("/"))
@@ -250,6 +255,9 @@ def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
 def _fault_response(fault: Fault, request: Request) -> Response:
     if fault.status == 0:
         return RESET
+    scripted = scripted_answer(fault, {})
+    if scripted is not None:
+        return scripted
     if fault.echo:
         form = request.body.decode("utf-8", "replace")
         return _aad_error(fault.status, "invalid_request", 900144, f"The request body is not valid: {form}")
