@@ -23,7 +23,7 @@ def spellings(secret: str) -> list[str]:
     import json
     from urllib.parse import quote, quote_plus
 
-    from tests.fakes.odata import dotnet_json
+    from compiler.sandbox.odata import dotnet_json
 
     dotnet = dotnet_json(secret)[1:-1]
     forms = [secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], dotnet, dotnet.lower(),

@@ -9,7 +9,7 @@ from urllib.parse import quote_plus
 import pytest
 
 from compiler.profile import secrets
-from tests.fakes.odata import dotnet_json
+from compiler.sandbox.odata import dotnet_json
 from tests.helpers import spellings
 
 SECRET = "s3cret+<tok>&'\u00e9\"\\x \U0001f600-end"

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from . import tokens
-from .faults import Fault, FaultScript, Streamed, scripted_answer
+from compiler.sandbox import tokens
+from compiler.sandbox.faults import Fault, FaultScript, Streamed, scripted_answer
+from compiler.sandbox.server import RESET, Request, Response
+
 from .federation import TOKEN_EXCHANGE_AUDIENCE, Federation, check_assertion
-from .server import RESET, Request, Response
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 RESERVED_SCOPES = {"openid", "profile", "offline_access"}  # MSAL may add these; Entra ignores them here
@@ -128,6 +129,11 @@ class FakeAuthority:
         if claims is None or not str(claims.get("iss", "")).startswith(f"{self.host}/"):
             return None
         return claims
+
+    @property
+    def authorization_uri(self) -> str:
+        """Where a resource's 401 challenge sends a client to sign in (FakeGraph's TokenVerifier)."""
+        return f"{self.host}/common/oauth2/authorize"
 
     @property
     def tenants(self) -> set[str]:

@@ -6,7 +6,8 @@
 
 Stateful per service principal; PUT merges (default) or replaces (`semantics`); GET masks
 secrets as "*", pages with an absolute `@odata.nextLink` and may lag behind PUTs; every request
-needs a bearer token from the paired authority for this Graph root. Scripted faults come first.
+needs a bearer token, checked by the TokenVerifier given (the tests' fake authority, or the
+sandbox's own), for this Graph root. Scripted faults come first.
 Rules of the stored secrets live in secrets_state.py.
 """
 
@@ -17,10 +18,9 @@ import secrets as random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from . import odata
-from .authority import FakeAuthority
 from .faults import Fault, FaultScript, Streamed, scripted_answer
 from .jobs import Job, act, listing, parse_validate_body, validate
 from .secrets_state import Principal, Refused, apply_put, masked_view, parse_put_body, sent_pairs, violation
@@ -31,6 +31,17 @@ _PATH = re.compile(
     r"(?:(?P<secrets>secrets)|jobs(?:/(?P<job>[^/]+)(?:/(?P<action>validateCredentials|start|pause|restart))?)?)$",
     re.IGNORECASE,
 )
+
+
+class TokenVerifier(Protocol):
+    """Who issues the tokens this Graph accepts: `verify` gives the claims of a token it issued
+    (signature and issuer; None otherwise), `authorization_uri` goes into the 401 challenge.
+    Audience and expiry are checked here, as a resource does."""
+
+    @property
+    def authorization_uri(self) -> str: ...
+
+    def verify(self, token: str) -> dict[str, Any] | None: ...
 
 
 @dataclass
@@ -45,7 +56,7 @@ class GraphRecord:
 
 
 class FakeGraph:
-    def __init__(self, authority: FakeAuthority) -> None:
+    def __init__(self, verifier: TokenVerifier) -> None:
         self.url = ""  # "https://127.0.0.1:PORT", set once served
         self.semantics = "merge"
         self.page_size: int | None = None
@@ -53,7 +64,7 @@ class FakeGraph:
         self.latency = 0.0
         self.journal: list[GraphRecord] = []
         self.violations: list[str] = []
-        self._authority = authority
+        self._verifier = verifier
         self._principals: dict[str, Principal] = {}
         self._tenants: dict[str, str] = {}  # sp id -> tenant, when a test pins one
         self._pages: dict[str, tuple[str, list[dict[str, str]]]] = {}  # skiptoken -> (sp id, rest of the view)
@@ -177,16 +188,14 @@ class FakeGraph:
 
     def _authenticate(self, request: Request) -> tuple[dict[str, Any] | None, Response | None]:
         kind, _, token = request.headers.get("authorization", "").partition(" ")
-        challenge = {
-            "WWW-Authenticate": f'Bearer realm="", authorization_uri="{self._authority.host}/common/oauth2/authorize"'
-        }
+        challenge = {"WWW-Authenticate": f'Bearer realm="", authorization_uri="{self._verifier.authorization_uri}"'}
 
         def refuse(message: str) -> Response:
             return odata.error(request, 401, "InvalidAuthenticationToken", message, challenge)
 
         if kind.lower() != "bearer" or not token.strip():
             return None, refuse("Access token is empty.")
-        claims = self._authority.verify(token.strip())
+        claims = self._verifier.verify(token.strip())
         if claims is None:
             return None, refuse("Access token validation failure.")
         if str(claims.get("aud", "")).rstrip("/") != self.url:
