@@ -3,6 +3,8 @@
 - GET/PUT  /{v1.0|beta}/servicePrincipals/{id}/synchronization/secrets
 - GET      /{v1.0|beta}/servicePrincipals/{id}/synchronization/jobs[/{jobId}]
 - POST     .../jobs/{jobId}/validateCredentials | start | pause | restart   (jobs.py)
+- GET/PUT/DELETE .../jobs/{jobId}/schema, its parseExpression, filterOperators and functions,
+  and the templates with their schemas (schema.py)
 
 Stateful per service principal; PUT merges (default) or replaces (`semantics`); GET masks
 secrets as "*", pages with an absolute `@odata.nextLink` and may lag behind PUTs; every request
@@ -13,6 +15,7 @@ Rules of the stored secrets live in secrets_state.py.
 
 from __future__ import annotations
 
+import copy
 import re
 import secrets as random
 import threading
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import odata
+from . import schema as schemas
 from .faults import Fault, FaultScript, Streamed, scripted_answer
 from .jobs import Job, act, listing, parse_validate_body, validate
 from .secrets_state import Principal, Refused, apply_put, masked_view, parse_put_body, sent_pairs, violation
@@ -70,6 +74,7 @@ class FakeGraph:
         self._pages: dict[str, tuple[str, list[dict[str, str]]]] = {}  # skiptoken -> (sp id, rest of the view)
         self._faults = FaultScript()
         self._lock = threading.RLock()
+        self.schemas = schemas.Schemas()  # template schemas and jobs' schemas; `.lag` delays reads
 
     # -- set-up and inspection, from tests ---------------------------------------------------
     def add_principal(self, sp_id: str, pairs: dict[str, str] | None = None, *, tenant_id: str | None = None) -> None:
@@ -147,9 +152,25 @@ class FakeGraph:
         with self._lock:
             return [r.body for r in self.journal if r.method == "PUT" and r.path.lower().endswith(suffix)]
 
+    def schema(self, sp_id: str, job_id: str) -> dict[str, Any]:
+        """The schema the job holds now (a copy)."""
+        with self._lock:
+            job = self._principals[sp_id].jobs[job_id]
+            return copy.deepcopy(self.schemas.of_job(sp_id, job_id, job.template_id))
+
+    def set_schema(self, sp_id: str, job_id: str, document: dict[str, Any]) -> None:
+        """The job's schema as if someone had changed it in the portal (drift)."""
+        with self._lock:
+            self.schemas.jobs[(sp_id, job_id)] = copy.deepcopy(document)
+
+    def requests(self, method: str, suffix: str) -> list[GraphRecord]:
+        """The requests of `method` whose path ends with `suffix` (any case), in arrival order."""
+        with self._lock:
+            return [r for r in self.journal if r.method == method and r.path.lower().endswith(suffix.lower())]
+
     # -- HTTP -------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
-        match = _PATH.match(request.path)
+        match = schemas.ROUTE.match(request.path) or _PATH.match(request.path)
         sp_id = match["sp"] if match else None
         claims, auth_error = self._authenticate(request)
         # Checked before anything else: a mask or a placeholder sent is a bug even when the
@@ -230,6 +251,9 @@ class FakeGraph:
                 "Request_ResourceNotFound",
                 f"Resource '{sp_id}' does not exist or one of its queried reference-property objects are not present.",
             )
+        if match.re is schemas.ROUTE:
+            with self._lock:
+                return schemas.handle(request, match, sp_id, principal.jobs, self.schemas, self.url)
         if match["secrets"]:
             if request.method == "GET":
                 return self._get_secrets(request, version, sp_id, principal)
