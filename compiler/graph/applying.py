@@ -1,4 +1,5 @@
-"""`apply` for many targets: one PUT each, then reading back until the tenant shows the profile.
+"""`apply` for many targets: one PUT each, then reading back until the tenant shows the profile
+(and, for a target with `[mappings.*]` whose job's schema differs, one schema PUT after it).
 
 Graph is eventually consistent: a GET right after a PUT may still show the old pairs. A target
 is applied when a GET shows every non-masked value of the profile and none of the cleared keys;
@@ -65,25 +66,64 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
     except Interrupted:
         return  # not sent (a retry was waiting): the status stays as planned
     plan.status = SENT
-    started = time.monotonic()
-    deadline = started + wait
-    delay = FIRST_READ_BACK
-    while True:
-        try:
-            tenant = read_secrets(client, target.service_principal_id, max(deadline, started + SHORTEST_READ))
-        except GraphError as error:
-            plan.status, plan.error = FAILED, f"the PUT was accepted, but reading it back failed: {error}"
-            return
-        except Interrupted:
-            return  # sent, not confirmed: reported as such
-        if in_sync(classify(target.pairs, tenant, target.keep)):
-            plan.status = APPLIED
-            return
-        if time.monotonic() + delay > deadline:
+
+    def shown(deadline: float) -> bool:
+        return in_sync(classify(target.pairs, read_secrets(client, target.service_principal_id, deadline), target.keep))
+
+    try:
+        if not read_until(client, shown, wait):
             plan.status = FAILED
             plan.error = (f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
                           "(Graph is eventually consistent: run plan again, or give --wait more seconds)")  # fmt: skip
             return
+    except GraphError as error:
+        plan.status, plan.error = FAILED, f"the PUT was accepted, but reading it back failed: {error}"
+        return
+    except Interrupted:
+        return  # sent, not confirmed: reported as such
+    plan.status = APPLIED
+    if plan.schema is not None and not plan.schema.in_sync:
+        apply_schema(client, plan, wait)
+
+
+def read_until(client: GraphClient, shown: Callable[[float], bool], wait: float) -> bool:
+    """Reads until `shown(deadline)` (one GET, with that deadline) says the tenant shows what was
+    sent, or `wait` seconds have passed (False); GraphError and Interrupted end it too."""
+    started = time.monotonic()
+    deadline = started + wait
+    delay = FIRST_READ_BACK
+    while True:
+        if shown(max(deadline, started + SHORTEST_READ)):
+            return True
+        if time.monotonic() + delay > deadline:
+            return False
         if client.stop.wait(delay):
-            return
+            raise Interrupted
         delay = min(delay * 2, LONGEST_READ_BACK)
+
+
+def apply_schema(client: GraphClient, plan: TargetPlan, wait: float) -> None:
+    """After the secrets: one PUT of the job's whole schema, then reading it back."""
+    from .mappings import read_schema, shows, write_schema
+
+    principal = plan.target.service_principal_id
+    try:
+        write_schema(client, principal, plan.schema)
+    except GraphError as error:
+        plan.status, plan.error = FAILED, f"the secrets were applied, but the schema PUT was refused: {error}"
+        return
+    except Interrupted:
+        plan.status = SENT  # the secrets were; the schema was not
+        return
+    schema = plan.schema
+    try:
+        if not read_until(
+            client, lambda deadline: shows(schema, read_schema(client, principal, schema.job_id, deadline)), wait
+        ):
+            plan.status = FAILED
+            plan.error = (f"the schema PUT was accepted, but after {wait:g} s the job's schema does not show the "
+                          "mappings yet (Graph is eventually consistent: run plan again, or give --wait more seconds)")  # fmt: skip
+    except GraphError as error:
+        plan.status, plan.error = FAILED, f"the schema PUT was accepted, but reading it back failed: {error}"
+    except Interrupted:
+        plan.status = SENT

@@ -26,7 +26,7 @@ from ..profile.values import compact_json
 from .endpoints import MASK
 
 ACTIONS = ("add", "change", "same", "masked", "clear", "keep")
-PENDING = ("add", "change", "clear")  # what makes a target out of sync
+PENDING = ("add", "change", "clear", "remove")  # what makes a target out of sync ("remove": a mapping)
 
 
 class Action(NamedTuple):

@@ -37,7 +37,18 @@ QUARANTINED, FAILING, PAUSED, ACTIVE, NOT_RUN, NO_JOB = (
 
 
 class TargetPlan:
-    __slots__ = ("actions", "detail", "error", "status", "target", "tenant", "tenant_digest", "warnings")
+    __slots__ = (
+        "actions",
+        "detail",
+        "error",
+        "problems",
+        "schema",
+        "status",
+        "target",
+        "tenant",
+        "tenant_digest",
+        "warnings",
+    )
 
     def __init__(self, target: Target, status: str = NOT_STARTED):
         self.target = target
@@ -48,6 +59,8 @@ class TargetPlan:
         self.tenant_digest: str | None = None
         self.error: str | None = None  # why it failed: status, code, message, request-id
         self.detail: dict = {}  # what a command adds: the job validated, the job's state...
+        self.schema = None  # graph/mappings.SchemaPlan, for a target with [mappings.*]
+        self.problems: list[Problem] = []  # the profile must be fixed (exit 2): its mappings, its job
 
     @property
     def in_sync(self) -> bool:
@@ -96,7 +109,33 @@ def plan_target(client: GraphClient, target: Target) -> TargetPlan | None:
     except Interrupted:
         return None
     classify_plan(plan, tenant)
+    if target.mappings:
+        try:
+            plan_mappings(client, plan)
+        except Interrupted:
+            return None
     return plan
+
+
+def plan_mappings(client: GraphClient, plan: TargetPlan) -> None:
+    """Adds the schema actions of a target with `[mappings.*]` (graph/mappings.py)."""
+    from .jobs import JobChoice
+    from .mappings import MappingProblems, changes, plan_schema
+
+    try:
+        plan.schema = plan_schema(client, plan.target, plan.target.mappings)
+    except JobChoice as choice:
+        plan.problems.append(choice.problem)
+    except MappingProblems as found:
+        plan.problems += found.problems
+    except GraphError as error:
+        plan.status, plan.error = FAILED, f"reading the job's schema: {error}"
+        return
+    if plan.problems:
+        plan.status, plan.error = FAILED, plan.problems[0].message
+        return
+    plan.actions += changes(plan.schema)
+    plan.status = IN_SYNC if plan.in_sync else CHANGES
 
 
 def classify_plan(plan: TargetPlan, tenant: list[tuple[str, str]]) -> None:
@@ -121,8 +160,9 @@ def plan_all(
 
 
 def unclearable_problems(plans: list[TargetPlan]) -> list[Problem]:
-    """Exit 2 before anything is sent: the profile drops a key that Graph cannot clear."""
-    problems = []
+    """Exit 2 before anything is sent: the profile drops a key that Graph cannot clear, or its
+    mappings do not fit the template (or its job cannot be told)."""
+    problems = [problem for plan in plans for problem in plan.problems]
     for plan in plans:
         for key in unclearable(plan.actions, plan.tenant or []):
             fix = ("set [notifications] enabled = false (and delete_threshold = false) to turn it off"

@@ -11,6 +11,7 @@ to be right: `Profiles` is read first, its targets mapped unrevealed, then revea
 
 from __future__ import annotations
 
+import json
 from typing import NamedTuple
 
 from ..body.mapper import OutPair, map_layer
@@ -35,6 +36,7 @@ class Target(NamedTuple):
     job_id: str | None
     pairs: list[OutPair]  # revealed values, canonical order; a value from a reference has its label
     digest: str  # of the unrevealed body and the keep list: what the profile says, no secret
+    mappings: dict = {}  # noqa: RUF012 (never changed) [mappings.*]: profile/mappings.Entries
 
     @property
     def name(self) -> str:
@@ -160,6 +162,10 @@ def _target(
                                 warning=True))  # fmt: skip
     keep = application["keep"].value if "keep" in application else _template_keep(application, pairs)
     unrevealed = render((pair.key, placeholder(pair.label) if pair.label else pair.value) for pair in pairs)
+    if layer.mappings:  # a saved plan is stale when the mappings changed too
+        from ..profile.mappings import overlay
+
+        unrevealed += b"\nmappings:" + json.dumps(overlay(layer.mappings), sort_keys=True).encode()
     return Target(
         profile=path,
         environment=environment,
@@ -169,4 +175,5 @@ def _target(
         job_id=application["job_id"].value if "job_id" in application else None,
         pairs=pairs,
         digest=digest(unrevealed + b"\nkeep:" + ",".join(keep).encode()),
+        mappings=layer.mappings,
     )
