@@ -117,7 +117,7 @@ def compile_command(
     jobs: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option(
-            "--jobs", "-j", min=1, metavar="N", help="Worker processes for large runs. [default: one per core]"
+            "--jobs", "-j", min=1, metavar="N", hidden=True, help="Accepted for scripts; compile uses one process."
         ),
     ] = None,
     allow_unignored_output: Annotated[
@@ -144,7 +144,6 @@ def compile_command(
         prune=prune,
         environments=tuple(dict.fromkeys(env or ())),
         unified=diff is DiffMode.unified,
-        jobs=jobs,
         allow_unignored=allow_unignored_output,
         allow_outside=tuple(allow_outside or ()),
         auth=auth or None,

@@ -64,7 +64,7 @@ def load_targets(
         if target is not None:
             targets.append(target)
     problems += _shared_principals(targets)
-    partial_problems, partial_environments, _ = read_partials(found.partials, None, confined)
+    partial_problems, partial_environments = read_partials(found.partials, confined)
     declared = loader.declared_environments() | partial_environments
     problems += loader.problems + partial_problems
     problems += environment_problems((environment,) if environment else (), declared, found.profiles)
