@@ -57,8 +57,10 @@ def measure(command: list[str], cwd: str, expect: str = "") -> Run:
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if process.returncode != 0 or stderr or expect not in stdout:
-        sys.exit(f"bench: {shlex.join(command)} (in {cwd}) exited {process.returncode}, expected output "
-                 f"{expect!r}\n--- stdout (end)\n{stdout[-2000:]}\n--- stderr (start)\n{stderr[:2000]}")  # fmt: skip
+        sys.exit(
+            f"bench: {shlex.join(command)} (in {cwd}) exited {process.returncode}, expected output "
+            f"{expect!r}\n--- stdout (end)\n{stdout[-2000:]}\n--- stderr (start)\n{stderr[:2000]}"
+        )
     return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
@@ -242,10 +244,14 @@ class Bench:
         """Floor and tool, each into an empty folder (scenario 1, and each size of scenario 5)."""
         if size not in self.full_runs:
             space = self.space(size)
-            self.full_runs[size] = alternate(self.args.repeat, space.cwd, [
-                (space.floor, space.empty("out-floor"), ""),
-                (space.tool, space.empty("out-tool"), space.summary(f"{size} new, 0 changed")),
-            ])  # fmt: skip
+            self.full_runs[size] = alternate(
+                self.args.repeat,
+                space.cwd,
+                [
+                    (space.floor, space.empty("out-floor"), ""),
+                    (space.tool, space.empty("out-tool"), space.summary(f"{size} new, 0 changed")),
+                ],
+            )
             written = [json_files(os.path.join(space.cwd, out)) for out in ("out-floor", "out-tool")]
             if written != [size, size]:  # the two must do the same writing
                 sys.exit(f"bench: outputs written by the floor and the tool: {written}, expected {size} each")
@@ -261,17 +267,31 @@ class Bench:
             cpu = median(tool_runs, "cpu") / median(base_runs, "cpu")
             verdict_ = verdict(ratio <= limit) if limit else ""
             target = f"<= {limit}x" if limit else "-"
-            rows.append((name, f"{base}: {seconds(base_runs)}", seconds(tool_runs), f"{ratio:.2f}x", f"{cpu:.2f}x",
-                         target, verdict_))  # fmt: skip
+            rows.append(
+                (
+                    name,
+                    f"{base}: {seconds(base_runs)}",
+                    seconds(tool_runs),
+                    f"{ratio:.2f}x",
+                    f"{cpu:.2f}x",
+                    target,
+                    verdict_,
+                )
+            )
             if limit:
                 self.checks.append((check, ratio <= limit))
 
         row(f"1. full compile, {size} profiles, empty --out", "full", "floor", self.full(size), 1.2)
 
         space = self.space(size)
-        runs = alternate(self.args.repeat, space.cwd, [
-            (space.floor, None, ""), (space.tool, None, space.summary(f"0 new, 0 changed, {size} unchanged")),
-        ])  # fmt: skip
+        runs = alternate(
+            self.args.repeat,
+            space.cwd,
+            [
+                (space.floor, None, ""),
+                (space.tool, None, space.summary(f"0 new, 0 changed, {size} unchanged")),
+            ],
+        )
         row(f"2. re-run, nothing changed, {size} profiles", "no-change", "floor", runs, 0.7)
 
         changed = max(1, size // 100)
@@ -280,17 +300,27 @@ class Bench:
             for path in random.Random(round_).sample(space.paths, changed):
                 touch(path)
 
-        runs = alternate(self.args.repeat, space.cwd, [
-            (space.floor, change, ""), (space.tool, None, space.summary(f"0 new, {changed} changed")),
-        ])  # fmt: skip
+        runs = alternate(
+            self.args.repeat,
+            space.cwd,
+            [
+                (space.floor, change, ""),
+                (space.tool, None, space.summary(f"0 new, {changed} changed")),
+            ],
+        )
         row(f"3. re-run, 1% changed ({changed} profiles)", "", "floor", runs, None)
 
         # A small repository checked in CI, against the bare start-up of the CLI framework.
         small = self.space(50)
         measure(small.tool, small.cwd)  # the outputs are up to date before --check runs
-        runs = alternate(self.args.check_repeat, small.cwd, [
-            (TYPER, None, ""), ([*small.tool, "--check"], None, "0 new, 0 changed, 50 unchanged, 0 stale"),
-        ])  # fmt: skip
+        runs = alternate(
+            self.args.check_repeat,
+            small.cwd,
+            [
+                (TYPER, None, ""),
+                ([*small.tool, "--check"], None, "0 new, 0 changed, 50 unchanged, 0 stale"),
+            ],
+        )
         row("4. compile --check, 50 profiles", "check", "typer", runs, 1.3)
 
         head = ("scenario", "baseline: median (min-max)", "syncsecrets", "ratio", "cpu ratio", "target", "")
@@ -322,12 +352,18 @@ class Bench:
         tree = peak_tree_pss_mb(space.tool, space.cwd)
         floor_runs, tool_runs = self.full(size)
         print(f"\n6. peak memory, full compile of {size} profiles (target < 200 MB):")
-        print(f"  whole process tree (main + workers), summed PSS sampled every 10 ms: {tree:6.1f} MB  "
-              f"{verdict(tree < 200)}")  # fmt: skip
-        print(f"  largest single process (ru_maxrss via wait4):                        "
-              f"{max(run.maxrss_mb for run in tool_runs):6.1f} MB")  # fmt: skip
-        print(f"  floor, one process (ru_maxrss):                                      "
-              f"{max(run.maxrss_mb for run in floor_runs):6.1f} MB")  # fmt: skip
+        print(
+            f"  whole process tree (main + workers), summed PSS sampled every 10 ms: {tree:6.1f} MB  "
+            f"{verdict(tree < 200)}"
+        )
+        print(
+            f"  largest single process (ru_maxrss via wait4):                        "
+            f"{max(run.maxrss_mb for run in tool_runs):6.1f} MB"
+        )
+        print(
+            f"  floor, one process (ru_maxrss):                                      "
+            f"{max(run.maxrss_mb for run in floor_runs):6.1f} MB"
+        )
         self.checks.append((f"memory at {size}", tree < 200))
 
     def summary(self) -> None:

@@ -64,27 +64,46 @@ def root(
 AUTH_MODES = "default, cli, env, managed-identity, workload-identity, github-oidc, token"
 AuthOption = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--auth", metavar="MODE", envvar="SYNCSECRETS_AUTH", show_envvar=True, show_default=False,
-                 help=f"How to get a token: {AUTH_MODES}. [default: default]"),
-]  # fmt: skip
+    typer.Option(
+        "--auth",
+        metavar="MODE",
+        envvar="SYNCSECRETS_AUTH",
+        show_envvar=True,
+        show_default=False,
+        help=f"How to get a token: {AUTH_MODES}. [default: default]",
+    ),
+]
 # compile signs in to nothing but Key Vault, and only with --reveal: its --auth says so.
 CompileAuthOption = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--auth", metavar="MODE", envvar="SYNCSECRETS_AUTH", show_envvar=True, show_default=False,
-                 help=f"With --reveal: how to sign in to Key Vault for keyvault references: {AUTH_MODES}. "
-                 "[default: default]"),
-]  # fmt: skip
+    typer.Option(
+        "--auth",
+        metavar="MODE",
+        envvar="SYNCSECRETS_AUTH",
+        show_envvar=True,
+        show_default=False,
+        help=f"With --reveal: how to sign in to Key Vault for keyvault references: {AUTH_MODES}. [default: default]",
+    ),
+]
 KeyVaultAuthOption = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--keyvault-auth", metavar="MODE", envvar="SYNCSECRETS_KEYVAULT_AUTH", show_envvar=True,
-                 show_default=False, help="How to get a token for Key Vault references (the modes of --auth). "
-                 "[default: as --auth]"),
-]  # fmt: skip
+    typer.Option(
+        "--keyvault-auth",
+        metavar="MODE",
+        envvar="SYNCSECRETS_KEYVAULT_AUTH",
+        show_envvar=True,
+        show_default=False,
+        help="How to get a token for Key Vault references (the modes of --auth). [default: as --auth]",
+    ),
+]
 AllowOutsideOption = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option("--allow-outside", metavar="DIR",
-                 help="Let profiles read secret files and extend profiles in DIR, outside the repository (repeatable)."),
-]  # fmt: skip
+    typer.Option(
+        "--allow-outside",
+        metavar="DIR",
+        help="Let profiles read secret files and extend profiles in DIR, outside the repository (repeatable).",
+    ),
+]
 
 
 @app.command("compile")
@@ -276,9 +295,14 @@ CloudOption = Annotated[
 ]
 GraphUrl = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--graph-url", metavar="URL", envvar="SYNCSECRETS_GRAPH_URL", show_envvar=True,
-                 help="Graph root, overriding --cloud (https://, or http:// to loopback only)."),
-]  # fmt: skip
+    typer.Option(
+        "--graph-url",
+        metavar="URL",
+        envvar="SYNCSECRETS_GRAPH_URL",
+        show_envvar=True,
+        help="Graph root, overriding --cloud (https://, or http:// to loopback only).",
+    ),
+]
 ApiOption = Annotated[str, typer.Option("--api", metavar="v1.0|beta", help="Graph API version.")]
 JobsOption = Annotated[
     int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Service principals in flight at once.")
@@ -296,7 +320,9 @@ def _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, allo
     if len(environments) > 1:  # click would keep the last one: the wrong tenant, silently
         raise typer.BadParameter(
             f"one environment per run (one run talks to one tenant), not {', '.join(environments)}: "
-            "run once per environment", param_hint="'--env'")  # fmt: skip
+            "run once per environment",
+            param_hint="'--env'",
+        )
     return RemoteOptions(
         paths=tuple(paths or DEFAULT_PATHS),
         environment=environments[0] if environments else None,

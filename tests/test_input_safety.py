@@ -122,8 +122,9 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True, capture_output=True
+    )
 
 
 @pytest.fixture
@@ -200,8 +201,13 @@ def test_reveal_is_refused_when_git_will_not_answer(repo: Path, tmp_path: Path) 
         os.lchown(path, 54321, 54321)
     (tmp_path / "home").mkdir()
     # No safe.directory from this machine's configuration; not a sudo session either.
-    env = {**SECRET, "HOME": str(tmp_path / "home"), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
-           "SUDO_UID": None}  # fmt: skip
+    env = {
+        **SECRET,
+        "HOME": str(tmp_path / "home"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "SUDO_UID": None,
+    }
     refused = run_cli(["compile", "configs", "--out", "build", "--reveal"], cwd=repo, env=env)
     assert refused.exit_code == 2
     assert "git cannot tell whether it would commit them (git said: fatal: detected dubious ownership" in refused.stderr

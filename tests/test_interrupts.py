@@ -48,8 +48,11 @@ def leftovers(folder: Path) -> list[Path]:
 def assert_each_file_old_or_new(out: Path, old: dict[str, bytes], new: dict[str, bytes]) -> None:
     # What a killed run left besides (its staging folder, the old bytes it kept for a roll-back) is
     # hidden, and removed by the next run (checked below).
-    found = {name: data for name, data in tree(out).items()
-             if not name.startswith(outputs.STAGING_PREFIX) and not name.endswith(outputs.TEMP_MARK)}  # fmt: skip
+    found = {
+        name: data
+        for name, data in tree(out).items()
+        if not name.startswith(outputs.STAGING_PREFIX) and not name.endswith(outputs.TEMP_MARK)
+    }
     assert set(found) == set(old)
     for name, data in found.items():
         assert data in (old[name], new[name]), name
@@ -204,8 +207,9 @@ def test_a_revealed_out_folder_is_private(tmp_path: Path) -> None:
     (tmp_path / "app.toml").write_text('secret_token = { env = "APP_TOKEN" }\n[environments.prod]\n')
     out = tmp_path / "new" / "secrets-out"
     for args in ([], ["--env", "prod"]):
-        result = run_cli(["compile", "app.toml", "--reveal", "--out", str(out), *args], cwd=tmp_path,
-                         env={"APP_TOKEN": "t0ken"})  # fmt: skip
+        result = run_cli(
+            ["compile", "app.toml", "--reveal", "--out", str(out), *args], cwd=tmp_path, env={"APP_TOKEN": "t0ken"}
+        )
         assert result.exit_code == 0, result.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
     assert stat.S_IMODE((out / "prod").stat().st_mode) == 0o700

@@ -90,8 +90,17 @@ def test_a_manifest_cannot_make_prune_remove_anything_else(repo: Path, tmp_path:
     (outside / "keep.json").write_text(BODY)
     (repo / "build" / "link").symlink_to(outside)
     (repo / "keep.json").write_text(BODY)
-    claimed = ["app.json", "old.json", "../keep.json", "/etc/hostname.json", "link/keep.json",
-               ".syncsecrets-staging-1/app.json", "./app.json", "a//b.json", 7]  # fmt: skip
+    claimed = [
+        "app.json",
+        "old.json",
+        "../keep.json",
+        "/etc/hostname.json",
+        "link/keep.json",
+        ".syncsecrets-staging-1/app.json",
+        "./app.json",
+        "a//b.json",
+        7,
+    ]
     (repo / "build" / ownership.MANIFEST).write_text(json.dumps({"format": ownership.FORMAT, "outputs": claimed}))
     (repo / "configs" / "old.toml").unlink()
     pruned = run_cli(["compile", "--prune"], cwd=repo)

@@ -20,14 +20,22 @@ GROUP = typer.main.get_command(app)
 @pytest.mark.parametrize("name", sorted(GROUP.commands))
 def test_the_readme_names_every_option_of_every_command(name: str) -> None:
     assert f"syncsecrets {name}" in README
-    missing = [opt for param in GROUP.commands[name].params for opt in param.opts
-               if opt.startswith("-") and f"`{opt}" not in README]  # fmt: skip
+    missing = [
+        opt
+        for param in GROUP.commands[name].params
+        for opt in param.opts
+        if opt.startswith("-") and f"`{opt}" not in README
+    ]
     assert missing == [], f"README.md does not name these options of `{name}`: {missing}"
 
 
 def test_the_readme_names_the_global_options() -> None:
-    assert [opt for param in GROUP.params for opt in param.opts if f"`syncsecrets {opt}" not in README
-            and f"{opt}`" not in README] == []  # fmt: skip
+    assert [
+        opt
+        for param in GROUP.params
+        for opt in param.opts
+        if f"`syncsecrets {opt}" not in README and f"{opt}`" not in README
+    ] == []
 
 
 def test_the_exit_code_table_covers_every_code() -> None:

@@ -36,8 +36,12 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
     graph.add_principal(SP2, {})
     token_env = {**graph_env(), "APP_TOKEN": CANARY_SECRET, "APP_URL": CANARY_URL}
     access_token = token_env["SYNCSECRETS_ACCESS_TOKEN"]
-    secret_env = {**graph_env(token=False), "AZURE_CLIENT_SECRET": CANARY_CLIENT_SECRET, "APP_TOKEN": CANARY_SECRET,
-                  "APP_URL": CANARY_URL}  # fmt: skip
+    secret_env = {
+        **graph_env(token=False),
+        "AZURE_CLIENT_SECRET": CANARY_CLIENT_SECRET,
+        "APP_TOKEN": CANARY_SECRET,
+        "APP_URL": CANARY_URL,
+    }
     authority.add_client(TENANT_ID, CLIENT_ID, CANARY_CLIENT_SECRET)
     printed = []
 
@@ -54,8 +58,14 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
     graph.fault(403, method="PUT", sp_id=SP2)
     graph.fault(500, method="GET", sp_id=SP, times=3)  # the first apply fails on SP after 3 tries
     run("apply", "--auto-approve", "--format", "json", "--debug", expect=(4,))
-    run("apply", "--auto-approve", "--format", "github", env={**secret_env, "AZURE_CLIENT_SECRET": "x" + CANARY_CLIENT_SECRET},
-        expect=(4,))  # fmt: skip
+    run(
+        "apply",
+        "--auto-approve",
+        "--format",
+        "github",
+        env={**secret_env, "AZURE_CLIENT_SECRET": "x" + CANARY_CLIENT_SECRET},
+        expect=(4,),
+    )
     run("apply", "--plan", "plan-text.json", expect=(0, 2, 4))
     run("apply", "--auto-approve", "--debug", env=secret_env, expect=(0, 4))
     run(
@@ -80,8 +90,14 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
     run("apply", "--auto-approve", "--debug", expect=(3,))
     assert graph.pairs(SP)["SecretToken"] == CANARY_SECRET  # the runs did send the secret
 
-    canaries = [CANARY_SECRET, CANARY_URL, "canary-remote-host", CANARY_CLIENT_SECRET, access_token,
-                access_token.split(".")[2]]  # fmt: skip
+    canaries = [
+        CANARY_SECRET,
+        CANARY_URL,
+        "canary-remote-host",
+        CANARY_CLIENT_SECRET,
+        access_token,
+        access_token.split(".")[2],
+    ]
     for text in printed:
         for canary in canaries:
             assert canary not in text

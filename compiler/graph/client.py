@@ -87,8 +87,12 @@ class GraphClient:
         try:
             return _json(response)
         except ValueError:
-            raise GraphError(response.status_code, "UnexpectedAnswer", "Graph's answer is not JSON",
-                             clean_message(response.headers.get("request-id") or "") or None) from None  # fmt: skip
+            raise GraphError(
+                response.status_code,
+                "UnexpectedAnswer",
+                "Graph's answer is not JSON",
+                clean_message(response.headers.get("request-id") or "") or None,
+            ) from None
 
     def put(self, url: str, body: Any) -> None:
         self.request("PUT", url, body)
@@ -98,8 +102,9 @@ class GraphClient:
 
     def request(self, method: str, url: str, body: Any = None) -> httpx.Response:
         if not self.connection.owns(url):
-            raise GraphError(None, "ForeignHost", "Graph pointed to another host; the token is sent to "
-                             f"{self.connection.root} only")  # fmt: skip
+            raise GraphError(
+                None, "ForeignHost", f"Graph pointed to another host; the token is sent to {self.connection.root} only"
+            )
         content = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
         attempt, others, waited = 0, 0, 0.0
         while True:
@@ -146,8 +151,12 @@ def graph_error(response: httpx.Response, attempts: int = 1) -> GraphError:
         message = response.reason_phrase or "no error message"
     if attempts > 1:
         message += f" (after {attempts} attempts)"
-    return GraphError(response.status_code, clean_message(code), clean_message(message),
-                      clean_message(request_id) if request_id else None)  # fmt: skip
+    return GraphError(
+        response.status_code,
+        clean_message(code),
+        clean_message(message),
+        clean_message(request_id) if request_id else None,
+    )
 
 
 def unwrap(code: str, message: str, depth: int = 0) -> tuple[str, str]:

@@ -108,8 +108,10 @@ def check_graph_root(url: str, where: str) -> str:
         raise UserError.single(where, f"must not have a path (the API version is --api): {usage}")
     scheme = parts.scheme.lower()
     if scheme == "http" and not is_loopback(parts.hostname):
-        raise UserError.single(where, "must use https:// (http:// only to a loopback address such as 127.0.0.1): "
-                               "the access token is sent to it")  # fmt: skip
+        raise UserError.single(
+            where,
+            "must use https:// (http:// only to a loopback address such as 127.0.0.1): the access token is sent to it",
+        )
     if scheme not in ("http", "https"):
         raise UserError.single(where, f"must be an https:// URL: {usage}")
     root = f"{scheme}://{parts.netloc.lower()}"

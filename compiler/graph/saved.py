@@ -66,20 +66,31 @@ def load(path: str) -> dict:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise UserError.single(path, "is not a saved plan: write one with `syncsecrets plan --save`")
     if document.get("format_version") != FORMAT_VERSION or not isinstance(document.get("targets"), list):
-        raise UserError.single(path, f"is a saved plan of another format (this syncsecrets reads version "
-                               f"{FORMAT_VERSION}): run `syncsecrets plan --save` again")  # fmt: skip
+        raise UserError.single(
+            path,
+            f"is a saved plan of another format (this syncsecrets reads version "
+            f"{FORMAT_VERSION}): run `syncsecrets plan --save` again",
+        )
     wrong = _misshapen(document)
     if wrong:
-        raise UserError.single(path, "is not what `syncsecrets plan --save` writes (the file was edited?): run "
-                               "`syncsecrets plan --save` again", wrong)  # fmt: skip
+        raise UserError.single(
+            path,
+            "is not what `syncsecrets plan --save` writes (the file was edited?): run `syncsecrets plan --save` again",
+            wrong,
+        )
     return document
 
 
 # What stale_reasons reads, and the types it may be: str, or None where it says so.
 _TEXT, _OPTIONAL = (str,), (str, type(None))
 _GRAPH_FIELDS = {"root": _TEXT, "api": _TEXT}
-_TARGET_FIELDS = {"profile": _TEXT, "environment": _OPTIONAL, "service_principal_id": _TEXT,
-                  "profile_digest": _OPTIONAL, "tenant_digest": _OPTIONAL}  # fmt: skip
+_TARGET_FIELDS = {
+    "profile": _TEXT,
+    "environment": _OPTIONAL,
+    "service_principal_id": _TEXT,
+    "profile_digest": _OPTIONAL,
+    "tenant_digest": _OPTIONAL,
+}
 
 
 def _misshapen(document: dict) -> str | None:

@@ -92,8 +92,13 @@ def _shared_principals(targets: list[Target]) -> list[Problem]:
     for target in targets:
         other = owners.setdefault(target.service_principal_id, target.profile)
         if other != target.profile:
-            problems.append(Problem(target.profile, f"sends to service principal {target.service_principal_id} like "
-                                    f"{other}: each service principal takes one profile (share settings with extends)"))  # fmt: skip
+            problems.append(
+                Problem(
+                    target.profile,
+                    f"sends to service principal {target.service_principal_id} like "
+                    f"{other}: each service principal takes one profile (share settings with extends)",
+                )
+            )
     return problems
 
 
@@ -104,8 +109,12 @@ def _target(
     principal = application.get("service_principal_id")
     if principal is None:
         where = f"[environments.{environment}.application] or [application]" if environment else "[application]"
-        problems.append(Problem(path, f"has no service_principal_id: set it in {where} (plan and apply need to "
-                                "know where the secrets go)"))  # fmt: skip
+        problems.append(
+            Problem(
+                path,
+                f"has no service_principal_id: set it in {where} (plan and apply need to know where the secrets go)",
+            )
+        )
         return None
     for pair in pairs:
         # "*" (a GET's mask) or a placeholder, written or in a variable; unrevealed, a reference's
@@ -115,8 +124,9 @@ def _target(
             entry = layer.pairs.get(pair.key) or layer.raw.get(pair.key)
             problems.append(entry.problem(message) if entry else Problem(path, message, pair.key))
     if not pairs:
-        problems.append(Problem(path, "compiles to no pairs: apply would clear every secret of the application",
-                                warning=True))  # fmt: skip
+        problems.append(
+            Problem(path, "compiles to no pairs: apply would clear every secret of the application", warning=True)
+        )
     keep = application["keep"].value if "keep" in application else _template_keep(application, pairs)
     unrevealed = render((pair.key, placeholder(pair.label) if pair.label else pair.value) for pair in pairs)
     return Target(

@@ -97,16 +97,20 @@ def check_url(text: str) -> None:
     if any(c.isspace() or not c.isprintable() for c in text):
         raise InvalidValue(f"must be a URL without spaces or control characters, e.g. {URL_EXAMPLE}")
     if "\\" in text:
-        raise InvalidValue("must not contain a backslash (some clients read it as /, and the URL then names "
-                         f"another host): write / instead, e.g. {URL_EXAMPLE}")  # fmt: skip
+        raise InvalidValue(
+            "must not contain a backslash (some clients read it as /, and the URL then names "
+            f"another host): write / instead, e.g. {URL_EXAMPLE}"
+        )
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
         raise InvalidValue(f"is not a valid URL: write it like {URL_EXAMPLE}") from None
     if "@" in parts.netloc:
-        raise InvalidValue("must not hold a user name or password (user:password@host): remove it, and give a "
-                         "credential its own key, as a reference")  # fmt: skip
+        raise InvalidValue(
+            "must not hold a user name or password (user:password@host): remove it, and give a "
+            "credential its own key, as a reference"
+        )
     if parts.scheme.lower() == "http":
         raise InvalidValue("must use https://: the provisioning service sends credentials to it")
     if parts.scheme.lower() != "https" or not parts.hostname:

@@ -166,8 +166,12 @@ def _check_environment_names(names: tuple[str, ...]) -> None:
     """`--env NAME` becomes the folder <out>/NAME/: checked before anything is read or written."""
     bad = [name for name in names if not ENVIRONMENT_NAME.match(name)]
     if bad:
-        raise UserError([Problem(f"--env {name!r}", f"{ENVIRONMENT_RULE}: give the NAME of an "
-                                 "[environments.NAME] table") for name in bad])  # fmt: skip
+        raise UserError(
+            [
+                Problem(f"--env {name!r}", f"{ENVIRONMENT_RULE}: give the NAME of an [environments.NAME] table")
+                for name in bad
+            ]
+        )
 
 
 def _environment_folders(options: Options, profiles: list[Source]) -> tuple[str, ...]:
@@ -182,8 +186,13 @@ def _environment_folders(options: Options, profiles: list[Source]) -> tuple[str,
         entries = list(os.scandir(options.out))
     except OSError:
         return ()
-    return tuple(sorted(entry.name for entry in entries
-                        if ENVIRONMENT_NAME.match(entry.name) and entry.name not in tops and entry.is_dir()))  # fmt: skip
+    return tuple(
+        sorted(
+            entry.name
+            for entry in entries
+            if ENVIRONMENT_NAME.match(entry.name) and entry.name not in tops and entry.is_dir()
+        )
+    )
 
 
 def _not_ours(out: str, in_area, known: set[str]) -> list[Problem]:
@@ -194,8 +203,14 @@ def _not_ours(out: str, in_area, known: set[str]) -> list[Problem]:
         f" and {len(found) - 3} more" if len(found) > 3 else ""
     )
     files = f"{len(found)} .json {'file' if len(found) == 1 else 'files'}"
-    return [Problem(out, f"{files} here {'was' if len(found) == 1 else 'were'} not written by syncsecrets ({shown}): "
-                    "left alone, never reported stale or pruned", warning=True)]  # fmt: skip
+    return [
+        Problem(
+            out,
+            f"{files} here {'was' if len(found) == 1 else 'were'} not written by syncsecrets ({shown}): "
+            "left alone, never reported stale or pruned",
+            warning=True,
+        )
+    ]
 
 
 def compile_targets(
@@ -233,8 +248,14 @@ def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[
         if any(not problem.warning for problem in mapped):
             continue
         if not pairs:
-            problems.append(Problem(target.profile, "compiles to no pairs: its body sets nothing (whether Graph "
-                                    "then keeps or clears the application's secrets is undocumented)", warning=True))  # fmt: skip
+            problems.append(
+                Problem(
+                    target.profile,
+                    "compiles to no pairs: its body sets nothing (whether Graph "
+                    "then keeps or clears the application's secrets is undocumented)",
+                    warning=True,
+                )
+            )
         data = render((pair.key, pair.value) for pair in pairs)
         principal = layer.application.get("service_principal_id")
         principal = principal.value if principal else None
@@ -321,13 +342,25 @@ def environment_problems(asked: tuple[str, ...], declared: set[str], profiles: l
     known = ", ".join(sorted(declared)) or "none"
     for name in asked:
         if name not in declared:
-            problems.append(Problem(f"--env {name}", f"no profile or partial declares [environments.{name}] "
-                                    f"(declared: {known}): check the spelling"))  # fmt: skip
-    clashes = {os.path.join(source.root, source.top_folder): source.top_folder
-               for source in profiles if source.top_folder in declared}  # fmt: skip
+            problems.append(
+                Problem(
+                    f"--env {name}",
+                    f"no profile or partial declares [environments.{name}] (declared: {known}): check the spelling",
+                )
+            )
+    clashes = {
+        os.path.join(source.root, source.top_folder): source.top_folder
+        for source in profiles
+        if source.top_folder in declared
+    }
     for folder, name in sorted(clashes.items()):
-        problems.append(Problem(folder + "/", f"this folder of profiles has the name of environment {name!r}, "
-                                f"and both would write to <out>/{name}/: rename the folder or the environment"))  # fmt: skip
+        problems.append(
+            Problem(
+                folder + "/",
+                f"this folder of profiles has the name of environment {name!r}, "
+                f"and both would write to <out>/{name}/: rename the folder or the environment",
+            )
+        )
     return problems
 
 
@@ -348,5 +381,10 @@ def _unignored_problems(out: str, written: list[str]) -> list[Problem]:
     reason = unignored(out, written)
     if not reason:
         return []
-    return [Problem(out, f"--reveal would write secrets where git can commit them: {reason} "
-                    "(--allow-unignored-output overrides this check)")]  # fmt: skip
+    return [
+        Problem(
+            out,
+            f"--reveal would write secrets where git can commit them: {reason} "
+            "(--allow-unignored-output overrides this check)",
+        )
+    ]

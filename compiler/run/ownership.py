@@ -115,6 +115,9 @@ def not_ours(out: str, in_area, known: set[str]) -> list[str]:
         relative = os.path.relpath(folder, out).replace(os.sep, "/")
         prefix = "" if relative == "." else relative + "/"
         dirs[:] = sorted(name for name in dirs if not name.startswith("."))
-        found += [prefix + name for name in sorted(files)
-                  if name.endswith(".json") and prefix + name not in known and in_area(prefix + name)]  # fmt: skip
+        found += [
+            prefix + name
+            for name in sorted(files)
+            if name.endswith(".json") and prefix + name not in known and in_area(prefix + name)
+        ]
     return found

@@ -54,8 +54,16 @@ class Target(NamedTuple):
 
 class Outcome:
     __slots__ = (
-        "changes", "output", "pairs", "profile", "service_principal_id", "staged", "status", "unified", "warnings",
-    )  # fmt: skip
+        "changes",
+        "output",
+        "pairs",
+        "profile",
+        "service_principal_id",
+        "staged",
+        "status",
+        "unified",
+        "warnings",
+    )
 
     def __init__(self, output: str, profile: str, status: Status, pairs: int, service_principal_id: str | None = None):
         self.output = output
