@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import __version__
+from .catalog.clouds import API_VERSIONS, CLOUDS
 from .guard import guarded
 from .reports import REPORTER_BY_NAME
 from .reports.terminal import PLAIN
@@ -40,6 +41,8 @@ class DiffMode(StrEnum):
 
 # The formats are the reporters' registry: a new reporter is offered here without an edit.
 Format = StrEnum("Format", {name: name for name in REPORTER_BY_NAME})
+CloudName = StrEnum("CloudName", {name: name for name in CLOUDS})
+ApiVersion = StrEnum("ApiVersion", {version: version for version in API_VERSIONS})
 
 
 Debug = Annotated[bool, typer.Option("--debug", help="On an internal error, print the traceback (secrets blanked).")]
@@ -239,18 +242,14 @@ def import_command(
     ] = None,
     configs: Annotated[str, typer.Option("--configs", metavar="DIR", help="Folder of profiles.")] = DEFAULT_PATHS[0],
     force: Annotated[bool, typer.Option("--force", help="Replace a profile that exists.")] = False,
-    cloud: Annotated[
-        str, typer.Option("--cloud", metavar="global|usgov|dod|china", help="With --from-tenant: the cloud.")
-    ] = "global",
+    cloud: Annotated[CloudName, typer.Option("--cloud", help="With --from-tenant: the cloud.")] = CloudName["global"],
     graph_url: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
             "--graph-url", metavar="URL", envvar="SYNCSECRETS_GRAPH_URL", help="With --from-tenant: the Graph root."
         ),
     ] = None,
-    api: Annotated[
-        str, typer.Option("--api", metavar="v1.0|beta", help="With --from-tenant: the API version.")
-    ] = "v1.0",
+    api: Annotated[ApiVersion, typer.Option("--api", help="With --from-tenant: the API version.")] = ApiVersion["v1.0"],
     auth: AuthOption = None,
     debug: Debug = False,
 ) -> None:
@@ -262,7 +261,7 @@ def import_command(
 
         if source is not None:
             raise typer.Exit(guarded(lambda: _usage("import", "give FILE or --from-tenant, not both")))
-        options = RemoteOptions(cloud=cloud, graph_url=graph_url or None, api=api, auth=auth or None)
+        options = RemoteOptions(cloud=cloud.value, graph_url=graph_url or None, api=api.value, auth=auth or None)
         raise typer.Exit(guarded(lambda: import_from_tenant(options, from_tenant, name, configs, force), debug))
     from .commands.import_ import import_profile
 
@@ -277,8 +276,8 @@ def _usage(where: str, message: str) -> int:
     raise UserError.single(where, message)
 
 
-# The remote options are plain strings, checked where they are used (graph/connection.py,
-# commands/remote.py): three more enums would cost every start, `compile` included.
+# --cloud and --api are choices of catalog/clouds.py; --auth modes are checked where they are
+# used (commands/remote.py).
 RemotePaths = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Argument(metavar="[PATH]...", help="Profiles or folders of profiles. [default: configs]", show_default=False),
@@ -288,10 +287,8 @@ RemoteEnv = Annotated[
     typer.Option("--env", metavar="NAME", help="Use [environments.NAME] (one tenant per run)."),
 ]
 CloudOption = Annotated[
-    str,
-    typer.Option(
-        "--cloud", metavar="global|usgov|dod|china", help="Which Microsoft cloud: its Graph root and authority."
-    ),
+    CloudName,
+    typer.Option("--cloud", help="Which Microsoft cloud: its Graph root and authority."),
 ]
 GraphUrl = Annotated[
     Optional[str],  # noqa: UP045
@@ -303,7 +300,7 @@ GraphUrl = Annotated[
         help="Graph root, overriding --cloud (https://, or http:// to loopback only).",
     ),
 ]
-ApiOption = Annotated[str, typer.Option("--api", metavar="v1.0|beta", help="Graph API version.")]
+ApiOption = Annotated[ApiVersion, typer.Option("--api", help="Graph API version.")]
 JobsOption = Annotated[
     int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Service principals in flight at once.")
 ]
@@ -326,9 +323,9 @@ def _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, allo
     return RemoteOptions(
         paths=tuple(paths or DEFAULT_PATHS),
         environment=environments[0] if environments else None,
-        cloud=cloud,
+        cloud=cloud.value,
         graph_url=graph_url or None,
-        api=api,
+        api=api.value,
         auth=auth or None,
         keyvault_auth=keyvault_auth or None,
         jobs=jobs,
@@ -346,9 +343,9 @@ def _parameter(name: str, annotation, default) -> inspect.Parameter:
 # options next, then these. Declared once; `remote_command` adds them to each command.
 _LEADING = [_parameter("paths", RemotePaths, None), _parameter("env", RemoteEnv, None)]
 _SHARED = [
-    _parameter("cloud", CloudOption, "global"),
+    _parameter("cloud", CloudOption, CloudName["global"]),
     _parameter("graph_url", GraphUrl, None),
-    _parameter("api", ApiOption, "v1.0"),
+    _parameter("api", ApiOption, ApiVersion["v1.0"]),
     _parameter("auth", AuthOption, None),
     _parameter("keyvault_auth", KeyVaultAuthOption, None),
     _parameter("allow_outside", AllowOutsideOption, None),

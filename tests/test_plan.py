@@ -417,8 +417,8 @@ def test_a_progress_bar_on_a_terminal(tmp_path: Path, graph, env, monkeypatch) -
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        (["--cloud", "mars"], "--cloud: must be one of global, usgov, dod, china"),
-        (["--api", "v2"], "--api: must be v1.0 or beta"),
+        (["--cloud", "mars"], "Invalid value for '--cloud': 'mars' is not one of 'global', 'usgov', 'dod', 'china'"),
+        (["--api", "v2"], "Invalid value for '--api': 'v2' is not one of 'v1.0', 'beta'"),
         (["--auth", "password"], "--auth: must be one of default, cli"),
     ],
 )
