@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from compiler.reports.github import command
-from tests.helpers import REPO, run_cli, run_process, write_manifest
+from tests.helpers import REPO, modules_loaded_by_compile, run_cli, run_process, write_manifest
 
 PROFILE = """base_address = "https://scim.contoso.example/v2"
 secret_token = { env = "APP_TOKEN" }
@@ -184,6 +184,12 @@ def test_colour_only_for_a_terminal(repo: Path, env: dict[str, str], coloured: b
     result = run_process(["compile", "--check"], cwd=repo, env=env)  # stdout is a pipe here
     assert ("\x1b[" in result.stdout) is coloured
     assert "~ build/app.json (changed)" in result.stdout
+
+
+def test_a_coloured_compile_does_not_load_rich(tmp_path: Path) -> None:
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "app.toml").write_text('user_name = "app"\n')
+    assert modules_loaded_by_compile(tmp_path, ("rich",), {"FORCE_COLOR": "1"}) == []
 
 
 def test_keys_table_in_colour(repo: Path) -> None:
