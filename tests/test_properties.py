@@ -2,7 +2,8 @@
 
 - any profile, valid or not, compiles to exit 0 or 2, never a crash;
 - output is deterministic and does not depend on the order of keys in the TOML;
-- `import` of a compiled body compiles back to the same bytes.
+- `import` of a compiled body compiles back to the same bytes;
+- the hand-written renderer gives exactly `json.dumps(..., indent=2)`.
 
 The number of examples comes from the hypothesis profile: `ci` (default) or `long`
 (HYPOTHESIS_PROFILE=long python -m pytest tests/test_properties.py), see conftest.py.
@@ -19,6 +20,7 @@ import tomli_w
 from hypothesis import given
 from hypothesis import strategies as st
 
+from compiler.body.render import render
 from compiler.catalog.keys import KEYS, Key, Kind
 from tests.helpers import run_cli, tree
 
@@ -172,3 +174,9 @@ def test_import_of_a_compiled_body_compiles_back_to_the_same_bytes(profile: dict
         assert imported.exit_code == 0, imported.stderr
         assert run_cli(["compile", "configs/again.toml", "--out", "second"], cwd=root).exit_code == 0
         assert (root / "second" / "again.json").read_bytes() == (root / "first" / "profile.json").read_bytes()
+
+
+@given(st.lists(st.tuples(st.text(), st.text()), max_size=5))
+def test_renderer_matches_json_dumps(pairs: list[tuple[str, str]]) -> None:
+    body = {"value": [{"key": key, "value": value} for key, value in pairs]}
+    assert render(pairs) == (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -80,11 +80,21 @@ def convert_text(key: Key, text: str) -> str:
     return text
 
 
+# The usual shape of a URL, accepted without taking it apart (printable ASCII, no backslash);
+# anything else gets the full check. One regex match against about 10 us for the full check,
+# twice a profile: 0.2 s of a 10,000-profile compile (bench/ scenario 1).
+_PLAIN_HTTPS_URL = re.compile(
+    r"https://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,4})?(?:[/?#][!-\[\]-~]*)?\Z"
+)
+
+
 def check_url(text: str) -> None:
     """A URL the provisioning service calls. Refused: anything two parsers could read with two
     different hosts (a backslash, which browsers and .NET read as `/` while Python does not;
     spaces, control and invisible characters), and a user or password in it, which would also
     show in every diff."""
+    if _PLAIN_HTTPS_URL.match(text):
+        return
     if any(c.isspace() or not c.isprintable() for c in text):
         raise InvalidValue(f"must be a URL without spaces or control characters, e.g. {URL_EXAMPLE}")
     if "\\" in text:
