@@ -18,7 +18,6 @@ compile costs about 1.3x reading and parsing the same files with the standard li
 
 from __future__ import annotations
 
-import gc
 import os
 from typing import NamedTuple
 
@@ -217,16 +216,8 @@ def compile_targets(
     targets: list[Target], options: Options, environ, owner: int | None
 ) -> tuple[list[Outcome], list[Problem], set[str]]:
     """Compiles `targets`, staging the new outputs in the staging folder of `owner` (None: write nothing)."""
-    # Compiling makes millions of small objects and no reference cycles: the cyclic collector's
-    # passes over the growing heap cost a tenth of the time and would find nothing.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        stager = outputs.Stager(options.out, owner, options.reveal) if owner is not None else None
-        return _compile(targets, options, environ, stager)
-    finally:
-        if collecting:
-            gc.enable()
+    stager = outputs.Stager(options.out, owner, options.reveal) if owner is not None else None
+    return _compile(targets, options, environ, stager)
 
 
 def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[list[Outcome], list[Problem], set[str]]:
