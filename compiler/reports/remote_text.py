@@ -62,7 +62,7 @@ STATUS_ORDER = (
     FAILED,
     NOT_STARTED,
 )
-# What fails a run: shown even under --quiet, marked with x.
+# What fails a run: marked with x, and a line of its own under --quiet.
 BAD = (FAILED, INVALID, QUARANTINED, FAILING)
 
 
@@ -133,6 +133,8 @@ def summary(run: RemoteRun) -> str:
     parts += [f"{run.count(FAILED)} failed"] if run.count(FAILED) else []
     parts += [f"{run.count(NOT_STARTED)} not started"] if run.count(NOT_STARTED) else []
     line = f"{verb}: {total} {noun}: " + ", ".join(parts)
+    if run.outside:
+        line += f"; {outside(run)}"
     if run.interrupted:
         line += "; interrupted"
     elif run.command == "plan" and run.check and run.count(CHANGES):
@@ -140,15 +142,31 @@ def summary(run: RemoteRun) -> str:
     return line
 
 
+def outside(run: RemoteRun) -> str:
+    """The profiles --env left out, counted: they declare no such environment."""
+    count = len(run.outside)
+    return f"{count} {'profile' if count == 1 else 'profiles'} not in environment {run.environment}"
+
+
+def outside_line(run: RemoteRun, profile: str) -> str:
+    return f"{profile}: not in environment {run.environment} (not a target of this run: nothing sent)"
+
+
 def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> None:
     for problem in run.warnings:
         writer.err(visible(str(problem)), "warning")
     for problem in run.problems:  # may quote a saved plan's fields: a file a pull request can edit
         writer.err(visible(str(problem)), "error")
-    for plan in [] if run.problems else run.plans:  # nothing ran: the problems say why
-        if run.command != "plan" and not planned:
-            lines = _result_lines(plan, quiet)
-        elif plan.status == CHANGES and not quiet:
+    # Every target read is shown, also when a problem of one stops the run (apply then sent nothing).
+    as_planned = planned or run.command == "plan" or (run.command == "apply" and bool(run.problems))
+    for plan in run.plans:
+        if quiet:
+            for line, style in _quiet_lines(plan):
+                writer.out(visible(line), style)
+            continue
+        if not as_planned:
+            lines = _result_lines(plan)
+        elif plan.status == CHANGES:
             lines = [f"~ {header(plan)} ({counts(plan)})", *action_lines(plan)]
         else:
             lines = []
@@ -161,6 +179,8 @@ def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> No
         for number, line in enumerate(lines):
             first = "error" if line.startswith("x ") else "header"
             writer.out(visible(line), first if number == 0 else ACTION_STYLE.get(line.lstrip()[:1]))
+    for profile in [] if quiet else run.outside:
+        writer.out(visible("= " + outside_line(run, profile)), "muted")
     line = visible(summary(run))  # run.error may quote the authority, or a claim of the token
     if run.error or run.problems:
         writer.err(line, "error")
@@ -168,15 +188,24 @@ def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> No
         writer.out(line, "summary")
 
 
-def _result_lines(plan: TargetPlan, quiet: bool) -> list[str]:
+def _quiet_lines(plan: TargetPlan) -> list[tuple[str, str]]:
+    """Under --quiet, one line per problem, as compile prints them: a target that failed (and
+    why), then each warning."""
+    lines = []
+    if plan.status in BAD:
+        why = f": {plan.error}" if plan.error else ""
+        lines.append((f"{header(plan)}: {RESULT.get(plan.status, plan.status)}{why}", "error"))
+    lines += [(f"{header(plan)}: warning: {warning}", "warning") for warning in plan.warnings]
+    return lines
+
+
+def _result_lines(plan: TargetPlan) -> list[str]:
     """What apply, validate or status found for one target: its result, and what it changed
     (apply), why the credentials were refused (validate) or the job's state (status)."""
-    if quiet and plan.status not in BAD:
-        return []
     mark = "x" if plan.status in BAD else {APPLIED: "~", SENT: "~"}.get(plan.status, "=")
     job = f" (job {plan.detail['job_id']})" if plan.detail.get("job_id") else ""
     lines = [f"{mark} {header(plan)}: {RESULT.get(plan.status, plan.status)}{job}"]
-    if plan.status in (APPLIED, SENT, FAILED) and not quiet:
+    if plan.status in (APPLIED, SENT, FAILED):
         lines += action_lines(plan)
     if plan.status == INVALID:
         lines.append(f"  ! refused: {plan.error}")
