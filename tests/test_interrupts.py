@@ -142,7 +142,7 @@ def test_revealed_files_are_private_from_their_creation(tmp_path: Path, monkeypa
     monkeypatch.setattr(outputs.os, "open", watching_open)
     (tmp_path / "app.toml").write_text('secret_token = { env = "APP_TOKEN" }\n')
     result = run_cli(
-        ["compile", "app.toml", "--reveal", "--allow-unignored-output"], cwd=tmp_path, env={"APP_TOKEN": "t0ken"}
+        ["compile", "app.toml", "--reveal", "--allow-unignored-output"], cwd=tmp_path, env={"APP_TOKEN": "t0ken-value"}
     )
     assert result.exit_code == 0, result.stderr
     assert seen == [0o600, 0o600]  # the output, and the manifest of outputs (ownership.py)
@@ -208,7 +208,9 @@ def test_a_revealed_out_folder_is_private(tmp_path: Path) -> None:
     out = tmp_path / "new" / "secrets-out"
     for args in ([], ["--env", "prod"]):
         result = run_cli(
-            ["compile", "app.toml", "--reveal", "--out", str(out), *args], cwd=tmp_path, env={"APP_TOKEN": "t0ken"}
+            ["compile", "app.toml", "--reveal", "--out", str(out), *args],
+            cwd=tmp_path,
+            env={"APP_TOKEN": "t0ken-value"},
         )
         assert result.exit_code == 0, result.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
