@@ -73,8 +73,10 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
     try:
         if not read_until(client, shown, wait):
             plan.status = FAILED
-            plan.error = (f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
-                          "(Graph is eventually consistent: run plan again, or give --wait more seconds)")  # fmt: skip
+            plan.error = (
+                f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
+                "(Graph is eventually consistent: run plan again, or give --wait more seconds)"
+            )
             return
     except GraphError as error:
         plan.status, plan.error = FAILED, f"the PUT was accepted, but reading it back failed: {error}"
