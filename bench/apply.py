@@ -11,8 +11,14 @@ command (`python -m compiler`, a separate process):
 The ideal is requests x latency / jobs: what any client holding `--jobs` requests in flight
 must wait. The ratio is wall time / ideal (target <= 1.3). Needs the test extras (trustme).
 
+`--mappings MB`: every profile also has `[mappings.User]` (one attribute changed), every job a
+schema of about MB megabytes (its template's: the generic SCIM schema with object mappings and
+directory attributes added), and only `plan` is timed: per target it reads the secrets, the
+jobs, the templates (with the template's schema) and the job's schema, and compares them.
+
     .venv/bin/python bench/apply.py                       # 500 targets, 50 ms, --jobs 4
     .venv/bin/python bench/apply.py --targets 100 --latency 0.02
+    .venv/bin/python bench/apply.py --mappings 1          # 500 targets, 1 MB schemas, plan
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ def main() -> int:
     parser.add_argument("--targets", type=int, default=500)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--mappings", type=float, default=0, metavar="MB", help="schemas of MB megabytes; plan only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="syncsecrets-bench-apply-") as folder:
         work = Path(folder)
@@ -55,7 +62,7 @@ def main() -> int:
         authority.add_audience(graph.url)
         try:
             env = _environment(authority, graph, tls.ca_file)
-            _profiles(work, graph, args.targets)
+            _profiles(work, graph, args.targets, args.mappings)
             graph.latency = args.latency
             print(
                 f"{args.targets} targets, {args.latency * 1000:g} ms per request, --jobs {args.jobs}, "
@@ -63,7 +70,10 @@ def main() -> int:
             )
             print(f"command: {sys.executable} -m compiler <apply --auto-approve|plan> --jobs {args.jobs} (in {work})")
             failed = False
-            for label, command in (("apply (out of sync)", ["apply", "--auto-approve"]), ("plan (in sync)", ["plan"])):
+            runs = [("apply (out of sync)", ["apply", "--auto-approve"]), ("plan (in sync)", ["plan"])]
+            if args.mappings:
+                runs = [(f"plan ({args.mappings:g} MB schemas)", ["plan"])]
+            for label, command in runs:
                 before = len(graph.journal)
                 elapsed = _timed(
                     [sys.executable, "-m", "compiler", *command, "--jobs", str(args.jobs), "--quiet"], work, env
@@ -98,16 +108,47 @@ def _environment(authority: FakeAuthority, graph: FakeGraph, ca_file: Path) -> d
     return env
 
 
-def _profiles(work: Path, graph: FakeGraph, count: int) -> None:
+def _profiles(work: Path, graph: FakeGraph, count: int, megabytes: float = 0) -> None:
     configs = work / "configs"
     configs.mkdir()
+    if megabytes:
+        graph.schemas.templates["scim"] = large_schema(megabytes)
+    mappings = '[mappings.User]\nexternalId = "[objectId]"\n' if megabytes else ""
     for index in range(count):
         principal = f"00000000-0000-4000-8000-{index:012d}"
         (configs / f"app-{index:04d}.toml").write_text(
             'base_address = "https://scim.contoso.example/v2"\nsecret_token = { env = "BENCH_TOKEN" }\n'
-            f'sync_all = false\n[application]\nservice_principal_id = "{principal}"\n'
+            f'sync_all = false\n[application]\nservice_principal_id = "{principal}"\n{mappings}'
         )
         graph.add_principal(principal, {"BaseAddress": "https://old.contoso.example/v2", "SyncAll": "True"})
+        if megabytes:
+            graph.add_job(principal, f"scim.{index:032x}.{principal}", "scim")
+
+
+def large_schema(megabytes: float) -> dict:
+    """The sandbox's generic SCIM template grown to about `megabytes`: copies of its User object
+    mapping for other target objects (distinct expressions) and extension attributes."""
+    import copy
+    import json
+
+    from compiler.sandbox.schema import seed
+
+    schema = seed("scim")
+    rule = schema["synchronizationRules"][0]
+    user = rule["objectMappings"][0]
+    number = 0
+    while len(json.dumps(schema)) < megabytes * 1_000_000:
+        extra = copy.deepcopy(user)
+        extra["targetObjectName"] = f"urn:contoso:scim:Extra{number}"
+        for attribute in extra["attributeMappings"]:
+            if attribute["source"]:
+                attribute["source"]["expression"] = attribute["source"]["expression"].replace("]", f"{number}]", 1)
+        rule["objectMappings"].append(extra)
+        schema["directories"][0]["objects"][0]["attributes"].append(
+            {"name": f"extension_{number:032x}_attr", "type": "String"}
+        )
+        number += 1
+    return schema
 
 
 def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:

@@ -79,7 +79,10 @@ def plan_schema(client: GraphClient, target: Target, entries: located.Entries) -
         desired, named = overlay.apply(template, located.overlay(entries), build)
     except overlay.OverlayError as error:
         raise MappingProblems(located.problems(entries, error)) from None
-    return SchemaPlan(job_id, current, desired, named, compare.compare(desired, current, named))
+    actions = compare.compare(desired, current, named)
+    if compare.in_sync(actions):  # nothing to PUT: a run of many targets does not keep their schemas
+        return SchemaPlan(job_id, {}, {}, named, actions)
+    return SchemaPlan(job_id, current, desired, named, actions)
 
 
 def read_schema(client: GraphClient, principal: str, job_id: object, deadline: float | None = None) -> dict:
