@@ -177,13 +177,13 @@ def test_an_object_mapping_the_template_lacks_is_exit_2_at_its_line(tmp_path, te
     result = run_cli(["plan"], cwd=tmp_path, env=env)
     assert result.exit_code == 2
     assert (
-        "configs/app.toml:8:1: mappings.Device: the template has no object mapping 'Device'; it has: Group, User"
+        "configs/app.toml:7:11: mappings.Device: the template has no object mapping 'Device'; it has: Group, User"
         in result.stderr
     )
     removal = write(tmp_path, "[mappings.User]\nnoSuchAttribute = false\n")
     result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
     assert result.exit_code == 2
-    assert f"{removal.relative_to(tmp_path)}:9:1: mappings.User.noSuchAttribute: the template maps no" in result.stderr
+    assert f"{removal.relative_to(tmp_path)}:8:1: mappings.User.noSuchAttribute: the template maps no" in result.stderr
     assert [record.method for record in tenant.journal if record.method != "GET"] == []
 
 
@@ -231,7 +231,7 @@ def test_import_from_tenant_writes_the_mappings_and_the_next_plan_is_in_sync(tmp
     assert (
         '[mappings.User]\nscope = [[["accountEnabled", "IS TRUE"]]]\nexternalId = "[objectId]"\ntitle = false\n' in text
     )
-    env = {**env, "APP_SECRET_TOKEN": "x"}
+    env = {**env, "APP_SECRET_TOKEN": TOKEN}
     check = run_cli(["plan", "--check"], cwd=tmp_path, env=env)
     assert check.exit_code == 0, check.stdout + check.stderr
 
@@ -273,3 +273,15 @@ def canonical(schema: dict, version: bool = True) -> str:
     for _key, mapping in object_mappings(schema):
         mapping["attributeMappings"] = sorted(mapping["attributeMappings"], key=lambda a: a["targetAttributeName"])
     return json.dumps(schema, sort_keys=True)
+
+
+def test_the_json_report_with_mapping_actions_fits_its_schema(tmp_path, tenant, env) -> None:
+    import jsonschema
+
+    from tests.helpers import REPO
+
+    schema = json.loads((REPO / "schema" / "report.schema.json").read_text(encoding="utf-8"))
+    write(tmp_path, EVERY_ACTION)
+    for command in (["plan"], ["apply", "--auto-approve", "--allow-deprovision"]):
+        report = json.loads(run_cli([*command, "--format", "json"], cwd=tmp_path, env=env).stdout)
+        assert [error.message for error in jsonschema.Draft202012Validator(schema).iter_errors(report)] == []

@@ -52,6 +52,7 @@ class Change(NamedTuple):
     old_masked: bool = False
     new_masked: bool = False
     fields: tuple[Change, ...] = ()
+    flags: tuple[str, ...] = ()  # what else a report says of it, word by word
 
 
 def mask(label: str | None, changed: bool = False) -> str:

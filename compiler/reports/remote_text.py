@@ -30,7 +30,7 @@ from ..graph.planning import (
 from .terminal import Writer
 from .text import change_lines, shown
 
-SYMBOL = {"add": "+", "change": "~", "clear": "-", "masked": "*", "keep": "="}
+SYMBOL = {"add": "+", "change": "~", "clear": "-", "masked": "*", "keep": "=", "remove": "-"}
 ACTION_STYLE = {"+": "added", "~": "changed", "-": "removed", "*": "muted", "=": "muted", "!": "warning"}
 NOTE = {
     "clear": 'cleared: apply sends ""',
@@ -72,7 +72,9 @@ def header(plan: TargetPlan) -> str:
 
 
 def counts(plan: TargetPlan) -> str:
-    found = [f"{plan.count(action)} to {action}" for action in ("add", "change", "clear") if plan.count(action)]
+    found = [
+        f"{plan.count(action)} to {action}" for action in ("add", "change", "clear", "remove") if plan.count(action)
+    ]
     return ", ".join(found) or "in sync"
 
 
@@ -84,6 +86,7 @@ def action_lines(plan: TargetPlan, indent: str = "  ") -> list[str]:
     for action in plan.actions:
         if action.action == "same":
             continue
+        start = len(lines)
         symbol = SYMBOL[action.action]
         if action.action == "change":
             change = Change(
@@ -92,6 +95,8 @@ def action_lines(plan: TargetPlan, indent: str = "  ") -> list[str]:
             lines += change_lines(change, indent)
         elif action.action == "add":
             lines.append(f"{indent}{symbol} {action.key}: {shown(action.new, action.new_masked)}")
+        elif action.action == "remove":  # a mapping
+            lines.append(f"{indent}{symbol} {action.key}: {shown(action.old, action.old_masked)}")
         elif action.action == "masked":
             pair = f"{shown(action.old, True)} -> {shown(action.new, action.new_masked)}"
             lines.append(f"{indent}{symbol} {action.key}: {pair}  ({NOTE[action.action]})")
@@ -99,7 +104,21 @@ def action_lines(plan: TargetPlan, indent: str = "  ") -> list[str]:
             lines.append(
                 f"{indent}{symbol} {action.key}: {shown(action.old, action.old_masked)}  ({NOTE[action.action]})"
             )
+        if getattr(action, "flags", ()):
+            lines[start] += f"  [{', '.join(flag_words(action.key, action.flags))}]"
     return lines
+
+
+# A mapping action's consequences (schema/compare.py), in words; {} is what the object mapping provisions.
+FLAG_WORDS = {"resync": "re-evaluates every {}", "may-deprovision": "may remove {}s from the app"}
+
+
+def flag_words(key: str, flags) -> list[str]:
+    """`mappings.User.scope`'s flags as a person reads them: "re-evaluates every user"."""
+    parts = key.split(".")
+    kind = parts[1].rsplit(">", 1)[-1].lower() if len(parts) > 2 and parts[0] == "mappings" else "object"
+    kind = kind if kind in ("user", "group") else "object"
+    return [FLAG_WORDS[flag].format(kind) if flag in FLAG_WORDS else flag for flag in flags]
 
 
 def summary(run: RemoteRun) -> str:
