@@ -105,22 +105,32 @@ def read_until(client: GraphClient, shown: Callable[[float], bool], wait: float)
 
 
 def apply_schema(client: GraphClient, plan: TargetPlan, wait: float) -> None:
-    """After the secrets: one PUT of the job's whole schema, then reading it back."""
-    from .mappings import read_schema, shows, write_schema
+    """After the secrets: the job's schema read again (the PUT carries what was just read, and
+    the plan must still hold), one PUT of the whole schema, then reading it back."""
+    from .jobs import JobChoice
+    from .mappings import MappingProblems, plan_schema, read_schema, shows, write_schema
 
-    principal = plan.target.service_principal_id
+    target = plan.target
+    principal = target.service_principal_id
     try:
-        write_schema(client, principal, plan.schema)
+        fresh = plan_schema(client, target, target.mappings, keep=True)
+        if [action.report() for action in fresh.actions] != [action.report() for action in plan.schema.actions]:
+            plan.status, plan.error = FAILED, ("the secrets were applied, but the job's schema changed since it "
+                                               "was planned: nothing was sent for it; run plan again")  # fmt: skip
+            return
+        write_schema(client, principal, fresh)
+    except (JobChoice, MappingProblems) as moved:  # the job or its template changed since the plan
+        plan.status, plan.error = FAILED, f"the secrets were applied, but the schema PUT was not: {moved}"
+        return
     except GraphError as error:
-        plan.status, plan.error = FAILED, f"the secrets were applied, but the schema PUT was refused: {error}"
+        plan.status, plan.error = FAILED, f"the secrets were applied, but the schema PUT was not: {error}"
         return
     except Interrupted:
         plan.status = SENT  # the secrets were; the schema was not
         return
-    schema = plan.schema
     try:
         if not read_until(
-            client, lambda deadline: shows(schema, read_schema(client, principal, schema.job_id, deadline)), wait
+            client, lambda deadline: shows(fresh, read_schema(client, principal, fresh.job_id, deadline)), wait
         ):
             plan.status = FAILED
             plan.error = (f"the schema PUT was accepted, but after {wait:g} s the job's schema does not show the "

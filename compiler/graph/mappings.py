@@ -7,7 +7,9 @@ template's with the overlay applied (schema/overlay.py) and are compared with th
 whose tree Microsoft does not publish, asked of Graph's parseExpression (a POST that changes
 nothing).
 
-Apply: one PUT of the whole schema. Its body is the schema just read from the job, with its
+Apply: the target is planned again right before its PUT (the job's schema read then, and the
+plan's actions checked unchanged: what was approved is what is sent), then one PUT of the whole
+schema. Its body is the schema just read from the job, with its
 object mappings replaced by the desired ones: everything else of the job's schema (directories
 and their extension attributes, ids, version, fields only beta documents) goes back as Graph
 sent it. Never PATCH (Graph answers it 404). graph/applying.py then reads it back until the
@@ -41,8 +43,8 @@ class MappingProblems(Exception):
 
 class SchemaPlan(NamedTuple):
     job_id: str
-    current: dict  # the job's schema as read
-    desired: dict  # the template's with the overlay applied
+    current: dict  # the job's schema as read ({} unless kept: see plan_schema)
+    desired: dict  # the template's with the overlay applied (likewise)
     named: overlay.Named
     actions: list[compare.Action]
 
@@ -61,9 +63,10 @@ def schema_url(client: GraphClient, principal: str, job_id: object) -> str:
     return f"{job_url(client, principal, job_id)}/schema"
 
 
-def plan_schema(client: GraphClient, target: Target, entries: located.Entries) -> SchemaPlan:
+def plan_schema(client: GraphClient, target: Target, entries: located.Entries, keep: bool = False) -> SchemaPlan:
     """The schema actions of `target` (JobChoice or MappingProblems: exit 2; GraphError: the
-    target fails)."""
+    target fails). With `keep` (apply, right before its PUT) the plan holds the schemas read; a
+    plan does not, so a run of many targets with 1 MB schemas holds only those in flight."""
     job = choose_job(target, read_jobs(client, target))
     job_id = job.get("id")
     template = read_template_schema(client, target.service_principal_id, job.get("templateId"))
@@ -77,12 +80,13 @@ def plan_schema(client: GraphClient, target: Target, entries: located.Entries) -
 
     try:
         desired, named = overlay.apply(template, located.overlay(entries), build)
+        actions = compare.compare(desired, current, named)
     except overlay.OverlayError as error:
         raise MappingProblems(located.problems(entries, error)) from None
-    actions = compare.compare(desired, current, named)
-    if compare.in_sync(actions):  # nothing to PUT: a run of many targets does not keep their schemas
-        return SchemaPlan(job_id, {}, {}, named, actions)
-    return SchemaPlan(job_id, current, desired, named, actions)
+    except (AttributeError, TypeError, ValueError):  # a field of the wrong type somewhere in an answer
+        raise GraphError(None, "UnexpectedAnswer", "Graph's answer for the job's or the template's schema is not "
+                         "a synchronization schema (a field has the wrong type)") from None  # fmt: skip
+    return SchemaPlan(job_id, current, desired, named, actions) if keep else SchemaPlan(job_id, {}, {}, named, actions)
 
 
 def read_schema(client: GraphClient, principal: str, job_id: object, deadline: float | None = None) -> dict:
@@ -112,15 +116,11 @@ def _schema(document: Any, what: str) -> dict:
 
 
 def _is_rule(rule: object) -> bool:
+    """The outline only; a field of the wrong type further in is found where it is read."""
     if not isinstance(rule, Mapping):
         return False
     mappings = rule.get("objectMappings") or []
-    return isinstance(mappings, list) and all(
-        isinstance(mapping, Mapping)
-        and isinstance(mapping.get("attributeMappings") or [], list)
-        and all(isinstance(attribute, Mapping) for attribute in mapping.get("attributeMappings") or [])
-        for mapping in mappings
-    )
+    return isinstance(mappings, list) and all(isinstance(mapping, Mapping) for mapping in mappings)
 
 
 def parse_expression(client: GraphClient, principal: str, job_id: object, text: str) -> dict:
