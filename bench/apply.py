@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -75,6 +76,7 @@ def main() -> int:
                 runs = [(f"plan ({args.mappings:g} MB schemas)", ["plan"])]
             for label, command in runs:
                 before = len(graph.journal)
+                cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
                 elapsed = _timed(
                     [sys.executable, "-m", "compiler", *command, "--jobs", str(args.jobs), "--quiet"], work, env
                 )
@@ -83,9 +85,12 @@ def main() -> int:
                 ratio = elapsed / ideal
                 verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
                 failed |= verdict == "FAIL"
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                used = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
                 print(
                     f"{label:22} {elapsed:7.2f} s for {requests} requests; ideal {ideal:6.2f} s; "
-                    f"ratio {ratio:.2f} (target <= {TARGET_RATIO}) {verdict}"
+                    f"ratio {ratio:.2f} (target <= {TARGET_RATIO}) {verdict}; the command's CPU {used:.2f} s "
+                    f"({used / args.targets * 1000:.0f} ms per target), load average {os.getloadavg()[0]:.1f}"
                 )
         finally:
             graph_server.stop()

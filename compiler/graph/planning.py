@@ -155,6 +155,10 @@ def tenant_digest(tenant: list[tuple[str, str]]) -> str:
 def plan_all(
     client: GraphClient, targets: list[Target], jobs: int, done: Callable[[Target, TargetPlan], None] | None = None
 ) -> tuple[list[TargetPlan], BaseException | None]:
+    if any(target.mappings for target in targets):
+        from .mappings import fewer_collections
+
+        fewer_collections()
     found, interrupted = run_all(targets, lambda target: plan_target(client, target), jobs, client.stop, done)
     return [plan or TargetPlan(target) for plan, target in zip(found, targets, strict=True)], interrupted
 
