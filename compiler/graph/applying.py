@@ -7,7 +7,6 @@ until `wait` seconds have passed it is read again (0.5 s, then doubling, at most
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from .classify import classify, in_sync, put_body
@@ -62,7 +61,7 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
     except Interrupted:
         return  # not sent (a retry was waiting): the status stays as planned
     plan.status = SENT
-    deadline = time.monotonic() + wait
+    deadline = client.clock.now() + wait
     delay = FIRST_READ_BACK
     while True:
         try:
@@ -75,11 +74,11 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
         if in_sync(classify(target.pairs, tenant, target.keep)):
             plan.status = APPLIED
             return
-        if time.monotonic() + delay > deadline:
+        if client.clock.now() + delay > deadline:
             plan.status = FAILED
             plan.error = (f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
                           "(Graph is eventually consistent: run plan again, or give --wait more seconds)")  # fmt: skip
             return
-        if client.stop.wait(delay):
+        if client.clock.sleep(delay, client.stop):
             return
         delay = min(delay * 2, LONGEST_READ_BACK)

@@ -22,7 +22,8 @@ from ..escape import printable
 from ..profile.references import scrub
 from .auth import TokenSource
 from .connection import Connection, tls_context
-from .retry import THROTTLED, RetryPolicy, wait_before_retry
+from .retry import CLOCK, THROTTLED, Clock, RetryPolicy, wait_before_retry
+from .throttle import Throttle
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 MAX_MESSAGE = 500
@@ -61,11 +62,14 @@ class GraphClient:
         policy: RetryPolicy = RetryPolicy(),  # noqa: B008 - an immutable NamedTuple
         transport: httpx.BaseTransport | None = None,
         environ=os.environ,
+        clock: Clock = CLOCK,
     ):
         self.connection = connection
         self.stop = stop or threading.Event()
         self._tokens = tokens
         self._policy = policy
+        self.clock = clock  # every wait of the remote commands happens on it
+        self._throttle = Throttle(jobs, clock)
         if transport is None:
             # No Nagle: a PUT's headers and body go out in two writes, and waiting for the ACK
             # of the first would add a delayed-ACK pause (tens of ms) to every request.
@@ -101,29 +105,35 @@ class GraphClient:
             raise GraphError(None, "ForeignHost", "Graph pointed to another host; the token is sent to "
                              f"{self.connection.root} only")  # fmt: skip
         content = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
-        attempt, others, waited = 0, 0, 0.0
+        attempt, others, waited, until = 0, 0, 0.0, 0.0
         while True:
             attempt += 1
-            if self.stop.is_set():
+            entered = self._throttle.enter(until, self.stop)
+            if entered is None:
                 raise Interrupted()
-            headers = {"Authorization": f"Bearer {self._tokens.get()}", "client-request-id": str(uuid.uuid4())}
-            if content is not None:
-                headers["Content-Type"] = "application/json"
+            ticket, queued = entered
+            waited += queued
+            status, delay = None, None
             try:
-                response = self._http.request(method, url, content=content, headers=headers)
-            except httpx.TransportError as error:
-                status, failure, retry_after = None, _transport_error(error), None
-            else:
-                if response.status_code < 300:
-                    return response
-                status, failure, retry_after = response.status_code, None, response.headers.get("Retry-After")
-            others += status not in THROTTLED
-            delay = wait_before_retry(self._policy, attempt, status, retry_after, waited, others)
-            if delay is None:
-                raise failure if failure is not None else graph_error(response, attempt)
-            waited += delay
-            if self.stop.wait(delay):
-                raise Interrupted()
+                headers = {"Authorization": f"Bearer {self._tokens.get()}", "client-request-id": str(uuid.uuid4())}
+                if content is not None:
+                    headers["Content-Type"] = "application/json"
+                try:
+                    response = self._http.request(method, url, content=content, headers=headers)
+                except httpx.TransportError as error:
+                    failure, retry_after = _transport_error(error), None
+                else:
+                    if response.status_code < 300:
+                        status = response.status_code
+                        return response
+                    status, failure, retry_after = response.status_code, None, response.headers.get("Retry-After")
+                others += status not in THROTTLED
+                delay = wait_before_retry(self._policy, attempt, status, retry_after, waited, others)
+                if delay is None:
+                    raise failure if failure is not None else graph_error(response, attempt)
+            finally:
+                self._throttle.leave(ticket, status, status in THROTTLED, delay)
+            until = self.clock.now() + delay
 
 
 def graph_error(response: httpx.Response, attempts: int = 1) -> GraphError:

@@ -3,6 +3,7 @@ normal handling. Faults are consumed in the order they were scripted."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -56,3 +57,29 @@ class FaultScript:
     def pending(self) -> list[Fault]:
         with self._lock:
             return list(self._faults)
+
+
+class RateLimit:
+    """Graph's throttling as a token bucket: `rate` requests per second, a burst of one second's
+    worth; a request beyond it is answered 429 with the whole seconds until a token is back in
+    `Retry-After` (and takes no token). `clock`: seconds, monotonic (tests share a FakeClock)."""
+
+    def __init__(self, rate: float, clock) -> None:
+        if rate <= 0:
+            raise ValueError("a rate limit lets some requests through")
+        self.rate = rate
+        self._clock = clock
+        self._tokens = rate
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def retry_after(self) -> int | None:
+        """None: the request may go through (a token was taken); else seconds to wait."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.rate, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return None
+            return max(1, math.ceil((1 - self._tokens) / self.rate))

@@ -1,4 +1,4 @@
-"""pytest fixtures: `tls`, `authority`, `graph`, `graph_env` (see README.md in this folder).
+"""pytest fixtures: `tls`, `clock`, `authority`, `graph`, `graph_env` (see README.md in this folder).
 
 The servers run in threads of the test process; a CLI started as a subprocess reaches them over
 loopback, and they stay up until the test that requested them ends.
@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from compiler.graph import retry
+
 from .actions_oidc import ISSUER as ACTIONS_ISSUER
 from .actions_oidc import FakeActionsOidc
 from .authority import FakeAuthority
+from .clock import FakeClock
 from .elsewhere import FakeElsewhere
 from .graph import FakeGraph
 from .keyvault import RESOURCE as VAULT_RESOURCE
@@ -34,6 +37,17 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> TestTLS:
 
 
 @pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The time of every retry wait in this process (a CLI run by run_cli): waits take none, and
+    `clock.sleeps` lists them. The fake Graph's rate limit runs on it too. A CLI subprocess
+    keeps the real clock."""
+    fake = FakeClock()
+    for name in ("now", "sleep", "sleep_until"):
+        monkeypatch.setattr(retry.CLOCK, name, getattr(fake, name))
+    return fake
+
+
+@pytest.fixture
 def authority(tls: TestTLS) -> Iterator[FakeAuthority]:
     fake = FakeAuthority()
     server = LoopbackServer(fake, tls.server_context())
@@ -46,8 +60,9 @@ def authority(tls: TestTLS) -> Iterator[FakeAuthority]:
 
 
 @pytest.fixture
-def graph(tls: TestTLS, authority: FakeAuthority) -> Iterator[FakeGraph]:
+def graph(tls: TestTLS, authority: FakeAuthority, clock: FakeClock) -> Iterator[FakeGraph]:
     fake = FakeGraph(authority)
+    fake.clock = clock.now
     server = LoopbackServer(fake, tls.server_context())
     fake.url = server.url
     authority.add_audience(fake.url)
@@ -62,7 +77,7 @@ def graph(tls: TestTLS, authority: FakeAuthority) -> Iterator[FakeGraph]:
 
 
 @pytest.fixture
-def keyvault(tls: TestTLS, authority: FakeAuthority) -> Iterator[FakeKeyVault]:
+def keyvault(tls: TestTLS, authority: FakeAuthority, clock: FakeClock) -> Iterator[FakeKeyVault]:
     """A fake Key Vault of tenant TENANT_ID; `keyvault.host` goes in SYNCSECRETS_KEYVAULT_HOSTS."""
     fake = FakeKeyVault(authority, TENANT_ID)
     server = LoopbackServer(fake, tls.server_context())

@@ -6,7 +6,8 @@
 
 Stateful per service principal; PUT merges (default) or replaces (`semantics`); GET masks
 secrets as "*", pages with an absolute `@odata.nextLink` and may lag behind PUTs; every request
-needs a bearer token from the paired authority for this Graph root. Scripted faults come first.
+needs a bearer token from the paired authority for this Graph root. Scripted faults come first,
+then the rate limit (`limit_rate`: 429 with Retry-After beyond so many requests per second).
 Rules of the stored secrets live in secrets_state.py.
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 
 from . import odata
 from .authority import FakeAuthority
-from .faults import Fault, FaultScript
+from .faults import Fault, FaultScript, RateLimit
 from .jobs import Job, act, listing, parse_validate_body, validate
 from .secrets_state import Principal, Refused, apply_put, masked_view, parse_put_body, sent_pairs, violation
 from .server import RESET, Request, Response
@@ -51,6 +52,8 @@ class FakeGraph:
         self.page_size: int | None = None
         self.lag = 0
         self.latency = 0.0
+        self.clock = time.monotonic  # what the rate limit measures time with
+        self._rate_limit: RateLimit | None = None
         self.journal: list[GraphRecord] = []
         self.violations: list[str] = []
         self._authority = authority
@@ -119,6 +122,11 @@ class FakeGraph:
         also with a 2xx status)."""
         self._faults.add(Fault(status, times, method, sp_id, retry_after, code, message, applied, location, body))
 
+    def limit_rate(self, per_second: float | None) -> None:
+        """At most `per_second` requests a second from now on (None: no limit); beyond it,
+        429 TooManyRequests with Retry-After, as Graph throttles (see faults.RateLimit)."""
+        self._rate_limit = RateLimit(per_second, self.clock) if per_second else None
+
     @property
     def pending_faults(self) -> list[Fault]:
         return self._faults.pending
@@ -141,6 +149,10 @@ class FakeGraph:
             with self._lock:
                 self.violations.append(reason)
         fault = self._faults.take(request.method, sp_id)
+        limit = self._rate_limit
+        wait = limit.retry_after() if fault is None and limit is not None else None
+        if wait is not None:
+            fault = Fault(429, retry_after=wait, code="TooManyRequests", message="Too many requests.")
         if fault is not None and fault.applied and auth_error is None and match and reason is None:
             self._route(request, match, claims)
         if fault is not None:
