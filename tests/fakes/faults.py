@@ -61,8 +61,10 @@ class FaultScript:
 
 class RateLimit:
     """Graph's throttling as a token bucket: `rate` requests per second, a burst of one second's
-    worth; a request beyond it is answered 429 with the whole seconds until a token is back in
-    `Retry-After` (and takes no token). `clock`: seconds, monotonic (tests share a FakeClock)."""
+    worth. Every request takes a token, a throttled one too (a client that retries at once stays
+    throttled), down to one second's worth of debt; a request that finds no token is answered
+    429 with the whole seconds until one is back in `Retry-After`. `clock`: seconds, monotonic
+    (tests share a FakeClock)."""
 
     def __init__(self, rate: float, clock) -> None:
         if rate <= 0:
@@ -74,12 +76,11 @@ class RateLimit:
         self._lock = threading.Lock()
 
     def retry_after(self) -> int | None:
-        """None: the request may go through (a token was taken); else seconds to wait."""
+        """None: the request may go through; else seconds to wait."""
         with self._lock:
             now = self._clock()
             self._tokens = min(self.rate, self._tokens + (now - self._last) * self.rate)
             self._last = now
-            if self._tokens >= 1:
-                self._tokens -= 1
-                return None
-            return max(1, math.ceil((1 - self._tokens) / self.rate))
+            allowed = self._tokens >= 1
+            self._tokens = max(-self.rate, self._tokens - 1)
+            return None if allowed else max(1, math.ceil((1 - self._tokens) / self.rate))
