@@ -15,7 +15,7 @@ from .suggest import fold
 
 
 class Kind(StrEnum):
-    """How a key's TOML value becomes its wire string (the Values table of the README)."""
+    """How a key's TOML value becomes its wire string (the Values table of docs/profiles.md)."""
 
     TEXT = "text"
     SECRET = "secret"  # a reference only: profiles live in version control
