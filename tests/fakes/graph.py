@@ -34,6 +34,9 @@ _PATH = re.compile(
 )
 
 
+HOLD_SECONDS = 30
+
+
 @dataclass
 class GraphRecord:
     method: str
@@ -54,6 +57,7 @@ class FakeGraph:
         self.latency = 0.0
         self.clock = time.monotonic  # what the rate limit measures time with
         self._rate_limit: RateLimit | None = None
+        self._hold: tuple[str, int, threading.Event, threading.Event] | None = None
         self.journal: list[GraphRecord] = []
         self.violations: list[str] = []
         self._authority = authority
@@ -122,6 +126,24 @@ class FakeGraph:
         also with a 2xx status)."""
         self._faults.add(Fault(status, times, method, sp_id, retry_after, code, message, applied, location, body))
 
+    def hold(self, method: str, after: int) -> tuple[threading.Event, threading.Event]:
+        """The request of `method` that comes after the first `after` ones waits until `release`
+        is set (at most HOLD_SECONDS). (arrived, release): `arrived` is set when it is held, so a
+        test can catch a run in the middle of that request, e.g. to signal it, without a sleep."""
+        arrived, release = threading.Event(), threading.Event()
+        self._hold = (method.upper(), after, arrived, release)
+        return arrived, release
+
+    def _wait_if_held(self, method: str) -> None:
+        hold = self._hold
+        if hold is None or hold[0] != method:
+            return
+        with self._lock:
+            seen = sum(1 for record in self.journal if record.method == method)
+        if seen == hold[1] and not hold[2].is_set():
+            hold[2].set()
+            hold[3].wait(HOLD_SECONDS)
+
     def limit_rate(self, per_second: float | None) -> None:
         """At most `per_second` requests a second from now on (None: no limit); beyond it,
         429 TooManyRequests with Retry-After, as Graph throttles (see faults.RateLimit)."""
@@ -139,6 +161,7 @@ class FakeGraph:
 
     # -- HTTP -------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
+        self._wait_if_held(request.method)
         match = _PATH.match(request.path)
         sp_id = match["sp"] if match else None
         claims, auth_error = self._authenticate(request)
