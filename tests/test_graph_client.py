@@ -310,25 +310,25 @@ def test_after_a_429_every_worker_waits_and_fewer_requests_are_in_flight() -> No
     throttle = Throttle(4, clock)
     burst = [throttle.enter(0.0, stop) for _ in range(4)]
     assert [waited for _ticket, waited in burst] == [0.0] * 4 and clock.sleeps == []
-    throttle.leave(burst[0][0], 429, True, 1.0)
+    throttle.leave(burst[0][0], 429, 1.0)
     assert throttle.limit == 2
-    throttle.leave(burst[1][0], 429, True, 1.0)  # the same burst: no second cut
+    throttle.leave(burst[1][0], 429, 1.0)  # the same burst: no second cut
     assert throttle.limit == 2
-    throttle.leave(burst[2][0], 200, False, None)
-    throttle.leave(burst[3][0], 200, False, None)  # answered, but sent before the cut: 2 -> 3
+    throttle.leave(burst[2][0], 200, None)
+    throttle.leave(burst[3][0], 200, None)  # answered, but sent before the cut: 2 -> 3
     assert throttle.limit == 3
     # A worker that was not throttled itself waits for the shared time too.
     ticket, waited = throttle.enter(0.0, stop)
     assert (waited, clock.sleeps) == (1.0, [1.0])
     for _ in range(2):
-        throttle.leave(ticket, 200, False, None)
+        throttle.leave(ticket, 200, None)
         ticket, _waited = throttle.enter(0.0, stop)
     assert throttle.limit == 3
     for _ in range(3):
-        throttle.leave(ticket, 200, False, None)
+        throttle.leave(ticket, 200, None)
         ticket, _waited = throttle.enter(0.0, stop)
     assert throttle.limit == 4  # back up to --jobs, and no higher
-    throttle.leave(ticket, 200, False, None)
+    throttle.leave(ticket, 200, None)
     assert throttle.limit == 4
 
 
@@ -336,7 +336,7 @@ def test_a_stopped_run_sends_nothing_more_even_while_throttled() -> None:
     clock, stop = FakeClock(), threading.Event()
     throttle = Throttle(1, clock)
     ticket, _waited = throttle.enter(0.0, stop)
-    throttle.leave(ticket, 429, True, 30.0)
+    throttle.leave(ticket, 429, 30.0)
     stop.set()
     assert throttle.enter(0.0, stop) is None and clock.sleeps == []
 

@@ -132,7 +132,7 @@ class GraphClient:
                 if delay is None:
                     raise failure if failure is not None else graph_error(response, attempt)
             finally:
-                self._throttle.leave(ticket, status, status in THROTTLED, delay)
+                self._throttle.leave(ticket, status, delay)
             until = self.clock.now() + delay
 
 

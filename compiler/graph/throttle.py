@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import NamedTuple
 
-from .retry import CLOCK, Clock
+from .retry import CLOCK, THROTTLED, Clock
 
 POLL = 0.1  # seconds between looks at the stop event while waiting for a free slot
 
@@ -55,12 +55,12 @@ class Throttle:
                 self._in_flight += 1
                 return Ticket(self._cuts), waited
 
-    def leave(self, ticket: Ticket, status: int | None, throttled: bool, delay: float | None) -> None:
-        """The request of `ticket` ended with `status` (None: no answer); `throttled` with a
-        retry in `delay` seconds (None: it gives up)."""
+    def leave(self, ticket: Ticket, status: int | None, delay: float | None) -> None:
+        """The request of `ticket` ended with `status` (None: no answer), to be retried in
+        `delay` seconds (None: not retried)."""
         with self._changed:
             self._in_flight -= 1
-            if throttled:
+            if status in THROTTLED:
                 if delay is not None:
                     self._not_before = max(self._not_before, self.clock.now() + delay)
                 if ticket.cut == self._cuts:
