@@ -7,6 +7,7 @@ until `wait` seconds have passed it is read again (0.5 s, then doubling, at most
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from .classify import classify, in_sync, put_body
@@ -17,6 +18,9 @@ from .pool import run_all
 
 FIRST_READ_BACK = 0.5
 LONGEST_READ_BACK = 5.0
+# The read-back's requests end when `wait` does, but no sooner than this after the PUT: a GET
+# needs time to answer (`--wait 0` still reads back once).
+SHORTEST_READ = 10.0
 
 
 def bodies(plans: list[TargetPlan]) -> dict[int, list[tuple[str, str]]]:
@@ -61,11 +65,13 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
     except Interrupted:
         return  # not sent (a retry was waiting): the status stays as planned
     plan.status = SENT
-    deadline = client.clock.now() + wait
+    started = time.monotonic()  # answers are whole by a time of the wall (bytes arrive in it)
+    reads_end = max(started + wait, started + SHORTEST_READ)
+    deadline = client.clock.now() + wait  # the read-backs' waits happen on the client's clock
     delay = FIRST_READ_BACK
     while True:
         try:
-            tenant = read_secrets(client, target.service_principal_id)
+            tenant = read_secrets(client, target.service_principal_id, reads_end)
         except GraphError as error:
             plan.status, plan.error = FAILED, f"the PUT was accepted, but reading it back failed: {error}"
             return
