@@ -6,9 +6,11 @@ loopback, and they stay up until the test that requested them ends.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -38,13 +40,25 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> TestTLS:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """The time of every retry wait in this process (a CLI run by run_cli): waits take none, and
-    `clock.sleeps` lists them. The fake Graph's rate limit runs on it too. A CLI subprocess
+    """The time of every retry wait in this process (a CLI run by run_cli), azure-identity's
+    included: waits take none, and `clock.sleeps` lists them. The fake Graph's rate limit runs on it too. A CLI subprocess
     keeps the real clock."""
     fake = FakeClock()
     for name in ("now", "sleep", "sleep_until"):
         monkeypatch.setattr(retry.CLOCK, name, getattr(fake, name))
+    # azure-identity's own retries (an authority refusing connections, a 429 from it): azure-core's
+    # policy decides, and sleeps through the transport it is given; here it sleeps on `fake`.
+    from azure.core.pipeline.policies import RetryPolicy
+
+    sleeper = SimpleNamespace(sleep=fake.sleep)
+    for name in ("_sleep_backoff", "_sleep_for_retry"):
+        original = getattr(RetryPolicy, name)
+        monkeypatch.setattr(RetryPolicy, name, functools.partialmethod(_through, original, sleeper))
     return fake
+
+
+def _through(policy, original, sleeper, first, transport):
+    return original(policy, first, sleeper)
 
 
 @pytest.fixture
