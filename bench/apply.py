@@ -62,8 +62,10 @@ def main() -> int:
             env = _environment(authority, graph, tls.ca_file)
             _profiles(work, graph, args.targets)
             graph.latency = args.latency
-            print(f"{args.targets} targets, {args.latency * 1000:g} ms per request, --jobs {args.jobs}, "
-                  f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")  # fmt: skip
+            print(
+                f"{args.targets} targets, {args.latency * 1000:g} ms per request, --jobs {args.jobs}, "
+                f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+            )
             print(f"command: {sys.executable} -m compiler <apply --auto-approve|plan> --jobs {args.jobs} (in {work})")
             failed = False
             runs = (
@@ -76,8 +78,9 @@ def main() -> int:
                     _out_of_sync(graph, args.targets)
                     graph.limit_rate(rate)
                 before = len(graph.journal)
-                elapsed = _timed([sys.executable, "-m", "compiler", *command, "--jobs", str(args.jobs), "--quiet"],
-                                 work, env)  # fmt: skip
+                elapsed = _timed(
+                    [sys.executable, "-m", "compiler", *command, "--jobs", str(args.jobs), "--quiet"], work, env
+                )
                 records = graph.journal[before:]
                 requests = sum(record.status != 429 for record in records)
                 ideal = requests * args.latency / args.jobs if rate is None else requests / rate
@@ -85,8 +88,10 @@ def main() -> int:
                 verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
                 failed |= verdict == "FAIL"
                 throttled = f", {len(records) - requests} answered 429" if rate is not None else ""
-                print(f"{label:22} {elapsed:7.2f} s for {requests} requests{throttled}; ideal {ideal:6.2f} s; "
-                      f"ratio {ratio:.2f} (target <= {TARGET_RATIO}) {verdict}")  # fmt: skip
+                print(
+                    f"{label:22} {elapsed:7.2f} s for {requests} requests{throttled}; ideal {ideal:6.2f} s; "
+                    f"ratio {ratio:.2f} (target <= {TARGET_RATIO}) {verdict}"
+                )
         finally:
             graph_server.stop()
             authority_server.stop()

@@ -129,8 +129,9 @@ def test_throttling_without_retry_after_backs_off_then_gives_up_with_the_request
 
 
 def test_retry_after_zero_forever_ends_within_the_budget() -> None:
-    client, seen, clock = client_for(lambda request, count: odata_error(429, "TooManyRequests", "slow down",
-                                                                          {"Retry-After": "0"}))  # fmt: skip
+    client, seen, clock = client_for(
+        lambda request, count: odata_error(429, "TooManyRequests", "slow down", {"Retry-After": "0"})
+    )
     with pytest.raises(GraphError) as raised:
         read_secrets(client, SP)
     assert raised.value.status == 429
@@ -201,11 +202,13 @@ def test_the_token_goes_to_the_graph_root_only() -> None:
 def test_next_links_are_followed_on_the_same_host_only() -> None:
     def handler(request, count):
         if "skiptoken" not in str(request.url):
-            return httpx.Response(200, json={"value": [{"key": "A", "value": "1"}],
-                                             "@odata.nextLink": f"{ROOT}/v1.0/x?$skiptoken=2"})  # fmt: skip
+            return httpx.Response(
+                200, json={"value": [{"key": "A", "value": "1"}], "@odata.nextLink": f"{ROOT}/v1.0/x?$skiptoken=2"}
+            )
         if count == 2:
-            return httpx.Response(200, json={"value": [{"key": "B", "value": "2"}],
-                                             "@odata.nextLink": "https://evil.example/next"})  # fmt: skip
+            return httpx.Response(
+                200, json={"value": [{"key": "B", "value": "2"}], "@odata.nextLink": "https://evil.example/next"}
+            )
         raise AssertionError("followed a foreign link")
 
     client, seen, _stop = client_for(handler)

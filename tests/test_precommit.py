@@ -42,16 +42,26 @@ def installed_dependencies(folder: Path) -> Path:
 def hook_env(home: Path, dependencies: Path) -> dict[str, str]:
     """pre-commit's environment: its own home, and pip installing from `dependencies` only
     (PIP_NO_BUILD_ISOLATION=0 turns build isolation off: hatchling comes from there too)."""
-    return {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1", "PYTHONPATH": str(dependencies),
-            "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0"}  # fmt: skip
+    return {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(home),
+        "NO_COLOR": "1",
+        "PYTHONPATH": str(dependencies),
+        "PIP_NO_INDEX": "1",
+        "PIP_NO_BUILD_ISOLATION": "0",
+    }
 
 
 def try_repo(hook: str, cwd: Path, home: Path, dependencies: Path) -> subprocess.CompletedProcess:
     env = hook_env(home, dependencies)
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--all-files", "--color", "never"],
-        cwd=cwd, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_config_repository_uses_the_hooks(tmp_path: Path) -> None:
