@@ -18,19 +18,16 @@ from __future__ import annotations
 import json
 
 from ..graph.client import visible
-from ..graph.planning import RemoteRun, TargetPlan
+from ..graph.planning import FAILED, IN_SYNC, STATUSES, RemoteRun, TargetPlan
+from . import View
 from .terminal import Writer
 
 VERSION = 1
-STATUSES = ("in-sync", "changes", "applied", "sent", "skipped", "valid", "invalid", "quarantined", "failing", "paused",
-            "not-run", "no-job", "active", "failed", "not-started")  # fmt: skip
 
 
 def document(run: RemoteRun) -> dict:
     summary = {"targets": len(run.plans)}
-    summary |= {
-        status: run.count(status) for status in STATUSES if run.count(status) or status in ("in-sync", "failed")
-    }
+    summary |= {status: run.count(status) for status in STATUSES if run.count(status) or status in (IN_SYNC, FAILED)}
     summary |= {action: sum(plan.count(action) for plan in run.plans) for action in ("add", "change", "clear")}
     errors = [_problem(problem) for problem in run.problems]
     if run.error:
@@ -70,7 +67,8 @@ def _problem(problem) -> dict:
             "message": problem.message}  # fmt: skip
 
 
-def write_json(run: RemoteRun, writer: Writer) -> None:
+def write(run: RemoteRun, view: View, writer: Writer) -> None:
+    del view  # one document says everything
     writer.document(json.dumps(document(run), indent=2, ensure_ascii=False))  # each line escaped, JSON kept
     for problem in [*run.warnings, *run.problems]:  # for the person reading the log
         writer.err(visible(str(problem)))

@@ -14,6 +14,7 @@ from ..graph.planning import (
     CHANGES,
     FAILED,
     FAILING,
+    FAILS,
     IN_SYNC,
     INVALID,
     NO_JOB,
@@ -27,6 +28,7 @@ from ..graph.planning import (
     RemoteRun,
     TargetPlan,
 )  # fmt: skip
+from . import View
 from .terminal import Writer
 from .text import change_lines, shown
 
@@ -49,8 +51,8 @@ RESULT = {
 # The order of statuses in a summary line.
 STATUS_ORDER = (APPLIED, VALID, INVALID, QUARANTINED, FAILING, PAUSED, NOT_RUN, NO_JOB, ACTIVE, SKIPPED, SENT, FAILED,
                 NOT_STARTED)  # fmt: skip
-# What fails a run: shown even under --quiet, marked with x.
-BAD = (FAILED, INVALID, QUARANTINED, FAILING)
+# What fails a run (planning.FAILS) is shown even under --quiet, marked with x.
+BAD = tuple(FAILS)
 
 
 def header(plan: TargetPlan) -> str:
@@ -96,15 +98,15 @@ def summary(run: RemoteRun) -> str:
         return f"syncsecrets: {run.error}"
     if run.problems:
         count = len([problem for problem in run.problems if not problem.warning])
-        consequence = "nothing was sent" if run.command in ("plan", "apply") else "fix the profiles and run it again"
+        consequence = "nothing was sent" if run.kind.pairs else "fix the profiles and run it again"
         return f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; {consequence}"
     keys = {action: sum(plan.count(action) for plan in plans) for action in ("add", "change", "clear")}
     changed = ", ".join(f"{count} to {action}" for action, count in keys.items())
-    if run.command not in ("plan", "apply"):
+    if not run.kind.pairs:
         verb = run.command.capitalize()
         parts = [f"{run.count(status)} {status}" for status in STATUS_ORDER
                  if run.count(status) and status not in (FAILED, NOT_STARTED)]  # fmt: skip
-    elif run.command == "plan" or not (run.sending or run.count(SKIPPED) or run.count(INVALID)):  # no PUT was due
+    elif not run.kind.results or not (run.sending or run.count(SKIPPED) or run.count(INVALID)):  # no PUT was due
         parts = [f"{run.count(CHANGES)} to update (keys: {changed})", f"{run.count(IN_SYNC)} in sync"]
         verb = "Plan"
     else:
@@ -118,18 +120,19 @@ def summary(run: RemoteRun) -> str:
     line = f"{verb}: {total} {noun}: " + ", ".join(parts)
     if run.interrupted:
         line += "; interrupted"
-    elif run.command == "plan" and run.check and run.count(CHANGES):
+    elif not run.kind.results and run.check and run.count(CHANGES):
         line += "; run `syncsecrets apply` to update"
     return line
 
 
-def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> None:
+def write(run: RemoteRun, view: View, writer: Writer) -> None:
+    quiet = view.quiet
     for problem in run.warnings:
         writer.err(visible(str(problem)), "warning")
     for problem in run.problems:  # may quote a saved plan's fields: a file a pull request can edit
         writer.err(visible(str(problem)), "error")
     for plan in [] if run.problems else run.plans:  # nothing ran: the problems say why
-        if run.command != "plan" and not planned:
+        if run.kind.results and not view.planned:
             lines = _result_lines(plan, quiet)
         elif plan.status == CHANGES and not quiet:
             lines = [f"~ {header(plan)} ({counts(plan)})", *action_lines(plan)]
