@@ -34,3 +34,19 @@ def test_the_worst_failure_decides_the_exit_code():
     run = _run("status", "quarantined")
     run.plans.append(TargetPlan(run.plans[0].target, "failed"))
     assert run.exit_code == exits.REMOTE_FAILED
+
+
+def test_an_action_of_any_key_renders_with_its_flags_in_text_and_json():
+    from compiler.graph.classify import Action
+    from compiler.reports.remote_json import document
+    from compiler.reports.remote_text import action_lines
+
+    run = _run("plan", "changes")
+    run.plans[0].actions = [
+        Action("job", "change", '"paused"', '"active"', True, True),
+        Action("mappings.User.x", "add", None, '"y"', False, True, flags=("matching",)),
+    ]
+    assert action_lines(run.plans[0]) == ['  ~ job: "paused" -> "active"', '  + mappings.User.x: "y"  [matching]']
+    actions = document(run)["targets"][0]["actions"]
+    assert "flags" not in actions[0]
+    assert actions[1]["flags"] == ["matching"]

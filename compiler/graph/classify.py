@@ -29,6 +29,9 @@ PENDING = ("add", "change", "clear")  # what makes a target out of sync
 
 
 class Action(NamedTuple):
+    """One thing a command does or would do to a target: a pair today; the reports render any
+    key (a job, a mapping) the same way, by its `action` and `flags`."""
+
     key: str
     action: str  # add, change, same, masked, clear or keep
     old: str | None  # as shown (masked where needed); None: not on the tenant
@@ -36,6 +39,7 @@ class Action(NamedTuple):
     old_masked: bool = False
     new_masked: bool = False
     fields: tuple[Change, ...] = ()  # SyncNotificationSettings, field by field, when shown
+    flags: tuple[str, ...] = ()  # what else a report says of it, word by word
 
 
 def classify(pairs: list[OutPair], tenant: list[tuple[str, str]], keep: tuple[str, ...] = ()) -> list[Action]:

@@ -59,7 +59,8 @@ def _target(plan: TargetPlan) -> dict:
 
 def _action(action) -> dict:
     masked = action.old_masked or action.new_masked
-    return {"key": action.key, "action": action.action, "old": action.old, "new": action.new, "masked": masked}
+    found = {"key": action.key, "action": action.action, "old": action.old, "new": action.new, "masked": masked}
+    return found | {"flags": list(action.flags)} if action.flags else found
 
 
 def _problem(problem) -> dict:

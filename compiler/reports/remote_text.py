@@ -7,6 +7,8 @@ request-id, never the token.
 
 from __future__ import annotations
 
+from ..body.diff import Change
+from ..graph.classify import Action
 from ..graph.client import visible
 from ..graph.planning import (
     ACTIVE,
@@ -67,26 +69,28 @@ def counts(plan: TargetPlan) -> str:
 
 def action_lines(plan: TargetPlan, indent: str = "  ") -> list[str]:
     """The plan of one target, key by key in canonical order, as the compile diff shows changes."""
-    from ..body.diff import Change
-
     lines = []
     for action in plan.actions:
-        if action.action == "same":
-            continue
-        symbol = SYMBOL[action.action]
-        if action.action == "change":
-            change = Change(action.key, "changed", action.old, action.new, action.old_masked, action.new_masked,
-                            action.fields)  # fmt: skip
-            lines += change_lines(change, indent)
-        elif action.action == "add":
-            lines.append(f"{indent}{symbol} {action.key}: {shown(action.new, action.new_masked)}")
-        elif action.action == "masked":
-            pair = f"{shown(action.old, True)} -> {shown(action.new, action.new_masked)}"
-            lines.append(f"{indent}{symbol} {action.key}: {pair}  ({NOTE[action.action]})")
-        else:
-            lines.append(
-                f"{indent}{symbol} {action.key}: {shown(action.old, action.old_masked)}  ({NOTE[action.action]})"
-            )
+        if action.action != "same":
+            lines += _action_lines(action, indent)
+    return lines
+
+
+def _action_lines(action: Action, indent: str) -> list[str]:
+    symbol = SYMBOL[action.action]
+    old, new = shown(action.old, action.old_masked), shown(action.new, action.new_masked)
+    if action.action == "change":
+        change = Change(action.key, "changed", action.old, action.new, action.old_masked, action.new_masked,
+                        action.fields)  # fmt: skip
+        lines = change_lines(change, indent)
+    elif action.action == "add":
+        lines = [f"{indent}{symbol} {action.key}: {new}"]
+    elif action.action == "masked":
+        lines = [f"{indent}{symbol} {action.key}: {shown(action.old, True)} -> {new}  ({NOTE[action.action]})"]
+    else:
+        lines = [f"{indent}{symbol} {action.key}: {old}  ({NOTE[action.action]})"]
+    if action.flags:
+        lines[0] += f"  [{', '.join(action.flags)}]"
     return lines
 
 
