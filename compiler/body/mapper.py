@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, Key, Kind
+from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, Key
 from ..catalog.templates import check, templates
 from ..problems import InvalidValue, Problem, Refused
 from ..profile import notifications
+from ..profile.kinds import convert_text
 from ..profile.layers import Layer, Located
 from ..profile.references import Reference, prefetch, resolve
-from ..profile.values import convert_text
 
 NOTIFICATION = NOTIFICATION_KEY.graph
 
@@ -82,8 +82,6 @@ def _pair(graph: str, key: Key | None, entry: Located, reveal: bool, environ, pr
 
 def revealed_value(key: Key, text: str) -> str:
     """A revealed reference's string checked and normalised for `key`'s kind."""
-    if key.kind is Kind.NOTIFICATIONS:
-        return notifications.canonical_json(text)
     return convert_text(key, text)
 
 

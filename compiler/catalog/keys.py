@@ -15,7 +15,7 @@ from .suggest import fold
 
 
 class Kind(StrEnum):
-    """How a key's TOML value becomes its wire string (the Values table of the README)."""
+    """How a key's TOML value becomes its wire string: each kind's rules are one object of profile/kinds.py."""
 
     TEXT = "text"
     SECRET = "secret"  # a reference only: profiles live in version control
@@ -24,17 +24,6 @@ class Kind(StrEnum):
     TIMESTAMP = "timestamp"
     NOTIFICATIONS = "notifications"  # SyncNotificationSettings, the [notifications] table
     OBJECT_OR_TEXT = "object-or-text"  # Domain and AppKey: a string or a JSON object
-
-
-KIND_DESCRIPTIONS = {
-    Kind.TEXT: "a string",
-    Kind.SECRET: 'a reference: { env = "NAME" } or { file = "path" }',
-    Kind.BOOLEAN: "true or false",
-    Kind.URL: "an absolute https:// URL with a host",
-    Kind.TIMESTAMP: "a TOML offset date-time, sent in UTC",
-    Kind.NOTIFICATIONS: "the [notifications] table or a JSON object string",
-    Kind.OBJECT_OR_TEXT: "a string or a table (sent as compact JSON)",
-}
 
 
 # Records on the compile path are NamedTuples (or small slotted classes where they change):

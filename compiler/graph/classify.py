@@ -15,14 +15,13 @@ a secret key is masked on both sides); there is no second masking rule here.
 
 from __future__ import annotations
 
-import json
 from typing import NamedTuple
 
 from ..body.diff import Change, changes, compare
 from ..body.mapper import OutPair
-from ..catalog.keys import BY_GRAPH, Kind
+from ..catalog.keys import BY_GRAPH
+from ..profile.kinds import KINDS
 from ..profile.references import MASK as SHOWN_MASK
-from ..profile.values import compact_json
 from .endpoints import MASK
 
 PENDING = ("add", "change", "clear")  # what makes a target out of sync
@@ -78,12 +77,7 @@ def equal(key: str, tenant: str, profile: str) -> bool:
     known = BY_GRAPH.get(key)
     if known is None:
         return False
-    if known.kind is Kind.BOOLEAN:
-        return tenant.lower() == profile.lower()
-    if known.kind is Kind.NOTIFICATIONS or (known.kind is Kind.OBJECT_OR_TEXT and profile.startswith("{")):
-        before, after = _json(tenant), _json(profile)
-        return before is not None and after is not None and compact_json(before) == compact_json(after)
-    return False
+    return KINDS[known.kind].equal(tenant, profile)
 
 
 def unclearable(actions: list[Action], tenant: list[tuple[str, str]]) -> list[str]:
@@ -96,8 +90,7 @@ def unclearable(actions: list[Action], tenant: list[tuple[str, str]]) -> list[st
         known = BY_GRAPH.get(action.key)
         if known is None:
             continue
-        value = tenant_values[action.key]
-        if known.kind is Kind.NOTIFICATIONS or (known.kind is Kind.OBJECT_OR_TEXT and isinstance(_json(value), dict)):
+        if KINDS[known.kind].is_json(tenant_values[action.key]):
             found.append(action.key)
     return found
 
@@ -106,10 +99,3 @@ def put_body(pairs: list[OutPair], actions: list[Action]) -> list[tuple[str, str
     """The PUT: the profile's pairs in canonical order, then "" for each key to clear. Correct
     whether Graph merges (the "" clears) or replaces (the set is exactly the profile)."""
     return [(pair.key, pair.value) for pair in pairs] + [(a.key, "") for a in actions if a.action == "clear"]
-
-
-def _json(text: str) -> object | None:
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return None
