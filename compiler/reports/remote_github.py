@@ -13,7 +13,7 @@ import os
 from ..escape import printable
 from ..graph.planning import CHANGES, FAILED, RemoteRun, TargetPlan
 from . import View
-from .github import command
+from .github import command, problem_command
 from .remote_text import BAD, RESULT, SYMBOL, action_lines, counts, header, summary
 from .terminal import PLAIN, Writer
 
@@ -21,9 +21,7 @@ from .terminal import PLAIN, Writer
 def write(run: RemoteRun, view: View, writer: Writer) -> None:
     del view  # annotations say everything, quiet or not
     for problem in [*run.warnings, *run.problems]:
-        kind = "warning" if problem.warning else "error"
-        message = f"{problem.key}: {problem.message}" if problem.key else problem.message
-        writer.out(command(kind, message, file=problem.file, line=problem.line, col=problem.col, title="syncsecrets"))
+        writer.out(problem_command(problem))
     if run.error:
         writer.out(command("error", run.error, title="syncsecrets"))
     failing = not run.kind.results and run.check  # plan --check: a target with changes fails it

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 
-from ..graph.client import visible
 from ..graph.planning import FAILED, IN_SYNC, STATUSES, RemoteRun, TargetPlan
+from ..problems import Problem
 from . import View
+from .json_report import problem_fields
 from .terminal import Writer
 
 VERSION = 1
@@ -29,9 +30,9 @@ def document(run: RemoteRun) -> dict:
     summary = {"targets": len(run.plans)}
     summary |= {status: run.count(status) for status in STATUSES if run.count(status) or status in (IN_SYNC, FAILED)}
     summary |= {action: sum(plan.count(action) for plan in run.plans) for action in ("add", "change", "clear")}
-    errors = [_problem(problem) for problem in run.problems]
+    errors = [problem_fields(problem) for problem in run.problems]
     if run.error:
-        errors.append({"file": None, "line": None, "column": None, "key": None, "message": run.error})
+        errors.append(problem_fields(Problem(None, run.error)))  # the whole run's: no file
     return {
         "version": VERSION,
         "command": run.command,
@@ -40,7 +41,7 @@ def document(run: RemoteRun) -> dict:
         "targets": [_target(plan) for plan in run.plans],
         "summary": summary,
         "errors": errors,
-        "warnings": [_problem(problem) for problem in run.warnings],
+        "warnings": [problem_fields(problem) for problem in run.warnings],
     }
 
 
@@ -63,15 +64,10 @@ def _action(action) -> dict:
     return found | {"flags": list(action.flags)} if action.flags else found
 
 
-def _problem(problem) -> dict:
-    return {"file": problem.file, "line": problem.line, "column": problem.col, "key": problem.key,
-            "message": problem.message}  # fmt: skip
-
-
 def write(run: RemoteRun, view: View, writer: Writer) -> None:
     del view  # one document says everything
     writer.document(json.dumps(document(run), indent=2, ensure_ascii=False))  # each line escaped, JSON kept
     for problem in [*run.warnings, *run.problems]:  # for the person reading the log
-        writer.err(visible(str(problem)))
+        writer.err(str(problem))
     if run.error:
-        writer.err(visible(f"syncsecrets: {run.error}"))
+        writer.err(f"syncsecrets: {run.error}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from ..body.diff import Change
 from ..graph.classify import Action
-from ..graph.client import visible
 from ..graph.planning import (
     ACTIVE,
     APPLIED,
@@ -132,9 +131,9 @@ def summary(run: RemoteRun) -> str:
 def write(run: RemoteRun, view: View, writer: Writer) -> None:
     quiet = view.quiet
     for problem in run.warnings:
-        writer.err(visible(str(problem)), "warning")
+        writer.err(str(problem), "warning")
     for problem in run.problems:  # may quote a saved plan's fields: a file a pull request can edit
-        writer.err(visible(str(problem)), "error")
+        writer.err(str(problem), "error")
     for plan in [] if run.problems else run.plans:  # nothing ran: the problems say why
         if run.kind.results and not view.planned:
             lines = _result_lines(plan, quiet)
@@ -150,8 +149,8 @@ def write(run: RemoteRun, view: View, writer: Writer) -> None:
             lines += [f"  ! warning: {warning}" for warning in plan.warnings]
         for number, line in enumerate(lines):
             first = "error" if line.startswith("x ") else "header"
-            writer.out(visible(line), first if number == 0 else ACTION_STYLE.get(line.lstrip()[:1]))
-    line = visible(summary(run))  # run.error may quote the authority, or a claim of the token
+            writer.out(line, first if number == 0 else ACTION_STYLE.get(line.lstrip()[:1]))
+    line = summary(run)  # the writer escapes it: run.error may quote the authority
     if run.error or run.problems:
         writer.err(line, "error")
     else:
