@@ -18,7 +18,7 @@ from . import __version__
 from .guard import guarded
 from .reports import REPORTER_BY_NAME
 from .reports.terminal import PLAIN
-from .run.result import DEFAULT_OUT, DEFAULT_PATHS
+from .run.result import AUTH_MODES, DEFAULT_OUT, DEFAULT_PATHS
 
 app = typer.Typer(
     name="syncsecrets",
@@ -61,17 +61,16 @@ def root(
     PUT /servicePrincipals/{id}/synchronization/secrets, with a review diff that never shows a secret."""
 
 
-AUTH_MODES = "default, cli, env, managed-identity, workload-identity, github-oidc, token"
 AuthOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--auth", metavar="MODE", envvar="SYNCSECRETS_AUTH", show_envvar=True, show_default=False,
-                 help=f"How to get a token: {AUTH_MODES}. [default: default]"),
+                 help=f"How to get a token: {', '.join(AUTH_MODES)}. [default: default]"),
 ]  # fmt: skip
 # compile signs in to nothing but Key Vault, and only with --reveal: its --auth says so.
 CompileAuthOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--auth", metavar="MODE", envvar="SYNCSECRETS_AUTH", show_envvar=True, show_default=False,
-                 help=f"With --reveal: how to sign in to Key Vault for keyvault references: {AUTH_MODES}. "
+                 help=f"With --reveal: how to sign in to Key Vault for keyvault references: {', '.join(AUTH_MODES)}. "
                  "[default: default]"),
 ]  # fmt: skip
 KeyVaultAuthOption = Annotated[

@@ -53,12 +53,10 @@ def prepare(options: RemoteOptions, environ=os.environ, reveal: bool = True):
 
 def auth_mode(options: RemoteOptions, environ=os.environ) -> str:
     """--auth, else SYNCSECRETS_AUTH, else default; UserError if it names no mode."""
-    from ..graph.auth import AUTH_VARIABLE, MODES
+    from ..graph.auth import AUTH_VARIABLE, check_mode
 
     mode = options.auth or environ.get(AUTH_VARIABLE) or "default"
-    if mode not in MODES:
-        where = "--auth" if options.auth else AUTH_VARIABLE
-        raise UserError.single(where, f"must be one of {', '.join(MODES)}")
+    check_mode(mode, "--auth" if options.auth else AUTH_VARIABLE)
     return mode
 
 

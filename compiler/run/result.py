@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 DEFAULT_PATHS = ("configs",)
 DEFAULT_OUT = "build"
+# --auth and --keyvault-auth: how to sign in to Graph or Key Vault (graph/auth.py builds each
+# one's credential). Here, on compile's path, so the command line's help names them too.
+AUTH_MODES = ("default", "cli", "env", "managed-identity", "workload-identity", "github-oidc", "token")
 
 
 class Status(StrEnum):
