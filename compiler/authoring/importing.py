@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from ..body.mapper import OutPair, map_layer
 from ..catalog.keys import BY_GRAPH, KEYS, NOTIFICATION_KEY, NULL_MEMBER, Key, Kind, lookup_loosely
 from ..catalog.templates import templates
+from ..graph.endpoints import MASK as GRAPH_MASK
 from ..problems import InvalidValue, Problem, UserError
 from ..profile import notifications
 from ..profile.kinds import KINDS
@@ -26,7 +27,6 @@ from ..profile.source import MAX_FILE_BYTES, Document
 from ..profile.values import UNFIT_NUMBER, compact_json, json_object, reject_constant
 from . import tomlwrite
 
-MASKED = "*"  # how GET .../synchronization/secrets returns a sensitive value
 _CONTEXT_PRINCIPAL = re.compile(r'"@odata\.context"\s*:\s*"[^"]*servicePrincipals\(\'?([0-9a-fA-F-]{36})\'?\)')
 SHAPES = 'a PUT or GET body {"value": [...]}, or a validateCredentials body {"credentials": [...]}'
 
@@ -104,7 +104,7 @@ def build_profile(
             spelled[key.friendly] = key_name
         where = f"{source}: {key_name}"
         label = placeholder_label(value)
-        hidden = value == MASKED or (from_tenant and label is not None)
+        hidden = value == GRAPH_MASK or (from_tenant and label is not None)
         if key_name == NULL_MEMBER or value == "":
             imported.warnings.append(f"{key_name}: left out ({'not a settable key' if value else 'empty'})")
         elif label and not from_tenant:  # an unrevealed output of syncsecrets: the reference it names comes back

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from ..catalog.keys import Key, Kind
 from ..problems import InvalidValue
 from . import notifications
-from .references import SCHEMES, remember_secret
+from .references import EXAMPLE, FORMS, SCHEMES, remember_secret
 from .values import (
     TIMESTAMP_EXAMPLE,
     URL_EXAMPLE,
@@ -103,7 +103,7 @@ class Text(ValueKind):
 class Secret(Text):
     """A credential: only ever a reference, since profiles live in version control."""
 
-    description = 'a reference: { env = "NAME" } or { file = "path" }'
+    description = f"a reference: {FORMS}"
 
     def literal(self, key: Key, value: object) -> str:
         refuse_secret(value)
@@ -275,8 +275,7 @@ def refuse_secret(value: object):
     if isinstance(value, str):
         remember_secret(value)  # refused, but seen: keep it out of any traceback too
     raise InvalidValue(
-        "is a credential and may not be written in a profile, which lives in version control: "
-        'use { env = "NAME" } or { file = "path" }'
+        f"is a credential and may not be written in a profile, which lives in version control: {EXAMPLE}"
     )
 
 
