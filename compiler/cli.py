@@ -142,14 +142,14 @@ def compile_command(
         reveal=reveal,
         prune=prune,
         environments=tuple(dict.fromkeys(env or ())),
-        unified=diff is DiffMode.unified,
+        diff=diff.value,
         jobs=jobs,
         allow_unignored=allow_unignored_output,
         allow_outside=tuple(allow_outside or ()),
         auth=auth or None,
         keyvault_auth=keyvault_auth or None,
     )
-    raise typer.Exit(guarded(lambda: compile_profiles(options, View(diff.value, quiet), fmt.value), debug))
+    raise typer.Exit(guarded(lambda: compile_profiles(options, View(quiet=quiet), fmt.value), debug))
 
 
 @app.command("keys")

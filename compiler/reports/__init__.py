@@ -24,9 +24,8 @@ if TYPE_CHECKING:
 
 
 class View(NamedTuple):
-    """How the person asked to see a run: the diff mode and whether to keep it short."""
+    """How the person asked to see a run (the diff mode is the run's: `Options.diff`)."""
 
-    diff: str = "semantic"  # semantic, unified or none
     quiet: bool = False
     planned: bool = False  # apply's plan, shown before its question
 

@@ -39,7 +39,7 @@ def problem_command(problem: Problem) -> str:
 
 
 def write(result: RunResult, view: View, writer: Writer) -> None:
-    mode = view.diff
+    mode = result.options.diff
     for problem in result.problems:
         writer.out(problem_command(problem))
     count = len(result.errors)

@@ -78,7 +78,7 @@ def summary(result: RunResult) -> str:
 
 def write(result: RunResult, view: View, writer: Writer) -> None:
     """The default report: per-file diffs, warnings, the summary line; or the problems."""
-    mode, quiet = view.diff, view.quiet
+    mode, quiet = result.options.diff, view.quiet
     for problem in result.problems:  # in file and line order, warnings among errors
         writer.err(str(problem), "warning" if problem.warning else "error")
     if result.errors:

@@ -40,7 +40,7 @@ class Options(NamedTuple):
     reveal: bool = False
     prune: bool = False
     environments: tuple[str, ...] = ()
-    unified: bool = False  # prepare unified diffs
+    diff: str = "semantic"  # --diff: semantic, unified or none; the run prepares what the report shows
     jobs: int | None = None  # None: as many as the machine has cores
     allow_unignored: bool = False  # --reveal into a folder git does not ignore
     allow_outside: tuple[str, ...] = ()  # folders outside the repository that profiles may read
@@ -49,6 +49,10 @@ class Options(NamedTuple):
     predecessors: dict | None = None
     auth: str | None = None  # --auth: the credential of Key Vault references under --reveal
     keyvault_auth: str | None = None  # --keyvault-auth: another one for the vaults
+
+    @property
+    def unified(self) -> bool:
+        return self.diff == "unified"
 
 
 class Target(NamedTuple):
