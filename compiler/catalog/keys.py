@@ -27,8 +27,8 @@ class Kind(StrEnum):
 
 
 # Records on the compile path are NamedTuples (or small slotted classes where they change):
-# a dataclass costs about a millisecond to define at import, and start-up is measured against
-# typer's own (see bench/). NamedTuples are also cheap to build, once per value of a profile.
+# cheap to define at every start (start-up has a budget, see bench/) and to build, once per
+# value of a profile.
 class Key(NamedTuple):
     graph: str
     friendly: str

@@ -1,7 +1,8 @@
 """`plan` for many targets: read each tenant's pairs and classify them against the profile.
 
 The result of a remote run is plain data (`RemoteRun`, one `TargetPlan` per target) that the
-reporters turn into text, JSON or annotations, as `build.RunResult` is for compile.
+reporters turn into text, JSON or annotations, as `run/result.RunResult` is for compile. Every
+status a target can have, and which of them fail a run, are written here and nowhere else.
 """
 
 from __future__ import annotations
@@ -36,8 +37,23 @@ QUARANTINED, FAILING, PAUSED, ACTIVE, NOT_RUN, NO_JOB = (
     "no-job",
 )
 # Every status, in the order the JSON summary lists them.
-STATUSES = (IN_SYNC, CHANGES, APPLIED, SENT, SKIPPED, VALID, INVALID, QUARANTINED, FAILING, PAUSED, NOT_RUN, NO_JOB,
-            ACTIVE, FAILED, NOT_STARTED)  # fmt: skip
+STATUSES = (
+    IN_SYNC,
+    CHANGES,
+    APPLIED,
+    SENT,
+    SKIPPED,
+    VALID,
+    INVALID,
+    QUARANTINED,
+    FAILING,
+    PAUSED,
+    NOT_RUN,
+    NO_JOB,
+    ACTIVE,
+    FAILED,
+    NOT_STARTED,
+)
 # The statuses that fail a run, and its exit code: Graph or the authority failed (4), or the
 # tenant is not as a pipeline gating on it needs (1). Read by `exit_code` and by every report.
 FAILS = {FAILED: exits.REMOTE_FAILED, INVALID: exits.CHANGES, QUARANTINED: exits.CHANGES, FAILING: exits.CHANGES}
