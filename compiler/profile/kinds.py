@@ -117,17 +117,18 @@ class Boolean(Text):
 
     def literal(self, key: Key, value: object) -> str:
         if isinstance(value, bool):
-            return "True" if value else "False"
+            return str(value)  # Graph's spelling: True, False
         raise InvalidValue("expected true or false (a TOML boolean, without quotes)")
 
     def text(self, key: Key, text: str) -> str:
         found = boolean(super().text(key, text))
         if found is None:
             raise InvalidValue("must be true or false")
-        return "True" if found else "False"
+        return str(found)
 
     def equal(self, tenant: str, profile: str) -> bool:
-        return tenant.lower() == profile.lower()  # Graph answers "true" for a "True" it was sent
+        found = boolean(tenant)  # Graph may answer "true" for a "True" it was sent
+        return found is not None and found == boolean(profile)
 
     def schema(self, key: Key) -> dict | None:
         return {"type": "boolean"}
