@@ -37,7 +37,7 @@ def test_the_worst_failure_decides_the_exit_code():
 
 
 def test_an_action_of_any_key_renders_with_its_flags_in_text_and_json():
-    from compiler.graph.classify import Action
+    from compiler.body.diff import Change as Action
     from compiler.reports.remote_json import document
     from compiler.reports.remote_text import action_lines
 

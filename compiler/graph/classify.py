@@ -15,8 +15,6 @@ a secret key is masked on both sides); there is no second masking rule here.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from ..body.diff import Change, changes, compare
 from ..body.mapper import OutPair
 from ..catalog.keys import BY_GRAPH
@@ -25,23 +23,10 @@ from ..profile.references import MASK as SHOWN_MASK
 from .endpoints import MASK
 
 PENDING = ("add", "change", "clear")  # what makes a target out of sync
+# An action is a body/diff.Change whose action is one of the table's.
 
 
-class Action(NamedTuple):
-    """One thing a command does or would do to a target: a pair today; the reports render any
-    key (a job, a mapping) the same way, by its `action` and `flags`."""
-
-    key: str
-    action: str  # add, change, same, masked, clear or keep
-    old: str | None  # as shown (masked where needed); None: not on the tenant
-    new: str | None  # as shown; None: not sent
-    old_masked: bool = False
-    new_masked: bool = False
-    fields: tuple[Change, ...] = ()  # SyncNotificationSettings, field by field, when shown
-    flags: tuple[str, ...] = ()  # what else a report says of it, word by word
-
-
-def classify(pairs: list[OutPair], tenant: list[tuple[str, str]], keep: tuple[str, ...] = ()) -> list[Action]:
+def classify(pairs: list[OutPair], tenant: list[tuple[str, str]], keep: tuple[str, ...] = ()) -> list[Change]:
     tenant_values = dict(tenant)
     profile = {pair.key: pair for pair in pairs}
     actions = []
@@ -60,14 +45,14 @@ def classify(pairs: list[OutPair], tenant: list[tuple[str, str]], keep: tuple[st
             else:
                 action = "change"
             fields = changes([row])[0].fields if action == "change" else ()
-            actions.append(Action(row.key, action, old_shown, row.new, old_masked, row.new_masked, fields))
+            actions.append(Change(row.key, action, old_shown, row.new, old_masked, row.new_masked, fields))
         elif old:  # a "" on the tenant is nothing to clear
             action = "keep" if row.key in keep else "clear"
-            actions.append(Action(row.key, action, old_shown, "" if action == "clear" else None, old_masked))
+            actions.append(Change(row.key, action, old_shown, "" if action == "clear" else None, old_masked))
     return actions
 
 
-def in_sync(actions: list[Action]) -> bool:
+def in_sync(actions: list[Change]) -> bool:
     return not any(action.action in PENDING for action in actions)
 
 
@@ -80,7 +65,7 @@ def equal(key: str, tenant: str, profile: str) -> bool:
     return KINDS[known.kind].equal(tenant, profile)
 
 
-def unclearable(actions: list[Action], tenant: list[tuple[str, str]]) -> list[str]:
+def unclearable(actions: list[Change], tenant: list[tuple[str, str]]) -> list[str]:
     """Keys to clear whose value is JSON: Graph refuses "" for them (and "{}" leaves them set)."""
     tenant_values = dict(tenant)
     found = []
@@ -95,7 +80,7 @@ def unclearable(actions: list[Action], tenant: list[tuple[str, str]]) -> list[st
     return found
 
 
-def put_body(pairs: list[OutPair], actions: list[Action]) -> list[tuple[str, str]]:
+def put_body(pairs: list[OutPair], actions: list[Change]) -> list[tuple[str, str]]:
     """The PUT: the profile's pairs in canonical order, then "" for each key to clear. Correct
     whether Graph merges (the "" clears) or replaces (the set is exactly the profile)."""
     return [(pair.key, pair.value) for pair in pairs] + [(a.key, "") for a in actions if a.action == "clear"]

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from .. import exits
-from ..body.diff import credential_warnings
+from ..body.diff import Change, credential_warnings
 from ..body.render import render
 from ..problems import Problem, exit_for
 from ..profile.digest import digest
 from ..run.interrupts import exit_code as interrupted_exit
-from .classify import Action, classify, in_sync, unclearable
+from .classify import classify, in_sync, unclearable
 from .client import GraphClient, GraphError, Interrupted
 from .endpoints import read_secrets
 from .pool import run_all
@@ -86,7 +86,7 @@ class TargetPlan:
         self.target = target
         self.status = status
         self.tenant: list[tuple[str, str]] | None = None  # as Graph showed it (secrets read "*")
-        self.actions: list[Action] = []
+        self.actions: list[Change] = []
         self.warnings: list[str] = []
         self.tenant_digest: str | None = None
         self.error: str | None = None  # why it failed: status, code, message, request-id

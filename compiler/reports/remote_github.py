@@ -14,8 +14,9 @@ from ..escape import printable
 from ..graph.planning import CHANGES, FAILED, RemoteRun, TargetPlan
 from . import View
 from .github import command, problem_command
-from .remote_text import BAD, RESULT, SYMBOL, action_lines, counts, header, summary
+from .remote_text import BAD, RESULT, action_lines, counts, header, summary
 from .terminal import PLAIN, Writer
+from .text import SYMBOL
 
 
 def write(run: RemoteRun, view: View, writer: Writer) -> None:

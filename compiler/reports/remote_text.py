@@ -7,8 +7,6 @@ request-id, never the token.
 
 from __future__ import annotations
 
-from ..body.diff import Change
-from ..graph.classify import Action
 from ..graph.planning import (
     ACTIVE,
     APPLIED,
@@ -31,15 +29,8 @@ from ..graph.planning import (
 )  # fmt: skip
 from . import View
 from .terminal import Writer
-from .text import change_lines, shown
+from .text import STYLE, change_lines
 
-SYMBOL = {"add": "+", "change": "~", "clear": "-", "masked": "*", "keep": "="}
-ACTION_STYLE = {"+": "added", "~": "changed", "-": "removed", "*": "muted", "=": "muted", "!": "warning"}
-NOTE = {
-    "clear": 'cleared: apply sends ""',
-    "masked": "hidden by the tenant: cannot be compared, sent again",
-    "keep": "kept: neither sent nor cleared",
-}
 RESULT = {
     APPLIED: "applied",
     SENT: "sent, not confirmed (interrupted)",
@@ -68,29 +59,7 @@ def counts(plan: TargetPlan) -> str:
 
 def action_lines(plan: TargetPlan, indent: str = "  ") -> list[str]:
     """The plan of one target, key by key in canonical order, as the compile diff shows changes."""
-    lines = []
-    for action in plan.actions:
-        if action.action != "same":
-            lines += _action_lines(action, indent)
-    return lines
-
-
-def _action_lines(action: Action, indent: str) -> list[str]:
-    symbol = SYMBOL[action.action]
-    old, new = shown(action.old, action.old_masked), shown(action.new, action.new_masked)
-    if action.action == "change":
-        change = Change(action.key, "changed", action.old, action.new, action.old_masked, action.new_masked,
-                        action.fields)  # fmt: skip
-        lines = change_lines(change, indent)
-    elif action.action == "add":
-        lines = [f"{indent}{symbol} {action.key}: {new}"]
-    elif action.action == "masked":
-        lines = [f"{indent}{symbol} {action.key}: {shown(action.old, True)} -> {new}  ({NOTE[action.action]})"]
-    else:
-        lines = [f"{indent}{symbol} {action.key}: {old}  ({NOTE[action.action]})"]
-    if action.flags:
-        lines[0] += f"  [{', '.join(action.flags)}]"
-    return lines
+    return [line for action in plan.actions if action.action != "same" for line in change_lines(action, indent)]
 
 
 def summary(run: RemoteRun) -> str:
@@ -149,7 +118,7 @@ def write(run: RemoteRun, view: View, writer: Writer) -> None:
             lines += [f"  ! warning: {warning}" for warning in plan.warnings]
         for number, line in enumerate(lines):
             first = "error" if line.startswith("x ") else "header"
-            writer.out(line, first if number == 0 else ACTION_STYLE.get(line.lstrip()[:1]))
+            writer.out(line, first if number == 0 else STYLE.get(line.lstrip()[:1]))
     line = summary(run)  # the writer escapes it: run.error may quote the authority
     if run.error or run.problems:
         writer.err(line, "error")
