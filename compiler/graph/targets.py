@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..body.mapper import OutPair, map_layer
+from ..body.mapper import OutPair, map_profile
 from ..body.render import render
 from ..catalog.templates import find_template
 from ..problems import Problem, UserError, unique_sorted
@@ -48,18 +48,13 @@ def load_targets(
     confined = boundary(paths, allowed)  # as compile: the files profiles name stay in the repository
     found = discover(list(paths), confined)
     problems = list(found.problems)
-    if not found.profiles and not found.problems:
-        problems.append(Problem(", ".join(paths), "holds no profiles (*.toml): create one with `syncsecrets init`"))
     loader = Loader(confined)
     targets = []
     for source in found.profiles:
-        layer = loader.merged(source.path, source.path, environment)
-        if layer is None:
+        profile = map_profile(loader, source.path, environment, reveal, environ, problems)
+        if profile is None:
             continue
-        pairs, mapped = map_layer(layer, reveal, environ)
-        problems += mapped
-        if any(not problem.warning for problem in mapped):
-            continue
+        layer, pairs, _ = profile
         target = _target(source.path, environment, layer, pairs, problems, reveal)
         if target is not None:
             targets.append(target)

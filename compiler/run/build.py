@@ -44,9 +44,6 @@ def run(options: Options, environ=os.environ) -> RunResult:
     outputs.check_out_folder(options.out)
     outputs.check_out_apart(options.out, options.paths)
     found = discover(list(options.paths), boundary(options.paths, options.allow_outside))
-    if not found.profiles and not found.problems:
-        where = ", ".join(options.paths)
-        found.problems.append(Problem(where, "holds no profiles (*.toml): create one with `syncsecrets init`"))
     folders = _environment_folders(options, found.profiles)
     targets = [
         Target(source.path, env, f"{env}/{source.output}" if env else source.output)
@@ -292,7 +289,7 @@ def compile_targets(
 
 
 def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[list[Outcome], list[Problem], set[str]]:
-    from ..body.mapper import map_layer
+    from ..body.mapper import map_profile
     from ..body.render import render
     from ..profile.loading import Loader
 
@@ -302,13 +299,10 @@ def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[
     for index, target in enumerate(targets):
         if index and targets[index - 1].profile != target.profile:
             loader.done(targets[index - 1].profile)  # its last environment is compiled
-        layer = loader.merged(target.profile, target.profile, target.environment)
-        if layer is None:
+        profile = map_profile(loader, target.profile, target.environment, options.reveal, environ, problems)
+        if profile is None:
             continue
-        pairs, mapped = map_layer(layer, options.reveal, environ)
-        problems += mapped
-        if any(not problem.warning for problem in mapped):
-            continue
+        layer, pairs, mapped = profile
         if not pairs:
             problems.append(Problem(target.profile, "compiles to no pairs: its body sets nothing (whether Graph "
                                     "then keeps or clears the application's secrets is undocumented)", warning=True))  # fmt: skip
