@@ -32,7 +32,7 @@ from . import outputs, ownership
 from .discover import Source, discover
 from .linkguard import linked_folders
 from .record import Entry, Partial, Record
-from .result import Options, Outcome, RunResult, Status, Target
+from .result import Compilation, Options, Outcome, RunResult, Status
 
 # Below this many profiles, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
@@ -46,7 +46,7 @@ def run(options: Options, environ=os.environ) -> RunResult:
     found = discover(list(options.paths), boundary(options.paths, options.allow_outside))
     folders = _environment_folders(options, found.profiles)
     targets = [
-        Target(source.path, env, f"{env}/{source.output}" if env else source.output)
+        Compilation(source.path, env, f"{env}/{source.output}" if env else source.output)
         for env in options.environments or (None, *folders)
         for source in found.profiles
     ]
@@ -69,7 +69,7 @@ def run(options: Options, environ=os.environ) -> RunResult:
         raise
 
 
-def _run(options: Options, environ, result: RunResult, found, targets: list[Target], folders: tuple[str, ...],
+def _run(options: Options, environ, result: RunResult, found, targets: list[Compilation], folders: tuple[str, ...],
          problems: list[Problem], owner: int | None, made: str | None, existed: bool) -> RunResult:  # fmt: skip
     record = Record.load(options.out) if not options.reveal else None
     options = options._replace(predecessors=_predecessors(record, targets))
@@ -175,13 +175,13 @@ def _not_ours(out: str, in_area, known: set[str]) -> list[Problem]:
                     "left alone, never reported stale or pruned", warning=True)]  # fmt: skip
 
 
-def _in_order(targets: list[Target], compiled: list[Outcome], served: dict[str, Entry]) -> list[Outcome]:
+def _in_order(targets: list[Compilation], compiled: list[Outcome], served: dict[str, Entry]) -> list[Outcome]:
     by_output = {outcome.output: outcome for outcome in compiled}
     by_output.update((output, _unchanged(entry, output)) for output, entry in served.items())
     return [by_output[target.output] for target in targets if target.output in by_output]
 
 
-def _served(record: Record | None, targets: list[Target]) -> dict[str, Entry]:
+def _served(record: Record | None, targets: list[Compilation]) -> dict[str, Entry]:
     """The targets whose record shows nothing changed: their outputs are current, unparsed."""
     if record is None or not record.entries:
         return {}
@@ -193,7 +193,7 @@ def _served(record: Record | None, targets: list[Target]) -> dict[str, Entry]:
     return found
 
 
-def _predecessors(record: Record | None, targets: list[Target]) -> dict:
+def _predecessors(record: Record | None, targets: list[Compilation]) -> dict:
     """Where each service principal's output was, per environment, for outputs of the record
     that no target writes any more (a renamed profile's old output)."""
     if record is None:
@@ -243,7 +243,7 @@ def _unchanged(entry: Entry, output: str) -> Outcome:
     return Outcome(output, entry.profile, Status.UNCHANGED, entry.pairs, entry.principal)
 
 
-def _compile_all(targets: list[Target], options: Options, environ, owner: int | None):
+def _compile_all(targets: list[Compilation], options: Options, environ, owner: int | None):
     jobs = options.jobs or os.cpu_count() or 1
     if jobs < 2 or len(targets) < PARALLEL_THRESHOLD:
         return compile_targets(targets, options, environ, owner)
@@ -254,7 +254,7 @@ def _compile_all(targets: list[Target], options: Options, environ, owner: int | 
     return parallel.compile_in_workers(compile_targets, targets, options, environ, jobs, owner)
 
 
-def _read_vault_secrets(targets: list[Target]) -> None:
+def _read_vault_secrets(targets: list[Compilation]) -> None:
     """Reads every Key Vault secret the targets name, before the workers fork: they inherit the
     values, so each secret is read once per run rather than once per worker. Costs one more
     reading of the profiles, only in revealed parallel runs; a profile that fails to load is
@@ -272,7 +272,7 @@ def _read_vault_secrets(targets: list[Target]) -> None:
 
 
 def compile_targets(
-    targets: list[Target], options: Options, environ, owner: int | None
+    targets: list[Compilation], options: Options, environ, owner: int | None
 ) -> tuple[list[Outcome], list[Problem], set[str]]:
     """Compiles `targets` in this process (the unit of work a parallel worker runs), staging the
     new outputs in the staging folder of the run's main process `owner` (None: write nothing)."""
@@ -288,7 +288,9 @@ def compile_targets(
             gc.enable()
 
 
-def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[list[Outcome], list[Problem], set[str]]:
+def _compile(
+    targets: list[Compilation], options: Options, environ, stager
+) -> tuple[list[Outcome], list[Problem], set[str]]:
     from ..body.mapper import map_profile
     from ..body.render import render
     from ..profile.loading import Loader
@@ -325,7 +327,7 @@ def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[
     return found, problems + loader.problems, loader.declared_environments()
 
 
-def _outcome(target: Target, pairs, data: bytes, options: Options, principal: str | None, stager) -> Outcome:
+def _outcome(target: Compilation, pairs, data: bytes, options: Options, principal: str | None, stager) -> Outcome:
     from ..body.diff import changes, compare, credential_warnings, removal_warnings, unified
     from ..body.render import parse_body
 
@@ -355,7 +357,7 @@ def _outcome(target: Target, pairs, data: bytes, options: Options, principal: st
     return outcome
 
 
-def _predecessor_warnings(target: Target, pairs, options: Options, principal: str) -> list[str]:
+def _predecessor_warnings(target: Compilation, pairs, options: Options, principal: str) -> list[str]:
     """A renamed profile's output is new, but its service principal is not: its credential URLs
     are compared with the output last compiled for that principal."""
     from ..body.diff import credential_warnings

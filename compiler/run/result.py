@@ -55,7 +55,10 @@ class Options(NamedTuple):
         return self.diff == "unified"
 
 
-class Target(NamedTuple):
+class Compilation(NamedTuple):
+    """One profile compiled for one environment into one output (the remote commands' target is
+    graph/targets.Target)."""
+
     profile: str
     environment: str | None
     output: str  # relative to --out
