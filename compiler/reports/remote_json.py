@@ -7,7 +7,7 @@
  "errors": [...], "warnings": [...]}
 
 `old` and `new` are as the text report shows them: a secret or a value from a reference is its
-mask (`*** (env:NAME)`), never the value. `status`: in-sync, changes, failed (plan); applied,
+mask (`*** (env:NAME)`), never the value; an action with flags lists them ("flags": [...]). `status`: in-sync, changes, failed (plan); applied,
 sent (interrupted before it was confirmed), skipped, failed, not-started (apply); valid, invalid
 (validate, with "job_id"); active, paused, not-run, no-job, quarantined, failing (status, with
 "jobs": each job's state, last run and quarantine).
