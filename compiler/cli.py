@@ -13,15 +13,31 @@ from enum import StrEnum
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from . import __version__
-from .guard import guarded
+from .guard import guarded, usage_errors
 from .reports import REPORTER_BY_NAME
 from .reports.terminal import PLAIN
 from .run.result import AUTH_MODES, DEFAULT_OUT, DEFAULT_PATHS
 
+
+class Group(TyperGroup):
+    """Usage errors, whether click finds them (parsing) or a command does, through guard.py's one
+    printer, so that every error of the command line has the same shape."""
+
+    def make_context(self, *args, **kwargs):
+        with usage_errors(lambda: None):
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):
+        with usage_errors(lambda: ctx.invoked_subcommand):
+            return super().invoke(ctx)
+
+
 app = typer.Typer(
     name="syncsecrets",
+    cls=Group,
     help="Compile TOML provisioning profiles into Microsoft Graph synchronization secrets.",
     no_args_is_help=True,
     # Never let typer print a traceback: with locals it would show secrets. guard.py decides.
@@ -40,6 +56,11 @@ class DiffMode(StrEnum):
 
 # The formats are the reporters' registry: a new reporter is offered here without an edit.
 Format = StrEnum("Format", {name: name for name in REPORTER_BY_NAME})
+
+
+def examples(*lines: str) -> str:
+    """A command's --help ends with these, one a line (\b keeps click from rewrapping them)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 Debug = Annotated[bool, typer.Option("--debug", help="On an internal error, print the traceback (secrets blanked).")]
@@ -86,7 +107,14 @@ AllowOutsideOption = Annotated[
 ]  # fmt: skip
 
 
-@app.command("compile")
+@app.command(
+    "compile",
+    epilog=examples(
+        "syncsecrets compile                 # configs/*.toml into build/, showing what changed",
+        "syncsecrets compile --check         # write nothing; exit 1 if build/ is not up to date",
+        "syncsecrets compile --env prod --prune",
+    ),
+)
 def compile_command(
     paths: Annotated[
         Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time
@@ -152,7 +180,7 @@ def compile_command(
     raise typer.Exit(guarded(lambda: compile_profiles(options, View(quiet=quiet), fmt.value), debug))
 
 
-@app.command("keys")
+@app.command("keys", epilog=examples("syncsecrets keys --json"))
 def keys_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array instead of a table.")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table (as in docs/keys.md).")] = False,
@@ -163,7 +191,7 @@ def keys_command(
     raise typer.Exit(guarded(lambda: list_keys(as_json, markdown)))
 
 
-@app.command("schema")
+@app.command("schema", epilog=examples("syncsecrets schema -o schema/profile.schema.json"))
 def schema_command(
     output: Annotated[
         Optional[str],  # noqa: UP045
@@ -176,7 +204,7 @@ def schema_command(
     raise typer.Exit(guarded(lambda: write_schema(output)))
 
 
-@app.command("init")
+@app.command("init", epilog=examples("syncsecrets init contoso-hr --template scim"))
 def init_command(
     name: Annotated[str, typer.Argument(metavar="NAME", help="The application's name: the profile is DIR/NAME.toml.")],
     template: Annotated[
@@ -198,7 +226,13 @@ def init_command(
     raise typer.Exit(guarded(lambda: init_profile(name, template, configs), debug))
 
 
-@app.command("import")
+@app.command(
+    "import",
+    epilog=examples(
+        "syncsecrets import body.json --name contoso-hr",
+        "syncsecrets import --from-tenant 2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10 --name contoso-hr",
+    ),
+)
 def import_command(
     source: Annotated[
         Optional[str],  # noqa: UP045
@@ -332,7 +366,7 @@ _SHARED = [
 ]
 
 
-def remote_command(name: str):
+def remote_command(name: str, epilog: str):
     """Registers a command that talks to Graph: `run(options, **own)` gets the shared options as
     a RemoteOptions and its own options by name; typer sees one signature with all of them."""
 
@@ -349,13 +383,13 @@ def remote_command(name: str):
         parameters.append(_parameter("debug", Debug, False))
         command.__signature__ = inspect.Signature(parameters)
         command.__doc__ = run.__doc__
-        app.command(name)(command)
+        app.command(name, epilog=epilog)(command)
         return run
 
     return register
 
 
-@remote_command("plan")
+@remote_command("plan", examples("syncsecrets plan --env prod", "syncsecrets plan --env prod --save plan.json"))
 def plan_command(
     options,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if any service principal is not in sync.")] = False,
@@ -370,7 +404,7 @@ def plan_command(
     return plan(options, check, save)
 
 
-@remote_command("apply")
+@remote_command("apply", examples("syncsecrets apply --env prod", "syncsecrets apply --env prod --plan plan.json"))
 def apply_command(
     options,
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
@@ -395,7 +429,7 @@ def apply_command(
     return apply(options, auto_approve, wait, changed_only, plan_file, validate)
 
 
-@remote_command("validate")
+@remote_command("validate", examples("syncsecrets validate --env prod --format json"))
 def validate_command(
     options,
     saved: Annotated[bool, typer.Option("--saved", help="Test the tenant's saved credentials instead.")] = False,
@@ -406,7 +440,7 @@ def validate_command(
     return validate(options, saved)
 
 
-@remote_command("status")
+@remote_command("status", examples("syncsecrets status --env prod"))
 def status_command(options) -> int:
     """Show each service principal's synchronization jobs; exit 1 if one is quarantined or failing."""
     from .commands.status import status

@@ -10,7 +10,12 @@ One place turns exceptions into messages and exit codes (as pre-commit's error h
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+# typer below 0.29 vendors click here (pyproject pins it); typer imports it at every start anyway.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+from typer._click.exceptions import UsageError as ClickUsageError
 
 from . import exits
 from .problems import UserError, failure_line
@@ -47,6 +52,36 @@ def report_user_error(error: UserError) -> None:
         PLAIN.err(line)
     count = len(error.problems)
     PLAIN.err(failure_line(count))
+
+
+class UsageProblem(ClickException):
+    """A usage error (an unknown option, a bad value, a second --env) printed as every other error
+    is, by report_user_error: `command: message`, the failure line, exit 2. Not click's usage block."""
+
+    exit_code = exits.USER_ERROR
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(message.rstrip("."))  # click ends some of its sentences with one, not all
+        self.where = where
+
+    def show(self, file=None) -> None:
+        help_command = "syncsecrets" if self.where == "syncsecrets" else f"syncsecrets {self.where}"
+        report_user_error(UserError.single(self.where, f"{self.message}; `{help_command} --help` shows how to call it"))
+
+
+@contextmanager
+def usage_errors(command: Callable[[], str | None]) -> Iterator[None]:
+    """Turns click's usage errors raised inside into a UsageProblem; `command` names the command
+    run when the error does not know it (one raised by the command itself)."""
+    try:
+        yield
+    except (UsageProblem, NoArgsIsHelpError):  # already ours; no arguments at all shows the help
+        raise
+    except ClickUsageError as error:
+        context = error.ctx
+        # The root's name is how it was started (`python -m compiler`): it is called by its own.
+        where = command() if context is None else context.info_name if context.parent is not None else None
+        raise UsageProblem(where or "syncsecrets", error.format_message()) from None
 
 
 def _where(error: BaseException) -> str:

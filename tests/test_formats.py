@@ -105,13 +105,13 @@ def test_github_annotations(repo: Path) -> None:
     assert result.exit_code == 1
     notice = next(line for line in lines if line.startswith("::error file=configs/app.toml,"))
     assert notice.startswith(
-        "::error file=configs/app.toml,title=build/app.json changed%3A not up to date%2C run syncsecrets compile::"
+        "::error file=configs/app.toml,title=build/app.json changed%3A not up to date%2C run syncsecrets compile --prune::"
     )
     assert "~ SecretToken: *** (env:OLD_TOKEN) -> *** (env:APP_TOKEN)%0A" in notice
     assert "%0A~ SyncNotificationSettings:%0A    + DeleteThresholdEnabled: true" in notice
     assert (
-        "::error title=build/gone.json stale%3A not up to date%2C run syncsecrets compile::no profile writes it; --prune removes it"
-        in lines
+        "::error title=build/gone.json stale%3A not up to date%2C run syncsecrets compile --prune::"
+        "no profile writes it; --prune removes it" in lines
     )
     written = run_cli(["compile", "--format", "github"], cwd=repo).stdout.splitlines()
     assert any(line.startswith("::notice file=configs/app.toml,title=build/app.json changed::") for line in written)
@@ -145,17 +145,16 @@ def test_warnings_show_in_every_format(repo: Path) -> None:
     }
     for name, text in texts.items():
         assert "host changes from old-host.example to scim.contoso.example" in text, name
-    assert texts["quiet"].splitlines()[0] == "! build/app.json"
+    assert texts["quiet"].splitlines()[0].startswith("build/app.json: warning: BaseAddress host changes")
 
 
-def test_quiet_prints_only_warnings_and_the_summary(repo: Path) -> None:
+def test_quiet_prints_one_line_per_warning_and_the_summary(repo: Path) -> None:
     result = run_cli(["compile", "--check", "--quiet"], cwd=repo)
     assert result.stdout.splitlines() == [
-        "! build/app.json",
-        "  ! warning: Sandbox is removed from the body: a PUT that omits a key may leave it on the tenant; "
-        "`syncsecrets apply` clears it",
+        "build/app.json: warning: Sandbox is removed from the body: a PUT that omits a key may leave it on the "
+        "tenant; `syncsecrets apply` clears it",
         "Checked 2 profiles against build/: 0 new, 1 changed, 1 unchanged, 1 stale (--prune removes); "
-        "run `syncsecrets compile` to update",
+        "run `syncsecrets compile --prune` to update",
     ]
 
 

@@ -21,6 +21,7 @@ FLOORS = [
     {"catalog"},  # the Graph keys and the kinds of application
     {"profile"},  # reading one profile: files, values, references, layers, extends
     {"body"},  # pairs, canonical bytes, diffs
+    {"schema"},  # attribute mappings as data: expressions, the overlay, the comparison (pure)
     {"run"},  # a compile run: finding, writing, the record, the git guard
     {"graph"},  # talking to Microsoft Graph
     {"keyvault"},  # reading Key Vault secrets (with graph's credentials and retry policy)

@@ -58,3 +58,27 @@ def test_config_repository_uses_the_hooks(tmp_path: Path) -> None:
     assert failed.returncode == 1
     assert "Failed" in failed.stdout
     assert '~ BaseAddress: "https://scim.contoso.example/v2" -> "https://scim.contoso.example/v3"' in failed.stdout
+
+
+def test_the_readmes_pre_commit_config_pinned_to_a_commit(tmp_path: Path) -> None:
+    """The README's snippet as a user fills it in: this repository as `repo`, a full sha as `rev`."""
+    import re
+
+    from tests.test_readme import README, section
+
+    [snippet] = re.findall(r"```yaml\n(.*?)```", section(README, "pre-commit"), flags=re.DOTALL)
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    config = re.sub(r"(repo: )\S+", rf"\g<1>{REPO}", snippet)
+    config = re.sub(r"(rev: )[0-9a-f]{40}", rf"\g<1>{sha.strip()}", config)
+    assert str(REPO) in config and sha.strip() in config
+    repo = tmp_path / "config-repo"
+    (repo / "configs").mkdir(parents=True)
+    (repo / "configs" / "app.toml").write_text('base_address = "https://scim.contoso.example/v2"\n')
+    (repo / ".pre-commit-config.yaml").write_text(config)
+    git("init", "-q", cwd=repo)
+    git("add", "-A", cwd=repo)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+    run = [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"]
+    failed = subprocess.run(run, cwd=repo, env=env, capture_output=True, text=True, check=False)
+    assert failed.returncode == 1, failed.stdout + failed.stderr  # no build/ yet: the check fails
+    assert "run `syncsecrets compile` to update" in failed.stdout

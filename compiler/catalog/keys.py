@@ -15,7 +15,8 @@ from .suggest import fold
 
 
 class Kind(StrEnum):
-    """How a key's TOML value becomes its wire string: each kind's rules are one object of profile/kinds.py."""
+    """How a key's TOML value becomes its wire string (the Values table of docs/profiles.md); each
+    kind's rules are one object of profile/kinds.py."""
 
     TEXT = "text"
     SECRET = "secret"  # a reference only: profiles live in version control

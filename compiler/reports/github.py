@@ -15,7 +15,7 @@ from ..problems import Problem, failure_line
 from ..run.result import RunResult, Status
 from . import View
 from .terminal import Writer
-from .text import change_lines, summary
+from .text import change_lines, summary, update_command
 
 
 def escape_data(text: str) -> str:
@@ -48,7 +48,7 @@ def write(result: RunResult, view: View, writer: Writer) -> None:
         return
     base, check = result.options.out, result.options.check
     kind = "error" if check else "notice"  # under --check, an output out of date fails the check
-    suffix = ": not up to date, run syncsecrets compile" if check else ""
+    suffix = f": not up to date, run {update_command(result.options, bool(result.stale))}" if check else ""
     for outcome in result.outcomes:
         path = os.path.join(base, outcome.output)
         for warning in outcome.warnings:

@@ -43,7 +43,7 @@ RESULT = {
 # The order of statuses in a summary line.
 STATUS_ORDER = (APPLIED, VALID, INVALID, QUARANTINED, FAILING, PAUSED, NOT_RUN, NO_JOB, ACTIVE, SKIPPED, SENT, FAILED,
                 NOT_STARTED)  # fmt: skip
-# What fails a run (planning.FAILS) is shown even under --quiet, marked with x.
+# What fails a run (planning.FAILS): marked with x, and a line of its own under --quiet.
 BAD = tuple(FAILS)
 
 
@@ -104,9 +104,13 @@ def write(run: RemoteRun, view: View, writer: Writer) -> None:
     for problem in run.problems:  # may quote a saved plan's fields: a file a pull request can edit
         writer.err(str(problem), "error")
     for plan in [] if run.problems else run.plans:  # nothing ran: the problems say why
+        if quiet:
+            for line, style in _quiet_lines(plan):
+                writer.out(line, style)
+            continue
         if run.kind.results and not view.planned:
-            lines = _result_lines(plan, quiet)
-        elif plan.status == CHANGES and not quiet:
+            lines = _result_lines(plan)
+        elif plan.status == CHANGES:
             lines = [f"~ {header(plan)} ({counts(plan)})", *action_lines(plan)]
         else:
             lines = []
@@ -126,15 +130,24 @@ def write(run: RemoteRun, view: View, writer: Writer) -> None:
         writer.out(line, "summary")
 
 
-def _result_lines(plan: TargetPlan, quiet: bool) -> list[str]:
+def _quiet_lines(plan: TargetPlan) -> list[tuple[str, str]]:
+    """Under --quiet, one line per problem, as compile prints them: a target that failed (and
+    why), then each warning."""
+    lines = []
+    if plan.status in BAD:
+        why = f": {plan.error}" if plan.error else ""
+        lines.append((f"{header(plan)}: {RESULT.get(plan.status, plan.status)}{why}", "error"))
+    lines += [(f"{header(plan)}: warning: {warning}", "warning") for warning in plan.warnings]
+    return lines
+
+
+def _result_lines(plan: TargetPlan) -> list[str]:
     """What apply, validate or status found for one target: its result, and what it changed
     (apply), why the credentials were refused (validate) or the job's state (status)."""
-    if quiet and plan.status not in BAD:
-        return []
     mark = "x" if plan.status in BAD else {APPLIED: "~", SENT: "~"}.get(plan.status, "=")
     job = f" (job {plan.detail['job_id']})" if plan.detail.get("job_id") else ""
     lines = [f"{mark} {header(plan)}: {RESULT.get(plan.status, plan.status)}{job}"]
-    if plan.status in (APPLIED, SENT, FAILED) and not quiet:
+    if plan.status in (APPLIED, SENT, FAILED):
         lines += action_lines(plan)
     if plan.status == INVALID:
         lines.append(f"  ! refused: {plan.error}")

@@ -7,7 +7,7 @@ import os
 from typing import TYPE_CHECKING
 
 from ..problems import failure_line
-from ..run.result import Outcome, RunResult, Status
+from ..run.result import DEFAULT_OUT, DEFAULT_PATHS, Options, Outcome, RunResult, Status
 from . import View
 from .terminal import Writer
 
@@ -71,6 +71,20 @@ def outcome_lines(outcome: Outcome, out: str, mode: str) -> list[str]:
     return head
 
 
+def update_command(options: Options, stale: bool) -> str:
+    """The command that makes a failed --check pass: the same PATHs, --out and --env, and --prune
+    when outputs are stale (compile reports a stale output; only --prune removes it)."""
+    import shlex  # only when a check failed
+
+    words = ["syncsecrets", "compile"]
+    words += list(options.paths) if options.paths != DEFAULT_PATHS else []
+    words += ["--out", options.out] if options.out != DEFAULT_OUT else []
+    for name in options.environments:
+        words += ["--env", name]
+    words += ["--prune"] if stale else []
+    return shlex.join(words)
+
+
 def summary(result: RunResult) -> str:
     options = result.options
     counts = [f"{result.count(status)} {status}" for status in Status]
@@ -85,7 +99,7 @@ def summary(result: RunResult) -> str:
         line += f" (and its environment {'folder' if len(result.environments) == 1 else 'folders'} {folders})"
     line += ": " + ", ".join(counts)
     if options.check and result.exit_code == 1:
-        line += "; run `syncsecrets compile` to update"
+        line += f"; run `{update_command(options, bool(result.stale))}` to update"
     return line
 
 
@@ -100,8 +114,12 @@ def write(result: RunResult, view: View, writer: Writer) -> None:
         return
     base = result.options.out
     for outcome in result.outcomes:
+        if quiet:  # one line per warning, as problems are printed: what a log search or grep wants
+            for warning in outcome.warnings:
+                writer.out(f"{os.path.join(base, outcome.output)}: warning: {warning}", "warning")
+            continue
         # A warning about a change belongs next to it, in every mode: the reviewer reads the diff.
-        lines = outcome_lines(outcome, base, mode) if outcome.status is not Status.UNCHANGED and not quiet else []
+        lines = outcome_lines(outcome, base, mode) if outcome.status is not Status.UNCHANGED else []
         if outcome.warnings and not lines:
             lines = [f"! {os.path.join(base, outcome.output)}"]
         lines += [f"  ! warning: {warning}" for warning in outcome.warnings]
