@@ -3,12 +3,14 @@ appended to `$GITHUB_STEP_SUMMARY` (the job's summary page) when that variable i
 
 A target with changes is a notice on its profile whose text is the plan (an error under
 `plan --check`, which it fails); a failure is an error; a credential-host warning a warning.
-The table names keys only, never values.
+The table names keys only, never values. Every piece of text in the summary, whoever wrote it
+(a profile's path, Graph's message, a token's claim), is written through one rule (`markdown_text`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 
 from ..escape import printable
 from ..graph.planning import CHANGES, FAILED, RemoteRun, TargetPlan
@@ -54,7 +56,7 @@ def write(run: RemoteRun, view: View, writer: Writer) -> None:
 
 
 def markdown(run: RemoteRun) -> str:
-    lines = [f"### syncsecrets {run.command}", "", summary(run), ""]
+    lines = [f"### {markdown_text(f'syncsecrets {run.command}')}", "", markdown_text(summary(run)), ""]
     if run.plans:
         lines += ["| profile | environment | service principal | status | keys |", "|---|---|---|---|---|"]
         lines += [_row(plan) for plan in run.plans]
@@ -62,10 +64,17 @@ def markdown(run: RemoteRun) -> str:
 
 
 def _row(plan: TargetPlan) -> str:
-    keys = " ".join(f"`{SYMBOL[a.action]}{a.key}`" for a in plan.actions if a.action in ("add", "change", "clear"))
+    keys = " ".join(f"{SYMBOL[a.action]}{a.key}" for a in plan.actions if a.action in ("add", "change", "clear"))
     cells = [plan.target.profile, plan.target.environment or "", plan.target.service_principal_id, plan.status, keys]
-    return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
+    return "| " + " | ".join(markdown_text(cell) for cell in cells) + " |"
 
 
-def _cell(text: str) -> str:
-    return printable(text.replace("\\", "\\\\").replace("|", "\\|"))  # a newline in a cell would end the row
+# What Markdown (GitHub's, with its tables, HTML and strikethrough) reads as markup inside a line.
+_MARKUP = re.compile(r"([\\`*_\[\]<>|~!&#])")
+
+
+def markdown_text(text: str) -> str:
+    """`text` as literal Markdown on one line: markup characters backslash-escaped, and line
+    breaks and control characters escaped (`printable`), so nothing can start a heading, a row
+    or an HTML element of its own."""
+    return printable(_MARKUP.sub(r"\\\1", text))
