@@ -27,18 +27,14 @@ class OutPair(NamedTuple):
     label: str | None = None
 
 
-def map_profile(loader, path: str, environment: str | None, reveal: bool, environ, problems: list[Problem]):
-    """A profile for one environment, as compile and the remote commands read it: its merged
-    layer (from a profile.loading.Loader), its pairs and what mapping them found (also added to
-    `problems`); None when it has errors."""
-    layer = loader.merged(path, path, environment)
-    if layer is None:
-        return None
+def map_checked(layer: Layer, reveal: bool, environ, problems: list[Problem]):
+    """A merged profile mapped as compile and the remote commands map it: its pairs and what
+    mapping found (also added to `problems`); None when that holds an error."""
     pairs, mapped = map_layer(layer, reveal, environ)
     problems += mapped
     if any(not problem.warning for problem in mapped):
         return None
-    return layer, pairs, mapped
+    return pairs, mapped
 
 
 def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[Problem]]:

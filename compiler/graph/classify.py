@@ -22,6 +22,7 @@ from ..profile.kinds import KINDS
 from ..profile.references import MASK as SHOWN_MASK
 from .endpoints import MASK
 
+ACTIONS = ("add", "change", "same", "masked", "clear", "keep")
 PENDING = ("add", "change", "clear")  # what makes a target out of sync
 # An action is a body/diff.Change whose action is one of the table's.
 

@@ -16,7 +16,7 @@ from ..escape import printable
 from ..graph.planning import CHANGES, FAILED, RemoteRun, TargetPlan
 from . import View
 from .github import command, problem_command
-from .remote_text import BAD, RESULT, action_lines, counts, header, summary
+from .remote_text import BAD, RESULT, action_lines, counts, header, outside_line, summary
 from .terminal import PLAIN, Writer
 from .text import SYMBOL
 
@@ -45,6 +45,8 @@ def write(run: RemoteRun, view: View, writer: Writer) -> None:
             kind = "error" if failing else "notice"
             state = RESULT.get(plan.status, plan.status) if run.kind.results else counts(plan)
             writer.out(command(kind, "\n".join(lines), file=plan.target.profile, title=f"{title} ({state})"))
+    for profile in run.outside:
+        writer.out(command("notice", outside_line(run, profile), file=profile, title=f"syncsecrets {run.command}"))
     writer.out(summary(run))
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:

@@ -30,6 +30,8 @@ def document(run: RemoteRun) -> dict:
     summary = {"targets": len(run.plans)}
     summary |= {status: run.count(status) for status in STATUSES if run.count(status) or status in (IN_SYNC, FAILED)}
     summary |= {action: sum(plan.count(action) for plan in run.plans) for action in ("add", "change", "clear")}
+    if run.outside:
+        summary["not-in-environment"] = len(run.outside)
     errors = [problem_fields(problem) for problem in run.problems]
     if run.error:
         errors.append(problem_fields(Problem(None, run.error)))  # the whole run's: no file
@@ -39,6 +41,7 @@ def document(run: RemoteRun) -> dict:
         "exit_code": run.exit_code,
         "interrupted": bool(run.interrupted),
         "targets": [_target(plan) for plan in run.plans],
+        **({"not_in_environment": run.outside} if run.outside else {}),  # profiles --env left out
         "summary": summary,
         "errors": errors,
         "warnings": [problem_fields(problem) for problem in run.warnings],

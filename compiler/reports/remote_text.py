@@ -90,11 +90,23 @@ def summary(run: RemoteRun) -> str:
     parts += [f"{run.count(FAILED)} failed"] if run.count(FAILED) else []
     parts += [f"{run.count(NOT_STARTED)} not started"] if run.count(NOT_STARTED) else []
     line = f"{verb}: {total} {noun}: " + ", ".join(parts)
+    if run.outside:
+        line += f"; {outside(run)}"
     if run.interrupted:
         line += "; interrupted"
     elif not run.kind.results and run.check and run.count(CHANGES):
         line += "; run `syncsecrets apply` to update"
     return line
+
+
+def outside(run: RemoteRun) -> str:
+    """The profiles --env left out, counted: they declare no such environment."""
+    count = len(run.outside)
+    return f"{count} {'profile' if count == 1 else 'profiles'} not in environment {run.environment}"
+
+
+def outside_line(run: RemoteRun, profile: str) -> str:
+    return f"{profile}: not in environment {run.environment} (not a target of this run: nothing sent)"
 
 
 def write(run: RemoteRun, view: View, writer: Writer) -> None:
@@ -103,12 +115,14 @@ def write(run: RemoteRun, view: View, writer: Writer) -> None:
         writer.err(str(problem), "warning")
     for problem in run.problems:  # may quote a saved plan's fields: a file a pull request can edit
         writer.err(str(problem), "error")
-    for plan in [] if run.problems else run.plans:  # nothing ran: the problems say why
+    # Every target read is shown, also when a problem of one stops the run (apply then sent nothing).
+    as_planned = view.planned or not run.kind.results or (run.kind.pairs and bool(run.problems))
+    for plan in run.plans:
         if quiet:
             for line, style in _quiet_lines(plan):
                 writer.out(line, style)
             continue
-        if run.kind.results and not view.planned:
+        if not as_planned:
             lines = _result_lines(plan)
         elif plan.status == CHANGES:
             lines = [f"~ {header(plan)} ({counts(plan)})", *action_lines(plan)]
@@ -123,6 +137,8 @@ def write(run: RemoteRun, view: View, writer: Writer) -> None:
         for number, line in enumerate(lines):
             first = "error" if line.startswith("x ") else "header"
             writer.out(line, first if number == 0 else STYLE.get(line.lstrip()[:1]))
+    for profile in [] if quiet else run.outside:
+        writer.out("= " + outside_line(run, profile), "muted")
     line = summary(run)  # the writer escapes it: run.error may quote the authority
     if run.error or run.problems:
         writer.err(line, "error")

@@ -291,7 +291,7 @@ def compile_targets(
 def _compile(
     targets: list[Compilation], options: Options, environ, stager
 ) -> tuple[list[Outcome], list[Problem], set[str]]:
-    from ..body.mapper import map_profile
+    from ..body.mapper import map_checked
     from ..body.render import render
     from ..profile.loading import Loader
 
@@ -301,10 +301,11 @@ def _compile(
     for index, target in enumerate(targets):
         if index and targets[index - 1].profile != target.profile:
             loader.done(targets[index - 1].profile)  # its last environment is compiled
-        profile = map_profile(loader, target.profile, target.environment, options.reveal, environ, problems)
-        if profile is None:
+        layer = loader.merged(target.profile, target.profile, target.environment)
+        found_pairs = map_checked(layer, options.reveal, environ, problems) if layer is not None else None
+        if found_pairs is None:
             continue
-        layer, pairs, mapped = profile
+        pairs, mapped = found_pairs
         if not pairs:
             problems.append(Problem(target.profile, "compiles to no pairs: its body sets nothing (whether Graph "
                                     "then keeps or clears the application's secrets is undocumented)", warning=True))  # fmt: skip
