@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, Key
+from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, Key, Kind
 from ..catalog.templates import check, templates
 from ..problems import InvalidValue, Problem, Refused
 from ..profile import notifications
@@ -75,7 +75,7 @@ def _pair(graph: str, key: Key | None, entry: Located, reveal: bool, environ, pr
     if not reveal:
         return OutPair(graph, value.placeholder, value.label)
     try:
-        text = resolve(value, environ)
+        text = resolve(value, environ, key is None or key.sensitive or key.kind is Kind.SECRET)
     except InvalidValue as error:
         problems.append(entry.problem(str(error)))
         return None

@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from ..catalog.keys import Key, Kind
 from ..problems import InvalidValue
 from . import notifications
-from .references import EXAMPLE, FORMS, SCHEMES, remember_secret
+from .references import EXAMPLE, FORMS, SCHEMES
+from .secrets import remember_secret
 from .values import (
     TIMESTAMP_EXAMPLE,
     URL_EXAMPLE,
