@@ -28,13 +28,13 @@ class OutPair(NamedTuple):
 
 
 def map_checked(layer: Layer, reveal: bool, environ, problems: list[Problem]):
-    """A merged profile mapped as compile and the remote commands map it: its pairs and what
-    mapping found (also added to `problems`); None when that holds an error."""
+    """A merged profile mapped as compile and the remote commands map it: its pairs, or None when
+    mapping found an error (what it found is added to `problems`)."""
     pairs, mapped = map_layer(layer, reveal, environ)
     problems += mapped
     if any(not problem.warning for problem in mapped):
         return None
-    return pairs, mapped
+    return pairs
 
 
 def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[Problem]]:
@@ -99,8 +99,11 @@ def _check_keep(kept: Located, present: list[str], problems: list) -> None:
     """A kept key is left to whatever else sets it on the tenant: the profile cannot also set it."""
     for graph in kept.value:
         if graph in present:
-            problems.append(kept.problem(f"{BY_GRAPH[graph].friendly} is both in keep and set by the profile: "
-                                         "remove it from one of them"))  # fmt: skip
+            problems.append(
+                kept.problem(
+                    f"{BY_GRAPH[graph].friendly} is both in keep and set by the profile: remove it from one of them"
+                )
+            )
 
 
 def _check_template(entry: Located, pairs: list[OutPair], problems: list) -> None:

@@ -26,7 +26,7 @@ from ..graph.planning import (
     VALID,
     RemoteRun,
     TargetPlan,
-)  # fmt: skip
+)
 from . import View
 from .terminal import Writer
 from .text import STYLE, change_lines
@@ -41,8 +41,21 @@ RESULT = {
     INVALID: "invalid",
 }
 # The order of statuses in a summary line.
-STATUS_ORDER = (APPLIED, VALID, INVALID, QUARANTINED, FAILING, PAUSED, NOT_RUN, NO_JOB, ACTIVE, SKIPPED, SENT, FAILED,
-                NOT_STARTED)  # fmt: skip
+STATUS_ORDER = (
+    APPLIED,
+    VALID,
+    INVALID,
+    QUARANTINED,
+    FAILING,
+    PAUSED,
+    NOT_RUN,
+    NO_JOB,
+    ACTIVE,
+    SKIPPED,
+    SENT,
+    FAILED,
+    NOT_STARTED,
+)
 # What fails a run (planning.FAILS): marked with x, and a line of its own under --quiet.
 BAD = tuple(FAILS)
 
@@ -76,8 +89,11 @@ def summary(run: RemoteRun) -> str:
     changed = ", ".join(f"{count} to {action}" for action, count in keys.items())
     if not run.kind.pairs:
         verb = run.command.capitalize()
-        parts = [f"{run.count(status)} {status}" for status in STATUS_ORDER
-                 if run.count(status) and status not in (FAILED, NOT_STARTED)]  # fmt: skip
+        parts = [
+            f"{run.count(status)} {status}"
+            for status in STATUS_ORDER
+            if run.count(status) and status not in (FAILED, NOT_STARTED)
+        ]
     elif not run.kind.results or not (run.sending or run.count(SKIPPED) or run.count(INVALID)):  # no PUT was due
         parts = [f"{run.count(CHANGES)} to update (keys: {changed})", f"{run.count(IN_SYNC)} in sync"]
         verb = "Plan"
