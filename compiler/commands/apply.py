@@ -101,7 +101,7 @@ def deprovision_problems(chosen) -> list:
 
     problems = []
     for plan in chosen:
-        keys = [action.key for action in plan.actions if MAY_DEPROVISION in getattr(action, "flags", ())]
+        keys = [action.key for action in plan.actions if MAY_DEPROVISION in action.flags]
         if keys:
             problems.append(Problem(plan.target.profile, f"may remove users from the app ({', '.join(keys)}): "
                                     "review the plan, then apply with --allow-deprovision"))  # fmt: skip

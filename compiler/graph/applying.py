@@ -89,17 +89,19 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
 
 
 def read_until(client: GraphClient, shown: Callable[[float], bool], wait: float) -> bool:
-    """Reads until `shown(deadline)` (one GET, with that deadline) says the tenant shows what was
-    sent, or `wait` seconds have passed (False); GraphError and Interrupted end it too."""
-    started = time.monotonic()
-    deadline = started + wait
+    """Reads until `shown(deadline)` (one GET, whole by that wall-clock deadline) says the
+    tenant shows what was sent, or `wait` seconds have passed on the client's clock (False);
+    GraphError and Interrupted end it too."""
+    started = time.monotonic()  # answers are whole by a time of the wall (bytes arrive in it)
+    reads_end = max(started + wait, started + SHORTEST_READ)
+    deadline = client.clock.now() + wait  # the read-backs' waits happen on the client's clock
     delay = FIRST_READ_BACK
     while True:
-        if shown(max(deadline, started + SHORTEST_READ)):
+        if shown(reads_end):
             return True
-        if time.monotonic() + delay > deadline:
+        if client.clock.now() + delay > deadline:
             return False
-        if client.stop.wait(delay):
+        if client.clock.sleep(delay, client.stop):
             raise Interrupted
         delay = min(delay * 2, LONGEST_READ_BACK)
 
