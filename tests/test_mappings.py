@@ -92,11 +92,11 @@ def test_plan_text_shows_old_and_new_and_the_flags_in_words(tmp_path, tenant, en
     result = run_cli(["plan"], cwd=tmp_path, env=env)
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert '  ~ mappings.User.externalId: "[mailNickname]" -> "[objectId]"  [re-evaluates every user]' in lines
+    assert "  ~ mappings.User.externalId: [mailNickname] -> [objectId]  [re-evaluates every user]" in lines
     assert (
         "  ~ mappings.Group.enabled: true -> false  [re-evaluates every group, may remove groups from the app]" in lines
     )
-    assert '  - mappings.User.title: "[jobTitle]"  [re-evaluates every user]' in lines
+    assert "  - mappings.User.title: [jobTitle]  [re-evaluates every user]" in lines
     assert not any("displayName" in line for line in lines)  # same: not shown
     github = run_cli(["plan", "--format", "github"], cwd=tmp_path, env=env)
     assert "may remove users from the app" in github.stdout

@@ -49,7 +49,12 @@ def change_lines(change: Change, indent: str = "  ") -> list[str]:
         for field in change.fields:
             lines += change_lines(field, indent + "    ")
     else:
-        old, new = shown(change.old, change.old_masked), shown(change.new, change.new_masked)
+        # A mapping's expression reads as it is written in the profile (quotes in it unescaped)
+        plain = change.key.startswith("mappings.")
+        old, new = (
+            change.old if plain and isinstance(change.old, str) else shown(change.old, change.old_masked),
+            change.new if plain and isinstance(change.new, str) else shown(change.new, change.new_masked),
+        )
         value = new if action in SHOWS_NEW else old if action in SHOWS_OLD else f"{old} -> {new}"
         note = REMOVED_NOTE if action == "removed" and indent == "  " else NOTE.get(action)
         lines = [f"{indent}{symbol} {change.key}: {value}" + (f"  ({note})" if note else "")]
