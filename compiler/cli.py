@@ -307,6 +307,52 @@ def _usage(where: str, message: str) -> int:
     raise UserError.single(where, message)
 
 
+@app.command(
+    "references",
+    epilog=examples(
+        "syncsecrets references                       # base and every environment",
+        "syncsecrets references --env prod --format json",
+    ),
+)
+def references_command(
+    paths: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(
+            metavar="[PATH]...",
+            help=f"Profiles or folders of profiles. [default: {' '.join(DEFAULT_PATHS)}]",
+            show_default=False,
+        ),
+    ] = None,
+    env: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--env",
+            metavar="NAME",
+            help="Only [environments.NAME] (repeatable). [default: base and every environment]",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="text|json", help="text for people, json for programs.")
+    ] = "text",
+    allow_outside: AllowOutsideOption = None,
+    debug: Debug = False,
+) -> None:
+    """List every environment variable, file and Key Vault secret the profiles need, per environment,
+    with the profiles and keys that use them: names only, never a value."""
+    from .commands.references import references
+    from .run.root import at_root
+
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter(f"{fmt!r} is not one of text, json", param_hint="'--format'")
+    with at_root() as place:
+        run = lambda: references(  # noqa: E731
+            place.paths(paths) or DEFAULT_PATHS, tuple(dict.fromkeys(env or ())), fmt, place.paths(allow_outside)
+        )
+        code = guarded(run, debug)
+    raise typer.Exit(code)
+
+
 # The remote options are plain strings, checked where they are used (graph/connection.py,
 # commands/remote.py): three more enums would cost every start, `compile` included.
 RemotePaths = Annotated[
