@@ -15,7 +15,7 @@ import re
 from ..escape import printable
 from ..graph.planning import CHANGES, FAILED, RemoteRun, TargetPlan
 from .github import command
-from .remote_text import BAD, RESULT, SYMBOL, action_lines, counts, header, summary
+from .remote_text import BAD, RESULT, SYMBOL, action_lines, counts, header, outside_line, summary
 from .terminal import PLAIN, Writer
 
 
@@ -44,6 +44,8 @@ def write_github(run: RemoteRun, writer: Writer) -> None:
             kind = "error" if failing else "notice"
             state = counts(plan) if run.command == "plan" else RESULT.get(plan.status, plan.status)
             writer.out(command(kind, "\n".join(lines), file=plan.target.profile, title=f"{title} ({state})"))
+    for profile in run.outside:
+        writer.out(command("notice", outside_line(run, profile), file=profile, title=f"syncsecrets {run.command}"))
     writer.out(summary(run))
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:
