@@ -113,3 +113,19 @@ def test_plan_from_a_subfolder_reads_the_roots_profiles_and_saves_where_typed(re
     assert (repo / "docs" / "plan.json").is_file()
     applied = run_cli(["apply", "--plan", "plan.json", "--auto-approve"], cwd=repo / "docs", env=env)
     assert applied.exit_code == 0, applied.stderr
+
+
+@pytest.mark.parametrize(
+    ("where", "args", "hint"),
+    [
+        ("configs", ["compile", "team", "--check"], "syncsecrets compile team"),
+        ("configs/team", ["compile", ".", "--out", "out", "--check"], "syncsecrets compile . --out out"),
+        ("docs", ["compile", "--check"], "syncsecrets compile"),
+    ],
+)
+def test_the_update_hint_runs_where_the_user_is(repo: Path, where: str, args: list[str], hint: str) -> None:
+    done = run_process(args, cwd=repo / where)
+    assert done.returncode == 1, done.stderr
+    assert f"run `{hint}` to update" in done.stdout
+    assert run_process(hint.split()[1:], cwd=repo / where).returncode == 0
+    assert run_process(args, cwd=repo / where).returncode == 0

@@ -51,6 +51,17 @@ class Place:
         return tuple(self.path(path) for path in typed or ())
 
 
+_here: str | None = None  # where the user ran the command in the root, while it runs
+
+
+def as_typed(path: str) -> str:
+    """`path` (from the root) as the user would type it where they ran the command: for a
+    command a message tells them to run."""
+    if _here is None or os.path.isabs(path):
+        return path
+    return os.path.relpath(os.path.abspath(path), _here)
+
+
 @contextmanager
 def at_root() -> Iterator[Place]:
     """Runs the block in the root (the working directory, when none is found); puts the working
@@ -60,10 +71,13 @@ def at_root() -> Iterator[Place]:
     if place.root == here:
         yield place
         return
+    global _here
     os.chdir(place.root)
+    _here = here
     try:
         yield place
     finally:
+        _here = None
         os.chdir(here)
 
 
