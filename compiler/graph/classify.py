@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import NamedTuple
 
-from ..body.diff import Change, changes, compare
+from ..body.diff import Change, compare, field_changes
 from ..body.mapper import OutPair
 from ..catalog.keys import BY_GRAPH, Kind
 from ..profile.references import MASK as SHOWN_MASK
@@ -36,7 +36,7 @@ class Action(NamedTuple):
     new: str | None  # as shown; None: not sent
     old_masked: bool = False
     new_masked: bool = False
-    fields: tuple[Change, ...] = ()  # SyncNotificationSettings, field by field, when shown
+    fields: tuple[Change, ...] = ()  # a JSON-valued key added or changed, field by field (diff.field_changes)
 
 
 def classify(pairs: list[OutPair], tenant: list[tuple[str, str]], keep: tuple[str, ...] = ()) -> list[Action]:
@@ -57,7 +57,8 @@ def classify(pairs: list[OutPair], tenant: list[tuple[str, str]], keep: tuple[st
                 action = "same"
             else:
                 action = "change"
-            fields = changes([row])[0].fields if action == "change" else ()
+            shown = action in ("add", "change") and not (old_masked or row.new_masked)
+            fields = field_changes(row.key, old_shown, row.new) if shown else ()
             actions.append(Action(row.key, action, old_shown, row.new, old_masked, row.new_masked, fields))
         elif old:  # a "" on the tenant is nothing to clear
             action = "keep" if row.key in keep else "clear"

@@ -77,7 +77,8 @@ def action_lines(plan: TargetPlan, indent: str = "  ") -> list[str]:
                             action.fields)  # fmt: skip
             lines += change_lines(change, indent)
         elif action.action == "add":
-            lines.append(f"{indent}{symbol} {action.key}: {shown(action.new, action.new_masked)}")
+            lines += change_lines(Change(action.key, "added", None, action.new, False, action.new_masked, action.fields),
+                                  indent)  # fmt: skip
         elif action.action == "masked":
             pair = f"{shown(action.old, True)} -> {shown(action.new, action.new_masked)}"
             lines.append(f"{indent}{symbol} {action.key}: {pair}  ({NOTE[action.action]})")
