@@ -66,8 +66,11 @@ def as_typed(path: str) -> str:
 def at_root() -> Iterator[Place]:
     """Runs the block in the root (the working directory, when none is found); puts the working
     directory back after it, so that a caller in the same process sees nothing change."""
-    here = os.getcwd()
-    place = Place(here, find_root(here) or here)
+    try:
+        here = os.getcwd()
+    except OSError:  # the working directory was removed: the run reports what it cannot find
+        here = ""
+    place = Place(here, (find_root(here) if here else None) or here)
     if place.root == here:
         yield place
         return
@@ -84,6 +87,8 @@ def at_root() -> Iterator[Place]:
 def configs_folder() -> str:
     """The default folder of profiles for commands that write one (`init`, `import`), from the
     working directory: the root's `configs`."""
-    here = os.getcwd()
-    root = find_root(here)
+    try:
+        root = find_root(os.getcwd())
+    except OSError:
+        root = None
     return os.path.relpath(os.path.join(root, DEFAULT_PATHS[0])) if root else DEFAULT_PATHS[0]
