@@ -55,7 +55,7 @@ def collect(paths: tuple[str, ...], asked: tuple[str, ...], allowed: tuple[str, 
     loader = Loader(confined)
     for source in found.profiles:  # the base first: it reads every file, and so finds the environments
         loader.merged(source.path, source.path, None)
-    partial_problems, partial_environments, _ = read_partials(found.partials, None, confined)
+    partial_problems, partial_environments = read_partials(found.partials, confined)
     declared = loader.declared_environments() | partial_environments
     problems += loader.problems + partial_problems + environment_problems(asked, declared, found.profiles)
     errors = [problem for problem in unique_sorted(problems) if not problem.warning]
