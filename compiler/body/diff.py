@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, notification_field_order
 from ..escape import printable
+from ..profile.kinds import KINDS
 from ..profile.references import MASK, placeholder_label
 from ..profile.secrets import holds_secret
 from .mapper import OutPair
@@ -45,13 +46,18 @@ class Row(NamedTuple):
 
 
 class Change(NamedTuple):
+    """One thing a run does, or would do, to one key, as every report shows it: compile's
+    added, removed or changed; a remote command's add, change, same, masked, clear or keep
+    (graph/classify.py); any key alike (a pair, a job, a mapping)."""
+
     key: str  # a Graph key, or a SyncNotificationSettings field under `fields`
-    action: str  # added, removed or changed
-    old: str | object | None  # display value (a JSON value for notification fields)
+    action: str
+    old: str | object | None  # display value (a JSON value for notification fields); None: absent
     new: str | object | None
     old_masked: bool = False
     new_masked: bool = False
-    fields: tuple[Change, ...] = ()
+    fields: tuple[Change, ...] = ()  # SyncNotificationSettings, field by field, when shown
+    flags: tuple[str, ...] = ()  # what else a report says of it, word by word
 
 
 def mask(label: str | None, changed: bool = False) -> str:
@@ -141,7 +147,7 @@ def field_changes(key: str, old: str | None, new: str | None) -> tuple[Change, .
 
 def _holds_json(key: str, value: str) -> bool:
     known = BY_GRAPH.get(key)
-    return known is not None and (known is NOTIFICATION_KEY or known.holds_json(value))
+    return known is not None and KINDS[known.kind].is_json(value)
 
 
 def removal_warnings(found: list[Change]) -> list[str]:

@@ -55,7 +55,8 @@ _NOWHERE = ("no configs/ folder here or in any folder above (up to the top of th
 
 
 def discover(paths: list[str], boundary: Boundary | None = None) -> Discovery:
-    """The profiles and partials under `paths`; links may lead within `boundary` (None: anywhere)."""
+    """The profiles and partials under `paths`; links may lead within `boundary` (None: anywhere).
+    A run with nothing to read is a problem: every command reads profiles."""
     found = Discovery()
     for path in paths:
         if os.path.isdir(path):
@@ -73,6 +74,10 @@ def discover(paths: list[str], boundary: Boundary | None = None) -> Discovery:
         else:
             found.problems.append(Problem(path, _NOWHERE if path in DEFAULT_PATHS else _MISSING))
     _check_unique_outputs(found)
+    if not found.profiles and not found.problems:
+        found.problems.append(
+            Problem(", ".join(paths), "holds no profiles (*.toml): create one with `syncsecrets init`")
+        )
     return found
 
 
