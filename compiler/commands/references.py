@@ -14,7 +14,7 @@ import os
 from typing import NamedTuple
 
 from .. import exits
-from ..problems import Problem, UserError, unique_sorted
+from ..problems import UserError, unique_sorted
 from ..profile.confine import boundary
 from ..profile.loading import Loader
 from ..profile.references import Reference, reference_table
@@ -50,8 +50,6 @@ def collect(paths: tuple[str, ...], asked: tuple[str, ...], allowed: tuple[str, 
     confined = boundary(paths, allowed)
     found = discover(list(paths), confined)
     problems = list(found.problems)
-    if not found.profiles and not found.problems:
-        problems.append(Problem(", ".join(paths), "holds no profiles (*.toml): create one with `syncsecrets init`"))
     loader = Loader(confined)
     for source in found.profiles:  # the base first: it reads every file, and so finds the environments
         loader.merged(source.path, source.path, None)
