@@ -15,9 +15,10 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from . import __version__
+from . import __version__, exits
 from .catalog.clouds import API_VERSIONS, CLOUDS
-from .guard import guarded, usage_errors
+from .guard import guarded, report_user_error, usage_errors
+from .problems import UserError
 from .reports import REPORTER_BY_NAME
 from .reports.terminal import PLAIN
 from .run.result import AUTH_MODES, DEFAULT_OUT, DEFAULT_PATHS
@@ -552,6 +553,15 @@ def main() -> None:
     import os
     import sys
 
+    try:
+        os.getcwd()
+    except FileNotFoundError:  # the folder was removed under the shell: no relative path can be found
+        report_user_error(
+            UserError.single(
+                "syncsecrets", "the working directory no longer exists: cd into the repository and run it again"
+            )
+        )
+        sys.exit(exits.USER_ERROR)
     named = sys.argv[1] if len(sys.argv) > 1 else None
     commands = app.registered_commands
     # typer turns every registered command into a click command at each start: a run of one

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,21 @@ def test_the_update_hint_runs_where_the_user_is(repo: Path, where: str, args: li
 
 def every_file(folder: Path) -> dict[str, bytes]:
     return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+@pytest.mark.parametrize("command", ["compile", "plan", "references"])
+def test_a_removed_working_directory_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = Path(sys.executable).parent / "syncsecrets"  # the console script, as a user runs it
+    result = subprocess.run(
+        ["sh", "-c", 'cd "$1" && rmdir "$1" && exec "$2" "$3"', "sh", str(gone), str(script), command],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        "syncsecrets: the working directory no longer exists: cd into the repository and run it again"
+    )
+    assert "internal error" not in result.stderr
