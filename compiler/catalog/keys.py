@@ -26,6 +26,15 @@ class Kind(StrEnum):
     OBJECT_OR_TEXT = "object-or-text"  # Domain and AppKey: a string or a JSON object
 
 
+class Family(StrEnum):
+    """Where a key belongs once Graph retires the secrets API (deprecated in beta): how the app is
+    reached (endpoint, credentials, OAuth, tenant ids) or how its synchronization job behaves.
+    `validate` sends only connectivity keys, as Microsoft's validateCredentials examples do."""
+
+    CONNECTIVITY = "connectivity"
+    JOB_SETTING = "job setting"
+
+
 KIND_DESCRIPTIONS = {
     Kind.TEXT: "a string",
     Kind.SECRET: 'a reference: { env = "NAME" } or { file = "path" }',
@@ -51,6 +60,7 @@ class Key(NamedTuple):
     integer_ok: bool = False
     # A URL or host the provisioning service sends credentials to (exfiltration warning).
     receives_credentials: bool = False
+    family: Family = Family.CONNECTIVITY
 
     def holds_json(self, value: str) -> bool:
         """Whether a string value of this key is the JSON-object form (Domain, AppKey)."""
@@ -62,6 +72,7 @@ class Key(NamedTuple):
         return self.sensitive and not self.holds_json(value)
 
 
+_JOB = Family.JOB_SETTING
 _T, _S, _B, _U, _D, _N, _O = (
     Kind.TEXT,
     Kind.SECRET,
@@ -94,18 +105,18 @@ KEYS: tuple[Key, ...] = (
     Key("Oauth2AccessToken", "oauth2_access_token", _S, "OAuth 2 access token obtained for the target app.", sensitive=True),
     Key("Oauth2AccessTokenCreationTime", "oauth2_access_token_creation_time", _D, "When the OAuth 2 access token was issued."),
     Key("Oauth2RefreshToken", "oauth2_refresh_token", _S, "OAuth 2 refresh token for the target app.", sensitive=True),
-    Key("SyncAll", "sync_all", _B, "Provision all users and groups (true) or only those assigned to the app (false)."),
+    Key("SyncAll", "sync_all", _B, "Provision all users and groups (true) or only those assigned to the app (false).", family=_JOB),
     Key("InstanceName", "instance_name", _T, "Instance name of the target app (ServiceNow-style, unverified)."),
     Key("Oauth2ClientId", "oauth2_client_id", _T, "OAuth 2 client id the provisioning service authenticates with.", integer_ok=True),
     Key("Oauth2ClientSecret", "oauth2_client_secret", _S, "OAuth 2 client secret that goes with Oauth2ClientId.", sensitive=True),
     Key("CompanyId", "company_id", _T, "Company or tenant id of the target (cross-tenant sync: the target tenant id).", integer_ok=True),
-    Key("UpdateKeyOnSoftDelete", "update_key_on_soft_delete", _B, "Update the matching key when an account is soft-deleted."),
-    Key("SynchronizationSchedule", "synchronization_schedule", _T, "Synchronization schedule (format unverified).", integer_ok=True),
-    Key("SystemOfRecord", "system_of_record", _T, "System of record for inbound (HR) provisioning."),
+    Key("UpdateKeyOnSoftDelete", "update_key_on_soft_delete", _B, "Update the matching key when an account is soft-deleted.", family=_JOB),
+    Key("SynchronizationSchedule", "synchronization_schedule", _T, "Synchronization schedule (format unverified).", integer_ok=True, family=_JOB),
+    Key("SystemOfRecord", "system_of_record", _T, "System of record for inbound (HR) provisioning.", family=_JOB),
     Key("SandboxName", "sandbox_name", _T, "Name of the app's sandbox to provision into."),
-    Key("EnforceDomain", "enforce_domain", _B, "Only provision accounts in the configured Domain."),
-    Key("SyncNotificationSettings", "sync_notification_settings", _N, "Quarantine and failure emails and the accidental-deletion threshold."),
-    Key("SkipOutOfScopeDeletions", "skip_out_of_scope_deletions", _B, "Do not disable accounts in the target when they leave scope."),
+    Key("EnforceDomain", "enforce_domain", _B, "Only provision accounts in the configured Domain.", family=_JOB),
+    Key("SyncNotificationSettings", "sync_notification_settings", _N, "Quarantine and failure emails and the accidental-deletion threshold.", family=_JOB),
+    Key("SkipOutOfScopeDeletions", "skip_out_of_scope_deletions", _B, "Do not disable accounts in the target when they leave scope.", family=_JOB),
     Key("Oauth2AuthorizationCode", "oauth2_authorization_code", _S, "OAuth 2 authorization code from the app's consent flow.", sensitive=True),
     Key("Oauth2RedirectUri", "oauth2_redirect_uri", _U, "OAuth 2 redirect URI registered with the target app."),
     Key("ApplicationTemplateIdentifier", "application_template_identifier", _T, "Gallery application template identifier."),
@@ -113,11 +124,11 @@ KEYS: tuple[Key, ...] = (
     Key("Oauth2AuthorizationUri", "oauth2_authorization_uri", _U, "OAuth 2 authorization endpoint of the target app.", receives_credentials=True),
     Key("AuthenticationType", "authentication_type", _T, "How to authenticate: OAuth2ClientCredentialsGrant, SyncPolicy (cross-tenant), ..."),
     Key("Server", "server", _T, "Server (host) of the target directory or app.", receives_credentials=True),
-    Key("PerformInboundEntitlementGrants", "perform_inbound_entitlement_grants", _B, "Grant entitlements read from the source during inbound provisioning."),
-    Key("HardDeletesEnabled", "hard_deletes_enabled", _B, "Delete accounts in the target instead of disabling them."),
+    Key("PerformInboundEntitlementGrants", "perform_inbound_entitlement_grants", _B, "Grant entitlements read from the source during inbound provisioning.", family=_JOB),
+    Key("HardDeletesEnabled", "hard_deletes_enabled", _B, "Delete accounts in the target instead of disabling them.", family=_JOB),
     Key("SyncAgentCompatibilityKey", "sync_agent_compatibility_key", _T, "Compatibility key of the on-premises provisioning agent (format unverified)."),
     Key("SyncAgentADContainer", "sync_agent_ad_container", _T, "Active Directory container the provisioning agent writes to (format unverified)."),
-    Key("ValidateDomain", "validate_domain", _B, "Check that the Domain is verified before provisioning."),
+    Key("ValidateDomain", "validate_domain", _B, "Check that the Domain is verified before provisioning.", family=_JOB),
     Key("TestReferences", "test_references", _T, "Test references (format unverified)."),
     Key("ConnectionString", "connection_string", _S, "Connection string of the target (database or service).", sensitive=True),
 )  # fmt: skip
@@ -132,6 +143,13 @@ NOTIFICATION_KEY = BY_GRAPH["SyncNotificationSettings"]
 def lookup(name: str) -> Key | None:
     """The key a profile means by `name`, in either spelling, or None."""
     return BY_FRIENDLY.get(name) or BY_GRAPH.get(name)
+
+
+def is_connectivity(graph_name: str) -> bool:
+    """Whether a pair goes to validateCredentials: a catalog key of the connectivity family, or a
+    [raw] key (syncsecrets cannot tell, and leaving out a credential would fail the test)."""
+    key = BY_GRAPH.get(graph_name)
+    return key is None or key.family is Family.CONNECTIVITY
 
 
 def lookup_loosely(name: str) -> Key | None:

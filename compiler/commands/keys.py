@@ -14,7 +14,7 @@ HEADINGS = ("KEY", "FRIENDLY NAME", "KIND", "SECRET", "DESCRIPTION")
 def key_rows() -> list[dict]:
     return [
         {"key": key.graph, "friendly_name": key.friendly, "kind": str(key.kind), "sensitive": key.sensitive,
-         "description": key.description}
+         "family": str(key.family), "description": key.description}
         for key in KEYS
     ]  # fmt: skip
 

@@ -96,6 +96,15 @@ class GraphClient:
     def post(self, url: str, body: Any) -> None:
         self.request("POST", url, body)
 
+    def post_json(self, url: str, body: Any) -> Any:
+        """POST and the answer's JSON (a created job, a provisionOnDemand result)."""
+        response = self.request("POST", url, body)
+        try:
+            return _json(response)
+        except ValueError:
+            raise GraphError(response.status_code, "UnexpectedAnswer", "Graph's answer is not JSON",
+                             clean_message(response.headers.get("request-id") or "") or None) from None  # fmt: skip
+
     def request(self, method: str, url: str, body: Any = None) -> httpx.Response:
         if not self.connection.owns(url):
             raise GraphError(None, "ForeignHost", "Graph pointed to another host; the token is sent to "

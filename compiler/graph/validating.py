@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..catalog.keys import is_connectivity
 from .client import GraphClient, GraphError, Interrupted
 from .endpoints import check_sendable, job_url
 from .jobs import JobChoice, choose_job, read_jobs
@@ -23,7 +24,8 @@ def validate_target(client: GraphClient, plan: TargetPlan, saved: bool = False) 
     try:
         job = choose_job(target, read_jobs(client, target))
         plan.detail["job_id"] = job.get("id")
-        credentials = [] if saved else [(pair.key, pair.value) for pair in target.pairs]
+        # Only how the app is reached: job settings are not credentials (Microsoft's examples).
+        credentials = [] if saved else [(pair.key, pair.value) for pair in target.pairs if is_connectivity(pair.key)]
         check_sendable(credentials)
         body = {"useSavedCredentials": saved, "credentials": [{"key": k, "value": v} for k, v in credentials]}
         client.post(f"{job_url(client, target.service_principal_id, job.get('id'))}/validateCredentials", body)

@@ -1,0 +1,86 @@
+"""What `apply` must do to a service principal's synchronization job: pure, over Graph's job list.
+
+| action      | when                                                                             |
+|-------------|----------------------------------------------------------------------------------|
+| create      | the service principal has no job (of the profile's template: see WrongTemplate)  |
+| start       | state active, the schedule is not Active (Disabled: new, NotConfigured, Paused)   |
+| pause       | state paused, the schedule is Active                                             |
+| heal        | state active, quarantined for its credentials, and the plan sends credentials   |
+| quarantined | quarantined for any other reason: reported with it, never cleared automatically |
+| same        | the job exists and its state matches (NotRun with an Active schedule is running) |
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..problems import Problem
+from ..profile.job import JobSpec
+
+CREATE, START, PAUSE, HEAL, QUARANTINED, SAME = "create", "start", "pause", "heal", "quarantined", "same"
+# Every action but `same` leaves the target not in sync (a CI gate goes red on a quarantine).
+NOT_IN_SYNC = frozenset((CREATE, START, PAUSE, HEAL, QUARANTINED))
+CREDENTIALS_QUARANTINE = "EncounteredQuarantineException"  # typically invalid credentials
+
+
+class JobAction(NamedTuple):
+    action: str
+    old: str | None  # the job's status code as Graph gives it ("Paused"...), None: no job
+    new: str  # the profile's state, "active" or "paused"
+    job_id: str | None = None
+    reason: str | None = None  # the quarantine's reason, as Graph gives it
+
+
+class WrongTemplate(Exception):
+    """The service principal's jobs all run another template: the profile must say which (exit 2)."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def classify_job(spec: JobSpec, jobs: list[dict], sends_credentials: bool, profile: str, job_id: str | None = None,
+                 principal: str = "") -> JobAction:  # fmt: skip
+    """The job action of one target; WrongTemplate, or JobChoice when several jobs run the
+    template and `[application] job_id` names none of them (both exit 2, nothing sent)."""
+    if not jobs:
+        return JobAction(CREATE, None, spec.state)
+    mine = [job for job in jobs if job.get("templateId") == spec.template_id]
+    if not mine:
+        others = sorted({_text(job.get("templateId")) or "unknown" for job in jobs})
+        raise WrongTemplate(Problem(profile, f"[job] template_id is {spec.template_id!r}, but the jobs of service "
+            f"principal {principal} run {', '.join(map(repr, others))}: syncsecrets never deletes a job; set "
+            "template_id to the job's template, or delete the job in the portal first", "job.template_id"))  # fmt: skip
+    from .jobs import choose_job  # one rule for "several jobs": name one in [application] job_id
+
+    job = choose_job(_Named(profile, principal, job_id), mine)
+    return action_for(spec, job, sends_credentials)
+
+
+def action_for(spec: JobSpec, job: dict, sends_credentials: bool) -> JobAction:
+    status = job.get("status") if isinstance(job.get("status"), dict) else {}
+    schedule = job.get("schedule") if isinstance(job.get("schedule"), dict) else {}
+    code = _text(status.get("code")) or None
+    running = _text(schedule.get("state")) == "Active"
+    quarantine = status.get("quarantine") if isinstance(status.get("quarantine"), dict) else None
+    reason = _text((quarantine or {}).get("reason")) or None
+    found = {"old": code, "new": spec.state, "job_id": _text(job.get("id")) or None}
+    if spec.state == "paused":
+        return JobAction(PAUSE if running else SAME, **found)
+    if code == "Quarantine" or quarantine is not None:
+        if reason == CREDENTIALS_QUARANTINE and sends_credentials:
+            return JobAction(HEAL, reason=reason, **found)
+        return JobAction(QUARANTINED, reason=reason or "Unknown", **found)
+    return JobAction(SAME if running else START, **found)
+
+
+class _Named(NamedTuple):
+    """What choose_job reads of a target."""
+
+    profile: str
+    service_principal_id: str
+    job_id: str | None
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
