@@ -3,6 +3,11 @@
 Graph is eventually consistent: a GET right after a PUT may still show the old pairs. A target
 is applied when a GET shows every non-masked value of the profile and none of the cleared keys;
 until `wait` seconds have passed it is read again (0.5 s, then doubling, at most 5 s apart).
+
+A target with `[job]` has its job acted on around the PUT, in this order: pause (before anything
+else is sent), create (then wait until the job list shows it), validate the credentials (heal:
+a refusal fails the target with nothing sent), the PUT and its read-back, then restart with
+QuarantineState (heal) or start. A job is never deleted.
 """
 
 from __future__ import annotations
@@ -13,8 +18,11 @@ from collections.abc import Callable
 from .classify import classify, in_sync, put_body
 from .client import GraphClient, GraphError, Interrupted
 from .endpoints import check_sendable, read_secrets, write_secrets
+from .job_action import CREATE, HEAL, PAUSE, START
+from .jobs import create_job, pause_job, restart_job, start_job, wait_until_listed
 from .planning import APPLIED, CHANGES, FAILED, IN_SYNC, NOT_STARTED, SENT, TargetPlan
 from .pool import run_all
+from .validating import validate_credentials
 
 FIRST_READ_BACK = 0.5
 LONGEST_READ_BACK = 5.0
@@ -54,6 +62,16 @@ def apply_all(
 
 def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, str]], wait: float) -> None:
     target = plan.target
+    job = plan.job
+    try:
+        job_id = before_put(client, plan, wait) if job is not None else None
+    except GraphError as error:
+        plan.status, plan.error = FAILED, str(error)
+        return
+    except Interrupted:
+        return
+    if job_id is False:  # the application refused the credentials: nothing more is sent
+        return
     try:
         write_secrets(client, target.service_principal_id, body)
     except GraphError as error:
@@ -62,6 +80,53 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
     except Interrupted:
         return  # not sent (a retry was waiting): the status stays as planned
     plan.status = SENT
+    if not read_back(client, plan, wait):
+        return
+    if job is None or job.action not in (HEAL, START, CREATE) or (job.action == CREATE and job.new != "active"):
+        plan.status = APPLIED
+        return
+    try:
+        if job.action == HEAL:
+            restart_job(client, target.service_principal_id, job_id, ("QuarantineState",))
+        else:
+            start_job(client, target.service_principal_id, job_id)
+    except GraphError as error:
+        verb = "restarting it to leave quarantine" if job.action == HEAL else "starting the job"
+        plan.status, plan.error = FAILED, f"the secrets were applied, but {verb} failed: {error}"
+        return
+    except Interrupted:
+        return
+    plan.status = APPLIED
+
+
+def before_put(client: GraphClient, plan: TargetPlan, wait: float) -> str | bool | None:
+    """Pause, create or validate, as the job's action says; the job's id (False: the credentials
+    were refused, the target has failed and nothing more goes out)."""
+    job, principal = plan.job, plan.target.service_principal_id
+    if job.action == PAUSE:
+        pause_job(client, principal, job.job_id)
+    elif job.action == CREATE:
+        created = create_job(client, principal, plan.target.job.template_id)
+        wait_until_listed(client, principal, created["id"], wait)
+        plan.detail["job_id"] = created["id"]
+        return created["id"]
+    elif job.action == HEAL:
+        try:
+            validate_credentials(client, plan.target, job.job_id)
+        except GraphError as error:
+            refused = (
+                "the application refused the credentials"
+                if error.status == 400
+                else "validating the credentials failed"
+            )
+            plan.status, plan.error = FAILED, f"{refused}, so the job was not healed and nothing was sent: {error}"
+            return False
+    return job.job_id
+
+
+def read_back(client: GraphClient, plan: TargetPlan, wait: float) -> bool:
+    """GET until the tenant shows the profile; False (the target failed or was stopped) if not."""
+    target = plan.target
     deadline = time.monotonic() + wait
     delay = FIRST_READ_BACK
     while True:
@@ -69,17 +134,16 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
             tenant = read_secrets(client, target.service_principal_id)
         except GraphError as error:
             plan.status, plan.error = FAILED, f"the PUT was accepted, but reading it back failed: {error}"
-            return
+            return False
         except Interrupted:
-            return  # sent, not confirmed: reported as such
+            return False  # sent, not confirmed: reported as such
         if in_sync(classify(target.pairs, tenant, target.keep)):
-            plan.status = APPLIED
-            return
+            return True
         if time.monotonic() + delay > deadline:
             plan.status = FAILED
             plan.error = (f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
                           "(Graph is eventually consistent: run plan again, or give --wait more seconds)")  # fmt: skip
-            return
+            return False
         if client.stop.wait(delay):
-            return
+            return False
         delay = min(delay * 2, LONGEST_READ_BACK)

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..catalog.keys import BY_GRAPH, is_connectivity
 from ..problems import Problem
 from ..profile.job import JobSpec
+from .classify import Action
+from .jobs import choose_job
 
 CREATE, START, PAUSE, HEAL, QUARANTINED, SAME = "create", "start", "pause", "heal", "quarantined", "same"
 # Every action but `same` leaves the target not in sync (a CI gate goes red on a quarantine).
@@ -41,8 +44,8 @@ class WrongTemplate(Exception):
 
 def classify_job(spec: JobSpec, jobs: list[dict], sends_credentials: bool, profile: str, job_id: str | None = None,
                  principal: str = "") -> JobAction:  # fmt: skip
-    """The job action of one target; WrongTemplate, or JobChoice when several jobs run the
-    template and `[application] job_id` names none of them (both exit 2, nothing sent)."""
+    """The job action of one target; WrongTemplate, or jobs.JobChoice when several jobs run
+    the template and `[application] job_id` names none of them (both exit 2, nothing sent)."""
     if not jobs:
         return JobAction(CREATE, None, spec.state)
     mine = [job for job in jobs if job.get("templateId") == spec.template_id]
@@ -51,10 +54,24 @@ def classify_job(spec: JobSpec, jobs: list[dict], sends_credentials: bool, profi
         raise WrongTemplate(Problem(profile, f"[job] template_id is {spec.template_id!r}, but the jobs of service "
             f"principal {principal} run {', '.join(map(repr, others))}: syncsecrets never deletes a job; set "
             "template_id to the job's template, or delete the job in the portal first", "job.template_id"))  # fmt: skip
-    from .jobs import choose_job  # one rule for "several jobs": name one in [application] job_id
-
     job = choose_job(_Named(profile, principal, job_id), mine)
     return action_for(spec, job, sends_credentials)
+
+
+def job_change(found: JobAction) -> Action:
+    """The job's action as every report shows an action: key `job`, Graph's status code as the
+    old value, the profile's state as the new."""
+    return Action("job", found.action, found.old, found.new)
+
+
+def sends_credentials(pairs) -> bool:
+    """Whether apply's PUT carries a credential (a secret of the connectivity family, or a [raw]
+    key's reference): only then can it heal a quarantine for invalid credentials."""
+    for pair in pairs:
+        key = BY_GRAPH.get(pair.key)
+        if (key.is_secret(pair.value) if key else pair.label is not None) and is_connectivity(pair.key):
+            return True
+    return False
 
 
 def action_for(spec: JobSpec, job: dict, sends_credentials: bool) -> JobAction:

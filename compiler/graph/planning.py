@@ -17,6 +17,8 @@ from ..run.interrupts import Terminated
 from .classify import Action, classify, in_sync, unclearable
 from .client import GraphClient, GraphError, Interrupted
 from .endpoints import read_secrets
+from .job_action import WrongTemplate, classify_job, job_change, sends_credentials
+from .jobs import JobChoice, read_jobs
 from .pool import run_all
 from .targets import Target
 
@@ -37,7 +39,8 @@ QUARANTINED, FAILING, PAUSED, ACTIVE, NOT_RUN, NO_JOB = (
 
 
 class TargetPlan:
-    __slots__ = ("actions", "detail", "error", "status", "target", "tenant", "tenant_digest", "warnings")
+    __slots__ = ("actions", "detail", "error", "job", "problem", "status", "target", "tenant", "tenant_digest",
+                 "warnings")  # fmt: skip
 
     def __init__(self, target: Target, status: str = NOT_STARTED):
         self.target = target
@@ -48,6 +51,8 @@ class TargetPlan:
         self.tenant_digest: str | None = None
         self.error: str | None = None  # why it failed: status, code, message, request-id
         self.detail: dict = {}  # what a command adds: the job validated, the job's state...
+        self.job = None  # job_action.JobAction, for a target with [job]
+        self.problem: Problem | None = None  # exit 2 found while reading the tenant (the job's template)
 
     @property
     def in_sync(self) -> bool:
@@ -88,13 +93,34 @@ def plan_target(client: GraphClient, target: Target) -> TargetPlan | None:
     plan = TargetPlan(target)
     try:
         tenant = read_secrets(client, target.service_principal_id)
+        jobs = read_jobs(client, target) if target.job else None
     except GraphError as error:
         plan.status, plan.error = FAILED, str(error)
         return plan
     except Interrupted:
         return None
     classify_plan(plan, tenant)
+    if jobs is not None:
+        plan_job(plan, jobs)
     return plan
+
+
+def plan_job(plan: TargetPlan, jobs: list[dict]) -> None:
+    """The job's action joins the pairs' (key `job`); a job of another template, or several jobs
+    and none named, is the profile's to fix (`plan.problem`, exit 2 before anything is sent)."""
+    target = plan.target
+    try:
+        plan.job = classify_job(target.job, jobs, sends_credentials(target.pairs), target.profile, target.job_id,
+                                target.service_principal_id)  # fmt: skip
+    except (WrongTemplate, JobChoice) as refused:
+        plan.status, plan.problem, plan.error = FAILED, refused.problem, refused.problem.message
+        return
+    plan.actions.append(job_change(plan.job))
+    plan.status = IN_SYNC if plan.in_sync else CHANGES
+
+
+def job_problems(plans: list[TargetPlan]) -> list[Problem]:
+    return [plan.problem for plan in plans if plan.problem is not None]
 
 
 def classify_plan(plan: TargetPlan, tenant: list[tuple[str, str]]) -> None:

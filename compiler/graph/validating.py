@@ -24,11 +24,7 @@ def validate_target(client: GraphClient, plan: TargetPlan, saved: bool = False) 
     try:
         job = choose_job(target, read_jobs(client, target))
         plan.detail["job_id"] = job.get("id")
-        # Only how the app is reached: job settings are not credentials (Microsoft's examples).
-        credentials = [] if saved else [(pair.key, pair.value) for pair in target.pairs if is_connectivity(pair.key)]
-        check_sendable(credentials)
-        body = {"useSavedCredentials": saved, "credentials": [{"key": k, "value": v} for k, v in credentials]}
-        client.post(f"{job_url(client, target.service_principal_id, job.get('id'))}/validateCredentials", body)
+        validate_credentials(client, target, job.get("id"), saved)
     except GraphError as error:
         refused = error.status == 400
         plan.status, plan.error = (INVALID if refused else FAILED), str(error)
@@ -37,6 +33,16 @@ def validate_target(client: GraphClient, plan: TargetPlan, saved: bool = False) 
         return plan
     plan.status = VALID
     return plan
+
+
+def validate_credentials(client: GraphClient, target, job_id: object, saved: bool = False) -> None:
+    """POST validateCredentials with the profile's connectivity pairs (or the saved ones): returns
+    when the application accepts them, GraphError (400: refused) when not."""
+    # Only how the app is reached: job settings are not credentials (Microsoft's examples).
+    credentials = [] if saved else [(pair.key, pair.value) for pair in target.pairs if is_connectivity(pair.key)]
+    check_sendable(credentials)
+    body = {"useSavedCredentials": saved, "credentials": [{"key": k, "value": v} for k, v in credentials]}
+    client.post(f"{job_url(client, target.service_principal_id, job_id)}/validateCredentials", body)
 
 
 def validate_all(
