@@ -26,6 +26,9 @@ from .validating import validate_credentials
 
 FIRST_READ_BACK = 0.5
 LONGEST_READ_BACK = 5.0
+# The read-back's requests end when `wait` does, but no sooner than this after the PUT: a GET
+# needs time to answer (`--wait 0` still reads back once).
+SHORTEST_READ = 10.0
 
 
 def bodies(plans: list[TargetPlan]) -> dict[int, list[tuple[str, str]]]:
@@ -127,11 +130,12 @@ def before_put(client: GraphClient, plan: TargetPlan, wait: float) -> str | bool
 def read_back(client: GraphClient, plan: TargetPlan, wait: float) -> bool:
     """GET until the tenant shows the profile; False (the target failed or was stopped) if not."""
     target = plan.target
-    deadline = time.monotonic() + wait
+    started = time.monotonic()
+    deadline = started + wait
     delay = FIRST_READ_BACK
     while True:
         try:
-            tenant = read_secrets(client, target.service_principal_id)
+            tenant = read_secrets(client, target.service_principal_id, max(deadline, started + SHORTEST_READ))
         except GraphError as error:
             plan.status, plan.error = FAILED, f"the PUT was accepted, but reading it back failed: {error}"
             return False

@@ -20,6 +20,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from ..graph.answers import capped_transport, cut_off
 from ..graph.auth import first_lines
 from ..graph.connection import CLOUDS
 from ..graph.retry import THROTTLED, RetryPolicy, wait_before_retry
@@ -108,7 +109,9 @@ class VaultReader:
                 status, retry_after = error.status_code, _header(error, "Retry-After")
                 if status == 403:
                     raise VaultRefused(_forbidden(label, error)) from None
-            except (ServiceRequestError, ServiceResponseError):
+            except (ServiceRequestError, ServiceResponseError) as error:
+                if (cut := cut_off(error)) is not None:  # too large or too slow: asking again would not help
+                    raise VaultRefused(f"the vault's answer for {label} was not read: {cut.message}") from None
                 status, retry_after = None, None
             if status is None or (status >= 500 and status not in THROTTLED):
                 other_failures += 1
@@ -134,6 +137,8 @@ class VaultReader:
             client = self._clients.get(address.host)
             if client is None:
                 verify = self._environ.get("REQUESTS_CA_BUNDLE") or self._environ.get("SSL_CERT_FILE") or True
+                timeouts = {"connection_verify": verify, "connection_timeout": CONNECT_SECONDS,
+                            "read_timeout": READ_SECONDS}  # fmt: skip
                 client = SecretClient(
                     address.vault_url,
                     self._credential(address),
@@ -145,6 +150,7 @@ class VaultReader:
                     # The SDK checks that the vault's challenge names a Key Vault domain; an added
                     # test host (address.py) cannot, and is trusted by the operator's setting.
                     verify_challenge_resource=not address.added,
+                    transport=capped_transport(**timeouts),  # answers capped in size and time, as Graph's
                 )
                 self._clients[address.host] = client
             return client

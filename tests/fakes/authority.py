@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from . import tokens
-from .faults import Fault, FaultScript
+from .faults import Fault, FaultScript, Streamed, scripted_answer
 from .federation import TOKEN_EXCHANGE_AUDIENCE, Federation, check_assertion
 from .server import RESET, Request, Response
 
@@ -75,11 +75,19 @@ class FakeAuthority:
         self._issuer_keys[issuer] = key
 
     def fault(
-        self, status: int, *, times: int = 1, method: str | None = None, retry_after: int | str | None = None
+        self,
+        status: int,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        retry_after: int | str | None = None,
+        body: bytes | Streamed | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """The next `times` requests (of `method`) fail with `status` (0: connection reset), as
-        when Entra is unavailable or throttles; the error is AADSTS-shaped."""
-        self._faults.add(Fault(status, times, method, retry_after=retry_after))
+        when Entra is unavailable or throttles; the error is AADSTS-shaped. `body` and `headers`:
+        served instead (a hostile answer: `faults.gzip_bomb()`, `faults.endless()`...)."""
+        self._faults.add(Fault(status, times, method, retry_after=retry_after, body=body, headers=headers or {}))
 
     def add_audience(self, root: str) -> None:
         self.audiences.add(root.rstrip("/"))
@@ -243,6 +251,9 @@ def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
 def _fault_response(fault: Fault) -> Response:
     if fault.status == 0:
         return RESET
+    scripted = scripted_answer(fault, {})
+    if scripted is not None:
+        return scripted
     if fault.status == 429 or fault.status >= 500:
         response = _aad_error(
             fault.status,

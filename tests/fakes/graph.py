@@ -24,7 +24,7 @@ from typing import Any
 
 from . import odata
 from .authority import FakeAuthority
-from .faults import Fault, FaultScript
+from .faults import Fault, FaultScript, Streamed, scripted_answer
 from .jobs import (
     ON_DEMAND_LIMIT,
     ON_DEMAND_WINDOW,
@@ -160,15 +160,18 @@ class FakeGraph:
         message: str | None = None,
         applied: bool = False,
         location: str | None = None,
-        body: bytes | None = None,
+        body: bytes | Streamed | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """The next `times` matching requests fail with `status` (0: the connection is reset).
         `retry_after`: seconds (int) or an HTTP-date (str, see faults.http_date). `applied`: the
         request takes effect first and only its reply is lost or failed. `location`: with a 3xx
         status, a redirect there (to test that a client does not follow it with its token). `body`:
         these bytes are the answer instead of Graph's error document (a hostile or broken answer,
-        also with a 2xx status)."""
-        self._faults.add(Fault(status, times, method, sp_id, retry_after, code, message, applied, location, body))
+        also with a 2xx status), or a `faults.Streamed` body (`endless()`, `trickle()`). `headers`: added to
+        the answer (`{"Content-Encoding": "gzip"}` with `body=faults.gzip_bomb()`)."""
+        fault = Fault(status, times, method, sp_id, retry_after, code, message, applied, location, body, headers or {})
+        self._faults.add(fault)
 
     @property
     def pending_faults(self) -> list[Fault]:
@@ -245,8 +248,9 @@ class FakeGraph:
         headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
         if fault.location is not None:
             headers["Location"] = fault.location
-        if fault.body is not None:
-            return Response(fault.status, fault.body, {"Content-Type": "application/json", **headers})
+        scripted = scripted_answer(fault, headers)
+        if scripted is not None:
+            return scripted
         return odata.error(request, fault.status, fault.code, fault.message, headers)
 
     def _route(self, request: Request, match: re.Match[str], claims: dict[str, Any] | None) -> Response:

@@ -1,0 +1,61 @@
+"""The job as code against the loopback fake: plan and apply with [job], every row of the job
+table, the order of requests (the fake's journal), refusals with nothing sent, the reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli
+from tests.test_plan import SP, TOKEN
+
+JOB = "scim.0a1b2c3d4e5f40718293a4b5c6d7e8f9.4c1e9a55-0c9e-4d1f-9b10-2f9f1c9e1b7a"
+PROFILE = """base_address = "https://scim.contoso.example/v2"
+secret_token = { env = "APP_TOKEN" }
+sync_all = true
+
+[application]
+service_principal_id = "%s"
+
+[job]
+template_id = "scim"
+%s"""
+
+
+@pytest.fixture
+def env(graph_env) -> dict[str, str]:
+    return {**graph_env(), "APP_TOKEN": TOKEN}
+
+
+def write(root: Path, state: str = "active", extra: str = "") -> Path:
+    (root / "configs").mkdir(exist_ok=True)
+    path = root / "configs" / "app.toml"
+    path.write_text(PROFILE % (SP, f'state = "{state}"\n' + extra))
+    return path
+
+
+def outputs(result) -> str:
+    return result.stdout + result.stderr
+
+
+def job_action(result) -> dict:
+    target = json.loads(result.stdout)["targets"][0]
+    return next(action for action in target["actions"] if action["key"] == "job")
+
+
+def test_one_apply_takes_a_principal_without_a_job_to_a_running_job(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    result = run_cli(["apply", "--auto-approve", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, outputs(result)
+    assert job_action(result) == {"key": "job", "action": "create", "old": None, "new": "active", "masked": False}
+    (job,) = graph.jobs(SP).values()
+    assert (job.template_id, job.schedule, job.status) == ("scim", "Active", "NotRun")
+    assert graph.calls(SP) == ["GET secrets", "GET jobs", "POST jobs", "GET jobs", "PUT secrets", "GET secrets",
+                               "POST start"]  # fmt: skip
+    assert TOKEN not in outputs(result)
+    again = run_cli(["plan", "--check", "--format", "json"], cwd=tmp_path, env=env)
+    assert again.exit_code == 0, outputs(again)
+    assert job_action(again)["action"] == "same" and job_action(again)["old"] == "NotRun"
