@@ -27,6 +27,8 @@ from .targets import Target
 IN_SYNC, CHANGES, FAILED, NOT_STARTED = "in-sync", "changes", "failed", "not-started"
 APPLIED, SENT, SKIPPED = "applied", "sent", "skipped"
 VALID, INVALID = "valid", "invalid"
+# provision: every object provisioned, or one that failed a step (exit 1, as invalid credentials)
+PROVISIONED, NOT_PROVISIONED = "provisioned", "not-provisioned"
 # status: the synchronization jobs' state; the first two fail a pipeline that gates on it.
 QUARANTINED, FAILING, PAUSED, ACTIVE, NOT_RUN, NO_JOB = (
     "quarantined",
@@ -86,7 +88,9 @@ class RemoteRun:
             return exits.TERMINATED if isinstance(self.interrupted, Terminated) else exits.INTERRUPTED
         if self.error or self.count(FAILED):
             return exits.REMOTE_FAILED
-        if (self.check and self.count(CHANGES)) or any(self.count(bad) for bad in (INVALID, QUARANTINED, FAILING)):
+        if (self.check and self.count(CHANGES)) or any(
+            self.count(bad) for bad in (INVALID, QUARANTINED, FAILING, NOT_PROVISIONED)
+        ):
             return exits.CHANGES
         return exits.OK
 

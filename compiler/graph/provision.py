@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-from .client import GraphClient, GraphError, clean_message
+from ..problems import Problem
+from .client import GraphClient, GraphError, Interrupted, clean_message
 from .endpoints import job_url
 
 LIMIT, WINDOW = 5, 10.0  # provisionOnDemand: 5 requests per 10 seconds (Microsoft's documented limit)
@@ -86,13 +87,20 @@ def outcome_lines(outcome: Outcome) -> list[str]:
     return lines
 
 
+# What a Pacer reads and waits with unless given its own: a test of the command sets these.
+clock: Callable[[], float] = time.monotonic
+sleep: Callable[[float], object] = time.sleep
+
+
 class Pacer:
     """At most `limit` calls in any `window` seconds: waits (with `sleep`) before a call that
     would exceed it. The clock and the sleeper are injectable, so tests never wait for real."""
 
-    def __init__(self, limit: int = LIMIT, window: float = WINDOW, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], object] = time.sleep):  # fmt: skip
-        self.limit, self.window, self.clock, self.sleep = limit, window, clock, sleep
+    def __init__(self, limit: int = LIMIT, window: float = WINDOW, clock: Callable[[], float] | None = None,
+                 sleep: Callable[[float], object] | None = None):  # fmt: skip
+        self.limit, self.window = limit, window
+        self.clock = clock or globals()["clock"]
+        self.sleep = sleep or globals()["sleep"]
         self.sent: list[float] = []
 
     def wait_turn(self) -> None:
@@ -157,3 +165,67 @@ def _unexpected(what: str) -> GraphError:
 
 def _text(value: object) -> str:
     return clean_message(value) if isinstance(value, str) else ""
+
+
+def provision_target(client: GraphClient, plan, subjects: list[str], type_name: str, rule: str | None,
+                     pacer: Pacer | None = None) -> None:  # fmt: skip
+    """Provisions `subjects` with the target's job; plan.status provisioned, not-provisioned (a
+    step failed) or failed (Graph refused), plan.problem for what the profile's owner must decide,
+    plan.detail: the job, the rule, each subject's steps (and `lines`, as text shows them)."""
+    from .job_action import WrongTemplate, find_job
+    from .jobs import JobChoice, read_job_schema, read_jobs
+    from .planning import FAILED, NOT_PROVISIONED, PROVISIONED
+
+    target = plan.target
+    pacer = pacer or Pacer()
+    try:
+        job = find_job(target.job.template_id if target.job else None, read_jobs(client, target), target.profile,
+                       target.job_id, target.service_principal_id)  # fmt: skip
+        if job is None:
+            raise GraphError(None, "NoSynchronizationJob", "the service principal has no synchronization job: "
+                             "create it first (`[job]` and `syncsecrets apply`)")  # fmt: skip
+        plan.detail["job_id"] = job["id"]
+        if rule is None:
+            rules = rules_for(read_job_schema(client, target.service_principal_id, job["id"]), type_name)
+            if len(rules) != 1:
+                listed = "; ".join(f"{rule_id} ({name})" if name else rule_id for rule_id, name in rules)
+                why = f"several rules provision {type_name} objects: {listed}" if rules else \
+                    f"no rule of the job's schema provisions {type_name} objects"  # fmt: skip
+                raise _Choice(Problem(target.profile, f"{why}: name one with --rule RULE_ID", "--rule"))
+            rule = rules[0][0]
+        plan.detail["rule_id"] = rule
+        results, lines = [], []
+        for subject in subjects:
+            outcome = provision(client, target.service_principal_id, job["id"], rule, subject, type_name, pacer)
+            results.append(_subject(subject, type_name, outcome))
+            lines += [f"{type_name} {clean_message(subject)}:", *(f"  {line}" for line in outcome_lines(outcome))]
+            plan.detail["subjects"], plan.detail["lines"] = results, lines
+    except (WrongTemplate, JobChoice, _Choice) as refused:
+        plan.status, plan.problem, plan.error = FAILED, refused.problem, refused.problem.message
+        return
+    except GraphError as error:
+        plan.status, plan.error = FAILED, str(error)
+        return
+    except Interrupted:
+        return
+    plan.status = NOT_PROVISIONED if any(result["failed"] for result in results) else PROVISIONED
+
+
+class _Choice(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _subject(subject: str, type_name: str, outcome: Outcome) -> dict:
+    failed = outcome.failed_step
+    return {
+        "object_id": clean_message(subject),
+        "type": type_name,
+        "status": outcome.status,
+        "failed": outcome.failed,
+        "failed_step": failed.name if failed else None,
+        "error": ": ".join(part for part in (outcome.error_code, outcome.reason) if part) or None,
+        "steps": [{"name": step.name, "type": step.type, "status": step.status, "description": step.description}
+                  for step in outcome.steps],
+    }  # fmt: skip
