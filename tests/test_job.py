@@ -59,3 +59,27 @@ def test_one_apply_takes_a_principal_without_a_job_to_a_running_job(tmp_path: Pa
     again = run_cli(["plan", "--check", "--format", "json"], cwd=tmp_path, env=env)
     assert again.exit_code == 0, outputs(again)
     assert job_action(again)["action"] == "same" and job_action(again)["old"] == "NotRun"
+
+
+# -- restart -------------------------------------------------------------------------------------
+def test_restart_with_scopes_posts_graphs_criteria(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim", "Quarantine", quarantine={"reason": "TooManyDeletes"})
+    result = run_cli(["restart", "--scope", "quarantine,watermark", "--auto-approve", "--format", "json"],
+                     cwd=tmp_path, env=env)  # fmt: skip
+    assert result.exit_code == 0, outputs(result)
+    assert graph.calls(SP) == ["GET jobs", "POST restart"]
+    assert graph.journal[-1].body == {"criteria": {"resetScope": "QuarantineState, Watermark"}}
+    assert graph.jobs(SP)[JOB].quarantine is None
+
+
+# -- provision -----------------------------------------------------------------------------------
+def test_provision_shows_each_step(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    result = run_cli(["provision", "configs/app.toml", "--subject", "9bb0f679-a883-4a6f-8260-35b491b8b8c8"],
+                     cwd=tmp_path, env=env)  # fmt: skip
+    assert result.exit_code == 0, outputs(result)
+    print(result.stdout)

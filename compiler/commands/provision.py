@@ -13,7 +13,7 @@ import os
 
 from ..problems import Problem, UserError
 from ..run.interrupts import terminable
-from .remote import RemoteOptions, Stopped, connect
+from .remote import RemoteOptions, Stopped, connect, finish
 
 TYPES = ("User", "Group")
 
@@ -40,14 +40,12 @@ def provision(options: RemoteOptions, subjects: list[str], type_name: str = "Use
     from ..reports.remote import write_remote_report
 
     run = RemoteRun("provision", [], [])
-    kind = "User"
-
-    def check() -> None:
-        nonlocal kind
-        kind = check_input(subjects, type_name)
-
     try:
-        targets, session = connect(run, options, environ, reveal=False, check=check)  # Graph uses saved credentials
+        kind = check_input(subjects, type_name)
+    except UserError as error:
+        return finish(run, options, problems=error.problems)
+    try:
+        targets, session = connect(run, options, environ, reveal=False)  # Graph uses the saved credentials
     except Stopped as stopped:
         return stopped.code
     if len(targets) != 1:

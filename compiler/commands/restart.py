@@ -14,7 +14,7 @@ from ..catalog.suggest import did_you_mean
 from ..problems import UserError
 from ..reports.terminal import PLAIN
 from ..run.interrupts import terminable
-from .remote import RemoteOptions, Stopped, connect
+from .remote import RemoteOptions, Stopped, connect, finish
 
 # The scope words of the command line, as Graph spells them.
 SCOPES = {"watermark": "Watermark", "escrows": "Escrows", "quarantine": "QuarantineState", "full": "Full",
@@ -50,16 +50,14 @@ def restart(options: RemoteOptions, scope: str, force_deletes: bool = False, aut
     from .apply import confirm, is_terminal
 
     run = RemoteRun("restart", [], [])
-    scopes: tuple[str, ...] = ()
-
-    def check() -> None:
-        nonlocal scopes
+    try:
         scopes = parse_scope(scope, force_deletes)
         if not (auto_approve or is_terminal()):
             raise UserError.single("restart", "needs a terminal to ask for confirmation, or --auto-approve")
-
+    except UserError as error:
+        return finish(run, options, problems=error.problems)
     try:
-        targets, session = connect(run, options, environ, reveal=False, check=check)  # no secret is sent
+        targets, session = connect(run, options, environ, reveal=False)  # no secret is sent
     except Stopped as stopped:
         return stopped.code
     client = session.client
