@@ -83,3 +83,26 @@ def test_provision_shows_each_step(tmp_path: Path, graph, env) -> None:
                      cwd=tmp_path, env=env)  # fmt: skip
     assert result.exit_code == 0, outputs(result)
     print(result.stdout)
+
+
+# -- import --from-tenant ------------------------------------------------------------------------
+@pytest.mark.parametrize(("schedule", "state"), [("Active", "active"), ("Paused", "paused"), ("Disabled", "paused")])
+def test_import_from_tenant_writes_the_only_job(tmp_path: Path, graph, env, schedule: str, state: str) -> None:
+    graph.add_principal(SP, {"BaseAddress": "https://scim.contoso.example/v2", "SecretToken": "stored-token"})
+    graph.add_job(SP, JOB, "scim", "Paused" if schedule == "Paused" else "Active", schedule=schedule)
+    result = run_cli(["import", "--from-tenant", SP, "--name", "app"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, outputs(result)
+    text = (tmp_path / "configs" / "app.toml").read_text()
+    assert f'[job]\ntemplate_id = "scim"\nstate = "{state}"\n' in text
+    plan = run_cli(["plan", "--check", "--format", "json"], cwd=tmp_path, env={**env, "APP_SECRET_TOKEN": "x"})
+    assert plan.exit_code == 0, outputs(plan)
+    assert job_action(plan)["action"] == "same"
+
+
+def test_import_from_tenant_writes_no_job_when_there_are_several(tmp_path: Path, graph, env) -> None:
+    graph.add_principal(SP, {"BaseAddress": "https://scim.contoso.example/v2"})
+    graph.add_job(SP, JOB, "scim")
+    graph.add_job(SP, JOB.replace("0a1b", "ffff"), "scim")
+    result = run_cli(["import", "--from-tenant", SP, "--name", "app"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, outputs(result)
+    assert "[job]" not in (tmp_path / "configs" / "app.toml").read_text()

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from ..catalog.keys import BY_GRAPH, is_connectivity
 from ..problems import Problem
-from ..profile.job import JobSpec
+from ..profile.job import TEMPLATE_ID, JobSpec
 from .classify import Action
 from .jobs import choose_job
 
@@ -65,6 +65,19 @@ def find_job(template_id: str | None, jobs: list[dict], profile: str, job_id: st
             f"principal {principal} run {', '.join(map(repr, others))}: syncsecrets never deletes a job; set "
             "template_id to the job's template, or delete the job in the portal first", "job.template_id"))  # fmt: skip
     return choose_job(_Named(profile, principal, job_id), mine)
+
+
+def only_job(jobs: list[dict]) -> tuple[str, str] | None:
+    """`[job]` (template_id, state) for a service principal with exactly one job, as it is now:
+    state active when its schedule runs, else paused, so that the next plan finds it the same.
+    None: no job, several, or one whose template id a profile could not hold."""
+    if len(jobs) != 1:
+        return None
+    template_id = _text(jobs[0].get("templateId"))
+    if not TEMPLATE_ID.match(template_id):
+        return None
+    schedule = jobs[0].get("schedule") if isinstance(jobs[0].get("schedule"), dict) else {}
+    return template_id, "active" if schedule.get("state") == "Active" else "paused"
 
 
 def job_change(found: JobAction) -> Action:
