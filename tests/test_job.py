@@ -106,3 +106,16 @@ def test_import_from_tenant_writes_no_job_when_there_are_several(tmp_path: Path,
     result = run_cli(["import", "--from-tenant", SP, "--name", "app"], cwd=tmp_path, env=env)
     assert result.exit_code == 0, outputs(result)
     assert "[job]" not in (tmp_path / "configs" / "app.toml").read_text()
+
+
+# -- --api beta ----------------------------------------------------------------------------------
+def test_api_beta_warns_once_that_the_secrets_api_is_deprecated_there(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    result = run_cli(["plan", "--api", "beta"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, outputs(result)
+    assert outputs(result).count("deprecated in beta") == 1
+    assert "2027-07-06" in result.stderr
+    assert all(record.path.startswith("/beta/") for record in graph.journal)
+    assert "deprecated" not in outputs(run_cli(["plan"], cwd=tmp_path, env=env))
