@@ -17,6 +17,7 @@ from ..run.interrupts import Terminated
 from .classify import Action, classify, in_sync, unclearable
 from .client import GraphClient, GraphError, Interrupted
 from .endpoints import read_secrets
+from .job_action import QUARANTINED as QUARANTINED_JOB
 from .job_action import WrongTemplate, classify_job, job_change, sends_credentials
 from .jobs import JobChoice, read_jobs
 from .pool import run_all
@@ -122,6 +123,9 @@ def plan_job(plan: TargetPlan, jobs: list[dict]) -> None:
         plan.status, plan.problem, plan.error = FAILED, refused.problem, refused.problem.message
         return
     plan.actions.append(job_change(plan.job))
+    if plan.job.action == QUARANTINED_JOB:  # a person must act: say why, in every report
+        plan.warnings.append(f"the synchronization job is in quarantine ({plan.job.reason}): syncsecrets never clears "
+                             "that; fix the cause, then `syncsecrets restart --scope quarantine`")  # fmt: skip
     plan.status = IN_SYNC if plan.in_sync else CHANGES
 
 
