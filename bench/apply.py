@@ -8,11 +8,17 @@ command (`python -m compiler`, a separate process):
    confirm: three requests per target);
 2. `plan` of the same targets, now in sync (one GET each).
 
+With `--job`, every profile has `[job] template_id = "scim"` and every service principal a
+paused job of it: apply reads the jobs too and starts each job after its PUT (five requests per
+target: GET secrets, GET jobs, PUT, GET, POST start), and plan reads the secrets and the jobs
+(two).
+
 The ideal is requests x latency / jobs: what any client holding `--jobs` requests in flight
 must wait. The ratio is wall time / ideal (target <= 1.3). Needs the test extras (trustme).
 
     .venv/bin/python bench/apply.py                       # 500 targets, 50 ms, --jobs 4
     .venv/bin/python bench/apply.py --targets 100 --latency 0.02
+    .venv/bin/python bench/apply.py --job                 # with [job]: each target's job started
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ def main() -> int:
     parser.add_argument("--targets", type=int, default=500)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--job", action="store_true", help="profiles with [job]; each paused job is started")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="syncsecrets-bench-apply-") as folder:
         work = Path(folder)
@@ -55,7 +62,7 @@ def main() -> int:
         authority.add_audience(graph.url)
         try:
             env = _environment(authority, graph, tls.ca_file)
-            _profiles(work, graph, args.targets)
+            _profiles(work, graph, args.targets, args.job)
             graph.latency = args.latency
             print(f"{args.targets} targets, {args.latency * 1000:g} ms per request, --jobs {args.jobs}, "
                   f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")  # fmt: skip
@@ -93,7 +100,7 @@ def _environment(authority: FakeAuthority, graph: FakeGraph, ca_file: Path) -> d
     return env
 
 
-def _profiles(work: Path, graph: FakeGraph, count: int) -> None:
+def _profiles(work: Path, graph: FakeGraph, count: int, job: bool = False) -> None:
     configs = work / "configs"
     configs.mkdir()
     for index in range(count):
@@ -101,8 +108,11 @@ def _profiles(work: Path, graph: FakeGraph, count: int) -> None:
         (configs / f"app-{index:04d}.toml").write_text(
             'base_address = "https://scim.contoso.example/v2"\nsecret_token = { env = "BENCH_TOKEN" }\n'
             f'sync_all = false\n[application]\nservice_principal_id = "{principal}"\n'
+            + ('[job]\ntemplate_id = "scim"\n' if job else "")
         )
         graph.add_principal(principal, {"BaseAddress": "https://old.contoso.example/v2", "SyncAll": "True"})
+        if job:
+            graph.add_job(principal, f"scim.{index:032x}.{principal}", "scim", "Paused")
 
 
 def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
