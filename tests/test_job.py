@@ -62,27 +62,201 @@ def test_one_apply_takes_a_principal_without_a_job_to_a_running_job(tmp_path: Pa
 
 
 # -- restart -------------------------------------------------------------------------------------
-def test_restart_with_scopes_posts_graphs_criteria(tmp_path: Path, graph, env) -> None:
+@pytest.mark.parametrize(
+    ("scope", "extra", "criteria"),
+    [
+        ("portal", [], {}),
+        ("quarantine,watermark", [], {"resetScope": "QuarantineState, Watermark"}),
+        ("Full", [], {"resetScope": "Full"}),
+        ("escrows,force-deletes", ["--force-deletes"], {"resetScope": "Escrows, ForceDeletes"}),
+    ],
+)
+def test_restart_posts_graphs_criteria(tmp_path: Path, graph, env, scope, extra, criteria) -> None:
     write(tmp_path)
     graph.add_principal(SP, {})
-    graph.add_job(SP, JOB, "scim", "Quarantine", quarantine={"reason": "TooManyDeletes"})
-    result = run_cli(["restart", "--scope", "quarantine,watermark", "--auto-approve", "--format", "json"],
-                     cwd=tmp_path, env=env)  # fmt: skip
+    graph.add_job(SP, JOB, "scim", "Quarantine", quarantine={**QUARANTINE, "reason": "TooManyDeletes"})
+    result = run_cli(["restart", "--scope", scope, *extra, "--auto-approve", "--format", "json"], cwd=tmp_path, env=env)
     assert result.exit_code == 0, outputs(result)
     assert graph.calls(SP) == ["GET jobs", "POST restart"]
-    assert graph.journal[-1].body == {"criteria": {"resetScope": "QuarantineState, Watermark"}}
-    assert graph.jobs(SP)[JOB].quarantine is None
+    assert graph.journal[-1].body == {"criteria": criteria}
+    target = json.loads(result.stdout)["targets"][0]
+    assert target["status"] == "applied" and target["job_id"] == JOB
+    assert target["actions"][0]["key"] == "job" and target["actions"][0]["action"] == "restart"
+    assert (graph.jobs(SP)[JOB].quarantine is None) == (
+        criteria.get("resetScope", "QuarantineState") != "Escrows, ForceDeletes"
+    )
 
 
-# -- provision -----------------------------------------------------------------------------------
-def test_provision_shows_each_step(tmp_path: Path, graph, env) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scope", "force-deletes", "--auto-approve"], "add --force-deletes to mean it"),
+        (["--scope", "quarantin", "--auto-approve"], "did you mean quarantine?"),
+        (["--scope", "portal,full", "--auto-approve"], "portal alone"),
+        (["--scope", ",", "--auto-approve"], "portal alone"),
+        (["--scope", "full"], "needs a terminal to ask for confirmation, or --auto-approve"),
+    ],
+)
+def test_restart_refuses_bad_input_with_nothing_sent(tmp_path: Path, graph, env, args, message) -> None:
     write(tmp_path)
     graph.add_principal(SP, {})
     graph.add_job(SP, JOB, "scim")
-    result = run_cli(["provision", "configs/app.toml", "--subject", "9bb0f679-a883-4a6f-8260-35b491b8b8c8"],
-                     cwd=tmp_path, env=env)  # fmt: skip
+    result = run_cli(["restart", *args], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, outputs(result)
+    assert message in result.stderr
+    assert graph.journal == []
+
+
+def test_restart_shows_what_it_will_restart_and_asks(tmp_path: Path, graph, env, monkeypatch) -> None:
+    monkeypatch.setattr("compiler.commands.apply.is_terminal", lambda: True)
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim", "Quarantine", quarantine={**QUARANTINE, "reason": "TooManyDeletes"})
+    declined = run_cli(["restart", "--scope", "quarantine"], cwd=tmp_path, env=env, input="n\n")
+    assert declined.exit_code == 0, outputs(declined)
+    assert "QuarantineState" in declined.stdout and "Restart the jobs of 1 service principal? [y/N]" in declined.stderr
+    assert "Nothing was restarted." in declined.stderr
+    assert graph.calls(SP) == ["GET jobs"]
+    accepted = run_cli(["restart", "--scope", "quarantine"], cwd=tmp_path, env=env, input="y\n")
+    assert accepted.exit_code == 0, outputs(accepted)
+    assert graph.calls(SP)[-1] == "POST restart"
+
+
+def test_restart_without_a_job_fails_the_target(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    result = run_cli(["restart", "--scope", "portal", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "no synchronization job" in result.stdout
+    assert graph.calls(SP) == ["GET jobs"]
+
+
+def test_the_fake_refuses_a_reset_scope_graph_does_not_know(graph) -> None:
+    from tests.fakes.jobs import restart_scopes
+
+    assert (
+        restart_scopes({"criteria": {"resetScope": "Watermark, Bogus"}})[1] == "Requested value 'Bogus' was not found."
+    )
+    assert restart_scopes({"criteria": {}}) == ([], None)
+
+
+# -- provision -----------------------------------------------------------------------------------
+USER = "9bb0f679-a883-4a6f-8260-35b491b8b8c8"
+RULE = "03f7d90d-bf71-41b1-bda6-aaf0ddbee5d8"
+
+
+def test_provision_uses_the_schemas_rule_and_shows_each_step(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    result = run_cli(["provision", "configs/app.toml", "--subject", USER], cwd=tmp_path, env=env)
     assert result.exit_code == 0, outputs(result)
-    print(result.stdout)
+    assert graph.calls(SP) == ["GET jobs", "GET schema", "POST provisionOnDemand"]
+    assert graph.journal[-1].body == {"parameters": [{"ruleId": RULE, "subjects": [{"objectId": USER,
+                                                                                  "objectTypeName": "User"}]}]}  # fmt: skip
+    for step in ("Import", "Scoping", "Matching", "Export"):
+        assert f"Success  {step}: " in result.stdout
+    assert "1 provisioned" in result.stdout
+    assert TOKEN not in outputs(result)
+
+
+def test_provision_names_the_step_that_failed_and_why(tmp_path: Path, graph, env) -> None:
+    from tests.fakes.jobs import OnDemand
+
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    graph.outcomes[USER] = OnDemand(failed_step="Matching", error_code="SCIMDuplicate", reason="Two users match.")
+    result = run_cli(["provision", "configs/app.toml", "--subject", USER, "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 1, outputs(result)
+    (subject,) = json.loads(result.stdout)["targets"][0]["subjects"]
+    assert subject["failed"] is True and subject["failed_step"] == "EntryImportByMatchingAttributes"
+    assert subject["error"] == "SCIMDuplicate: Two users match."
+    assert [step["status"] for step in subject["steps"]] == ["Success", "Success", "Failure"]
+    text = run_cli(["provision", "configs/app.toml", "--subject", USER], cwd=tmp_path, env=env)
+    assert text.exit_code == 1
+    assert "failed at step EntryImportByMatchingAttributes (Matching): SCIMDuplicate: Two users match." in text.stdout
+
+
+def test_provision_with_several_rules_for_the_type_is_exit_2_listing_them(tmp_path: Path, graph, env) -> None:
+    from tests.fakes.jobs import default_schema
+
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    schema = default_schema("scim")
+    schema["synchronizationRules"].append({**schema["synchronizationRules"][0], "id": "second-rule", "name": "USER_2"})
+    graph.jobs(SP)[JOB].schema = schema
+    result = run_cli(["provision", "configs/app.toml", "--subject", USER], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, outputs(result)
+    assert f"{RULE} (USER_OUTBOUND_USER)" in result.stderr and "second-rule (USER_2)" in result.stderr
+    assert "--rule" in result.stderr
+    assert {record.method for record in graph.journal} == {"GET"}
+    given = run_cli(
+        ["provision", "configs/app.toml", "--subject", USER, "--rule", "second-rule"], cwd=tmp_path, env=env
+    )
+    assert given.exit_code == 0, outputs(given)
+    assert graph.journal[-1].body["parameters"][0]["ruleId"] == "second-rule"
+
+
+def test_provision_paces_itself_to_five_requests_in_ten_seconds(tmp_path: Path, graph, env, monkeypatch) -> None:
+    now = [1000.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr("compiler.graph.provision.clock", lambda: now[0])
+    monkeypatch.setattr("compiler.graph.provision.sleep", sleep)
+    graph.clock = lambda: now[0]  # Graph's limit, on the same clock: a request past it would be a 429
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    subjects = [f"9bb0f679-a883-4a6f-8260-35b491b8b8{index:02d}" for index in range(7)]
+    args = [word for subject in subjects for word in ("--subject", subject)]
+    result = run_cli(["provision", "configs/app.toml", *args, "--rule", RULE], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, outputs(result)
+    assert graph.calls(SP).count("POST provisionOnDemand") == 7
+    assert all(record.status == 200 for record in graph.journal if record.method == "POST")
+    assert slept == [10.0]  # the sixth waits for the first to leave the window; the seventh goes with it
+
+
+def test_provision_waits_out_graphs_429(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    graph.fault(429, method="POST", retry_after=0)  # another run used up the window
+    result = run_cli(["provision", "configs/app.toml", "--subject", USER, "--rule", RULE], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, outputs(result)
+    assert [record.status for record in graph.journal if record.method == "POST"] == [429, 200]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["configs/app.toml", "--subject", USER, "--type", "Device"], "--type: must be User or Group"),
+        (["configs/app.toml", "--subject", " "], "--subject: must be an object id"),
+        (["configs", "--subject", USER], "provision takes one profile"),
+    ],
+)
+def test_provision_refuses_bad_input_with_nothing_sent(tmp_path: Path, graph, env, args, message) -> None:
+    write(tmp_path)
+    (tmp_path / "configs" / "other.toml").write_text(PROFILE % ("6b3f9d2e-8a71-4c55-b0e4-19d2c7a8f310", ""))
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    result = run_cli(["provision", *args], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, outputs(result)
+    assert message in result.stderr
+    assert graph.journal == []
+
+
+def test_provision_without_a_job_is_exit_4(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    result = run_cli(["provision", "configs/app.toml", "--subject", USER], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "no synchronization job" in result.stdout
 
 
 # -- import --from-tenant ------------------------------------------------------------------------
