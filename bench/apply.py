@@ -34,9 +34,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from compiler.sandbox.graph import FakeGraph  # noqa: E402
+from compiler.sandbox.server import LoopbackServer  # noqa: E402
 from tests.fakes.authority import FakeAuthority  # noqa: E402
-from tests.fakes.graph import FakeGraph  # noqa: E402
-from tests.fakes.server import LoopbackServer  # noqa: E402
 from tests.fakes.tls import make_tls  # noqa: E402
 
 TENANT = "11111111-1111-4111-8111-111111111111"

@@ -11,10 +11,10 @@ from email.utils import parsedate_to_datetime
 import httpx
 import pytest
 
+from compiler.sandbox.faults import http_date
+from compiler.sandbox.graph import FakeGraph
 from tests.fakes.authority import FakeAuthority
-from tests.fakes.faults import http_date
 from tests.fakes.fixtures import TENANT_ID
-from tests.fakes.graph import FakeGraph
 from tests.fakes.tls import TestTLS
 
 SP = "5a5a5a5a-0000-4000-8000-000000000001"

@@ -11,12 +11,12 @@ import textwrap
 import httpx
 import pytest
 
-from tests.fakes import tokens
+from compiler.sandbox import tokens
+from compiler.sandbox.graph import FakeGraph
+from compiler.sandbox.server import LoopbackServer, Response
 from tests.fakes.authority import FakeAuthority
 from tests.fakes.fixtures import CLIENT_ID, CLIENT_SECRET, TENANT_ID
-from tests.fakes.graph import FakeGraph
 from tests.fakes.netguard import NetworkBlocked, NetworkGuard
-from tests.fakes.server import LoopbackServer, Response
 from tests.fakes.tls import TestTLS
 
 SP = "5a5a5a5a-0000-4000-8000-000000000002"

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from tests.fakes import tokens
+from compiler.sandbox import tokens
 from tests.fakes.actions_oidc import ISSUER
 from tests.fakes.fixtures import CLIENT_ID, TENANT_ID
 

@@ -132,7 +132,7 @@ def test_restart_without_a_job_fails_the_target(tmp_path: Path, graph, env) -> N
 
 
 def test_the_fake_refuses_a_reset_scope_graph_does_not_know(graph) -> None:
-    from tests.fakes.jobs import restart_scopes
+    from compiler.sandbox.jobs import restart_scopes
 
     assert (
         restart_scopes({"criteria": {"resetScope": "Watermark, Bogus"}})[1] == "Requested value 'Bogus' was not found."
@@ -161,7 +161,7 @@ def test_provision_uses_the_schemas_rule_and_shows_each_step(tmp_path: Path, gra
 
 
 def test_provision_names_the_step_that_failed_and_why(tmp_path: Path, graph, env) -> None:
-    from tests.fakes.jobs import OnDemand
+    from compiler.sandbox.jobs import OnDemand
 
     write(tmp_path)
     graph.add_principal(SP, {})
@@ -179,7 +179,7 @@ def test_provision_names_the_step_that_failed_and_why(tmp_path: Path, graph, env
 
 
 def test_provision_with_several_rules_for_the_type_is_exit_2_listing_them(tmp_path: Path, graph, env) -> None:
-    from tests.fakes.jobs import default_schema
+    from compiler.sandbox.jobs import default_schema
 
     write(tmp_path)
     graph.add_principal(SP, {})
@@ -268,7 +268,7 @@ def test_import_from_tenant_writes_the_only_job(tmp_path: Path, graph, env, sche
     assert result.exit_code == 0, outputs(result)
     text = (tmp_path / "configs" / "app.toml").read_text()
     assert f'[job]\ntemplate_id = "scim"\nstate = "{state}"\n' in text
-    plan = run_cli(["plan", "--check", "--format", "json"], cwd=tmp_path, env={**env, "APP_SECRET_TOKEN": "x"})
+    plan = run_cli(["plan", "--check", "--format", "json"], cwd=tmp_path, env={**env, "APP_SECRET_TOKEN": "a-long-enough-secret"})
     assert plan.exit_code == 0, outputs(plan)
     assert job_action(plan)["action"] == "same"
 

@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "compiler"
 # Lowest first. A module's floor is that of its top-level folder (or of itself, at the top).
 FLOORS = [
     {"__init__", "escape", "exits", "problems"},  # what every part may use
+    {"sandbox"},  # an in-memory Graph; below graph, so the client never grades its own homework
     {"catalog"},  # the Graph keys and the kinds of application
     {"profile"},  # reading one profile: files, values, references, layers, extends
     {"body"},  # pairs, canonical bytes, diffs

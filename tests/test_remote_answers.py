@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from compiler.graph import answers, applying
-from tests.fakes import faults
+from compiler.sandbox import faults
 from tests.helpers import run_cli, run_process
 from tests.test_plan import SP, SP2, TOKEN, write_profile
 

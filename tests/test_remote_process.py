@@ -24,7 +24,7 @@ def many_profiles(root: Path, graph) -> None:
 def test_compile_does_not_import_the_remote_machinery(tmp_path: Path) -> None:
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs" / "app.toml").write_text('base_address = "https://scim.contoso.example/v2"\n')
-    remote = ("httpx", "azure", "msal", "httpcore", "compiler.graph")
+    remote = ("httpx", "azure", "msal", "httpcore", "compiler.graph", "compiler.sandbox")
     assert modules_loaded_by_compile(tmp_path, remote) == []
 
 

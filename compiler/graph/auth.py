@@ -16,7 +16,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from ..problems import UserError
-from ..profile.references import remember_secret, scrub
+from ..profile.secrets import remember_secret, scrub, too_short, too_short_message
 from .answers import capped_transport
 from .connection import Connection, tls_context
 
@@ -49,7 +49,38 @@ class TokenSource:
             return self._token
 
 
+# What the sign-in reads that is a credential: an authority may quote the posted form in its
+# `error_description`, so each is masked from the start, whichever mode reads it.
+# Those a person types are refused when too short to be masked (profile/secrets.py).
+TYPED_CREDENTIALS = ("AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_PASSWORD")
+CREDENTIAL_VARIABLES = (*TYPED_CREDENTIALS, "ACTIONS_ID_TOKEN_REQUEST_TOKEN", TOKEN_VARIABLE,
+                        "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN")  # fmt: skip
+ASSERTION_FILE_VARIABLE = "AZURE_FEDERATED_TOKEN_FILE"  # workload identity's federated assertion
+
+
+def remember_credentials(environ) -> None:
+    """Registers every credential the sign-in may read from `environ` as a secret, before any
+    request: the values as given and as the sign-in sends them (stripped). UserError (exit 2)
+    if a typed one is too short to be a real credential."""
+    for name in CREDENTIAL_VARIABLES:
+        value = environ.get(name) or ""
+        if value and name in TYPED_CREDENTIALS and too_short(value):
+            raise UserError.single(name, too_short_message(f"environment variable {name}"))
+        remember_secret(value)
+        remember_secret(value.strip())
+    path = environ.get(ASSERTION_FILE_VARIABLE)
+    if path:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as file:
+                assertion = file.read(1 << 20)
+        except OSError:
+            return  # azure-identity says it cannot read it; then it sends nothing from it either
+        remember_secret(assertion)
+        remember_secret(assertion.strip())
+
+
 def token_source(mode: str, connection: Connection, environ) -> TokenSource:
+    remember_credentials(environ)
     if mode == "token":
         return TokenSource(lambda: given_token(environ))
     signer = credential(mode, connection, environ)
@@ -182,6 +213,7 @@ def credential(mode: str, connection: Connection, environ):
 
     # A non-Microsoft authority (a sovereign deployment of its own, a test double) cannot answer
     # instance discovery; MSAL would refuse to use it otherwise.
+    remember_credentials(environ)  # the Key Vault client signs in through here alone
     options = {"authority": connection.authority, "disable_instance_discovery": not connection.microsoft_authority}
     options["transport"] = capped_transport()  # the authority's answers are capped as Graph's are
     try:

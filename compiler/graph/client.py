@@ -20,7 +20,7 @@ import httpx
 
 from .. import __version__
 from ..escape import printable
-from ..profile.references import scrub
+from ..profile.secrets import scrub
 from ..profile.values import reject_constant
 from .answers import ACCEPT_ENCODING, AnswerError, ends_at, read_capped, too_slow
 from .auth import TokenSource

@@ -25,7 +25,7 @@ from ..graph.auth import first_lines
 from ..graph.connection import CLOUDS
 from ..graph.retry import THROTTLED, RetryPolicy, wait_before_retry
 from ..problems import InvalidValue, Refused
-from ..profile.references import remember_secret
+from ..profile.secrets import remember_secret, too_short
 from ..profile.vault_address import VAULT_DOMAINS, SecretAddress
 
 TOKEN_VARIABLE = "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN"
@@ -122,7 +122,8 @@ class VaultReader:
             time.sleep(delay)
             waited += delay
         value = secret.value or ""
-        remember_secret(value)
+        if not too_short(value):  # the reference's rule: a short credential is refused, not masked
+            remember_secret(value)
         expires = secret.properties.expires_on
         if expires is not None and expires <= datetime.now(UTC):
             raise VaultRefused(f"{label} expired on {expires:%Y-%m-%d}: rotate it, or set a new expiry date")

@@ -18,9 +18,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from . import tokens
-from .faults import Fault, FaultScript
-from .server import RESET, Request, Response
+from compiler.sandbox import tokens
+from compiler.sandbox.faults import Fault, FaultScript
+from compiler.sandbox.server import RESET, Request, Response
 
 ISSUER = "https://token.actions.githubusercontent.com"
 PATH = "/_apis/distributedtask/hubs/Actions/plans/0f8e7d6c/jobs/1a2b3c4d/idtoken"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from .server import Request, Response
+from compiler.sandbox.server import Request, Response
 
 
 @dataclass

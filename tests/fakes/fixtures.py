@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from compiler.sandbox.graph import FakeGraph
+from compiler.sandbox.server import LoopbackServer
+
 from .actions_oidc import ISSUER as ACTIONS_ISSUER
 from .actions_oidc import FakeActionsOidc
 from .authority import FakeAuthority
 from .elsewhere import FakeElsewhere
-from .graph import FakeGraph
 from .keyvault import RESOURCE as VAULT_RESOURCE
 from .keyvault import FakeKeyVault
-from .server import LoopbackServer
 from .tls import TestTLS, make_tls
 
 CHILD_GUARD = Path(__file__).resolve().parent / "child_guard"

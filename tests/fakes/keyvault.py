@@ -17,9 +17,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.sandbox.faults import Fault, FaultScript, Streamed, scripted_answer
+from compiler.sandbox.server import RESET, Request, Response
+
 from .authority import FakeAuthority
-from .faults import Fault, FaultScript, Streamed, scripted_answer
-from .server import RESET, Request, Response
 
 RESOURCE = "https://vault.azure.net"
 _API_VERSION = re.compile(r"^(7\.\d+|\d{4}-\d{2}-\d{2})(-preview(\.\d+)?)?$")  # 7.4 ... and 2025-07-01 ...

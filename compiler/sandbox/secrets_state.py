@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .jobs import Job
+from typing import Any
 
 # The synchronizationSecret enumeration, in Graph's order, `None` excluded (never settable).
 KEYS = """UserName Password SecretToken AppKey BaseAddress ClientIdentifier ClientSecret SingleSignOnType
@@ -129,7 +126,7 @@ def violation(pairs: list[tuple[str, str]]) -> str | None:
 @dataclass
 class Principal:
     pairs: dict[str, str] = field(default_factory=dict)
-    jobs: dict[str, Job] = field(default_factory=dict)  # id -> job (jobs.py)
+    jobs: dict[str, Any] = field(default_factory=dict)  # id -> jobs.Job (jobs.py imports this module)
     templates: list[dict] = field(default_factory=list)  # synchronization templates (jobs.template)
     stale: dict[str, str] | None = None  # what lagging GETs serve
     stale_reads: int = 0

@@ -9,7 +9,8 @@
 
 Stateful per service principal; PUT merges (default) or replaces (`semantics`); GET masks
 secrets as "*", pages with an absolute `@odata.nextLink` and may lag behind PUTs; every request
-needs a bearer token from the paired authority for this Graph root. Scripted faults come first.
+needs a bearer token, checked by the TokenVerifier given (the tests' fake authority, or the
+sandbox's own), for this Graph root. Scripted faults come first.
 Rules of the stored secrets live in secrets_state.py.
 """
 
@@ -20,10 +21,9 @@ import secrets as random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from . import odata
-from .authority import FakeAuthority
 from .faults import Fault, FaultScript, Streamed, scripted_answer
 from .jobs import (
     ON_DEMAND_LIMIT,
@@ -50,6 +50,17 @@ _PATH = re.compile(
 )
 
 
+class TokenVerifier(Protocol):
+    """Who issues the tokens this Graph accepts: `verify` gives the claims of a token it issued
+    (signature and issuer; None otherwise), `authorization_uri` goes into the 401 challenge.
+    Audience and expiry are checked here, as a resource does."""
+
+    @property
+    def authorization_uri(self) -> str: ...
+
+    def verify(self, token: str) -> dict[str, Any] | None: ...
+
+
 @dataclass
 class GraphRecord:
     method: str
@@ -62,7 +73,7 @@ class GraphRecord:
 
 
 class FakeGraph:
-    def __init__(self, authority: FakeAuthority) -> None:
+    def __init__(self, verifier: TokenVerifier) -> None:
         self.url = ""  # "https://127.0.0.1:PORT", set once served
         self.semantics = "merge"
         self.page_size: int | None = None
@@ -70,7 +81,7 @@ class FakeGraph:
         self.latency = 0.0
         self.journal: list[GraphRecord] = []
         self.violations: list[str] = []
-        self._authority = authority
+        self._verifier = verifier
         self._principals: dict[str, Principal] = {}
         self._tenants: dict[str, str] = {}  # sp id -> tenant, when a test pins one
         self._pages: dict[str, tuple[str, list[dict[str, str]]]] = {}  # skiptoken -> (sp id, rest of the view)
@@ -162,6 +173,7 @@ class FakeGraph:
         location: str | None = None,
         body: bytes | Streamed | None = None,
         headers: dict[str, str] | None = None,
+        echo: bool = False,
     ) -> None:
         """The next `times` matching requests fail with `status` (0: the connection is reset).
         `retry_after`: seconds (int) or an HTTP-date (str, see faults.http_date). `applied`: the
@@ -169,8 +181,11 @@ class FakeGraph:
         status, a redirect there (to test that a client does not follow it with its token). `body`:
         these bytes are the answer instead of Graph's error document (a hostile or broken answer,
         also with a 2xx status), or a `faults.Streamed` body (`endless()`, `trickle()`). `headers`: added to
-        the answer (`{"Content-Encoding": "gzip"}` with `body=faults.gzip_bomb()`)."""
-        fault = Fault(status, times, method, sp_id, retry_after, code, message, applied, location, body, headers or {})
+        the answer (`{"Content-Encoding": "gzip"}` with `body=faults.gzip_bomb()`). `echo`: the message
+        quotes the request's body, and the answer is written as .NET writes JSON (`\\u002B` for `+`,
+        upper-case hex; odata.dotnet_json)."""
+        fault = Fault(status, times, method, sp_id, retry_after, code, message, applied, location, body, headers or {},
+                      echo)  # fmt: skip
         self._faults.add(fault)
 
     @property
@@ -224,16 +239,14 @@ class FakeGraph:
 
     def _authenticate(self, request: Request) -> tuple[dict[str, Any] | None, Response | None]:
         kind, _, token = request.headers.get("authorization", "").partition(" ")
-        challenge = {
-            "WWW-Authenticate": f'Bearer realm="", authorization_uri="{self._authority.host}/common/oauth2/authorize"'
-        }
+        challenge = {"WWW-Authenticate": f'Bearer realm="", authorization_uri="{self._verifier.authorization_uri}"'}
 
         def refuse(message: str) -> Response:
             return odata.error(request, 401, "InvalidAuthenticationToken", message, challenge)
 
         if kind.lower() != "bearer" or not token.strip():
             return None, refuse("Access token is empty.")
-        claims = self._authority.verify(token.strip())
+        claims = self._verifier.verify(token.strip())
         if claims is None:
             return None, refuse("Access token validation failure.")
         if str(claims.get("aud", "")).rstrip("/") != self.url:
@@ -251,6 +264,9 @@ class FakeGraph:
         scripted = scripted_answer(fault, headers)
         if scripted is not None:
             return scripted
+        if fault.echo:
+            sent = odata.dotnet_json(request.json())
+            return odata.error(request, fault.status, fault.code, f"Validation failed for {sent}", headers, dotnet=True)
         return odata.error(request, fault.status, fault.code, fault.message, headers)
 
     def _route(self, request: Request, match: re.Match[str], claims: dict[str, Any] | None) -> Response:

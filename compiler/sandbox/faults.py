@@ -63,6 +63,10 @@ class Fault:
     location: str | None = None  # for a 3xx: where the redirect points
     body: bytes | Streamed | None = None  # served as is (Content-Type: application/json) instead of an error document
     headers: dict[str, str] = field(default_factory=dict)  # added to the answer (Content-Encoding...)
+    # The error quotes the request as the service received it: Graph's message holds the body it
+    # was sent (and the answer is written by .NET's JSON encoder), the authority's
+    # error_description the posted form, URL-encoded.
+    echo: bool = False
 
     def matches(self, method: str, sp_id: str | None) -> bool:
         return (self.method is None or self.method.upper() == method) and (self.sp_id is None or self.sp_id == sp_id)
