@@ -268,7 +268,9 @@ def test_import_from_tenant_writes_the_only_job(tmp_path: Path, graph, env, sche
     assert result.exit_code == 0, outputs(result)
     text = (tmp_path / "configs" / "app.toml").read_text()
     assert f'[job]\ntemplate_id = "scim"\nstate = "{state}"\n' in text
-    plan = run_cli(["plan", "--check", "--format", "json"], cwd=tmp_path, env={**env, "APP_SECRET_TOKEN": "a-long-enough-secret"})
+    plan = run_cli(
+        ["plan", "--check", "--format", "json"], cwd=tmp_path, env={**env, "APP_SECRET_TOKEN": "a-long-enough-secret"}
+    )
     assert plan.exit_code == 0, outputs(plan)
     assert job_action(plan)["action"] == "same"
 
@@ -395,3 +397,13 @@ def test_a_profile_without_job_sends_no_job_request(tmp_path: Path, graph, env) 
     result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
     assert result.exit_code == 0, outputs(result)
     assert graph.calls(SP) == ["GET secrets", *WRITE]
+
+
+def test_validate_sends_only_the_connectivity_keys(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)  # sync_all = true is a job setting
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim", accepts={"SecretToken": TOKEN})
+    result = run_cli(["validate"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, outputs(result)
+    (posted,) = [record for record in graph.journal if record.method == "POST"]
+    assert [pair["key"] for pair in posted.body["credentials"]] == ["SecretToken", "BaseAddress"]

@@ -68,12 +68,10 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
     job = plan.job
     try:
         job_id = before_put(client, plan, wait) if job is not None else None
-    except GraphError as error:
+    except GraphError as error:  # nothing of the secrets was sent
         plan.status, plan.error = FAILED, str(error)
         return
     except Interrupted:
-        return
-    if job_id is False:  # the application refused the credentials: nothing more is sent
         return
     try:
         write_secrets(client, target.service_principal_id, body)
@@ -85,16 +83,11 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
     plan.status = SENT
     if not read_back(client, plan, wait):
         return
-    if job is None or job.action not in (HEAL, START, CREATE) or (job.action == CREATE and job.new != "active"):
-        plan.status = APPLIED
-        return
     try:
-        if job.action == HEAL:
-            restart_job(client, target.service_principal_id, job_id, ("QuarantineState",))
-        else:
-            start_job(client, target.service_principal_id, job_id)
+        if job is not None:
+            after_put(client, plan, job_id)
     except GraphError as error:
-        verb = "restarting it to leave quarantine" if job.action == HEAL else "starting the job"
+        verb = "restarting it out of quarantine" if job.action == HEAL else "starting the job"
         plan.status, plan.error = FAILED, f"the secrets were applied, but {verb} failed: {error}"
         return
     except Interrupted:
@@ -102,9 +95,9 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
     plan.status = APPLIED
 
 
-def before_put(client: GraphClient, plan: TargetPlan, wait: float) -> str | bool | None:
-    """Pause, create or validate, as the job's action says; the job's id (False: the credentials
-    were refused, the target has failed and nothing more goes out)."""
+def before_put(client: GraphClient, plan: TargetPlan, wait: float) -> str | None:
+    """Pause, create (and wait until listed) or validate (heal), as the job's action says; the
+    job's id. GraphError: the target fails with nothing of its secrets sent."""
     job, principal = plan.job, plan.target.service_principal_id
     if job.action == PAUSE:
         pause_job(client, principal, job.job_id)
@@ -117,14 +110,20 @@ def before_put(client: GraphClient, plan: TargetPlan, wait: float) -> str | bool
         try:
             validate_credentials(client, plan.target, job.job_id)
         except GraphError as error:
-            refused = (
-                "the application refused the credentials"
-                if error.status == 400
-                else "validating the credentials failed"
-            )
-            plan.status, plan.error = FAILED, f"{refused}, so the job was not healed and nothing was sent: {error}"
-            return False
+            refused = error.status is not None and (error.status == 400 or error.status < 300)
+            why = "the application refused the credentials" if refused else "validating the credentials failed"
+            raise GraphError(error.status, error.code, f"{why}, so the job stays in quarantine and nothing was sent: "
+                             f"{error.message}", error.request_id) from None  # fmt: skip
     return job.job_id
+
+
+def after_put(client: GraphClient, plan: TargetPlan, job_id: str | None) -> None:
+    """Restart out of quarantine (heal) or start, once the tenant shows the secrets."""
+    job, principal = plan.job, plan.target.service_principal_id
+    if job.action == HEAL:
+        restart_job(client, principal, job_id, ("QuarantineState",))
+    elif job.action == START or (job.action == CREATE and job.new == "active"):
+        start_job(client, principal, job_id)
 
 
 def read_back(client: GraphClient, plan: TargetPlan, wait: float) -> bool:
