@@ -80,7 +80,7 @@ def test_restart_posts_graphs_criteria(tmp_path: Path, graph, env, scope, extra,
     assert graph.calls(SP) == ["GET jobs", "POST restart"]
     assert graph.journal[-1].body == {"criteria": criteria}
     target = json.loads(result.stdout)["targets"][0]
-    assert target["status"] == "applied" and target["job_id"] == JOB
+    assert target["status"] == "restarted" and target["job_id"] == JOB
     assert target["actions"][0]["key"] == "job" and target["actions"][0]["action"] == "restart"
     assert (graph.jobs(SP)[JOB].quarantine is None) == (
         criteria.get("resetScope", "QuarantineState") != "Escrows, ForceDeletes"
@@ -407,3 +407,62 @@ def test_validate_sends_only_the_connectivity_keys(tmp_path: Path, graph, env) -
     assert result.exit_code == 0, outputs(result)
     (posted,) = [record for record in graph.journal if record.method == "POST"]
     assert [pair["key"] for pair in posted.body["credentials"]] == ["SecretToken", "BaseAddress"]
+
+
+# -- the reports: text, json (against the report schema), github; no secret in any ---------------
+def test_the_job_in_every_report_format(tmp_path: Path, graph, env) -> None:
+    from tests.test_report_schema import valid
+
+    write(tmp_path)
+    graph.add_principal(SP, {"BaseAddress": "https://scim.contoso.example/v2", "SecretToken": "*", "SyncAll": "True"})
+    graph.add_job(SP, JOB, "scim", "Paused")
+    text = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert text.exit_code == 0, outputs(text)
+    assert f"~ configs/app.toml -> {SP} (job: start)" in text.stdout
+    assert "  > job: Paused -> active  (apply starts it after the secrets)" in text.stdout
+    document = valid(run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env).stdout)
+    job = {"key": "job", "action": "start", "old": "Paused", "new": "active", "masked": False}
+    assert job in document["targets"][0]["actions"]
+    github = run_cli(["plan", "--check", "--format", "github"], cwd=tmp_path, env=env)
+    assert github.exit_code == 1
+    assert "::error file=configs/app.toml" in github.stdout and "job: Paused -> active" in github.stdout
+    applied = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert applied.exit_code == 0, outputs(applied)
+    assert f"~ configs/app.toml -> {SP}: applied" in applied.stdout and "> job: Paused -> active" in applied.stdout
+    for result in (text, github, applied):
+        assert TOKEN not in outputs(result)
+
+
+def test_restart_and_provision_reports_follow_the_report_schema(tmp_path: Path, graph, env) -> None:
+    from tests.test_report_schema import valid
+
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    restarted = valid(run_cli(["restart", "--scope", "portal", "--auto-approve", "--format", "json"], cwd=tmp_path,
+                              env=env).stdout)  # fmt: skip
+    assert restarted["summary"]["restarted"] == 1 and restarted["exit_code"] == 0
+    provisioned = valid(run_cli(["provision", "configs/app.toml", "--subject", USER, "--format", "json"],
+                                cwd=tmp_path, env=env).stdout)  # fmt: skip
+    assert provisioned["targets"][0]["rule_id"] == RULE and provisioned["summary"]["provisioned"] == 1
+    github = run_cli(["restart", "--scope", "full", "--auto-approve", "--format", "github"], cwd=tmp_path, env=env)
+    assert github.exit_code == 0 and "Restart: 1 service principal: 1 restarted" in github.stdout
+
+
+def test_no_secret_in_any_output_of_the_job_commands(tmp_path: Path, graph, env, capfd) -> None:
+    from compiler.sandbox.jobs import OnDemand
+
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim", "Quarantine", quarantine=QUARANTINE, accepts={"SecretToken": TOKEN})
+    graph.outcomes[USER] = OnDemand(failed_step="Export", reason=f"the endpoint refused {TOKEN}")  # an echo
+    seen = ""
+    for args in (["plan"], ["plan", "--format", "github"], ["apply", "--auto-approve", "--format", "json"],
+                 ["restart", "--scope", "quarantine", "--auto-approve"], ["status"], ["validate"]):  # fmt: skip
+        seen += outputs(run_cli(args, cwd=tmp_path, env=env))
+    for fmt in ("text", "json", "github"):
+        seen += outputs(run_cli(["provision", "configs/app.toml", "--subject", USER, "--format", fmt], cwd=tmp_path,
+                                env=env))  # fmt: skip
+    captured = capfd.readouterr()
+    assert "job: heal" in seen and "failed at step" in seen
+    assert TOKEN not in seen + captured.out + captured.err

@@ -45,7 +45,9 @@ def provision(options: RemoteOptions, subjects: list[str], type_name: str = "Use
     except UserError as error:
         return finish(run, options, problems=error.problems)
     try:
-        targets, session = connect(run, options, environ, reveal=False)  # Graph uses the saved credentials
+        # Graph provisions with the saved credentials; the profile's are resolved (in memory, never
+        # sent) so that a step echoing one, as a target application's error may, is masked.
+        targets, session = connect(run, options, environ)
     except Stopped as stopped:
         return stopped.code
     if len(targets) != 1:

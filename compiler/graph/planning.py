@@ -30,6 +30,7 @@ APPLIED, SENT, SKIPPED = "applied", "sent", "skipped"
 VALID, INVALID = "valid", "invalid"
 # provision: every object provisioned, or one that failed a step (exit 1, as invalid credentials)
 PROVISIONED, NOT_PROVISIONED = "provisioned", "not-provisioned"
+RESTARTED = "restarted"  # restart: the job's restart was accepted
 # status: the synchronization jobs' state; the first two fail a pipeline that gates on it.
 QUARANTINED, FAILING, PAUSED, ACTIVE, NOT_RUN, NO_JOB = (
     "quarantined",

@@ -13,7 +13,7 @@ from .classify import Action
 from .client import GraphClient, GraphError, Interrupted, clean_message
 from .job_action import WrongTemplate, find_job
 from .jobs import JobChoice, read_jobs, restart_job
-from .planning import APPLIED, CHANGES, FAILED, NOT_STARTED, TargetPlan
+from .planning import CHANGES, FAILED, NOT_STARTED, RESTARTED, TargetPlan
 from .pool import run_all
 
 RESTART = "restart"
@@ -65,7 +65,7 @@ def restart_all(client: GraphClient, plans: list[TargetPlan], scopes: tuple[str,
         except Interrupted:
             return plan
         else:
-            plan.status = APPLIED
+            plan.status = RESTARTED
         return plan
 
     _found, interrupted = run_all(plans, work, jobs, client.stop, done)

@@ -23,7 +23,7 @@ from .terminal import Writer
 
 VERSION = 1
 STATUSES = ("in-sync", "changes", "applied", "sent", "skipped", "valid", "invalid", "quarantined", "failing", "paused",
-            "not-run", "no-job", "active", "failed", "not-started")  # fmt: skip
+            "not-run", "no-job", "active", "restarted", "provisioned", "not-provisioned", "failed", "not-started")  # fmt: skip
 
 
 def document(run: RemoteRun) -> dict:

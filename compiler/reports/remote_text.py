@@ -17,10 +17,13 @@ from ..graph.planning import (
     IN_SYNC,
     INVALID,
     NO_JOB,
+    NOT_PROVISIONED,
     NOT_RUN,
     NOT_STARTED,
     PAUSED,
+    PROVISIONED,
     QUARANTINED,
+    RESTARTED,
     SENT,
     SKIPPED,
     VALID,
@@ -30,13 +33,30 @@ from ..graph.planning import (
 from .terminal import Writer
 from .text import change_lines, shown
 
-SYMBOL = {"add": "+", "change": "~", "clear": "-", "masked": "*", "keep": "="}
-ACTION_STYLE = {"+": "added", "~": "changed", "-": "removed", "*": "muted", "=": "muted", "!": "warning"}
+SYMBOL = {"add": "+", "change": "~", "clear": "-", "masked": "*", "keep": "=",
+          "create": "+", "start": ">", "pause": "~", "heal": "~", "quarantined": "!", "restart": "~"}  # fmt: skip
+ACTION_STYLE = {
+    "+": "added",
+    "~": "changed",
+    "-": "removed",
+    "*": "muted",
+    "=": "muted",
+    "!": "warning",
+    ">": "changed",
+}
 NOTE = {
     "clear": 'cleared: apply sends ""',
     "masked": "hidden by the tenant: cannot be compared, sent again",
     "keep": "kept: neither sent nor cleared",
+    # Actions whose old and new are states, not values: what apply does, in words.
+    "create": "no job yet: apply creates it from the template, then sends the secrets",
+    "start": "apply starts it after the secrets",
+    "pause": "apply pauses it before sending anything",
+    "heal": "in quarantine for its credentials: apply validates them first, then restarts it with QuarantineState",
+    "quarantined": "in quarantine: never cleared automatically; fix the cause, then `syncsecrets restart`",
+    "restart": "restart resets this scope",
 }
+STATES = ("create", "start", "pause", "heal", "quarantined", "restart")  # shown as old -> new, with the note
 RESULT = {
     APPLIED: "applied",
     SENT: "sent, not confirmed (interrupted)",
@@ -45,12 +65,15 @@ RESULT = {
     NOT_STARTED: "not started",
     VALID: "valid",
     INVALID: "invalid",
+    RESTARTED: "restarted",
+    PROVISIONED: "provisioned",
+    NOT_PROVISIONED: "not provisioned (a step failed)",
 }
 # The order of statuses in a summary line.
-STATUS_ORDER = (APPLIED, VALID, INVALID, QUARANTINED, FAILING, PAUSED, NOT_RUN, NO_JOB, ACTIVE, SKIPPED, SENT, FAILED,
+STATUS_ORDER = (APPLIED, RESTARTED, PROVISIONED, NOT_PROVISIONED, VALID, INVALID, QUARANTINED, FAILING, PAUSED, NOT_RUN, NO_JOB, ACTIVE, SKIPPED, SENT, FAILED,
                 NOT_STARTED)  # fmt: skip
 # What fails a run: marked with x, and a line of its own under --quiet.
-BAD = (FAILED, INVALID, QUARANTINED, FAILING)
+BAD = (FAILED, INVALID, QUARANTINED, FAILING, NOT_PROVISIONED)
 
 
 def header(plan: TargetPlan) -> str:
@@ -60,6 +83,7 @@ def header(plan: TargetPlan) -> str:
 
 def counts(plan: TargetPlan) -> str:
     found = [f"{plan.count(action)} to {action}" for action in ("add", "change", "clear") if plan.count(action)]
+    found += [f"{action.key}: {action.action}" for action in plan.actions if action.action in STATES]
     return ", ".join(found) or "in sync"
 
 
@@ -78,6 +102,9 @@ def action_lines(plan: TargetPlan, indent: str = "  ") -> list[str]:
             lines += change_lines(change, indent)
         elif action.action == "add":
             lines.append(f"{indent}{symbol} {action.key}: {shown(action.new, action.new_masked)}")
+        elif action.action in STATES:
+            old = action.old if action.old is not None else "none"
+            lines.append(f"{indent}{symbol} {action.key}: {old} -> {action.new}  ({NOTE[action.action]})")
         elif action.action == "masked":
             pair = f"{shown(action.old, True)} -> {shown(action.new, action.new_masked)}"
             lines.append(f"{indent}{symbol} {action.key}: {pair}  ({NOTE[action.action]})")
@@ -185,10 +212,10 @@ def _quiet_lines(plan: TargetPlan) -> list[tuple[str, str]]:
 def _result_lines(plan: TargetPlan) -> list[str]:
     """What apply, validate or status found for one target: its result, and what it changed
     (apply), why the credentials were refused (validate) or the job's state (status)."""
-    mark = "x" if plan.status in BAD else {APPLIED: "~", SENT: "~"}.get(plan.status, "=")
+    mark = "x" if plan.status in BAD else {APPLIED: "~", SENT: "~", RESTARTED: "~"}.get(plan.status, "=")
     job = f" (job {plan.detail['job_id']})" if plan.detail.get("job_id") else ""
     lines = [f"{mark} {header(plan)}: {RESULT.get(plan.status, plan.status)}{job}"]
-    if plan.status in (APPLIED, SENT, FAILED):
+    if plan.status in (APPLIED, SENT, FAILED, RESTARTED):
         lines += action_lines(plan)
     if plan.status == INVALID:
         lines.append(f"  ! refused: {plan.error}")
