@@ -53,8 +53,15 @@ def test_one_apply_takes_a_principal_without_a_job_to_a_running_job(tmp_path: Pa
     assert job_action(result) == {"key": "job", "action": "create", "old": None, "new": "active", "masked": False}
     (job,) = graph.jobs(SP).values()
     assert (job.template_id, job.schedule, job.status) == ("scim", "Active", "NotRun")
-    assert graph.calls(SP) == ["GET secrets", "GET jobs", "POST jobs", "GET jobs", "PUT secrets", "GET secrets",
-                               "POST start"]  # fmt: skip
+    assert graph.calls(SP) == [
+        "GET secrets",
+        "GET jobs",
+        "POST jobs",
+        "GET jobs",
+        "PUT secrets",
+        "GET secrets",
+        "POST start",
+    ]
     assert TOKEN not in outputs(result)
     again = run_cli(["plan", "--check", "--format", "json"], cwd=tmp_path, env=env)
     assert again.exit_code == 0, outputs(again)
@@ -152,8 +159,9 @@ def test_provision_uses_the_schemas_rule_and_shows_each_step(tmp_path: Path, gra
     result = run_cli(["provision", "configs/app.toml", "--subject", USER], cwd=tmp_path, env=env)
     assert result.exit_code == 0, outputs(result)
     assert graph.calls(SP) == ["GET jobs", "GET schema", "POST provisionOnDemand"]
-    assert graph.journal[-1].body == {"parameters": [{"ruleId": RULE, "subjects": [{"objectId": USER,
-                                                                                  "objectTypeName": "User"}]}]}  # fmt: skip
+    assert graph.journal[-1].body == {
+        "parameters": [{"ruleId": RULE, "subjects": [{"objectId": USER, "objectTypeName": "User"}]}]
+    }
     for step in ("Import", "Scoping", "Matching", "Export"):
         assert f"Success  {step}: " in result.stdout
     assert "1 provisioned" in result.stdout
@@ -298,9 +306,14 @@ def test_api_beta_warns_once_that_the_secrets_api_is_deprecated_there(tmp_path: 
 
 
 # -- every row of the job table, through the command line ---------------------------------------
-QUARANTINE = {"reason": "EncounteredQuarantineException", "currentBegan": "2026-01-05T08:00:00Z",
-              "error": {"code": "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable",
-                        "message": "The credentials were refused."}}  # fmt: skip
+QUARANTINE = {
+    "reason": "EncounteredQuarantineException",
+    "currentBegan": "2026-01-05T08:00:00Z",
+    "error": {
+        "code": "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable",
+        "message": "The credentials were refused.",
+    },
+}
 READ, WRITE = ["GET secrets", "GET jobs"], ["PUT secrets", "GET secrets"]
 
 
@@ -311,15 +324,25 @@ READ, WRITE = ["GET secrets", "GET jobs"], ["PUT secrets", "GET secrets"]
         ("active", {"status": "NotConfigured"}, "start", "NotConfigured", [*READ, *WRITE, "POST start"]),
         ("active", {"status": "Paused"}, "start", "Paused", [*READ, *WRITE, "POST start"]),
         ("paused", {"status": "Active"}, "pause", "Active", [*READ, "POST pause", *WRITE]),
-        ("active", {"status": "Quarantine", "quarantine": QUARANTINE, "accepts": {"SecretToken": TOKEN}}, "heal",
-         "Quarantine", [*READ, "POST validateCredentials", *WRITE, "POST restart"]),
-        ("active", {"status": "Quarantine", "quarantine": {**QUARANTINE, "reason": "TooManyDeletes"}}, "quarantined",
-         "Quarantine", [*READ, *WRITE]),
+        (
+            "active",
+            {"status": "Quarantine", "quarantine": QUARANTINE, "accepts": {"SecretToken": TOKEN}},
+            "heal",
+            "Quarantine",
+            [*READ, "POST validateCredentials", *WRITE, "POST restart"],
+        ),
+        (
+            "active",
+            {"status": "Quarantine", "quarantine": {**QUARANTINE, "reason": "TooManyDeletes"}},
+            "quarantined",
+            "Quarantine",
+            [*READ, *WRITE],
+        ),
         ("active", {"status": "NotRun"}, "same", "NotRun", [*READ, *WRITE]),  # started: running, not started again
         ("paused", {"status": "Paused"}, "same", "Paused", [*READ, *WRITE]),
     ],
     ids=["create-paused", "start-new", "start-paused", "pause", "heal", "quarantined", "same-running", "same-paused"],
-)  # fmt: skip
+)
 def test_every_row_of_the_job_table(tmp_path: Path, graph, env, state, job, action, old, calls) -> None:
     write(tmp_path, state)
     graph.add_principal(SP, {})
@@ -347,8 +370,7 @@ def test_every_row_of_the_job_table(tmp_path: Path, graph, env, state, job, acti
 
 def test_a_quarantine_for_other_reasons_keeps_plan_check_red(tmp_path: Path, graph, env) -> None:
     write(tmp_path)
-    graph.add_principal(SP, {"BaseAddress": "https://scim.contoso.example/v2", "SecretToken": TOKEN,
-                             "SyncAll": "True"})  # fmt: skip
+    graph.add_principal(SP, {"BaseAddress": "https://scim.contoso.example/v2", "SecretToken": TOKEN, "SyncAll": "True"})
     graph.add_job(SP, JOB, "scim", "Quarantine", quarantine={**QUARANTINE, "reason": "EncounteredBaseEscrowThreshold"})
     result = run_cli(["plan", "--check"], cwd=tmp_path, env=env)
     assert result.exit_code == 1, outputs(result)
@@ -382,8 +404,7 @@ def test_jobs_of_another_template_are_exit_2_naming_both_before_anything_is_sent
 
 def test_a_changed_only_apply_keeps_a_target_whose_job_must_start(tmp_path: Path, graph, env) -> None:
     write(tmp_path)
-    graph.add_principal(SP, {"BaseAddress": "https://scim.contoso.example/v2", "SecretToken": "*",
-                             "SyncAll": "True"})  # fmt: skip
+    graph.add_principal(SP, {"BaseAddress": "https://scim.contoso.example/v2", "SecretToken": "*", "SyncAll": "True"})
     graph.add_job(SP, JOB, "scim", "Paused")
     result = run_cli(["apply", "--auto-approve", "--changed-only", "--format", "json"], cwd=tmp_path, env=env)
     assert result.exit_code == 0, outputs(result)
@@ -439,11 +460,13 @@ def test_restart_and_provision_reports_follow_the_report_schema(tmp_path: Path, 
     write(tmp_path)
     graph.add_principal(SP, {})
     graph.add_job(SP, JOB, "scim")
-    restarted = valid(run_cli(["restart", "--scope", "portal", "--auto-approve", "--format", "json"], cwd=tmp_path,
-                              env=env).stdout)  # fmt: skip
+    restarted = valid(
+        run_cli(["restart", "--scope", "portal", "--auto-approve", "--format", "json"], cwd=tmp_path, env=env).stdout
+    )
     assert restarted["summary"]["restarted"] == 1 and restarted["exit_code"] == 0
-    provisioned = valid(run_cli(["provision", "configs/app.toml", "--subject", USER, "--format", "json"],
-                                cwd=tmp_path, env=env).stdout)  # fmt: skip
+    provisioned = valid(
+        run_cli(["provision", "configs/app.toml", "--subject", USER, "--format", "json"], cwd=tmp_path, env=env).stdout
+    )
     assert provisioned["targets"][0]["rule_id"] == RULE and provisioned["summary"]["provisioned"] == 1
     github = run_cli(["restart", "--scope", "full", "--auto-approve", "--format", "github"], cwd=tmp_path, env=env)
     assert github.exit_code == 0 and "Restart: 1 service principal: 1 restarted" in github.stdout
@@ -457,12 +480,19 @@ def test_no_secret_in_any_output_of_the_job_commands(tmp_path: Path, graph, env,
     graph.add_job(SP, JOB, "scim", "Quarantine", quarantine=QUARANTINE, accepts={"SecretToken": TOKEN})
     graph.outcomes[USER] = OnDemand(failed_step="Export", reason=f"the endpoint refused {TOKEN}")  # an echo
     seen = ""
-    for args in (["plan"], ["plan", "--format", "github"], ["apply", "--auto-approve", "--format", "json"],
-                 ["restart", "--scope", "quarantine", "--auto-approve"], ["status"], ["validate"]):  # fmt: skip
+    for args in (
+        ["plan"],
+        ["plan", "--format", "github"],
+        ["apply", "--auto-approve", "--format", "json"],
+        ["restart", "--scope", "quarantine", "--auto-approve"],
+        ["status"],
+        ["validate"],
+    ):
         seen += outputs(run_cli(args, cwd=tmp_path, env=env))
     for fmt in ("text", "json", "github"):
-        seen += outputs(run_cli(["provision", "configs/app.toml", "--subject", USER, "--format", fmt], cwd=tmp_path,
-                                env=env))  # fmt: skip
+        seen += outputs(
+            run_cli(["provision", "configs/app.toml", "--subject", USER, "--format", fmt], cwd=tmp_path, env=env)
+        )
     captured = capfd.readouterr()
     assert "job: heal" in seen and "failed at step" in seen
     assert TOKEN not in seen + captured.out + captured.err

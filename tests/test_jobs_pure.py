@@ -23,8 +23,12 @@ CASES = Path(__file__).parent / "provision_cases"
 
 def job(status: str, schedule: str, reason: str | None = None, template: str = "scim", id_: str = "scim.1") -> dict:
     quarantine = {"reason": reason, "currentBegan": "2026-01-01T00:00:00Z"} if reason else None
-    return {"id": id_, "templateId": template, "schedule": {"interval": "PT40M", "state": schedule},
-            "status": {"code": status, "quarantine": quarantine}}  # fmt: skip
+    return {
+        "id": id_,
+        "templateId": template,
+        "schedule": {"interval": "PT40M", "state": schedule},
+        "status": {"code": status, "quarantine": quarantine},
+    }
 
 
 QUARANTINE = "EncounteredQuarantineException"
@@ -45,9 +49,14 @@ ROWS = [
     ("active", [job("Quarantine", "Active", "TooManyDeletes")], True, "quarantined", "Quarantine"),
     ("active", [job("Quarantine", "Active", "EncounteredBaseEscrowThreshold")], True, "quarantined", "Quarantine"),
     ("active", [job("Quarantine", "Active")], True, "quarantined", "Quarantine"),  # no reason given
-    ("active", [job("Active", "Active", template="Other", id_="Other.1"), job("Paused", "Paused")], True, "start",
-     "Paused"),  # the job of the profile's template is the one
-]  # fmt: skip
+    (
+        "active",
+        [job("Active", "Active", template="Other", id_="Other.1"), job("Paused", "Paused")],
+        True,
+        "start",
+        "Paused",
+    ),  # the job of the profile's template is the one
+]
 
 
 @pytest.mark.parametrize(("state", "jobs", "sends", "action", "old"), ROWS)
@@ -63,8 +72,13 @@ def test_a_quarantine_keeps_graphs_reason() -> None:
 
 def test_jobs_all_of_another_template_name_both_templates() -> None:
     with pytest.raises(WrongTemplate) as raised:
-        classify_job(JobSpec("scim", "active"), [job("Active", "Active", template="aws", id_="aws.1")], True, "p.toml",
-                     principal="sp")  # fmt: skip
+        classify_job(
+            JobSpec("scim", "active"),
+            [job("Active", "Active", template="aws", id_="aws.1")],
+            True,
+            "p.toml",
+            principal="sp",
+        )
     assert "'scim'" in raised.value.problem.message and "'aws'" in raised.value.problem.message
 
 
@@ -79,7 +93,11 @@ def test_microsofts_example_of_a_user_already_in_sync() -> None:
     outcome = parse_answer(json.loads((CASES / "user-skipped.json").read_text()))
     assert outcome.status == "Skipped" and not outcome.failed
     assert [(step.type, step.status) for step in outcome.steps] == [
-        ("Import", "Success"), ("Matching", "Success"), ("Scoping", "Success"), ("Export", "Skipped")]  # fmt: skip
+        ("Import", "Success"),
+        ("Matching", "Success"),
+        ("Scoping", "Success"),
+        ("Export", "Skipped"),
+    ]
     assert outcome_lines(outcome)[-1] == "skipped"
 
 
@@ -89,11 +107,22 @@ def test_microsofts_example_of_a_group_has_no_steps() -> None:
 
 
 def test_a_failed_step_is_named_with_why() -> None:
-    value = {"provisioningSteps": [
-        {"name": "EntryImport", "type": "Import", "status": "Success", "description": "Retrieved User 'a'"},
-        {"name": "EntryExportAdd", "type": "Export", "status": "Failure", "description": "Creating 'a' failed",
-         "details": {"Reason": "The SCIM endpoint answered 409"}}],
-        "statusInfo": {"status": "Failure", "errorInformation": {"errorCode": "SCIMConflict", "reason": "Already exists"}}}  # fmt: skip
+    value = {
+        "provisioningSteps": [
+            {"name": "EntryImport", "type": "Import", "status": "Success", "description": "Retrieved User 'a'"},
+            {
+                "name": "EntryExportAdd",
+                "type": "Export",
+                "status": "Failure",
+                "description": "Creating 'a' failed",
+                "details": {"Reason": "The SCIM endpoint answered 409"},
+            },
+        ],
+        "statusInfo": {
+            "status": "Failure",
+            "errorInformation": {"errorCode": "SCIMConflict", "reason": "Already exists"},
+        },
+    }
     outcome = parse_answer({"key": json.dumps({"result": "Failure"}), "value": json.dumps(value)})
     assert outcome.failed and outcome.failed_step.name == "EntryExportAdd"
     lines = outcome_lines(outcome)
@@ -101,8 +130,10 @@ def test_a_failed_step_is_named_with_why() -> None:
     assert lines[-1] == "failed at step EntryExportAdd (Export): SCIMConflict: Already exists"
 
 
-@pytest.mark.parametrize("answer", [[], {"key": 1}, {"value": "not json"}, {"value": "[1]"},
-                                    {"value": json.dumps({"provisioningSteps": {}})}])  # fmt: skip
+@pytest.mark.parametrize(
+    "answer",
+    [[], {"key": 1}, {"value": "not json"}, {"value": "[1]"}, {"value": json.dumps({"provisioningSteps": {}})}],
+)
 def test_a_broken_answer_is_a_graph_error(answer) -> None:
     with pytest.raises(GraphError):
         parse_answer(answer)
@@ -132,8 +163,17 @@ def test_the_pacer_keeps_to_five_calls_in_ten_seconds() -> None:
     assert slept and sent[5] == 10.0  # the 6th waits for the 1st to leave the window, not longer
 
 
-@pytest.mark.parametrize(("interval", "words"), [("PT40M", "every 40 minutes"), ("PT1H", "every hour"),
-    ("PT1H30M", "every 1 hour 30 minutes"), ("P1D", "every day"), ("PT2H", "every 2 hours"), ("weekly", "weekly")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("interval", "words"),
+    [
+        ("PT40M", "every 40 minutes"),
+        ("PT1H", "every hour"),
+        ("PT1H30M", "every 1 hour 30 minutes"),
+        ("P1D", "every day"),
+        ("PT2H", "every 2 hours"),
+        ("weekly", "weekly"),
+    ],
+)
 def test_the_schedule_in_words(interval: str, words: str) -> None:
     assert interval_words(interval) == words
 

@@ -21,8 +21,10 @@ TYPES = ("User", "Group")
 def check_input(subjects: list[str], type_name: str) -> str:
     """The object type as Graph spells it; UserError (exit 2) for what cannot be sent."""
     if not subjects:
-        raise UserError.single("--subject", "give the object id of a user or group to provision, e.g. "
-                               "--subject 9bb0f679-a883-4a6f-8260-35b491b8b8c8")  # fmt: skip
+        raise UserError.single(
+            "--subject",
+            "give the object id of a user or group to provision, e.g. --subject 9bb0f679-a883-4a6f-8260-35b491b8b8c8",
+        )
     for subject in subjects:
         if not subject.strip() or not subject.isprintable() or len(subject) > 1024:
             raise UserError.single("--subject", "must be an object id (or, for Cloud Sync, a distinguished name)")
@@ -32,8 +34,9 @@ def check_input(subjects: list[str], type_name: str) -> str:
     return named
 
 
-def provision(options: RemoteOptions, subjects: list[str], type_name: str = "User", rule: str | None = None,
-              environ=os.environ) -> int:  # fmt: skip
+def provision(
+    options: RemoteOptions, subjects: list[str], type_name: str = "User", rule: str | None = None, environ=os.environ
+) -> int:
     from ..graph.planning import RemoteRun, TargetPlan
     from ..graph.pool import run_all
     from ..graph.provision import provision_target
@@ -52,8 +55,10 @@ def provision(options: RemoteOptions, subjects: list[str], type_name: str = "Use
         return stopped.code
     if len(targets) != 1:
         session.client.close()
-        problem = Problem(", ".join(options.paths), f"provision takes one profile (and one --env), not {len(targets)}: "
-                          "name the profile of the application")  # fmt: skip
+        problem = Problem(
+            ", ".join(options.paths),
+            f"provision takes one profile (and one --env), not {len(targets)}: name the profile of the application",
+        )
         run.problems = [problem]
         write_remote_report(run, options.fmt, options.quiet)
         return run.exit_code
@@ -63,8 +68,11 @@ def provision(options: RemoteOptions, subjects: list[str], type_name: str = "Use
     try:
         with terminable():
             _done, run.interrupted = run_all(
-                run.plans, lambda found: provision_target(client, found, list(dict.fromkeys(subjects)), kind, rule),
-                1, client.stop)  # fmt: skip
+                run.plans,
+                lambda found: provision_target(client, found, list(dict.fromkeys(subjects)), kind, rule),
+                1,
+                client.stop,
+            )
     finally:
         client.close()
     if plan.problem is not None:

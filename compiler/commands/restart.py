@@ -17,8 +17,13 @@ from ..run.interrupts import terminable
 from .remote import RemoteOptions, Stopped, connect, finish
 
 # The scope words of the command line, as Graph spells them.
-SCOPES = {"watermark": "Watermark", "escrows": "Escrows", "quarantine": "QuarantineState", "full": "Full",
-          "force-deletes": "ForceDeletes"}  # fmt: skip
+SCOPES = {
+    "watermark": "Watermark",
+    "escrows": "Escrows",
+    "quarantine": "QuarantineState",
+    "full": "Full",
+    "force-deletes": "ForceDeletes",
+}
 PORTAL = "portal"
 QUESTION = "Restart the jobs of {count} service {noun}? [y/N] "
 
@@ -29,20 +34,25 @@ def parse_scope(text: str, force_deletes: bool) -> tuple[str, ...]:
     if words == [PORTAL]:
         return ()
     if not words or PORTAL in words:
-        raise UserError.single("--scope", "is portal alone, or a comma-separated list of "
-                               f"{', '.join(SCOPES)}, e.g. --scope quarantine")  # fmt: skip
+        raise UserError.single(
+            "--scope", f"is portal alone, or a comma-separated list of {', '.join(SCOPES)}, e.g. --scope quarantine"
+        )
     for word in words:
         if word not in SCOPES:
             hint = did_you_mean(word, [*SCOPES, PORTAL])
             raise UserError.single("--scope", f"{word!r} is no scope{hint}; the scopes are portal, {', '.join(SCOPES)}")
     if "force-deletes" in words and not force_deletes:
-        raise UserError.single("--scope", "force-deletes releases the deletions the accidental-deletion threshold "
-                               "held back and cannot be undone: add --force-deletes to mean it")  # fmt: skip
+        raise UserError.single(
+            "--scope",
+            "force-deletes releases the deletions the accidental-deletion threshold "
+            "held back and cannot be undone: add --force-deletes to mean it",
+        )
     return tuple(dict.fromkeys(SCOPES[word] for word in words))
 
 
-def restart(options: RemoteOptions, scope: str, force_deletes: bool = False, auto_approve: bool = False,
-            environ=os.environ) -> int:  # fmt: skip
+def restart(
+    options: RemoteOptions, scope: str, force_deletes: bool = False, auto_approve: bool = False, environ=os.environ
+) -> int:
     from ..graph.planning import CHANGES, RemoteRun, TargetPlan, job_problems
     from ..graph.restarting import read_all, restart_all
     from ..reports.progress import progress

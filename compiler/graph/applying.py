@@ -112,8 +112,12 @@ def before_put(client: GraphClient, plan: TargetPlan, wait: float) -> str | None
         except GraphError as error:
             refused = error.status is not None and (error.status == 400 or error.status < 300)
             why = "the application refused the credentials" if refused else "validating the credentials failed"
-            raise GraphError(error.status, error.code, f"{why}, so the job stays in quarantine and nothing was sent: "
-                             f"{error.message}", error.request_id) from None  # fmt: skip
+            raise GraphError(
+                error.status,
+                error.code,
+                f"{why}, so the job stays in quarantine and nothing was sent: {error.message}",
+                error.request_id,
+            ) from None
     return job.job_id
 
 
@@ -144,8 +148,10 @@ def read_back(client: GraphClient, plan: TargetPlan, wait: float) -> bool:
             return True
         if time.monotonic() + delay > deadline:
             plan.status = FAILED
-            plan.error = (f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
-                          "(Graph is eventually consistent: run plan again, or give --wait more seconds)")  # fmt: skip
+            plan.error = (
+                f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
+                "(Graph is eventually consistent: run plan again, or give --wait more seconds)"
+            )
             return False
         if client.stop.wait(delay):
             return False

@@ -42,8 +42,14 @@ class WrongTemplate(Exception):
         self.problem = problem
 
 
-def classify_job(spec: JobSpec, jobs: list[dict], sends_credentials: bool, profile: str, job_id: str | None = None,
-                 principal: str = "") -> JobAction:  # fmt: skip
+def classify_job(
+    spec: JobSpec,
+    jobs: list[dict],
+    sends_credentials: bool,
+    profile: str,
+    job_id: str | None = None,
+    principal: str = "",
+) -> JobAction:
     """The job action of one target; WrongTemplate, or jobs.JobChoice when several jobs run
     the template and `[application] job_id` names none of them (both exit 2, nothing sent)."""
     job = find_job(spec.template_id, jobs, profile, job_id, principal)
@@ -52,8 +58,9 @@ def classify_job(spec: JobSpec, jobs: list[dict], sends_credentials: bool, profi
     return action_for(spec, job, sends_credentials)
 
 
-def find_job(template_id: str | None, jobs: list[dict], profile: str, job_id: str | None = None,
-             principal: str = "") -> dict | None:  # fmt: skip
+def find_job(
+    template_id: str | None, jobs: list[dict], profile: str, job_id: str | None = None, principal: str = ""
+) -> dict | None:
     """The job a profile means: of its `[job]` template (any, without one), the only one or the
     one `job_id` names; None when there is no job at all. WrongTemplate or JobChoice: exit 2."""
     if not jobs:
@@ -61,9 +68,15 @@ def find_job(template_id: str | None, jobs: list[dict], profile: str, job_id: st
     mine = [job for job in jobs if template_id is None or job.get("templateId") == template_id]
     if not mine:
         others = sorted({_text(job.get("templateId")) or "unknown" for job in jobs})
-        raise WrongTemplate(Problem(profile, f"[job] template_id is {template_id!r}, but the jobs of service "
-            f"principal {principal} run {', '.join(map(repr, others))}: syncsecrets never deletes a job; set "
-            "template_id to the job's template, or delete the job in the portal first", "job.template_id"))  # fmt: skip
+        raise WrongTemplate(
+            Problem(
+                profile,
+                f"[job] template_id is {template_id!r}, but the jobs of service "
+                f"principal {principal} run {', '.join(map(repr, others))}: syncsecrets never deletes a job; set "
+                "template_id to the job's template, or delete the job in the portal first",
+                "job.template_id",
+            )
+        )
     return choose_job(_Named(profile, principal, job_id), mine)
 
 

@@ -43,8 +43,18 @@ QUARANTINED, FAILING, PAUSED, ACTIVE, NOT_RUN, NO_JOB = (
 
 
 class TargetPlan:
-    __slots__ = ("actions", "detail", "error", "job", "problem", "status", "target", "tenant", "tenant_digest",
-                 "warnings")  # fmt: skip
+    __slots__ = (
+        "actions",
+        "detail",
+        "error",
+        "job",
+        "problem",
+        "status",
+        "target",
+        "tenant",
+        "tenant_digest",
+        "warnings",
+    )
 
     def __init__(self, target: Target, status: str = NOT_STARTED):
         self.target = target
@@ -118,15 +128,23 @@ def plan_job(plan: TargetPlan, jobs: list[dict]) -> None:
     and none named, is the profile's to fix (`plan.problem`, exit 2 before anything is sent)."""
     target = plan.target
     try:
-        plan.job = classify_job(target.job, jobs, sends_credentials(target.pairs), target.profile, target.job_id,
-                                target.service_principal_id)  # fmt: skip
+        plan.job = classify_job(
+            target.job,
+            jobs,
+            sends_credentials(target.pairs),
+            target.profile,
+            target.job_id,
+            target.service_principal_id,
+        )
     except (WrongTemplate, JobChoice) as refused:
         plan.status, plan.problem, plan.error = FAILED, refused.problem, refused.problem.message
         return
     plan.actions.append(job_change(plan.job))
     if plan.job.action == QUARANTINED_JOB:  # a person must act: say why, in every report
-        plan.warnings.append(f"the synchronization job is in quarantine ({plan.job.reason}): syncsecrets never clears "
-                             "that; fix the cause, then `syncsecrets restart --scope quarantine`")  # fmt: skip
+        plan.warnings.append(
+            f"the synchronization job is in quarantine ({plan.job.reason}): syncsecrets never clears "
+            "that; fix the cause, then `syncsecrets restart --scope quarantine`"
+        )
     plan.status = IN_SYNC if plan.in_sync else CHANGES
 
 
@@ -160,9 +178,18 @@ def unclearable_problems(plans: list[TargetPlan]) -> list[Problem]:
     problems = []
     for plan in plans:
         for key in unclearable(plan.actions, plan.tenant or []):
-            fix = ("set [notifications] enabled = false (and delete_threshold = false) to turn it off"
-                   if key == "SyncNotificationSettings" else "set it explicitly")  # fmt: skip
-            problems.append(Problem(plan.target.profile, "is set on the tenant of service principal "
-                f"{plan.target.service_principal_id} but not in this profile, and Graph cannot clear a JSON value: "
-                f"{fix}, or list it in [application] keep to leave it as it is", key))  # fmt: skip
+            fix = (
+                "set [notifications] enabled = false (and delete_threshold = false) to turn it off"
+                if key == "SyncNotificationSettings"
+                else "set it explicitly"
+            )
+            problems.append(
+                Problem(
+                    plan.target.profile,
+                    "is set on the tenant of service principal "
+                    f"{plan.target.service_principal_id} but not in this profile, and Graph cannot clear a JSON value: "
+                    f"{fix}, or list it in [application] keep to leave it as it is",
+                    key,
+                )
+            )
     return problems

@@ -96,8 +96,13 @@ class Pacer:
     """At most `limit` calls in any `window` seconds: waits (with `sleep`) before a call that
     would exceed it. The clock and the sleeper are injectable, so tests never wait for real."""
 
-    def __init__(self, limit: int = LIMIT, window: float = WINDOW, clock: Callable[[], float] | None = None,
-                 sleep: Callable[[float], object] | None = None):  # fmt: skip
+    def __init__(
+        self,
+        limit: int = LIMIT,
+        window: float = WINDOW,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], object] | None = None,
+    ):
         self.limit, self.window = limit, window
         self.clock = clock or globals()["clock"]
         self.sleep = sleep or globals()["sleep"]
@@ -113,8 +118,9 @@ class Pacer:
         self.sent.append(now)
 
 
-def provision(client: GraphClient, principal: str, job_id: str, rule_id: str, object_id: str, type_name: str,
-              pacer: Pacer) -> Outcome:  # fmt: skip
+def provision(
+    client: GraphClient, principal: str, job_id: str, rule_id: str, object_id: str, type_name: str, pacer: Pacer
+) -> Outcome:
     """One object now; Graph's 429 is waited out by the client (Retry-After), never a failure."""
     body = {"parameters": [{"ruleId": rule_id, "subjects": [{"objectId": object_id, "objectTypeName": type_name}]}]}
     pacer.wait_turn()
@@ -131,18 +137,29 @@ def rules_for(schema: object, type_name: str) -> list[tuple[str, str]]:
         if not isinstance(rule, dict) or not isinstance(rule.get("id"), str):
             continue
         mappings = rule.get("objectMappings") if isinstance(rule.get("objectMappings"), list) else []
-        if any(isinstance(m, dict) and m.get("enabled", True) is not False
-               and _text(m.get("sourceObjectName")).lower() == type_name.lower() for m in mappings):  # fmt: skip
+        if any(
+            isinstance(m, dict)
+            and m.get("enabled", True) is not False
+            and _text(m.get("sourceObjectName")).lower() == type_name.lower()
+            for m in mappings
+        ):
             found.append((clean_message(rule["id"]), clean_message(_text(rule.get("name")))))
     return found
 
 
 def _step(step: dict) -> Step:
     details = step.get("details") if isinstance(step.get("details"), dict) else {}
-    shown = tuple((clean_message(str(k)), clean_message(v if isinstance(v, str) else json.dumps(v)))
-                  for k, v in list(details.items())[:20])  # fmt: skip
-    return Step(_text(step.get("name")), _text(step.get("type")), _text(step.get("status")) or "Unknown",
-                _text(step.get("description")), shown)  # fmt: skip
+    shown = tuple(
+        (clean_message(str(k)), clean_message(v if isinstance(v, str) else json.dumps(v)))
+        for k, v in list(details.items())[:20]
+    )
+    return Step(
+        _text(step.get("name")),
+        _text(step.get("type")),
+        _text(step.get("status")) or "Unknown",
+        _text(step.get("description")),
+        shown,
+    )
 
 
 def _inner(text: object, name: str) -> dict:
@@ -167,8 +184,9 @@ def _text(value: object) -> str:
     return clean_message(value) if isinstance(value, str) else ""
 
 
-def provision_target(client: GraphClient, plan, subjects: list[str], type_name: str, rule: str | None,
-                     pacer: Pacer | None = None) -> None:  # fmt: skip
+def provision_target(
+    client: GraphClient, plan, subjects: list[str], type_name: str, rule: str | None, pacer: Pacer | None = None
+) -> None:
     """Provisions `subjects` with the target's job; plan.status provisioned, not-provisioned (a
     step failed) or failed (Graph refused), plan.problem for what the profile's owner must decide,
     plan.detail: the job, the rule, each subject's steps (and `lines`, as text shows them)."""
@@ -179,18 +197,29 @@ def provision_target(client: GraphClient, plan, subjects: list[str], type_name: 
     target = plan.target
     pacer = pacer or Pacer()
     try:
-        job = find_job(target.job.template_id if target.job else None, read_jobs(client, target), target.profile,
-                       target.job_id, target.service_principal_id)  # fmt: skip
+        job = find_job(
+            target.job.template_id if target.job else None,
+            read_jobs(client, target),
+            target.profile,
+            target.job_id,
+            target.service_principal_id,
+        )
         if job is None:
-            raise GraphError(None, "NoSynchronizationJob", "the service principal has no synchronization job: "
-                             "create it first (`[job]` and `syncsecrets apply`)")  # fmt: skip
+            raise GraphError(
+                None,
+                "NoSynchronizationJob",
+                "the service principal has no synchronization job: create it first (`[job]` and `syncsecrets apply`)",
+            )
         plan.detail["job_id"] = job["id"]
         if rule is None:
             rules = rules_for(read_job_schema(client, target.service_principal_id, job["id"]), type_name)
             if len(rules) != 1:
                 listed = "; ".join(f"{rule_id} ({name})" if name else rule_id for rule_id, name in rules)
-                why = f"several rules provision {type_name} objects: {listed}" if rules else \
-                    f"no rule of the job's schema provisions {type_name} objects"  # fmt: skip
+                why = (
+                    f"several rules provision {type_name} objects: {listed}"
+                    if rules
+                    else f"no rule of the job's schema provisions {type_name} objects"
+                )
                 raise _Choice(Problem(target.profile, f"{why}: name one with --rule RULE_ID", "--rule"))
             rule = rules[0][0]
         plan.detail["rule_id"] = rule
@@ -226,6 +255,8 @@ def _subject(subject: str, type_name: str, outcome: Outcome) -> dict:
         "failed": outcome.failed,
         "failed_step": failed.name if failed else None,
         "error": ": ".join(part for part in (outcome.error_code, outcome.reason) if part) or None,
-        "steps": [{"name": step.name, "type": step.type, "status": step.status, "description": step.description}
-                  for step in outcome.steps],
-    }  # fmt: skip
+        "steps": [
+            {"name": step.name, "type": step.type, "status": step.status, "description": step.description}
+            for step in outcome.steps
+        ],
+    }

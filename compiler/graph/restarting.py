@@ -28,8 +28,13 @@ def find_target_job(client: GraphClient, plan: TargetPlan, scopes: tuple[str, ..
     target = plan.target
     try:
         jobs = read_jobs(client, target)
-        job = find_job(target.job.template_id if target.job else None, jobs, target.profile, target.job_id,
-                       target.service_principal_id)  # fmt: skip
+        job = find_job(
+            target.job.template_id if target.job else None,
+            jobs,
+            target.profile,
+            target.job_id,
+            target.service_principal_id,
+        )
     except (WrongTemplate, JobChoice) as refused:
         plan.status, plan.problem, plan.error = FAILED, refused.problem, refused.problem.message
         return plan
@@ -49,14 +54,16 @@ def find_target_job(client: GraphClient, plan: TargetPlan, scopes: tuple[str, ..
     return plan
 
 
-def read_all(client: GraphClient, plans: list[TargetPlan], scopes: tuple[str, ...], jobs: int,
-             done: Callable | None = None) -> BaseException | None:  # fmt: skip
+def read_all(
+    client: GraphClient, plans: list[TargetPlan], scopes: tuple[str, ...], jobs: int, done: Callable | None = None
+) -> BaseException | None:
     _found, interrupted = run_all(plans, lambda plan: find_target_job(client, plan, scopes), jobs, client.stop, done)
     return interrupted
 
 
-def restart_all(client: GraphClient, plans: list[TargetPlan], scopes: tuple[str, ...], jobs: int,
-                done: Callable | None = None) -> BaseException | None:  # fmt: skip
+def restart_all(
+    client: GraphClient, plans: list[TargetPlan], scopes: tuple[str, ...], jobs: int, done: Callable | None = None
+) -> BaseException | None:
     def work(plan: TargetPlan) -> TargetPlan:
         try:
             restart_job(client, plan.target.service_principal_id, plan.detail["job_id"], scopes)

@@ -38,8 +38,10 @@ def check_field(name: str, value: object) -> str:
             raise InvalidValue(f'must be "active" or "paused"{did_you_mean(value, STATES, "{!r}")}')
         return value
     if not TEMPLATE_ID.match(value):
-        raise InvalidValue('must be the id of a Graph synchronization template, one word such as "scim" '
-                           "(`syncsecrets status` and the portal show a job's template)")  # fmt: skip
+        raise InvalidValue(
+            'must be the id of a Graph synchronization template, one word such as "scim" '
+            "(`syncsecrets status` and the portal show a job's template)"
+        )
     return value
 
 

@@ -131,8 +131,9 @@ class FakeGraph:
         pair of `accepts` (None: always). `last_execution`, `quarantine` and `progress` are
         served in its status as given; `schedule` (Active, Disabled, Paused) defaults to what
         the status implies (see jobs.Job)."""
-        job = Job(job_id, template_id, status, accepts, last_execution, quarantine, progress, failures, schedule,
-                  interval)  # fmt: skip
+        job = Job(
+            job_id, template_id, status, accepts, last_execution, quarantine, progress, failures, schedule, interval
+        )
         with self._lock:
             self._principals[sp_id].jobs[job_id] = job
 
@@ -184,8 +185,9 @@ class FakeGraph:
         the answer (`{"Content-Encoding": "gzip"}` with `body=faults.gzip_bomb()`). `echo`: the message
         quotes the request's body, and the answer is written as .NET writes JSON (`\\u002B` for `+`,
         upper-case hex; odata.dotnet_json)."""
-        fault = Fault(status, times, method, sp_id, retry_after, code, message, applied, location, body, headers or {},
-                      echo)  # fmt: skip
+        fault = Fault(
+            status, times, method, sp_id, retry_after, code, message, applied, location, body, headers or {}, echo
+        )
         self._faults.add(fault)
 
     @property
@@ -313,8 +315,9 @@ class FakeGraph:
             self._on_demand = [at for at in self._on_demand if now - at < ON_DEMAND_WINDOW]
             if len(self._on_demand) >= ON_DEMAND_LIMIT:
                 wait = max(1, round(ON_DEMAND_WINDOW - (now - self._on_demand[0]) + 0.5))
-                return odata.error(request, 429, "TooManyRequests", "Too many requests: 5 per 10 seconds.",
-                                   {"Retry-After": str(wait)})  # fmt: skip
+                return odata.error(
+                    request, 429, "TooManyRequests", "Too many requests: 5 per 10 seconds.", {"Retry-After": str(wait)}
+                )
             self._on_demand.append(now)
             return provision_answer(request, job, self.outcomes)
 

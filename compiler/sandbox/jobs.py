@@ -30,8 +30,15 @@ ON_DEMAND_LIMIT, ON_DEMAND_WINDOW = 5, 10.0  # requests per seconds, as Microsof
 def template(template_id: str, factory_tag: str = "CustomSCIM") -> dict[str, Any]:
     """A synchronization template as GET .../templates lists it (schema left out: its default
     schema is what GET .../jobs/{id}/schema serves for a new job)."""
-    return {"id": template_id, "applicationId": None, "default": True, "description": None,
-            "discoverable": True, "factoryTag": factory_tag, "metadata": []}  # fmt: skip
+    return {
+        "id": template_id,
+        "applicationId": None,
+        "default": True,
+        "description": None,
+        "discoverable": True,
+        "factoryTag": factory_tag,
+        "metadata": [],
+    }
 
 
 def default_schema(template_id: str) -> dict[str, Any]:
@@ -49,14 +56,22 @@ def default_schema(template_id: str) -> dict[str, Any]:
                 "sourceDirectoryName": "Azure Active Directory",
                 "targetDirectoryName": "customappsso",
                 "objectMappings": [
-                    {"name": "Provision Azure Active Directory Users", "enabled": True, "sourceObjectName": "User",
-                     "targetObjectName": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"},
-                    {"name": "Provision Azure Active Directory Groups", "enabled": True, "sourceObjectName": "Group",
-                     "targetObjectName": "urn:ietf:params:scim:schemas:core:2.0:Group"},
+                    {
+                        "name": "Provision Azure Active Directory Users",
+                        "enabled": True,
+                        "sourceObjectName": "User",
+                        "targetObjectName": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+                    },
+                    {
+                        "name": "Provision Azure Active Directory Groups",
+                        "enabled": True,
+                        "sourceObjectName": "Group",
+                        "targetObjectName": "urn:ietf:params:scim:schemas:core:2.0:Group",
+                    },
                 ],
             }
         ],
-    }  # fmt: skip
+    }
 
 
 def new_job_id(template_id: str) -> str:
@@ -212,8 +227,12 @@ class OnDemand:
     calls: list[float] = field(default_factory=list)  # arrival times, for the rate limit
 
 
-STEP_NAMES = (("Import", "EntryImport"), ("Scoping", "EntrySynchronizationScoping"),
-              ("Matching", "EntryImportByMatchingAttributes"), ("Export", "EntryExportAdd"))  # fmt: skip
+STEP_NAMES = (
+    ("Import", "EntryImport"),
+    ("Scoping", "EntrySynchronizationScoping"),
+    ("Matching", "EntryImportByMatchingAttributes"),
+    ("Export", "EntryExportAdd"),
+)
 
 
 def provision_answer(request: Request, job: Job, outcomes: dict[str, OnDemand]) -> Response:
@@ -243,18 +262,36 @@ def provision_answer(request: Request, job: Job, outcomes: dict[str, OnDemand]) 
         details = {"SkipReason": "RedundantExport"} if status == "Skipped" else {}
         if status == "Failure":
             details = {"ReportableIdentifier": object_id, "ErrorCode": outcome.error_code, "Reason": outcome.reason}
-        steps.append({"name": name, "type": kind, "status": status,
-                      "description": f"{kind} of {type_name} '{object_id}'", "timestamp": "2026-01-01T00:00:00Z",
-                      "details": details})  # fmt: skip
+        steps.append(
+            {
+                "name": name,
+                "type": kind,
+                "status": status,
+                "description": f"{kind} of {type_name} '{object_id}'",
+                "timestamp": "2026-01-01T00:00:00Z",
+                "details": details,
+            }
+        )
     status = "Failure" if failed else outcome.result
-    info = {"status": status, "errorCode": outcome.error_code if failed else None,
-            "reason": outcome.reason if failed else None}  # fmt: skip
-    value = {"action": "Create", "provisioningSteps": steps, "statusInfo": info, "reportableIdentifier": object_id,
-             "sourceIdentity": {"id": object_id, "type": type_name}}  # fmt: skip
+    info = {
+        "status": status,
+        "errorCode": outcome.error_code if failed else None,
+        "reason": outcome.reason if failed else None,
+    }
+    value = {
+        "action": "Create",
+        "provisioningSteps": steps,
+        "statusInfo": info,
+        "reportableIdentifier": object_id,
+        "sourceIdentity": {"id": object_id, "type": type_name},
+    }
     key = {
         "result": status,
         "details": {"errorCode": info["errorCode"], "errorMessage": info["reason"]} if failed else {},
     }
-    body = {"@odata.context": "https://syncfabric.windowsazure.com/api/$metadata#microsoft.synchronization.stringKeyStringValuePair",
-            "key": json.dumps(key), "value": json.dumps(value)}  # fmt: skip
+    body = {
+        "@odata.context": "https://syncfabric.windowsazure.com/api/$metadata#microsoft.synchronization.stringKeyStringValuePair",
+        "key": json.dumps(key),
+        "value": json.dumps(value),
+    }
     return Response.json(200, body, {"request-id": odata.new_request_id()})
