@@ -58,6 +58,7 @@ def test_one_apply_takes_a_principal_without_a_job_to_a_running_job(tmp_path: Pa
         "GET jobs",
         "POST jobs",
         "GET jobs",
+        "POST validateCredentials",
         "PUT secrets",
         "GET secrets",
         "POST start",
@@ -320,7 +321,7 @@ READ, WRITE = ["GET secrets", "GET jobs"], ["PUT secrets", "GET secrets"]
 @pytest.mark.parametrize(
     ("state", "job", "action", "old", "calls"),
     [
-        ("paused", None, "create", None, [*READ, "POST jobs", "GET jobs", *WRITE]),
+        ("paused", None, "create", None, [*READ, "POST jobs", "GET jobs", "POST validateCredentials", *WRITE]),
         ("active", {"status": "NotConfigured"}, "start", "NotConfigured", [*READ, *WRITE, "POST start"]),
         ("active", {"status": "Paused"}, "start", "Paused", [*READ, *WRITE, "POST start"]),
         ("paused", {"status": "Active"}, "pause", "Active", [*READ, "POST pause", *WRITE]),
@@ -375,6 +376,18 @@ def test_a_quarantine_for_other_reasons_keeps_plan_check_red(tmp_path: Path, gra
     result = run_cli(["plan", "--check"], cwd=tmp_path, env=env)
     assert result.exit_code == 1, outputs(result)
     assert "EncounteredBaseEscrowThreshold" in result.stdout and "syncsecrets restart" in result.stdout
+
+
+def test_a_new_job_whose_credentials_are_refused_stays_disabled_with_nothing_sent(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.new_job_accepts = {"SecretToken": "another"}  # the application refuses the profile's token
+    result = run_cli(["apply", "--auto-approve", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert graph.calls(SP) == [*READ, "POST jobs", "GET jobs", "POST validateCredentials"]
+    (job,) = graph.jobs(SP).values()
+    assert job.schedule == "Disabled" and graph.pairs(SP) == {}
+    assert "the new job stays disabled" in json.loads(result.stdout)["targets"][0]["error"]
 
 
 def test_heal_refused_fails_the_target_and_sends_nothing(tmp_path: Path, graph, env) -> None:

@@ -5,9 +5,9 @@ is applied when a GET shows every non-masked value of the profile and none of th
 until `wait` seconds have passed it is read again (0.5 s, then doubling, at most 5 s apart).
 
 A target with `[job]` has its job acted on around the PUT, in this order: pause (before anything
-else is sent), create (then wait until the job list shows it), validate the credentials (heal:
-a refusal fails the target with nothing sent), the PUT and its read-back, then restart with
-QuarantineState (heal) or start. A job is never deleted.
+else is sent), create (then wait until the job list shows it), validate the credentials (heal,
+and a new job: a refusal fails the target with nothing sent), the PUT and its read-back, then
+restart with QuarantineState (heal) or start. A job is never deleted.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from .classify import classify, in_sync, put_body
 from .client import GraphClient, GraphError, Interrupted
 from .endpoints import check_sendable, read_secrets, write_secrets
-from .job_action import CREATE, HEAL, PAUSE, START
+from .job_action import CREATE, HEAL, PAUSE, START, sends_credentials
 from .jobs import create_job, pause_job, restart_job, start_job, wait_until_listed
 from .planning import APPLIED, CHANGES, FAILED, IN_SYNC, NOT_STARTED, SENT, TargetPlan
 from .pool import run_all
@@ -96,29 +96,29 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
 
 
 def before_put(client: GraphClient, plan: TargetPlan, wait: float) -> str | None:
-    """Pause, create (and wait until listed) or validate (heal), as the job's action says; the
-    job's id. GraphError: the target fails with nothing of its secrets sent."""
-    job, principal = plan.job, plan.target.service_principal_id
+    """Pause, or create (wait until listed, then validate, Microsoft's order for a new app), or
+    validate (heal), as the job's action says; the job's id. GraphError: the target fails with
+    nothing of its secrets sent (a job just created stays, disabled: jobs are never deleted)."""
+    job, target = plan.job, plan.target
+    principal = target.service_principal_id
+    job_id = job.job_id
     if job.action == PAUSE:
-        pause_job(client, principal, job.job_id)
+        pause_job(client, principal, job_id)
     elif job.action == CREATE:
-        created = create_job(client, principal, plan.target.job.template_id)
-        wait_until_listed(client, principal, created["id"], wait)
-        plan.detail["job_id"] = created["id"]
-        return created["id"]
-    elif job.action == HEAL:
+        job_id = create_job(client, principal, target.job.template_id)["id"]
+        wait_until_listed(client, principal, job_id, wait)
+        plan.detail["job_id"] = job_id
+    if job.action == HEAL or (job.action == CREATE and sends_credentials(target.pairs)):
         try:
-            validate_credentials(client, plan.target, job.job_id)
+            validate_credentials(client, target, job_id)
         except GraphError as error:
             refused = error.status is not None and (error.status == 400 or error.status < 300)
             why = "the application refused the credentials" if refused else "validating the credentials failed"
+            left = "the job stays in quarantine" if job.action == HEAL else "the new job stays disabled"
             raise GraphError(
-                error.status,
-                error.code,
-                f"{why}, so the job stays in quarantine and nothing was sent: {error.message}",
-                error.request_id,
+                error.status, error.code, f"{why}, so {left} and nothing was sent: {error.message}", error.request_id
             ) from None
-    return job.job_id
+    return job_id
 
 
 def after_put(client: GraphClient, plan: TargetPlan, job_id: str | None) -> None:

@@ -90,6 +90,7 @@ class FakeGraph:
         self.clock = time.monotonic  # provisionOnDemand's rate limit reads it (a test may set it)
         self._on_demand: list[float] = []  # arrival times of provisionOnDemand requests
         self.outcomes: dict[str, OnDemand] = {}  # object id -> what provisionOnDemand answers
+        self.new_job_accepts: dict[str, str] | None = None  # Job.accepts of every job POSTed
 
     # -- set-up and inspection, from tests ---------------------------------------------------
     def add_principal(
@@ -296,7 +297,7 @@ class FakeGraph:
             return self._get_jobs(request, version, sp_id, principal, match["job"])
         elif request.method == "POST" and not match["job"]:
             with self._lock:
-                return create(request, principal.jobs, principal.templates)
+                return create(request, principal.jobs, principal.templates, self.new_job_accepts)
         elif request.method == "GET" and match["action"] == "schema":
             with self._lock:
                 job = principal.jobs.get(match["job"])

@@ -160,15 +160,18 @@ def validate(request: Request, job: Job, credentials: dict[str, str]) -> Respons
     return odata.error(request, 400, "BadRequest", json.dumps(nested))
 
 
-def create(request: Request, jobs: dict[str, Job], templates: list[dict[str, Any]]) -> Response:
-    """POST .../jobs {"templateId"}: 201 and the new job, disabled and not configured."""
+def create(
+    request: Request, jobs: dict[str, Job], templates: list[dict[str, Any]], accepts: dict[str, str] | None = None
+) -> Response:
+    """POST .../jobs {"templateId"}: 201 and the new job, disabled and not configured; its
+    application accepts the credentials `accepts` describes (see Job.accepts)."""
     document = request.json()
     template_id = document.get("templateId") if isinstance(document, dict) else None
     if not isinstance(template_id, str) or not template_id:
         return odata.error(request, 400, "BadRequest", "The templateId is required.")
     if template_id not in {item["id"] for item in templates}:
         return odata.error(request, 404, "ObjectNotFound", f"Template '{template_id}' was not found.")
-    job = Job(new_job_id(template_id), template_id, "NotConfigured")
+    job = Job(new_job_id(template_id), template_id, "NotConfigured", accepts)
     jobs[job.id] = job
     return Response.json(201, job.document(), {"request-id": odata.new_request_id()})
 
