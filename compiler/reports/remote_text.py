@@ -60,7 +60,7 @@ NOTE = {
     "masked": "hidden by the tenant: cannot be compared, sent again",
     "keep": "kept: neither sent nor cleared",
     # Actions whose old and new are states, not values: what apply does, in words.
-    "create": "no job yet: apply creates it from the template, then sends the secrets",
+    "create": "no job yet: apply creates it and has the application validate the credentials before sending them",
     "start": "apply starts it after the secrets",
     "pause": "apply pauses it before sending anything",
     "heal": "in quarantine for its credentials: apply validates them first, then restarts it with QuarantineState",
