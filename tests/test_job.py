@@ -453,16 +453,16 @@ def test_the_job_in_every_report_format(tmp_path: Path, graph, env) -> None:
     text = run_cli(["plan"], cwd=tmp_path, env=env)
     assert text.exit_code == 0, outputs(text)
     assert f"~ configs/app.toml -> {SP} (job: start)" in text.stdout
-    assert "  > job: Paused -> active  (apply starts it after the secrets)" in text.stdout
+    assert '  > job: "Paused" -> "active"  (apply starts it after the secrets)' in text.stdout
     document = valid(run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env).stdout)
     job = {"key": "job", "action": "start", "old": "Paused", "new": "active", "masked": False}
     assert job in document["targets"][0]["actions"]
     github = run_cli(["plan", "--check", "--format", "github"], cwd=tmp_path, env=env)
     assert github.exit_code == 1
-    assert "::error file=configs/app.toml" in github.stdout and "job: Paused -> active" in github.stdout
+    assert "::error file=configs/app.toml" in github.stdout and 'job: "Paused" -> "active"' in github.stdout
     applied = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
     assert applied.exit_code == 0, outputs(applied)
-    assert f"~ configs/app.toml -> {SP}: applied" in applied.stdout and "> job: Paused -> active" in applied.stdout
+    assert f"~ configs/app.toml -> {SP}: applied" in applied.stdout and '> job: "Paused" -> "active"' in applied.stdout
     for result in (text, github, applied):
         assert TOKEN not in outputs(result)
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..body.diff import Change
 from ..catalog.keys import BY_GRAPH, is_connectivity
 from ..problems import Problem
 from ..profile.job import TEMPLATE_ID, JobSpec
-from .classify import Action
 from .jobs import choose_job
 
 CREATE, START, PAUSE, HEAL, QUARANTINED, SAME = "create", "start", "pause", "heal", "quarantined", "same"
@@ -93,10 +93,10 @@ def only_job(jobs: list[dict]) -> tuple[str, str] | None:
     return template_id, "active" if schedule.get("state") == "Active" else "paused"
 
 
-def job_change(found: JobAction) -> Action:
+def job_change(found: JobAction) -> Change:
     """The job's action as every report shows an action: key `job`, Graph's status code as the
     old value, the profile's state as the new."""
-    return Action("job", found.action, found.old, found.new)
+    return Change("job", found.action, found.old, found.new)
 
 
 def sends_credentials(pairs) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .classify import Action
+from ..body.diff import Change
 from .client import GraphClient, GraphError, Interrupted, clean_message
 from .job_action import WrongTemplate, find_job
 from .jobs import JobChoice, read_jobs, restart_job
@@ -49,7 +49,7 @@ def find_target_job(client: GraphClient, plan: TargetPlan, scopes: tuple[str, ..
     status = job.get("status") if isinstance(job.get("status"), dict) else {}
     code = clean_message(status["code"]) if isinstance(status.get("code"), str) else None
     plan.detail["job_id"] = job["id"]
-    plan.actions = [Action("job", RESTART, code, scope_words(scopes))]
+    plan.actions = [Change("job", RESTART, code, scope_words(scopes))]
     plan.status = CHANGES
     return plan
 
