@@ -15,6 +15,11 @@ flight must wait; of 3, the rate bound: requests answered / rate (the 429s not c
 ratio is wall time / ideal (target <= 1.3); any failed target fails the benchmark. Needs the
 test extras (trustme).
 
+With `--job`, every profile has `[job] template_id = "scim"` and every service principal a
+paused job of it: apply reads the jobs too and starts each job after its PUT (five requests per
+target: GET secrets, GET jobs, PUT, GET, POST start), and plan reads the secrets and the jobs
+(two).
+
 `--mappings MB`: every profile also has `[mappings.User]` (one attribute changed), every job a
 schema of about MB megabytes (its template's: the generic SCIM schema with object mappings and
 directory attributes added), and only `plan` is timed: per target it reads the secrets, the
@@ -23,6 +28,7 @@ also prints the command's CPU time per target and the machine's load.
 
     .venv/bin/python bench/apply.py                       # 500 targets, 50 ms, --jobs 4, 60 rps
     .venv/bin/python bench/apply.py --targets 100 --latency 0.02 --rate 30
+    .venv/bin/python bench/apply.py --job                 # with [job]: each target's job started
     .venv/bin/python bench/apply.py --mappings 1          # 500 targets, 1 MB schemas, plan
 """
 
@@ -56,6 +62,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=4)
     parser.add_argument("--rate", type=float, default=60.0, help="requests per second of the throttling Graph")
     parser.add_argument("--mappings", type=float, default=0, metavar="MB", help="schemas of MB megabytes; plan only")
+    parser.add_argument("--job", action="store_true", help="profiles with [job]; each paused job is started")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="syncsecrets-bench-apply-") as folder:
         work = Path(folder)
@@ -69,7 +76,7 @@ def main() -> int:
         authority.add_audience(graph.url)
         try:
             env = _environment(authority, graph, tls.ca_file)
-            _profiles(work, graph, args.targets, args.mappings)
+            _profiles(work, graph, args.targets, args.mappings, args.job)
             graph.latency = args.latency
             print(
                 f"{args.targets} targets, {args.latency * 1000:g} ms per request, --jobs {args.jobs}, "
@@ -82,6 +89,8 @@ def main() -> int:
                 ("plan (in sync)", ["plan"], None),
                 (f"apply ({args.rate:g} rps limit)", ["apply", "--auto-approve"], args.rate),
             )
+            if args.job:  # the throttled run re-creates the principals, without their jobs
+                runs = runs[:2]
             if args.mappings:
                 runs = ((f"plan ({args.mappings:g} MB schemas)", ["plan"], None),)
             for label, command, rate in runs:
@@ -128,16 +137,20 @@ def _environment(authority: FakeAuthority, graph: FakeGraph, ca_file: Path) -> d
     return env
 
 
-def _profiles(work: Path, graph: FakeGraph, count: int, megabytes: float = 0) -> None:
+def _profiles(work: Path, graph: FakeGraph, count: int, megabytes: float = 0, job: bool = False) -> None:
     configs = work / "configs"
     configs.mkdir()
     mappings = '[mappings.User]\nexternalId = "[objectId]"\n' if megabytes else ""
+    jobs = '[job]\ntemplate_id = "scim"\n' if job else ""
     for index in range(count):
         (configs / f"app-{index:04d}.toml").write_text(
             'base_address = "https://scim.contoso.example/v2"\nsecret_token = { env = "BENCH_TOKEN" }\n'
-            f'sync_all = false\n[application]\nservice_principal_id = "{_principal(index)}"\n{mappings}'
+            f'sync_all = false\n[application]\nservice_principal_id = "{_principal(index)}"\n{mappings}{jobs}'
         )
     _out_of_sync(graph, count)
+    if job:
+        for index in range(count):
+            graph.add_job(_principal(index), f"scim.{index:032x}.{_principal(index)}", "scim", "Paused")
     if megabytes:
         graph.schemas.templates["scim"] = large_schema(megabytes)
         for index in range(count):

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler.graph.mappings import SchemaPlan, put_body
+from compiler.sandbox.jobs import Job
 from compiler.sandbox.schema import Schemas, seed
 from compiler.schema.compare import compare, in_sync
 from compiler.schema.overlay import apply, by_target, labels, object_mappings
@@ -77,10 +78,10 @@ def test_after_apply_the_next_plan_is_in_sync_and_the_unnamed_is_unchanged(overl
             mapping["attributeMappings"][0]["flowType"] = "ObjectAddOnly"
     desired, named = apply(TEMPLATE, overlay)
     plan = SchemaPlan("job", current, desired, named, compare(desired, current, named))
-    store = Schemas()
-    store.jobs[("sp", "job")] = copy.deepcopy(current)
-    store.replace("sp", "job", "scim", put_body(plan))
-    after = store.jobs[("sp", "job")]
+    job = Job("job", "scim")
+    job.schema = copy.deepcopy(current)
+    Schemas().replace(job, put_body(plan))
+    after = job.schema
 
     assert in_sync(compare(desired, after, named))
     assert {k: v for k, v in after.items() if k not in ("synchronizationRules", "version")} == {

@@ -88,6 +88,7 @@ def build_profile(
     principal: str | None = None,
     tenant: str | None = None,
     from_tenant: bool = False,
+    job: tuple[str, str] | None = None,
     mappings: dict | None = None,
 ) -> Imported:
     """`from_tenant`: the pairs come from a GET, not from a file syncsecrets wrote. A tenant never
@@ -134,7 +135,7 @@ def build_profile(
             if isinstance(top[key], str) and key.kind is Kind.TIMESTAMP:
                 comments[key] = "a string: a TOML date-time holds six digits of fractions of a second"
     imported.warnings += [f"{key_name}: not in syncsecrets' catalog: kept in [raw]" for key_name in raw]
-    imported.text = _text(name, source, top, table, raw, imported, principal, comments, tenant)
+    imported.text = _text(name, source, top, table, raw, imported, principal, comments, tenant, job)
     if mappings:  # the job's schema against its template's: plan finds it in sync
         imported.text += "\n" + mapping_sections(mappings)
     imported.pairs = _compile(imported.text, name, source, spelled)
@@ -201,7 +202,9 @@ def mapping_sections(mappings: dict) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def _text(name, source, top, table, raw, imported: Imported, principal: str | None, comments, tenant=None) -> str:
+def _text(
+    name, source, top, table, raw, imported: Imported, principal: str | None, comments, tenant=None, job=None
+) -> str:
     header = [f"# {name}: imported from {os.path.basename(source)} by `syncsecrets import`."]
     if imported.variables:
         header.append("# Secrets were not imported: `syncsecrets plan`, `apply` and `compile --reveal` read them from:")
@@ -220,6 +223,8 @@ def _text(name, source, top, table, raw, imported: Imported, principal: str | No
     if guess:
         application.append(f'# template = "{guess}"  # guessed from the keys: uncomment to have compile check them')
     blocks.append(application)
+    if job is not None:  # (template_id, state): the service principal's only job, as it is
+        blocks.append(["[job]", tomlwrite.line("template_id", job[0]), tomlwrite.line("state", job[1])])
     return "\n\n".join("\n".join(block) for block in blocks if block) + "\n"
 
 

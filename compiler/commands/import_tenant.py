@@ -24,7 +24,8 @@ def import_from_tenant(
     from ..graph.auth import AuthError
     from ..graph.client import GraphError
     from ..graph.connection import connect
-    from ..graph.endpoints import read_secrets
+    from ..graph.endpoints import jobs_url, read_collection, read_secrets
+    from ..graph.job_action import only_job
     from ..graph.planning import RemoteRun
     from ..profile.values import check_guid
 
@@ -46,24 +47,26 @@ def import_from_tenant(
         return finish(run, options, error=error)
     try:
         pairs = read_secrets(session.client, principal)
-        mappings = tenant_mappings(session.client, principal)
+        jobs = read_collection(session.client, jobs_url(session.client, principal))
+        job = only_job(jobs)
+        mappings = tenant_mappings(session.client, principal, jobs)
     except GraphError as error:
         return finish(run, options, error=f"service principal {principal}: {error}")
     finally:
         session.client.close()
     source = f"servicePrincipals/{principal}"
-    imported = build_profile(pairs, name, source, principal, session.tenant, from_tenant=True, mappings=mappings)
+    imported = build_profile(
+        pairs, name, source, principal, session.tenant, from_tenant=True, job=job, mappings=mappings
+    )
     return write_imported(imported, name, configs, force, source)
 
 
-def tenant_mappings(client, principal: str) -> dict | None:
+def tenant_mappings(client, principal: str, jobs: list[dict]) -> dict | None:
     """The overlay that turns the template's default schema into the job's (when the service
     principal has exactly one job): adopting an application's mappings is this one command."""
-    from ..graph.endpoints import jobs_url, read_collection
     from ..graph.mappings import read_schema, read_template_schema
     from ..schema.overlay import derive
 
-    jobs = read_collection(client, jobs_url(client, principal))
     if len(jobs) != 1:
         return None
     template = read_template_schema(client, principal, jobs[0].get("templateId"))

@@ -4,6 +4,11 @@
 Graph is eventually consistent: a GET right after a PUT may still show the old pairs. A target
 is applied when a GET shows every non-masked value of the profile and none of the cleared keys;
 until `wait` seconds have passed it is read again (0.5 s, then doubling, at most 5 s apart).
+
+A target with `[job]` has its job acted on around the PUT, in this order: pause (before anything
+else is sent), create (then wait until the job list shows it), validate the credentials (heal,
+and a new job: a refusal fails the target with nothing sent), the PUT and its read-back, then
+restart with QuarantineState (heal) or start. A job is never deleted.
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ from collections.abc import Callable
 from .classify import classify, in_sync, put_body
 from .client import GraphClient, GraphError, Interrupted
 from .endpoints import check_sendable, read_secrets, write_secrets
+from .job_action import CREATE, HEAL, PAUSE, START, sends_credentials
+from .jobs import create_job, pause_job, restart_job, start_job, wait_until_listed
 from .planning import APPLIED, CHANGES, FAILED, IN_SYNC, NOT_STARTED, SENT, TargetPlan
 from .pool import run_all
+from .validating import validate_credentials
 
 FIRST_READ_BACK = 0.5
 LONGEST_READ_BACK = 5.0
@@ -58,6 +66,14 @@ def apply_all(
 
 def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, str]], wait: float) -> None:
     target = plan.target
+    job = plan.job
+    try:
+        job_id = before_put(client, plan, wait) if job is not None else None
+    except GraphError as error:  # nothing of the secrets was sent
+        plan.status, plan.error = FAILED, str(error)
+        return
+    except Interrupted:
+        return
     try:
         write_secrets(client, target.service_principal_id, body)
     except GraphError as error:
@@ -66,26 +82,77 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
     except Interrupted:
         return  # not sent (a retry was waiting): the status stays as planned
     plan.status = SENT
+    if not read_back(client, plan, wait):
+        return
+    if plan.schema is not None and not plan.schema.in_sync and not apply_schema(client, plan, wait):
+        return  # the job is not started on a schema that did not land
+    try:
+        if job is not None:
+            after_put(client, plan, job_id)
+    except GraphError as error:
+        verb = "restarting it out of quarantine" if job.action == HEAL else "starting the job"
+        plan.status, plan.error = FAILED, f"the secrets were applied, but {verb} failed: {error}"
+        return
+    except Interrupted:
+        return
+    plan.status = APPLIED
+
+
+def before_put(client: GraphClient, plan: TargetPlan, wait: float) -> str | None:
+    """Pause, or create (wait until listed, then validate, Microsoft's order for a new app), or
+    validate (heal), as the job's action says; the job's id. GraphError: the target fails with
+    nothing of its secrets sent (a job just created stays, disabled: jobs are never deleted)."""
+    job, target = plan.job, plan.target
+    principal = target.service_principal_id
+    job_id = job.job_id
+    if job.action == PAUSE:
+        pause_job(client, principal, job_id)
+    elif job.action == CREATE:
+        job_id = create_job(client, principal, target.job.template_id)["id"]
+        wait_until_listed(client, principal, job_id, wait)
+        plan.detail["job_id"] = job_id
+    if job.action == HEAL or (job.action == CREATE and sends_credentials(target.pairs)):
+        try:
+            validate_credentials(client, target, job_id)
+        except GraphError as error:
+            refused = error.status is not None and (error.status == 400 or error.status < 300)
+            why = "the application refused the credentials" if refused else "validating the credentials failed"
+            left = "the job stays in quarantine" if job.action == HEAL else "the new job stays disabled"
+            raise GraphError(
+                error.status, error.code, f"{why}, so {left} and nothing was sent: {error.message}", error.request_id
+            ) from None
+    return job_id
+
+
+def after_put(client: GraphClient, plan: TargetPlan, job_id: str | None) -> None:
+    """Restart out of quarantine (heal) or start, once the tenant shows the secrets."""
+    job, principal = plan.job, plan.target.service_principal_id
+    if job.action == HEAL:
+        restart_job(client, principal, job_id, ("QuarantineState",))
+    elif job.action == START or (job.action == CREATE and job.new == "active"):
+        start_job(client, principal, job_id)
+
+
+def read_back(client: GraphClient, plan: TargetPlan, wait: float) -> bool:
+    """GET until the tenant shows the profile; False (the target failed or was stopped) if not."""
+    target = plan.target
 
     def shown(deadline: float) -> bool:
         return in_sync(classify(target.pairs, read_secrets(client, target.service_principal_id, deadline), target.keep))
 
     try:
-        if not read_until(client, shown, wait):
-            plan.status = FAILED
-            plan.error = (
-                f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
-                "(Graph is eventually consistent: run plan again, or give --wait more seconds)"
-            )
-            return
+        if read_until(client, shown, wait):
+            return True
+        plan.status = FAILED
+        plan.error = (
+            f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
+            "(Graph is eventually consistent: run plan again, or give --wait more seconds)"
+        )
     except GraphError as error:
         plan.status, plan.error = FAILED, f"the PUT was accepted, but reading it back failed: {error}"
-        return
     except Interrupted:
-        return  # sent, not confirmed: reported as such
-    plan.status = APPLIED
-    if plan.schema is not None and not plan.schema.in_sync:
-        apply_schema(client, plan, wait)
+        pass  # sent, not confirmed: reported as such
+    return False
 
 
 def read_until(client: GraphClient, shown: Callable[[float], bool], wait: float) -> bool:
@@ -106,9 +173,10 @@ def read_until(client: GraphClient, shown: Callable[[float], bool], wait: float)
         delay = min(delay * 2, LONGEST_READ_BACK)
 
 
-def apply_schema(client: GraphClient, plan: TargetPlan, wait: float) -> None:
+def apply_schema(client: GraphClient, plan: TargetPlan, wait: float) -> bool:
     """After the secrets: the job's schema read again (the PUT carries what was just read, and
-    the plan must still hold), one PUT of the whole schema, then reading it back."""
+    the plan must still hold), one PUT of the whole schema, then reading it back. False: the
+    target failed (or was stopped), its status and error say how."""
     from .jobs import JobChoice
     from .mappings import MappingProblems, plan_schema, read_schema, shows, write_schema
 
@@ -119,25 +187,27 @@ def apply_schema(client: GraphClient, plan: TargetPlan, wait: float) -> None:
         if [action.report() for action in fresh.actions] != [action.report() for action in plan.schema.actions]:
             plan.status, plan.error = FAILED, ("the secrets were applied, but the job's schema changed since it "
                                                "was planned: nothing was sent for it; run plan again")  # fmt: skip
-            return
+            return False
         write_schema(client, principal, fresh)
     except (JobChoice, MappingProblems) as moved:  # the job or its template changed since the plan
         plan.status, plan.error = FAILED, f"the secrets were applied, but the schema PUT was not: {moved}"
-        return
+        return False
     except GraphError as error:
         plan.status, plan.error = FAILED, f"the secrets were applied, but the schema PUT was not: {error}"
-        return
+        return False
     except Interrupted:
         plan.status = SENT  # the secrets were; the schema was not
-        return
+        return False
     try:
-        if not read_until(
+        if read_until(
             client, lambda deadline: shows(fresh, read_schema(client, principal, fresh.job_id, deadline)), wait
         ):
-            plan.status = FAILED
-            plan.error = (f"the schema PUT was accepted, but after {wait:g} s the job's schema does not show the "
-                          "mappings yet (Graph is eventually consistent: run plan again, or give --wait more seconds)")  # fmt: skip
+            return True
+        plan.status = FAILED
+        plan.error = (f"the schema PUT was accepted, but after {wait:g} s the job's schema does not show the "
+                      "mappings yet (Graph is eventually consistent: run plan again, or give --wait more seconds)")  # fmt: skip
     except GraphError as error:
         plan.status, plan.error = FAILED, f"the schema PUT was accepted, but reading it back failed: {error}"
     except Interrupted:
         plan.status = SENT
+    return False

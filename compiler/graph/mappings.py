@@ -42,7 +42,7 @@ class MappingProblems(Exception):
 
 
 class SchemaPlan(NamedTuple):
-    job_id: str
+    job_id: str | None  # None: the job [job] creates
     current: dict  # the job's schema as read ({} unless kept: see plan_schema)
     desired: dict  # the template's with the overlay applied (likewise)
     named: overlay.Named
@@ -72,14 +72,21 @@ def schema_url(client: GraphClient, principal: str, job_id: object) -> str:
     return f"{job_url(client, principal, job_id)}/schema"
 
 
-def plan_schema(client: GraphClient, target: Target, entries: located.Entries, keep: bool = False) -> SchemaPlan:
+def plan_schema(
+    client: GraphClient, target: Target, entries: located.Entries, keep: bool = False, jobs: list[dict] | None = None
+) -> SchemaPlan:
     """The schema actions of `target` (JobChoice or MappingProblems: exit 2; GraphError: the
-    target fails). With `keep` (apply, right before its PUT) the plan holds the schemas read; a
-    plan does not, so a run of many targets with 1 MB schemas holds only those in flight."""
-    job = choose_job(target, read_jobs(client, target))
+    target fails); `jobs`: the service principal's, when read already. With `keep` (apply, right
+    before its PUT) the plan holds the schemas read; a plan does not, so a run of many targets
+    with 1 MB schemas holds only those in flight."""
+    jobs = read_jobs(client, target) if jobs is None else jobs
+    if not jobs and target.job is not None:  # [job] creates it: a new job starts with its template's schema
+        job = {"id": None, "templateId": target.job.template_id}
+    else:
+        job = choose_job(target, jobs)
     job_id = job.get("id")
     template = read_template_schema(client, target.service_principal_id, job.get("templateId"))
-    current = read_schema(client, target.service_principal_id, job_id)
+    current = read_schema(client, target.service_principal_id, job_id) if job_id is not None else template
 
     def build(text: str) -> dict:
         try:

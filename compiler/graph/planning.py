@@ -19,6 +19,9 @@ from ..run.interrupts import exit_code as interrupted_exit
 from .classify import classify, in_sync, unclearable
 from .client import GraphClient, GraphError, Interrupted
 from .endpoints import read_secrets
+from .job_action import QUARANTINED as QUARANTINED_JOB
+from .job_action import WrongTemplate, classify_job, job_change, sends_credentials
+from .jobs import JobChoice, read_jobs
 from .pool import run_all
 from .targets import Target
 
@@ -27,6 +30,9 @@ from .targets import Target
 IN_SYNC, CHANGES, FAILED, NOT_STARTED = "in-sync", "changes", "failed", "not-started"
 APPLIED, SENT, SKIPPED = "applied", "sent", "skipped"
 VALID, INVALID = "valid", "invalid"
+# provision: every object provisioned, or one that failed a step (exit 1, as invalid credentials)
+PROVISIONED, NOT_PROVISIONED = "provisioned", "not-provisioned"
+RESTARTED = "restarted"  # restart: the job's restart was accepted
 # status: the synchronization jobs' state; the first two fail a pipeline that gates on it.
 QUARANTINED, FAILING, PAUSED, ACTIVE, NOT_RUN, NO_JOB = (
     "quarantined",
@@ -51,12 +57,21 @@ STATUSES = (
     NOT_RUN,
     NO_JOB,
     ACTIVE,
+    RESTARTED,
+    PROVISIONED,
+    NOT_PROVISIONED,
     FAILED,
     NOT_STARTED,
 )
 # The statuses that fail a run, and its exit code: Graph or the authority failed (4), or the
 # tenant is not as a pipeline gating on it needs (1). Read by `exit_code` and by every report.
-FAILS = {FAILED: exits.REMOTE_FAILED, INVALID: exits.CHANGES, QUARANTINED: exits.CHANGES, FAILING: exits.CHANGES}
+FAILS = {
+    FAILED: exits.REMOTE_FAILED,
+    INVALID: exits.CHANGES,
+    QUARANTINED: exits.CHANGES,
+    FAILING: exits.CHANGES,
+    NOT_PROVISIONED: exits.CHANGES,
+}
 
 
 class Command(NamedTuple):
@@ -75,6 +90,8 @@ COMMANDS = {
         Command("validate"),
         Command("status"),
         Command("import"),
+        Command("restart"),
+        Command("provision"),
     )
 }
 
@@ -84,6 +101,7 @@ class TargetPlan:
         "actions",
         "detail",
         "error",
+        "job",
         "problems",
         "schema",
         "status",
@@ -102,8 +120,9 @@ class TargetPlan:
         self.tenant_digest: str | None = None
         self.error: str | None = None  # why it failed: status, code, message, request-id
         self.detail: dict = {}  # what a command adds: the job validated, the job's state...
+        self.job = None  # job_action.JobAction, for a target with [job]
         self.schema = None  # graph/mappings.SchemaPlan, for a target with [mappings.*]
-        self.problems: list[Problem] = []  # the profile must be fixed (exit 2): its mappings, its job
+        self.problems: list[Problem] = []  # exit 2 found while reading the tenant: the job, the mappings
 
     @property
     def in_sync(self) -> bool:
@@ -146,27 +165,62 @@ def plan_target(client: GraphClient, target: Target) -> TargetPlan | None:
     plan = TargetPlan(target)
     try:
         tenant = read_secrets(client, target.service_principal_id)
+        jobs = read_jobs(client, target) if target.job or target.mappings else None
     except GraphError as error:
         plan.status, plan.error = FAILED, str(error)
         return plan
     except Interrupted:
         return None
     classify_plan(plan, tenant)
-    if target.mappings:
+    if target.job:
+        plan_job(plan, jobs)
+    if target.mappings and not plan.problems and plan.status != FAILED:
         try:
-            plan_mappings(client, plan)
+            plan_mappings(client, plan, jobs)
         except Interrupted:
             return None
     return plan
 
 
-def plan_mappings(client: GraphClient, plan: TargetPlan) -> None:
+def plan_job(plan: TargetPlan, jobs: list[dict]) -> None:
+    """The job's action joins the pairs' (key `job`); a job of another template, or several jobs
+    and none named, is the profile's to fix (`plan.problems`, exit 2 before anything is sent)."""
+    target = plan.target
+    try:
+        plan.job = classify_job(
+            target.job,
+            jobs,
+            sends_credentials(target.pairs),
+            target.profile,
+            target.job_id,
+            target.service_principal_id,
+        )
+    except (WrongTemplate, JobChoice) as refused:
+        plan.status, plan.error = FAILED, refused.problem.message
+        plan.problems.append(refused.problem)
+        return
+    plan.actions.append(job_change(plan.job))
+    if plan.job.action == QUARANTINED_JOB:  # a person must act: say why, in every report
+        plan.warnings.append(
+            f"the synchronization job is in quarantine ({plan.job.reason}): syncsecrets never clears "
+            "that; fix the cause, then `syncsecrets restart --scope quarantine`"
+        )
+    plan.status = IN_SYNC if plan.in_sync else CHANGES
+
+
+def job_problems(plans: list[TargetPlan]) -> list[Problem]:
+    """The problems found while reading the tenants that the profiles must fix (exit 2): a job of
+    another template, a job not named, mappings the template cannot take."""
+    return [problem for plan in plans for problem in plan.problems]
+
+
+def plan_mappings(client: GraphClient, plan: TargetPlan, jobs: list[dict] | None) -> None:
     """Adds the schema actions of a target with `[mappings.*]` (graph/mappings.py)."""
     from .jobs import JobChoice
     from .mappings import MappingProblems, changes, plan_schema
 
     try:
-        plan.schema = plan_schema(client, plan.target, plan.target.mappings)
+        plan.schema = plan_schema(client, plan.target, plan.target.mappings, jobs=jobs)
     except JobChoice as choice:
         plan.problems.append(choice.problem)
     except MappingProblems as found:
@@ -207,9 +261,8 @@ def plan_all(
 
 
 def unclearable_problems(plans: list[TargetPlan]) -> list[Problem]:
-    """Exit 2 before anything is sent: the profile drops a key that Graph cannot clear, or its
-    mappings do not fit the template (or its job cannot be told)."""
-    problems = [problem for plan in plans for problem in plan.problems]
+    """Exit 2 before anything is sent: the profile drops a key that Graph cannot clear."""
+    problems = []
     for plan in plans:
         for key in unclearable(plan.actions, plan.tenant or []):
             fix = (

@@ -51,56 +51,36 @@ def seed(name: str) -> dict[str, Any]:
 
 @dataclass
 class Schemas:
-    """Template schemas (by template id) and the schemas jobs hold (by service principal and job)."""
+    """Template schemas (by template id), and what jobs' schemas need besides (`Job.schema` holds
+    a job's own; None: its template's)."""
 
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
-    jobs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    stale: dict[tuple[str, str], tuple[dict[str, Any], int]] = field(default_factory=dict)
+    stale: dict[int, tuple[dict[str, Any], int]] = field(default_factory=dict)  # id(job) -> (schema, reads)
     lag: int = 0  # GETs of a job's schema that still show the one before the last PUT
     versions: int = 0
     encoded: dict[int, tuple[dict[str, Any], bytes]] = field(default_factory=dict)  # id -> (document, its JSON)
 
-    def answer(self, context: str, document: dict[str, Any]) -> Response:
-        """A schema as GET answers it. A document is never changed in place (a PUT stores a new
-        one), so its JSON is written once: a benchmark's thousand jobs of one 1 MB template do
-        not spend the fake's time (and the client's cores) on encoding it again."""
-        found = self.encoded.get(id(document))
-        if found is None or found[0] is not document:
-            found = (document, json.dumps(document).encode())
-            self.encoded[id(document)] = found
-        body = json.dumps({"@odata.context": context}).encode()[:-1]
-        if found[1] != b"{}":
-            body += b", " + found[1][1:]
-        else:
-            body += b"}"
-        headers = {"Content-Type": "application/json", "request-id": odata.new_request_id()}
-        return Response(200, body, headers)
-
     def template(self, template_id: str) -> dict[str, Any]:
         if template_id not in self.templates:
-            self.templates[template_id] = seed("scim") if template_id not in SEEDS else seed(template_id)
+            self.templates[template_id] = default_schema(template_id)
         return self.templates[template_id]
 
-    def of_job(self, sp_id: str, job_id: str, template_id: str) -> dict[str, Any]:
+    def of_job(self, job: Any) -> dict[str, Any]:
         """The job's schema; a new job's is its template's (shared, never changed in place: a PUT
         stores a new document), so a thousand jobs of one 1 MB template hold it once."""
-        key = (sp_id, job_id)
-        if key not in self.jobs:
-            self.jobs[key] = self.template(template_id)
-        return self.jobs[key]
+        return job.schema if job.schema is not None else self.template(job.template_id)
 
-    def read(self, sp_id: str, job_id: str, template_id: str) -> dict[str, Any]:
-        current = self.of_job(sp_id, job_id, template_id)
-        old, reads = self.stale.get((sp_id, job_id), (None, 0))
+    def read(self, job: Any) -> dict[str, Any]:
+        old, reads = self.stale.get(id(job), (None, 0))
         if old is not None and reads > 0:
-            self.stale[(sp_id, job_id)] = (old, reads - 1)
+            self.stale[id(job)] = (old, reads - 1)
             return old
-        return current
+        return self.of_job(job)
 
-    def replace(self, sp_id: str, job_id: str, template_id: str, document: dict[str, Any]) -> None:
-        before = self.of_job(sp_id, job_id, template_id)
+    def replace(self, job: Any, document: dict[str, Any]) -> None:
+        before = self.of_job(job)
         if self.lag:
-            self.stale[(sp_id, job_id)] = (before, self.lag)
+            self.stale[id(job)] = (before, self.lag)
         self.versions += 1
         stored = copy.deepcopy(document)
         stored["id"] = before.get("id", stored.get("id"))
@@ -111,7 +91,25 @@ class Schemas:
             for mapping in rule.get("objectMappings") or []:
                 if isinstance(mapping.get("attributeMappings"), list):
                     mapping["attributeMappings"] = sorted(mapping["attributeMappings"], key=_sort_key)
-        self.jobs[(sp_id, job_id)] = stored
+        job.schema = stored
+
+    def answer(self, context: str, document: dict[str, Any]) -> Response:
+        """A schema as GET answers it. A document is never changed in place (a PUT stores a new
+        one), so its JSON is written once: a benchmark's thousand jobs of one 1 MB template do
+        not spend the fake's time (and the client's cores) on encoding it again."""
+        found = self.encoded.get(id(document))
+        if found is None or found[0] is not document:
+            found = (document, json.dumps(document).encode())
+            self.encoded[id(document)] = found
+        body = json.dumps({"@odata.context": context}).encode()[:-1]
+        body += b", " + found[1][1:] if found[1] != b"{}" else b"}"
+        headers = {"Content-Type": "application/json", "request-id": odata.new_request_id()}
+        return Response(200, body, headers)
+
+
+def default_schema(template_id: str) -> dict[str, Any]:
+    """A template's default schema: the seeded one of that id, else the generic SCIM one."""
+    return seed(template_id if template_id in SEEDS else "scim")
 
 
 def _sort_key(attribute: Any) -> str:
@@ -119,14 +117,13 @@ def _sort_key(attribute: Any) -> str:
     return str(attribute.get("targetAttributeName", "")).lower() if isinstance(attribute, dict) else ""
 
 
-def handle(
-    request: Request, match: re.Match[str], sp_id: str, jobs: dict[str, Any], schemas: Schemas, url: str
-) -> Response:
-    """One schema request for the service principal `sp_id` (whose jobs are `jobs`)."""
+def handle(request: Request, match: re.Match[str], sp_id: str, principal: Any, schemas: Schemas, url: str) -> Response:
+    """One schema request for the service principal `sp_id` (a secrets_state.Principal: its
+    jobs and templates)."""
     version = match["version"]
     if match["job"] is None:
-        return _templates(request, match, sp_id, jobs, schemas, url, version)
-    job = jobs.get(match["job"])
+        return _templates(request, match, sp_id, principal, schemas, url, version)
+    job = principal.jobs.get(match["job"])
     if job is None:
         return odata.error(request, 404, "Request_ResourceNotFound", f"Resource '{match['job']}' does not exist.")
     helper = match["helper"]
@@ -141,41 +138,35 @@ def handle(
         context = (
             f"{url}/{version}/$metadata#servicePrincipals('{sp_id}')/synchronization/jobs('{job.id}')/schema/$entity"
         )
-        document = schemas.read(sp_id, job.id, job.template_id)
-        return schemas.answer(context, document)
+        return schemas.answer(context, schemas.read(job))
     if request.method == "PUT":
         document = request.json()
         problem = _shape_problem(document)
         if problem:
             return odata.error(request, 400, "BadRequest", problem)
-        schemas.replace(sp_id, job.id, job.template_id, document)
+        schemas.replace(job, document)
         return Response(204, headers={"request-id": odata.new_request_id()})
     if request.method == "DELETE":
-        schemas.jobs[(sp_id, job.id)] = schemas.template(job.template_id)
+        job.schema = None
         return Response(204, headers={"request-id": odata.new_request_id()})
     return odata.error(
         request, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
     )
 
 
-def _templates(request, match, sp_id, jobs, schemas: Schemas, url: str, version: str) -> Response:
+def _templates(request, match, sp_id, principal: Any, schemas: Schemas, url: str, version: str) -> Response:
+    """The principal's templates (those it was given, and those of its jobs), without their
+    schema (as without `$expand=schema`); GET .../templates/{id}/schema serves it."""
     if request.method != "GET":
         return odata.error(
             request, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
         )
-    ids = sorted({job.template_id for job in jobs.values()})
-    listed = [
-        {
-            "id": template_id,
-            "applicationId": "00000000-0000-0000-0000-000000000000",
-            "default": True,
-            "description": None,
-            "discoverable": True,
-            "factoryTag": template_id,
-            "metadata": [],
-        }
-        for template_id in ids
-    ]  # the schema is left out (as `$expand=schema` would bring it): GET .../templates/{id}/schema
+    listed = list(principal.templates)
+    listed += [
+        {"id": template_id, "applicationId": None, "default": True, "description": None, "discoverable": True,
+         "factoryTag": template_id, "metadata": []}
+        for template_id in sorted({job.template_id for job in principal.jobs.values()} - {t["id"] for t in listed})
+    ]  # fmt: skip
     context = f"{url}/{version}/$metadata#servicePrincipals('{sp_id}')/synchronization/templates"
     if match["template"] is None:
         return Response.json(200, {"@odata.context": context, "value": listed})
