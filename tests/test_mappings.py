@@ -285,3 +285,17 @@ def test_the_json_report_with_mapping_actions_fits_its_schema(tmp_path, tenant, 
     for command in (["plan"], ["apply", "--auto-approve", "--allow-deprovision"]):
         report = json.loads(run_cli([*command, "--format", "json"], cwd=tmp_path, env=env).stdout)
         assert [error.message for error in jsonschema.Draft202012Validator(schema).iter_errors(report)] == []
+
+
+def test_with_job_a_new_job_gets_the_mappings_between_the_secrets_and_its_start(tmp_path, graph, env) -> None:
+    graph.add_principal(SP, PAIRS)  # no job yet: [job] creates it, from its template's schema
+    write(tmp_path, '[job]\ntemplate_id = "scim"\n\n[mappings.User]\nexternalId = "[objectId]"\n')
+    planned = actions(run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env))
+    assert planned["mappings.User.externalId"]["action"] == "change"
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    calls = graph.calls(SP)
+    assert calls.index("PUT secrets") < calls.index("PUT schema") < calls.index("POST start")
+    (job_id,) = graph.jobs(SP)
+    assert attribute(graph.schema(SP, job_id), "externalId")["source"]["expression"] == "[objectId]"
+    assert run_cli(["plan", "--check"], cwd=tmp_path, env=env).exit_code == 0
