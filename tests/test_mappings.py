@@ -299,3 +299,20 @@ def test_with_job_a_new_job_gets_the_mappings_between_the_secrets_and_its_start(
     (job_id,) = graph.jobs(SP)
     assert attribute(graph.schema(SP, job_id), "externalId")["source"]["expression"] == "[objectId]"
     assert run_cli(["plan", "--check"], cwd=tmp_path, env=env).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        {"synchronizationRules": "not a list"},
+        {"synchronizationRules": [{"objectMappings": [{"attributeMappings": ["not a mapping"]}]}]},
+        {"synchronizationRules": [{"objectMappings": [{"targetObjectName": "User", "scope": {"groups": [7]}}]}]},
+    ],
+)
+def test_a_schema_answer_that_is_not_a_schema_fails_its_target(tmp_path, tenant, env, hostile) -> None:
+    tenant.set_schema(SP, JOB, hostile)
+    write(tmp_path, '[mappings.User]\nexternalId = "[objectId]"\n')
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert "is not a synchronization schema" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
