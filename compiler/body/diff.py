@@ -255,14 +255,10 @@ def _may_keep(old: str | None, new: OutPair) -> bool:
         return False
     old_label = placeholder_label(old)
     if old_label is not None and new.label is not None:
-        return _same_reference(old_label, new.label)
+        return _normal_label(old_label) == _normal_label(new.label)
     if old_label is None and placeholder_label(new.value) is None:
         return old == new.value
     return old_label is None  # a revealed old value, a placeholder now: it cannot tell
-
-
-def _same_reference(first: str, second: str) -> bool:
-    return _normal_label(first) == _normal_label(second)
 
 
 def _normal_label(label: str) -> str:
