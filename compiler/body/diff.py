@@ -145,21 +145,20 @@ def removal_warnings(found: list[Change]) -> list[str]:
     """Warnings for keys the new body no longer holds: omitting a key may not clear it (Graph's
     PUT merges, by every public account), and a JSON-valued one cannot be cleared at all."""
     removed = [change for change in found if change.action == "removed"]
-    plain = [change.key for change in removed if not _is_json_valued(change)]
-    json_valued = [change.key for change in removed if _is_json_valued(change)]
     warnings = []
-    if plain:
-        verb, them = ("is", "it") if len(plain) == 1 else ("are", "them")
-        warnings.append(
-            f"{', '.join(plain)} {verb} removed from the body: a PUT that omits a key may leave "
-            f"{them} on the tenant; `syncsecrets apply` clears {them}"
+    for json_valued in (False, True):
+        keys = [change.key for change in removed if _is_json_valued(change) is json_valued]
+        if not keys:
+            continue
+        verb, them = ("is", "it") if len(keys) == 1 else ("are", "them")
+        fix = (
+            f'on the tenant, and Graph refuses "" for a JSON value, so nothing clears {them}: set {them} '
+            "explicitly instead (for notifications, [notifications] enabled = false)"
+            if json_valued
+            else f"on the tenant; `syncsecrets apply` clears {them}"
         )
-    if json_valued:
-        verb, them = ("is", "it") if len(json_valued) == 1 else ("are", "them")
         warnings.append(
-            f"{', '.join(json_valued)} {verb} removed from the body: a PUT that omits a key may leave "
-            f'{them} on the tenant, and Graph refuses "" for a JSON value, so nothing clears {them}: '
-            f"set {them} explicitly instead (for notifications, [notifications] enabled = false)"
+            f"{', '.join(keys)} {verb} removed from the body: a PUT that omits a key may leave {them} {fix}"
         )
     return warnings
 
