@@ -48,7 +48,7 @@ def run(options: Options, environ=os.environ) -> RunResult:
     existed = os.path.isdir(options.out)
     # New outputs are staged as they are compiled, unless the run cannot write or already failed.
     owner = os.getpid() if not options.check and not any(not problem.warning for problem in problems) else None
-    made = None
+    made: list[str] = []
     try:
         if owner is not None:
             made = outputs.make_out(options.out, options.reveal)
@@ -154,7 +154,7 @@ def _commit(options, result: RunResult, manifest, owner: int, in_area, any_folde
     if staged or prune or leftovers or ownership.update(options.out, *recorded) is not None:
         outputs.commit(options.out, owner, staged, leftovers, prune, options.reveal, recorded)
     else:
-        outputs.abandon(options.out, owner, None)
+        outputs.abandon(options.out, owner, [])
 
 
 def _environment(output: str, compiled: Compiled) -> str | None:
@@ -257,7 +257,7 @@ def _outcome(target: Compilation, pairs, data: bytes, options: Options, principa
     from ..body.diff import changes, compare, credential_warnings, removal_warnings, unified
     from ..body.render import parse_body
 
-    previous, _mode = outputs.read_previous(os.path.join(options.out, target.output))
+    previous = outputs.read_previous(os.path.join(options.out, target.output))
     outcome = Outcome(target.output, target.profile, Status.UNCHANGED, len(pairs), principal)
     if previous == data:
         return outcome
@@ -290,7 +290,7 @@ def _predecessor_warnings(target: Compilation, pairs, options: Options, principa
     from ..body.render import parse_body
 
     old_output = (options.predecessors or {}).get((principal, target.environment))
-    previous = outputs.read_previous(os.path.join(options.out, old_output))[0] if old_output else None
+    previous = outputs.read_previous(os.path.join(options.out, old_output)) if old_output else None
     old = parse_body(previous) if previous is not None else None
     if not old:
         return []
