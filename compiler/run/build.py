@@ -13,8 +13,7 @@ Without --env, a run also compiles each declared environment whose folder is in 
 
 Everything runs in one process, every profile parsed each time: a full compile of 10,000
 profiles costs about 2.0x reading and parsing the same files with the standard library alone
-(bench/ scenario 1). A record of the last compile (about 20 ms of 90 at 50 profiles, and never
-present in CI) and worker processes (two no faster than one at 500 profiles) did not pay.
+(bench/ scenario 1): neither a cache of the last compile nor worker processes pays for itself.
 """
 
 from __future__ import annotations
