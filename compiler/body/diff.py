@@ -4,8 +4,7 @@ Masking rule: a value is shown only when it is known to be no secret. The new si
 each value came from (a reference is masked). The old side is a file on disk that cannot say
 so; its value is masked when the key is sensitive, when it is a placeholder, when the new value
 of the key is masked, when it holds a secret the run knows (profile/secrets.py), or when the
-old file holds revealed values (any of them may have come
-from a reference). That is read from the file's content: a real value where the profile has a
+old file holds revealed values (any of them may have come from a reference). That is read from the file's content: a real value where the profile has a
 reference or the catalog a secret; never from its mode, which `cp` or a CI artifact loses.
 A change of a masked value is still a change: `*** (env:A) -> *** (env:B)`, or
 `*** (env:A) -> *** (env:A, changed)`.
