@@ -238,7 +238,7 @@ class _Undo:
             self.folders.append(folder)
         backup = None
         if os.path.lexists(target):
-            backup = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}{TEMP_MARK}")
+            backup = _beside(target)
             _remove(backup)
             _keep_old(target, backup)
         self.backups[relative] = backup
@@ -338,10 +338,9 @@ def replace_file(path: str, data: bytes, exclusive: bool = False, exists: str = 
     """Writes one file atomically (beside it, then renamed over it); with `exclusive`, refuses
     to replace a file that exists (UserError with the `exists` message). UserError on failure,
     nothing changed."""
-    folder = os.path.dirname(path) or "."
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}{TEMP_MARK}")
+    temporary = _beside(path)
     try:
-        os.makedirs(folder, exist_ok=True)
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         _write_new(temporary, data, 0o666)
         if exclusive:
             os.link(temporary, path)  # fails if `path` exists, even if it appeared just now
@@ -354,6 +353,11 @@ def replace_file(path: str, data: bytes, exclusive: bool = False, exists: str = 
     except OSError as error:
         _remove(temporary)
         raise UserError.single(path, f"cannot be written ({error.strerror})") from None
+
+
+def _beside(path: str) -> str:
+    """A temporary name in the same folder (so a rename to `path` is atomic), as leftovers() finds it."""
+    return os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}{TEMP_MARK}")
 
 
 def _write_new(path: str, data: bytes, mode: int) -> None:
