@@ -316,3 +316,19 @@ def test_a_schema_answer_that_is_not_a_schema_fails_its_target(tmp_path, tenant,
     assert result.exit_code == 4, result.stdout + result.stderr
     assert "is not a synchronization schema" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_team_mapping_set_through_extends_with_an_environments_override(tmp_path, tenant, env) -> None:
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "_team.toml").write_text(
+        '[mappings.User]\nexternalId = "[objectId]"\ntitle = "ToUpper([jobTitle])"\n'
+    )
+    (tmp_path / "configs" / "app.toml").write_text(
+        f'extends = "_team.toml"\n{SECRETS}\n[environments.prod.application]\nservice_principal_id = "{SP}"\n\n'
+        "[environments.prod.mappings.User]\ntitle = false\n"
+    )
+    found = actions(run_cli(["plan", "--env", "prod", "--format", "json"], cwd=tmp_path, env=env))
+    assert {key: a["action"] for key, a in found.items()} == {
+        "mappings.User.externalId": "change",  # the team's
+        "mappings.User.title": "remove",  # the environment's, over the team's
+    }
