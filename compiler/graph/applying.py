@@ -133,12 +133,13 @@ def after_put(client: GraphClient, plan: TargetPlan, job_id: str | None) -> None
 def read_back(client: GraphClient, plan: TargetPlan, wait: float) -> bool:
     """GET until the tenant shows the profile; False (the target failed or was stopped) if not."""
     target = plan.target
-    started = time.monotonic()
-    deadline = started + wait
+    started = time.monotonic()  # answers are whole by a time of the wall (bytes arrive in it)
+    reads_end = max(started + wait, started + SHORTEST_READ)
+    deadline = client.clock.now() + wait  # the read-backs' waits happen on the client's clock
     delay = FIRST_READ_BACK
     while True:
         try:
-            tenant = read_secrets(client, target.service_principal_id, max(deadline, started + SHORTEST_READ))
+            tenant = read_secrets(client, target.service_principal_id, reads_end)
         except GraphError as error:
             plan.status, plan.error = FAILED, f"the PUT was accepted, but reading it back failed: {error}"
             return False
@@ -146,13 +147,13 @@ def read_back(client: GraphClient, plan: TargetPlan, wait: float) -> bool:
             return False  # sent, not confirmed: reported as such
         if in_sync(classify(target.pairs, tenant, target.keep)):
             return True
-        if time.monotonic() + delay > deadline:
+        if client.clock.now() + delay > deadline:
             plan.status = FAILED
             plan.error = (
                 f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
                 "(Graph is eventually consistent: run plan again, or give --wait more seconds)"
             )
             return False
-        if client.stop.wait(delay):
+        if client.clock.sleep(delay, client.stop):
             return False
         delay = min(delay * 2, LONGEST_READ_BACK)

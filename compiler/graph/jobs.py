@@ -8,8 +8,6 @@ the application, a failure of that target.
 
 from __future__ import annotations
 
-import time
-
 from ..problems import Problem
 from .client import GraphClient, GraphError, Interrupted, clean_message
 from .endpoints import job_url, jobs_url, read_collection
@@ -77,24 +75,23 @@ def create_job(client: GraphClient, principal: str, template_id: str) -> dict:
     return job
 
 
-def wait_until_listed(
-    client: GraphClient, principal: str, job_id: str, wait: float, clock=time.monotonic
-) -> list[dict]:
-    """GET the job list until it shows `job_id` (Graph is eventually consistent), at most `wait` s."""
-    deadline = clock() + wait
+def wait_until_listed(client: GraphClient, principal: str, job_id: str, wait: float) -> list[dict]:
+    """GET the job list until it shows `job_id` (Graph is eventually consistent), at most `wait`
+    seconds on the client's clock."""
+    deadline = client.clock.now() + wait
     delay = FIRST_LISTING
     while True:
         jobs = read_collection(client, jobs_url(client, principal))
         if any(job.get("id") == job_id for job in jobs):
             return jobs
-        if clock() + delay > deadline:
+        if client.clock.now() + delay > deadline:
             raise GraphError(
                 None,
                 "JobNotListed",
-                f"the job was created, but after {wait:g} s Graph does not "
-                "list it yet (run plan again, or give --wait more seconds)",
+                f"the job was created, but after {wait:g} s Graph does not list it yet (run plan again, or give "
+                "--wait more seconds)",
             )
-        if client.stop.wait(delay):
+        if client.clock.sleep(delay, client.stop):
             raise Interrupted()
         delay = min(delay * 2, LONGEST_LISTING)
 
