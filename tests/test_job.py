@@ -56,6 +56,7 @@ def test_one_apply_takes_a_principal_without_a_job_to_a_running_job(tmp_path: Pa
     assert graph.calls(SP) == [
         "GET secrets",
         "GET jobs",
+        "GET templates",
         "POST jobs",
         "GET jobs",
         "POST validateCredentials",
@@ -311,7 +312,13 @@ READ, WRITE = ["GET secrets", "GET jobs"], ["PUT secrets", "GET secrets"]
 @pytest.mark.parametrize(
     ("state", "job", "action", "old", "calls"),
     [
-        ("paused", None, "create", None, [*READ, "POST jobs", "GET jobs", "POST validateCredentials", *WRITE]),
+        (
+            "paused",
+            None,
+            "create",
+            None,
+            [*READ, "GET templates", "POST jobs", "GET jobs", "POST validateCredentials", *WRITE],
+        ),
         ("active", {"status": "NotConfigured"}, "start", "NotConfigured", [*READ, *WRITE, "POST start"]),
         ("active", {"status": "Paused"}, "start", "Paused", [*READ, *WRITE, "POST start"]),
         ("paused", {"status": "Active"}, "pause", "Active", [*READ, "POST pause", *WRITE]),
@@ -374,7 +381,7 @@ def test_a_new_job_whose_credentials_are_refused_stays_disabled_with_nothing_sen
     graph.new_job_accepts = {"SecretToken": "another"}  # the application refuses the profile's token
     result = run_cli(["apply", "--auto-approve", "--format", "json"], cwd=tmp_path, env=env)
     assert result.exit_code == 4, outputs(result)
-    assert graph.calls(SP) == [*READ, "POST jobs", "GET jobs", "POST validateCredentials"]
+    assert graph.calls(SP) == [*READ, "GET templates", "POST jobs", "GET jobs", "POST validateCredentials"]
     (job,) = graph.jobs(SP).values()
     assert job.schedule == "Disabled" and graph.pairs(SP) == {}
     assert "the new job stays disabled" in json.loads(result.stdout)["targets"][0]["error"]
@@ -403,6 +410,17 @@ def test_jobs_of_another_template_are_exit_2_naming_both_before_anything_is_sent
         assert "configs/app.toml" in result.stderr
     assert {record.method for record in graph.journal} == {"GET"}
     assert len(graph.jobs(SP)) == 1
+
+
+def test_a_template_the_application_does_not_offer_is_exit_2_before_anything_is_sent(
+    tmp_path: Path, graph, env
+) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {}, templates=("Slack", "aws"))
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, outputs(result)
+    assert "template_id is 'scim'" in result.stderr and "offers 'Slack', 'aws'" in result.stderr
+    assert {record.method for record in graph.journal} == {"GET"} and graph.jobs(SP) == {}
 
 
 def test_a_changed_only_apply_keeps_a_target_whose_job_must_start(tmp_path: Path, graph, env) -> None:
