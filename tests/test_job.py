@@ -517,3 +517,18 @@ def test_no_secret_in_any_output_of_the_job_commands(tmp_path: Path, graph, env,
     captured = capfd.readouterr()
     assert "job: heal" in seen and "failed at step" in seen
     assert TOKEN not in seen + captured.out + captured.err
+
+
+def test_a_saved_plan_with_a_job_applies(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim", "Paused")
+    saved = run_cli(["plan", "--save", "plan.json"], cwd=tmp_path, env=env)
+    assert saved.exit_code == 0, outputs(saved)
+    assert '"key": "job"' in (tmp_path / "plan.json").read_text()
+    applied = run_cli(["apply", "--plan", "plan.json"], cwd=tmp_path, env=env)
+    assert applied.exit_code == 0, outputs(applied)
+    assert graph.calls(SP)[-1] == "POST start"
+    write(tmp_path, "paused")  # the profile moved since the plan: stale
+    stale = run_cli(["apply", "--plan", "plan.json"], cwd=tmp_path, env=env)
+    assert stale.exit_code == 2 and "stale" in stale.stderr
