@@ -10,21 +10,21 @@ command (`python -m compiler`, a separate process):
 3. `apply --auto-approve` again, every target out of sync again, against a Graph that throttles:
    at most `--rate` requests per second (a token bucket; 429 with Retry-After beyond it).
 
-The ideal of 1 and 2 is requests x latency / jobs: what any client holding `--jobs` requests in
-flight must wait; of 3, the rate bound: requests answered / rate (the 429s not counted). The
-ratio is wall time / ideal (target <= 1.3); any failed target fails the benchmark. Needs the
-test extras (trustme).
+`--mappings MB`: every profile also has `[mappings.User]` (one attribute changed), every job a
+schema of about MB megabytes (its template's: the generic SCIM schema with object mappings and
+directory attributes added), and only `plan` is timed: per target it reads the secrets, the
+jobs, the templates, the template's schema and the job's schema, and compares them. Each run
+also prints the command's CPU time per target and the machine's load.
 
 With `--job`, every profile has `[job] template_id = "scim"` and every service principal a
 paused job of it: apply reads the jobs too and starts each job after its PUT (five requests per
 target: GET secrets, GET jobs, PUT, GET, POST start), and plan reads the secrets and the jobs
 (two).
 
-`--mappings MB`: every profile also has `[mappings.User]` (one attribute changed), every job a
-schema of about MB megabytes (its template's: the generic SCIM schema with object mappings and
-directory attributes added), and only `plan` is timed: per target it reads the secrets, the
-jobs, the templates, the template's schema and the job's schema, and compares them. Each run
-also prints the command's CPU time per target and the machine's load.
+The ideal of 1 and 2 is requests x latency / jobs: what any client holding `--jobs` requests in
+flight must wait; of 3, the rate bound: requests answered / rate (the 429s not counted). The
+ratio is wall time / ideal (target <= 1.3); any failed target fails the benchmark. Needs the
+test extras (trustme).
 
     .venv/bin/python bench/apply.py                       # 500 targets, 50 ms, --jobs 4, 60 rps
     .venv/bin/python bench/apply.py --targets 100 --latency 0.02 --rate 30
@@ -60,9 +60,9 @@ def main() -> int:
     parser.add_argument("--targets", type=int, default=500)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--job", action="store_true", help="profiles with [job]; each paused job is started")
     parser.add_argument("--rate", type=float, default=60.0, help="requests per second of the throttling Graph")
     parser.add_argument("--mappings", type=float, default=0, metavar="MB", help="schemas of MB megabytes; plan only")
-    parser.add_argument("--job", action="store_true", help="profiles with [job]; each paused job is started")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="syncsecrets-bench-apply-") as folder:
         work = Path(folder)
@@ -76,7 +76,7 @@ def main() -> int:
         authority.add_audience(graph.url)
         try:
             env = _environment(authority, graph, tls.ca_file)
-            _profiles(work, graph, args.targets, args.mappings, args.job)
+            _profiles(work, graph, args.targets, args.job, args.mappings)
             graph.latency = args.latency
             print(
                 f"{args.targets} targets, {args.latency * 1000:g} ms per request, --jobs {args.jobs}, "
@@ -89,13 +89,11 @@ def main() -> int:
                 ("plan (in sync)", ["plan"], None),
                 (f"apply ({args.rate:g} rps limit)", ["apply", "--auto-approve"], args.rate),
             )
-            if args.job:  # the throttled run re-creates the principals, without their jobs
-                runs = runs[:2]
             if args.mappings:
                 runs = ((f"plan ({args.mappings:g} MB schemas)", ["plan"], None),)
             for label, command, rate in runs:
                 if rate is not None:
-                    _out_of_sync(graph, args.targets)
+                    _out_of_sync(graph, args.targets, args.job)
                     graph.limit_rate(rate)
                 before = len(graph.journal)
                 cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -137,24 +135,23 @@ def _environment(authority: FakeAuthority, graph: FakeGraph, ca_file: Path) -> d
     return env
 
 
-def _profiles(work: Path, graph: FakeGraph, count: int, megabytes: float = 0, job: bool = False) -> None:
+def _profiles(work: Path, graph: FakeGraph, count: int, job: bool = False, megabytes: float = 0) -> None:
     configs = work / "configs"
     configs.mkdir()
     mappings = '[mappings.User]\nexternalId = "[objectId]"\n' if megabytes else ""
-    jobs = '[job]\ntemplate_id = "scim"\n' if job else ""
     for index in range(count):
         (configs / f"app-{index:04d}.toml").write_text(
             'base_address = "https://scim.contoso.example/v2"\nsecret_token = { env = "BENCH_TOKEN" }\n'
-            f'sync_all = false\n[application]\nservice_principal_id = "{_principal(index)}"\n{mappings}{jobs}'
+            f'sync_all = false\n[application]\nservice_principal_id = "{_principal(index)}"\n'
+            + ('[job]\ntemplate_id = "scim"\n' if job else "")
+            + mappings
         )
-    _out_of_sync(graph, count)
-    if job:
-        for index in range(count):
-            graph.add_job(_principal(index), f"scim.{index:032x}.{_principal(index)}", "scim", "Paused")
+    _out_of_sync(graph, count, job)
     if megabytes:
         graph.schemas.templates["scim"] = large_schema(megabytes)
-        for index in range(count):
-            graph.add_job(_principal(index), f"scim.{index:032x}.{_principal(index)}", "scim")
+        if not job:
+            for index in range(count):
+                graph.add_job(_principal(index), f"scim.{index:032x}.{_principal(index)}", "scim")
 
 
 def large_schema(megabytes: float) -> dict:
@@ -183,9 +180,12 @@ def large_schema(megabytes: float) -> dict:
     return schema
 
 
-def _out_of_sync(graph: FakeGraph, count: int) -> None:
+def _out_of_sync(graph: FakeGraph, count: int, job: bool = False) -> None:
     for index in range(count):
-        graph.add_principal(_principal(index), {"BaseAddress": "https://old.contoso.example/v2", "SyncAll": "True"})
+        principal = _principal(index)
+        graph.add_principal(principal, {"BaseAddress": "https://old.contoso.example/v2", "SyncAll": "True"})
+        if job:  # paused: apply starts it
+            graph.add_job(principal, f"scim.{index:032x}.{principal}", "scim", "Paused")
 
 
 def _principal(index: int) -> str:

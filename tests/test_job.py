@@ -56,6 +56,7 @@ def test_one_apply_takes_a_principal_without_a_job_to_a_running_job(tmp_path: Pa
     assert graph.calls(SP) == [
         "GET secrets",
         "GET jobs",
+        "GET templates",
         "POST jobs",
         "GET jobs",
         "POST validateCredentials",
@@ -208,18 +209,8 @@ def test_provision_with_several_rules_for_the_type_is_exit_2_listing_them(tmp_pa
     assert graph.journal[-1].body["parameters"][0]["ruleId"] == "second-rule"
 
 
-def test_provision_paces_itself_to_five_requests_in_ten_seconds(tmp_path: Path, graph, env, monkeypatch) -> None:
-    now = [1000.0]
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    monkeypatch.setattr("compiler.graph.provision.clock", lambda: now[0])
-    monkeypatch.setattr("compiler.graph.provision.sleep", sleep)
-    graph.clock = lambda: now[0]  # Graph's limit, on the same clock: a request past it would be a 429
-    write(tmp_path)
+def test_provision_paces_itself_to_five_requests_in_ten_seconds(tmp_path: Path, graph, env, clock) -> None:
+    write(tmp_path)  # the client, its pacing and the fake Graph's limit all run on `clock`
     graph.add_principal(SP, {})
     graph.add_job(SP, JOB, "scim")
     subjects = [f"9bb0f679-a883-4a6f-8260-35b491b8b8{index:02d}" for index in range(7)]
@@ -227,8 +218,8 @@ def test_provision_paces_itself_to_five_requests_in_ten_seconds(tmp_path: Path, 
     result = run_cli(["provision", "configs/app.toml", *args, "--rule", RULE], cwd=tmp_path, env=env)
     assert result.exit_code == 0, outputs(result)
     assert graph.calls(SP).count("POST provisionOnDemand") == 7
-    assert all(record.status == 200 for record in graph.journal if record.method == "POST")
-    assert slept == [10.0]  # the sixth waits for the first to leave the window; the seventh goes with it
+    assert all(record.status == 200 for record in graph.journal if record.method == "POST")  # never a 429
+    assert clock.sleeps == [10.0]  # the sixth waits for the first to leave the window; the seventh goes with it
 
 
 def test_provision_waits_out_graphs_429(tmp_path: Path, graph, env) -> None:
@@ -321,7 +312,13 @@ READ, WRITE = ["GET secrets", "GET jobs"], ["PUT secrets", "GET secrets"]
 @pytest.mark.parametrize(
     ("state", "job", "action", "old", "calls"),
     [
-        ("paused", None, "create", None, [*READ, "POST jobs", "GET jobs", "POST validateCredentials", *WRITE]),
+        (
+            "paused",
+            None,
+            "create",
+            None,
+            [*READ, "GET templates", "POST jobs", "GET jobs", "POST validateCredentials", *WRITE],
+        ),
         ("active", {"status": "NotConfigured"}, "start", "NotConfigured", [*READ, *WRITE, "POST start"]),
         ("active", {"status": "Paused"}, "start", "Paused", [*READ, *WRITE, "POST start"]),
         ("paused", {"status": "Active"}, "pause", "Active", [*READ, "POST pause", *WRITE]),
@@ -384,7 +381,7 @@ def test_a_new_job_whose_credentials_are_refused_stays_disabled_with_nothing_sen
     graph.new_job_accepts = {"SecretToken": "another"}  # the application refuses the profile's token
     result = run_cli(["apply", "--auto-approve", "--format", "json"], cwd=tmp_path, env=env)
     assert result.exit_code == 4, outputs(result)
-    assert graph.calls(SP) == [*READ, "POST jobs", "GET jobs", "POST validateCredentials"]
+    assert graph.calls(SP) == [*READ, "GET templates", "POST jobs", "GET jobs", "POST validateCredentials"]
     (job,) = graph.jobs(SP).values()
     assert job.schedule == "Disabled" and graph.pairs(SP) == {}
     assert "the new job stays disabled" in json.loads(result.stdout)["targets"][0]["error"]
@@ -413,6 +410,17 @@ def test_jobs_of_another_template_are_exit_2_naming_both_before_anything_is_sent
         assert "configs/app.toml" in result.stderr
     assert {record.method for record in graph.journal} == {"GET"}
     assert len(graph.jobs(SP)) == 1
+
+
+def test_a_template_the_application_does_not_offer_is_exit_2_before_anything_is_sent(
+    tmp_path: Path, graph, env
+) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {}, templates=("Slack", "aws"))
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, outputs(result)
+    assert "template_id is 'scim'" in result.stderr and "offers 'Slack', 'aws'" in result.stderr
+    assert {record.method for record in graph.journal} == {"GET"} and graph.jobs(SP) == {}
 
 
 def test_a_changed_only_apply_keeps_a_target_whose_job_must_start(tmp_path: Path, graph, env) -> None:
@@ -509,3 +517,18 @@ def test_no_secret_in_any_output_of_the_job_commands(tmp_path: Path, graph, env,
     captured = capfd.readouterr()
     assert "job: heal" in seen and "failed at step" in seen
     assert TOKEN not in seen + captured.out + captured.err
+
+
+def test_a_saved_plan_with_a_job_applies(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim", "Paused")
+    saved = run_cli(["plan", "--save", "plan.json"], cwd=tmp_path, env=env)
+    assert saved.exit_code == 0, outputs(saved)
+    assert '"key": "job"' in (tmp_path / "plan.json").read_text()
+    applied = run_cli(["apply", "--plan", "plan.json"], cwd=tmp_path, env=env)
+    assert applied.exit_code == 0, outputs(applied)
+    assert graph.calls(SP)[-1] == "POST start"
+    write(tmp_path, "paused")  # the profile moved since the plan: stale
+    stale = run_cli(["apply", "--plan", "plan.json"], cwd=tmp_path, env=env)
+    assert stale.exit_code == 2 and "stale" in stale.stderr

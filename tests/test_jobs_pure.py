@@ -17,6 +17,7 @@ from compiler.graph.provision import Pacer, outcome_lines, parse_answer, rules_f
 from compiler.graph.status import interval_words
 from compiler.profile.job import JobSpec
 from compiler.sandbox.schema import default_schema
+from tests.fakes.clock import FakeClock
 
 CASES = Path(__file__).parent / "provision_cases"
 
@@ -146,21 +147,15 @@ def test_the_rule_for_an_object_type_comes_from_the_schema() -> None:
 
 
 def test_the_pacer_keeps_to_five_calls_in_ten_seconds() -> None:
-    now = [0.0]
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    pacer = Pacer(clock=lambda: now[0], sleep=sleep)
+    clock = FakeClock()
+    pacer = Pacer(clock)
     sent = []
     for _ in range(12):
         pacer.wait_turn()
-        sent.append(now[0])
-        now[0] += 0.5
+        sent.append(clock.now())
+        clock.sleep(0.5)
     assert all(sum(1 for at in sent if start <= at < start + 10) <= 5 for start in sent)
-    assert slept and sent[5] == 10.0  # the 6th waits for the 1st to leave the window, not longer
+    assert sent[5] == sent[0] + 10  # the 6th waits for the 1st to leave the window, not longer
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,6 @@ the application, a failure of that target.
 
 from __future__ import annotations
 
-import time
-
 from ..problems import Problem
 from .client import GraphClient, GraphError, Interrupted, clean_message
 from .endpoints import job_url, jobs_url, read_collection
@@ -77,24 +75,23 @@ def create_job(client: GraphClient, principal: str, template_id: str) -> dict:
     return job
 
 
-def wait_until_listed(
-    client: GraphClient, principal: str, job_id: str, wait: float, clock=time.monotonic
-) -> list[dict]:
-    """GET the job list until it shows `job_id` (Graph is eventually consistent), at most `wait` s."""
-    deadline = clock() + wait
+def wait_until_listed(client: GraphClient, principal: str, job_id: str, wait: float) -> list[dict]:
+    """GET the job list until it shows `job_id` (Graph is eventually consistent), at most `wait`
+    seconds on the client's clock."""
+    deadline = client.clock.now() + wait
     delay = FIRST_LISTING
     while True:
         jobs = read_collection(client, jobs_url(client, principal))
         if any(job.get("id") == job_id for job in jobs):
             return jobs
-        if clock() + delay > deadline:
+        if client.clock.now() + delay > deadline:
             raise GraphError(
                 None,
                 "JobNotListed",
-                f"the job was created, but after {wait:g} s Graph does not "
-                "list it yet (run plan again, or give --wait more seconds)",
+                f"the job was created, but after {wait:g} s Graph does not list it yet (run plan again, or give "
+                "--wait more seconds)",
             )
-        if client.stop.wait(delay):
+        if client.clock.sleep(delay, client.stop):
             raise Interrupted()
         delay = min(delay * 2, LONGEST_LISTING)
 
@@ -121,8 +118,23 @@ def read_templates(client: GraphClient, principal: str) -> list[dict]:
     return read_collection(client, url)
 
 
-def read_job_schema(client: GraphClient, principal: str, job_id: str) -> dict:
-    document = client.get(f"{job_url(client, principal, job_id)}/schema")
-    if not isinstance(document, dict):
-        raise GraphError(None, "UnexpectedAnswer", "Graph's answer is not a synchronization schema")
-    return document
+def read_job_schema(client: GraphClient, principal: str, job_id: object, deadline: float | None = None) -> dict:
+    """The job's synchronization schema (GET .../jobs/{id}/schema, the client's API version)."""
+    return checked_schema(client.get(f"{job_url(client, principal, job_id)}/schema", deadline), "the job's schema")
+
+
+def checked_schema(document: object, what: str) -> dict:
+    """`document` without its `@odata.*` annotations if its outline is a schema's (rules, each
+    with a list of object mappings); GraphError otherwise. A field of the wrong type further in is
+    found where it is read."""
+    rules = document.get("synchronizationRules") if isinstance(document, dict) else None
+    if not isinstance(rules, list) or not all(_is_rule(rule) for rule in rules):
+        raise GraphError(None, "UnexpectedAnswer", f"Graph's answer for {what} is not a synchronization schema")
+    return {key: value for key, value in document.items() if not key.startswith("@odata.")}
+
+
+def _is_rule(rule: object) -> bool:
+    if not isinstance(rule, dict):
+        return False
+    mappings = rule.get("objectMappings") or []
+    return isinstance(mappings, list) and all(isinstance(mapping, dict) for mapping in mappings)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ..body.diff import Change
 from ..problems import Problem
@@ -28,8 +28,8 @@ from ..profile import mappings as located
 from ..schema import compare, overlay
 from ..schema.expression import Unbuildable, source_of
 from .client import GraphClient, GraphError, clean_message
-from .endpoints import job_url, read_collection
-from .jobs import choose_job, read_jobs
+from .endpoints import job_url
+from .jobs import checked_schema, choose_job, read_job_schema, read_jobs, read_templates
 from .targets import Target
 
 
@@ -106,37 +106,25 @@ def plan_schema(
 
 
 def read_schema(client: GraphClient, principal: str, job_id: object, deadline: float | None = None) -> dict:
-    return _schema(client.get(schema_url(client, principal, job_id), deadline), "the job's schema")
+    return read_job_schema(client, principal, job_id, deadline)
 
 
 def read_template_schema(client: GraphClient, principal: str, template_id: object) -> dict:
     """The default schema of the job's template, from the templates Graph lists for the
     service principal (or its own `schema` resource when the list leaves it out)."""
-    templates_url = client.connection.url(f"servicePrincipals/{principal}/synchronization/templates")
-    for template in read_collection(client, templates_url):
+    for template in read_templates(client, principal):
         if template.get("id") == template_id:
             if isinstance(template.get("schema"), Mapping):
-                return _schema(template["schema"], "the template's schema")
-            return _schema(client.get(f"{templates_url}/{template_id}/schema"), "the template's schema")
+                return checked_schema(template["schema"], "the template's schema")
+            templates_url = client.connection.url(f"servicePrincipals/{principal}/synchronization/templates")
+            return checked_schema(client.get(f"{templates_url}/{template_id}/schema"), "the template's schema")
     name = clean_message(str(template_id))
-    raise GraphError(None, "NoTemplate", f"the job's template {name} is not among the service principal's "
-                     "synchronization templates: its default schema cannot be read")  # fmt: skip
-
-
-def _schema(document: Any, what: str) -> dict:
-    rules = document.get("synchronizationRules") if isinstance(document, Mapping) else None
-    if not isinstance(rules, list) or not all(_is_rule(rule) for rule in rules):
-        raise GraphError(None, "UnexpectedAnswer", f"Graph's answer for {what} is not a synchronization schema")
-    schema = {key: value for key, value in document.items() if not key.startswith("@odata.")}
-    return schema
-
-
-def _is_rule(rule: object) -> bool:
-    """The outline only; a field of the wrong type further in is found where it is read."""
-    if not isinstance(rule, Mapping):
-        return False
-    mappings = rule.get("objectMappings") or []
-    return isinstance(mappings, list) and all(isinstance(mapping, Mapping) for mapping in mappings)
+    raise GraphError(
+        None,
+        "NoTemplate",
+        f"the job's template {name} is not among the service principal's "
+        "synchronization templates: its default schema cannot be read",
+    )
 
 
 def parse_expression(client: GraphClient, principal: str, job_id: object, text: str) -> dict:

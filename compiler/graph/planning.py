@@ -17,11 +17,11 @@ from ..problems import Problem, exit_for
 from ..profile.digest import digest
 from ..run.interrupts import exit_code as interrupted_exit
 from .classify import classify, in_sync, unclearable
-from .client import GraphClient, GraphError, Interrupted
+from .client import GraphClient, GraphError, Interrupted, clean_message
 from .endpoints import read_secrets
+from .job_action import CREATE, WrongTemplate, classify_job, job_change, sends_credentials
 from .job_action import QUARANTINED as QUARANTINED_JOB
-from .job_action import WrongTemplate, classify_job, job_change, sends_credentials
-from .jobs import JobChoice, read_jobs
+from .jobs import JobChoice, read_jobs, read_templates
 from .pool import run_all
 from .targets import Target
 
@@ -174,12 +174,38 @@ def plan_target(client: GraphClient, target: Target) -> TargetPlan | None:
     classify_plan(plan, tenant)
     if target.job:
         plan_job(plan, jobs)
+    if plan.job is not None and plan.job.action == CREATE:
+        try:
+            templates = read_templates(client, target.service_principal_id)
+        except GraphError as error:
+            plan.status, plan.error = FAILED, str(error)
+            return plan
+        except Interrupted:
+            return None
+        unknown_template(plan, templates)
     if target.mappings and not plan.problems and plan.status != FAILED:
         try:
             plan_mappings(client, plan, jobs)
         except Interrupted:
             return None
     return plan
+
+
+def unknown_template(plan: TargetPlan, templates: list[dict]) -> None:
+    """A job to create from a template the application does not offer: exit 2 before anything is
+    sent, naming those it offers (an empty list says nothing: Graph may not list them all)."""
+    offered = [template.get("id") for template in templates if isinstance(template.get("id"), str)]
+    wanted = plan.target.job.template_id
+    if offered and wanted not in offered:
+        listed = ", ".join(repr(clean_message(name)) for name in offered)
+        problem = Problem(
+            plan.target.profile,
+            f"[job] template_id is {wanted!r}, but the application of service "
+            f"principal {plan.target.service_principal_id} offers {listed}: set one of them",
+            "job.template_id",
+        )
+        plan.status, plan.error = FAILED, problem.message
+        plan.problems.append(problem)
 
 
 def plan_job(plan: TargetPlan, jobs: list[dict]) -> None:

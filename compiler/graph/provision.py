@@ -10,13 +10,13 @@ since the steps echo attributes of the object and of the target application.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
+import threading
 from typing import NamedTuple
 
 from ..problems import Problem
 from .client import GraphClient, GraphError, Interrupted, clean_message
 from .endpoints import job_url
+from .retry import CLOCK, Clock
 
 LIMIT, WINDOW = 5, 10.0  # provisionOnDemand: 5 requests per 10 seconds (Microsoft's documented limit)
 FAILED_STATUSES = ("failure", "failed", "error")
@@ -87,33 +87,23 @@ def outcome_lines(outcome: Outcome) -> list[str]:
     return lines
 
 
-# What a Pacer reads and waits with unless given its own: a test of the command sets these.
-clock: Callable[[], float] = time.monotonic
-sleep: Callable[[float], object] = time.sleep
-
-
 class Pacer:
-    """At most `limit` calls in any `window` seconds: waits (with `sleep`) before a call that
-    would exceed it. The clock and the sleeper are injectable, so tests never wait for real."""
+    """At most `limit` calls in any `window` seconds: waits, on `clock` (the retries' clock, which
+    tests replace), before a call that would exceed it; Interrupted if the run is stopped meanwhile."""
 
     def __init__(
-        self,
-        limit: int = LIMIT,
-        window: float = WINDOW,
-        clock: Callable[[], float] | None = None,
-        sleep: Callable[[float], object] | None = None,
+        self, clock: Clock = CLOCK, stop: threading.Event | None = None, limit: int = LIMIT, window: float = WINDOW
     ):
-        self.limit, self.window = limit, window
-        self.clock = clock or globals()["clock"]
-        self.sleep = sleep or globals()["sleep"]
+        self.clock, self.stop, self.limit, self.window = clock, stop, limit, window
         self.sent: list[float] = []
 
     def wait_turn(self) -> None:
-        now = self.clock()
+        now = self.clock.now()
         self.sent = [at for at in self.sent if now - at < self.window]
         if len(self.sent) >= self.limit:
-            self.sleep(self.window - (now - self.sent[0]))
-            now = self.clock()
+            if self.clock.sleep_until(self.sent[0] + self.window, self.stop):
+                raise Interrupted()
+            now = self.clock.now()
             self.sent = [at for at in self.sent if now - at < self.window]
         self.sent.append(now)
 
@@ -195,7 +185,7 @@ def provision_target(
     from .planning import FAILED, NOT_PROVISIONED, PROVISIONED
 
     target = plan.target
-    pacer = pacer or Pacer()
+    pacer = pacer or Pacer(client.clock, client.stop)
     try:
         job = find_job(
             target.job.template_id if target.job else None,

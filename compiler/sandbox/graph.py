@@ -4,7 +4,7 @@
 - GET      /{v1.0|beta}/servicePrincipals/{id}/synchronization/jobs[/{jobId}]
 - POST     .../jobs {"templateId"}   (201, the new job)
 - POST     .../jobs/{jobId}/validateCredentials | start | pause | restart | provisionOnDemand  (jobs.py;
-           provisionOnDemand answers 429 past 5 requests in 10 s, by `clock`)
+           provisionOnDemand answers 429 past 5 requests in 10 s, by `clock` as the rate limit)
 - GET      .../synchronization/templates[/{id}[/schema]]; GET/PUT/DELETE .../jobs/{jobId}/schema, its
            parseExpression, filterOperators and functions (schema.py)
 
@@ -97,7 +97,6 @@ class FakeGraph:
         self._faults = FaultScript()
         self._lock = threading.RLock()
         self.schemas = schemas.Schemas()  # template schemas and jobs' schemas; `.lag` delays reads
-        self.clock = time.monotonic  # provisionOnDemand's rate limit reads it (a test may set it)
         self._on_demand: list[float] = []  # arrival times of provisionOnDemand requests
         self.outcomes: dict[str, OnDemand] = {}  # object id -> what provisionOnDemand answers
         self.new_job_accepts: dict[str, str] | None = None  # Job.accepts of every job POSTed
