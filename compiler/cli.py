@@ -449,6 +449,35 @@ def status_command(options) -> int:
     return status(options)
 
 
+@app.command(
+    "sandbox",
+    epilog=examples(
+        "syncsecrets sandbox                 # then, in another shell, the three export lines it prints",
+        "syncsecrets sandbox configs --port 8700",
+    ),
+)
+def sandbox_command(
+    paths: RemotePaths = None,
+    port: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            "--port",
+            min=1,
+            max=65535,
+            metavar="N",
+            help="Listen on 127.0.0.1:N. [default: a free port]",
+            show_default=False,
+        ),
+    ] = None,
+    debug: Debug = False,
+) -> None:
+    """Serve a local, in-memory Graph seeded with the profiles' service principals, to try plan and
+    apply without a tenant; prints the variables that point them at it, serves until Ctrl-C."""
+    from .commands.sandbox import sandbox
+
+    raise typer.Exit(guarded(lambda: sandbox(tuple(paths or DEFAULT_PATHS), port), debug))
+
+
 def main() -> None:
     # typer turns every registered command into a click command at each start (about 0.3 ms a
     # command, measured): a run of one command needs only that one. --help, completion and
