@@ -344,6 +344,7 @@ def _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, allo
         fmt=fmt.value,
         quiet=quiet,
         allow_outside=tuple(allow_outside or ()),
+        default_paths=not paths,
     )
 
 

@@ -41,7 +41,7 @@ def guarded(action: Callable[[], int], debug: bool = False) -> int:
         if debug:
             import traceback
 
-            from .profile.references import scrub  # only here: the compile path need not import it first
+            from .profile.secrets import scrub  # only here: the compile path need not import it first
 
             for line in scrub("".join(traceback.format_exception(error))).rstrip("\n").split("\n"):
                 PLAIN.err(line)  # line by line: each is escaped, and a newline inside one would be

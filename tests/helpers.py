@@ -19,6 +19,21 @@ from compiler.run import ownership, record
 REPO = Path(__file__).resolve().parent.parent
 
 
+def spellings(secret: str) -> list[str]:
+    """The ways a service could write `secret` back: raw, as JSON, as .NET writes JSON (upper-
+    and lower-case hex), nested in JSON, as Python's repr, URL-encoded (either hex case)."""
+    import json
+    from urllib.parse import quote, quote_plus
+
+    from compiler.sandbox.odata import dotnet_json
+
+    dotnet = dotnet_json(secret)[1:-1]
+    forms = [secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], dotnet, dotnet.lower(),
+             json.dumps(dotnet)[1:-1], repr(secret)[1:-1], quote_plus(secret), quote_plus(secret).lower(),
+             quote(secret, safe=""), quote(secret, safe="").lower()]  # fmt: skip
+    return sorted(set(forms))
+
+
 @dataclass
 class Result:
     exit_code: int

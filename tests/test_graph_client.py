@@ -143,7 +143,7 @@ def test_connection_errors_are_retried_then_reported() -> None:
     with pytest.raises(GraphError) as raised:
         read_secrets(client, SP)
     assert len(seen) == 3 and raised.value.status is None and raised.value.code == "ConnectError"
-    assert str(raised.value) == "ConnectError: no answer: the connection failed (retried)"
+    assert str(raised.value) == "ConnectError: no answer from graph.example.test: the connection failed (retried)"
 
 
 def test_a_nested_json_message_is_unwrapped() -> None:

@@ -140,7 +140,7 @@ def test_revealed_files_are_private_from_their_creation(tmp_path: Path, monkeypa
     monkeypatch.setattr(outputs.os, "open", watching_open)
     (tmp_path / "app.toml").write_text('secret_token = { env = "APP_TOKEN" }\n')
     result = run_cli(
-        ["compile", "app.toml", "--reveal", "--allow-unignored-output"], cwd=tmp_path, env={"APP_TOKEN": "t0ken"}
+        ["compile", "app.toml", "--reveal", "--allow-unignored-output"], cwd=tmp_path, env={"APP_TOKEN": "t0ken-value"}
     )
     assert result.exit_code == 0, result.stderr
     assert seen == [0o600, 0o600]  # the output, and the manifest of outputs (ownership.py)
@@ -207,7 +207,7 @@ def test_a_revealed_out_folder_is_private(tmp_path: Path) -> None:
     out = tmp_path / "new" / "secrets-out"
     for args in ([], ["--env", "prod"]):
         result = run_cli(["compile", "app.toml", "--reveal", "--out", str(out), *args], cwd=tmp_path,
-                         env={"APP_TOKEN": "t0ken"})  # fmt: skip
+                         env={"APP_TOKEN": "t0ken-value"})  # fmt: skip
         assert result.exit_code == 0, result.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
     assert stat.S_IMODE((out / "prod").stat().st_mode) == 0o700

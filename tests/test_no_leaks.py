@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import run_cli, spellings
 
 CANARIES = {
-    "env": "canary-env-7f3a9c61",
-    "env-new": "canary-env-new-0d5b2e",
+    "env": "canary-env+<&'\u00e9>-7f3a9c61",  # spelled differently by JSON, .NET and URL encoding
+    "env-new": "canary-env-new+\u00e9-0d5b2e",
     "file": "canary-file-2b8d41aa",
     "url": "https://canary-host-3d2e11.example/scim",
     "url-new": "https://canary-host-new-8c1f.example/scim",
@@ -146,7 +146,10 @@ def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.M
     repo.run("compile", "configs/imported.toml", "--out", "imported-out")
 
     leaks = [
-        (" ".join(args), name) for args, text in repo.printed for name, canary in CANARIES.items() if canary in text
+        (" ".join(args), name)
+        for args, text in repo.printed
+        for name, canary in CANARIES.items()
+        if any(form in text for form in spellings(canary))
     ]
     assert not leaks, f"printed: {leaks}"
     for path in repo.root.rglob("*"):
@@ -158,7 +161,7 @@ def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.M
         ):
             continue
         text = path.read_text(errors="replace")
-        found = [name for name, canary in CANARIES.items() if canary in text]
+        found = [name for name, canary in CANARIES.items() if any(form in text for form in spellings(canary))]
         assert not found, f"{relative} holds {found}"
     assert os.stat(repo.root / REVEALED / "app.json").st_mode & 0o077 == 0
 

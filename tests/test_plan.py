@@ -309,7 +309,7 @@ def test_plan_github_annotations_and_step_summary(tmp_path: Path, graph, env) ->
     )
     table = summary.read_text()
     assert "| profile | environment | service principal | status | keys |" in table
-    assert f"| configs/app.toml |  | {SP} | changes | `+SyncAll` |" in table
+    assert f"| configs/app.toml |  | {SP} | changes | +SyncAll |" in table
 
 
 def test_an_unreadable_trust_store_is_exit_2(tmp_path: Path, graph, env) -> None:

@@ -8,12 +8,13 @@ import time
 from pathlib import Path
 
 from tests.fakes.fixtures import CLIENT_ID, TENANT_ID
-from tests.helpers import REPO, run_cli
+from tests.helpers import REPO, run_cli, spellings
 from tests.test_plan import SP, SP2
 
-CANARY_SECRET = "canary-remote-secret-4b7d21e9"
+# `+ < > & '` and non-ASCII: spelled differently by .NET's JSON, JSON and form encoding.
+CANARY_SECRET = "canary-remote+secret<&'\u00e9>-4b7d21e9"
 CANARY_URL = "https://canary-remote-host-9d0a.example/scim"
-CANARY_CLIENT_SECRET = "canary-client-secret-c3e85a1f"
+CANARY_CLIENT_SECRET = "canary-client+secret<&'\u00e9>-c3e85a1f"
 
 
 def _profile(root: Path) -> None:
@@ -33,7 +34,7 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
     started = time.time() - 1
     _profile(tmp_path)
     graph.add_principal(SP, {"BaseAddress": "https://old.contoso.example/scim", "SecretToken": CANARY_SECRET + "-old"})
-    graph.add_principal(SP2, {})
+    graph.add_principal(SP2, {"UserName": f"Bearer {CANARY_SECRET}"})  # a secret under a key that is none
     token_env = {**graph_env(), "APP_TOKEN": CANARY_SECRET, "APP_URL": CANARY_URL}
     access_token = token_env["SYNCSECRETS_ACCESS_TOKEN"]
     secret_env = {**graph_env(token=False), "AZURE_CLIENT_SECRET": CANARY_CLIENT_SECRET, "APP_TOKEN": CANARY_SECRET,
@@ -52,11 +53,15 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
         run("plan", "--check", "--format", fmt, "--save", f"plan-{fmt}.json", env=env)
         run("plan", "--format", fmt, "--debug", env=secret_env)
     graph.fault(403, method="PUT", sp_id=SP2)
+    graph.fault(400, method="PUT", sp_id=SP, echo=True)  # the PUT body quoted back, as .NET writes it
     graph.fault(500, method="GET", sp_id=SP, times=3)  # the first apply fails on SP after 3 tries
     run("apply", "--auto-approve", "--format", "json", "--debug", expect=(4,))
     run("apply", "--auto-approve", "--format", "github", env={**secret_env, "AZURE_CLIENT_SECRET": "x" + CANARY_CLIENT_SECRET},
         expect=(4,))  # fmt: skip
     run("apply", "--plan", "plan-text.json", expect=(0, 2, 4))
+    for fmt in ("text", "json", "github"):  # the authority quotes the posted form, client_secret and all
+        authority.fault(400, method="POST", echo=True)
+        run("plan", "--format", fmt, env=secret_env, expect=(4,))
     run("apply", "--auto-approve", "--debug", env=secret_env, expect=(0, 4))
     run(
         "apply",
@@ -80,8 +85,8 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
     run("apply", "--auto-approve", "--debug", expect=(3,))
     assert graph.pairs(SP)["SecretToken"] == CANARY_SECRET  # the runs did send the secret
 
-    canaries = [CANARY_SECRET, CANARY_URL, "canary-remote-host", CANARY_CLIENT_SECRET, access_token,
-                access_token.split(".")[2]]  # fmt: skip
+    canaries = [*spellings(CANARY_SECRET), CANARY_URL, "canary-remote-host", *spellings(CANARY_CLIENT_SECRET),
+                access_token, access_token.split(".")[2]]  # fmt: skip
     for text in printed:
         for canary in canaries:
             assert canary not in text

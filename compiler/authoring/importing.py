@@ -22,6 +22,7 @@ from ..problems import InvalidValue, Problem, UserError
 from ..profile import notifications
 from ..profile.layers import read_file_profile
 from ..profile.references import placeholder_label, reference_table, variable_name
+from ..profile.secrets import holds_secret
 from ..profile.source import MAX_FILE_BYTES, Document
 from ..profile.values import UNFIT_NUMBER, compact_json, fraction_digits, json_object, reject_constant
 from . import tomlwrite
@@ -104,7 +105,9 @@ def build_profile(
             spelled[key.friendly] = key_name
         where = f"{source}: {key_name}"
         label = placeholder_label(value)
-        hidden = value == MASKED or (from_tenant and label is not None)
+        # A value holding a secret the run knows (the access token pasted into UserName) is no
+        # literal to write into version control: it becomes a reference, like a masked one.
+        hidden = value == MASKED or (from_tenant and label is not None) or holds_secret(value)
         if key_name == NULL_MEMBER or value == "":
             imported.warnings.append(f"{key_name}: left out ({'not a settable key' if value else 'empty'})")
         elif label and not from_tenant:  # an unrevealed output of syncsecrets: the reference it names comes back

@@ -3,7 +3,8 @@
 Masking rule: a value is shown only when it is known to be no secret. The new side knows where
 each value came from (a reference is masked). The old side is a file on disk that cannot say
 so; its value is masked when the key is sensitive, when it is a placeholder, when the new value
-of the key is masked, or when the old file holds revealed values (any of them may have come
+of the key is masked, when it holds a secret the run knows (profile/secrets.py), or when the
+old file holds revealed values (any of them may have come
 from a reference). That is read from the file's content: a real value where the profile has a
 reference or the catalog a secret; never from its mode, which `cp` or a CI artifact loses.
 A change of a masked value is still a change: `*** (env:A) -> *** (env:B)`, or
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, notification_field_order
 from ..escape import printable
 from ..profile.references import MASK, placeholder_label
+from ..profile.secrets import holds_secret
 from .mapper import OutPair
 from .render import render
 
@@ -79,12 +81,16 @@ def holds_revealed(old: list[tuple[str, str]], new: list[OutPair]) -> bool:
 
 
 def _row(key: str, old: str | None, new: OutPair | None, revealed: bool) -> Row:
-    new_masked = new is not None and new.label is not None
+    # A value that holds a secret the run resolved is masked whatever key carries it (a token
+    # pasted into UserName on the tenant, a literal equal to a referenced secret).
+    new_masked = new is not None and (new.label is not None or holds_secret(new.value))
     if new is not None and old == new.value:
         shown = mask(new.label) if new_masked else new.value
         return Row(key, shown, shown, new_masked, new_masked)
     old_label = placeholder_label(old) if old is not None else None
-    old_masked = old is not None and (new_masked or revealed or old_label is not None or _is_secret(key, old))
+    old_masked = old is not None and (
+        new_masked or revealed or old_label is not None or _is_secret(key, old) or holds_secret(old)
+    )
     old_shown = None if old is None else mask(old_label) if old_masked else old
     new_shown = None if new is None else mask(new.label) if new_masked else new.value
     if old_masked and new_masked and old_shown == new_shown:

@@ -65,7 +65,7 @@ def _pair(graph: str, key: Key | None, entry: Located, reveal: bool, environ, pr
     if not reveal:
         return OutPair(graph, value.placeholder, value.label)
     try:
-        text = resolve(value, environ)
+        text = resolve(value, environ, key is None or key.sensitive or key.kind is Kind.SECRET)
     except InvalidValue as error:
         problems.append(entry.problem(str(error)))
         return None

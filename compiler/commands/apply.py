@@ -14,7 +14,7 @@ import sys
 from ..problems import UserError
 from ..reports.terminal import PLAIN
 from ..run.interrupts import terminable
-from .remote import RemoteOptions, Stopped, connect, read_tenants
+from .remote import RemoteOptions, Stopped, connect, finish, read_tenants
 
 QUESTION = "Apply to {count} service {noun}? [y/N] "
 
@@ -29,22 +29,29 @@ def apply(
     environ=os.environ,
 ) -> int:
     from ..graph.planning import CHANGES, IN_SYNC, SKIPPED, RemoteRun, unclearable_problems
+    from ..graph.saved import mismatch, stale_reasons
     from ..reports.remote import write_remote_report
 
     run = RemoteRun("apply", [], [])
-    saved = None
-
-    def check() -> None:
-        nonlocal saved
+    try:
         if not math.isfinite(wait):  # click's min=0 lets "nan" and "inf" through: a read-back that never ends
             raise UserError.single("--wait", "must be a number of seconds, like 60 (not nan or inf)")
         if not (auto_approve or plan_file or is_terminal()):
             raise UserError.single("apply", "needs a terminal to ask for confirmation, or --auto-approve (or a "
                                    "saved plan, --plan FILE)")  # fmt: skip
         saved = _load(plan_file) if plan_file else None
+    except UserError as error:
+        return finish(run, options, problems=error.problems)
+    if saved is not None:
+        options = _planned_options(saved, options)
+
+    def guard(session) -> None:  # before any request: the plan is for this Graph, environment and tenant
+        problems = _stale(mismatch(saved, session.connection, session.tenant, options.environment))
+        if problems:
+            raise UserError(problems)
 
     try:
-        targets, session = connect(run, options, environ, check=check)
+        targets, session = connect(run, options, environ, guard=guard if saved is not None else None)
     except Stopped as stopped:
         return stopped.code
     client = session.client
@@ -52,7 +59,7 @@ def apply(
         run.plans, run.interrupted = read_tenants(session, targets, options, "Reading the tenant")
         run.problems = unclearable_problems(run.plans)
         if not run.problems and saved is not None:
-            run.problems = _stale(saved, session.connection, options.environment, run.plans)
+            run.problems = _stale(stale_reasons(saved, run.plans))
         if run.problems or run.interrupted:
             write_remote_report(run, options.fmt, options.quiet)
             return run.exit_code
@@ -109,11 +116,18 @@ def _load(plan_file: str) -> dict:
     return load(plan_file)
 
 
-def _stale(saved: dict, connection, environment: str | None, plans) -> list:
-    from ..graph.saved import stale_reasons
+def _planned_options(saved: dict, options: RemoteOptions) -> RemoteOptions:
+    """A saved plan names its profiles and environment: without PATH arguments (or --env) the
+    run reads those, so the plan is applied as it was made."""
+    from ..graph.saved import profile_paths
+
+    paths = profile_paths(saved) if options.default_paths and saved["targets"] else options.paths
+    return options._replace(paths=paths, environment=options.environment or saved["environment"])
+
+
+def _stale(reasons: list[str]) -> list:
     from ..problems import Problem
 
-    reasons = stale_reasons(saved, connection, environment, plans)
     if not reasons:
         return []
     return [Problem("--plan", "the plan is stale: " + "; ".join(reasons[:10])

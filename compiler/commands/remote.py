@@ -2,7 +2,7 @@
 
 The order is fixed so that nothing goes out before everything local is known good: profiles
 (exit 2), then the connection options (exit 2), then the token and its tenant (exit 4, before
-any request to Graph), then the GETs.
+any request to Graph or to a Key Vault), then the references (Key Vault), then the GETs.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class RemoteOptions(NamedTuple):
     fmt: str = "text"
     quiet: bool = False
     allow_outside: tuple[str, ...] = ()  # --allow-outside: folders outside the repository profiles may read
+    default_paths: bool = False  # no PATH on the command line: `paths` is the default (apply --plan: the plan's)
 
 
 class Session(NamedTuple):
@@ -35,20 +36,20 @@ class Session(NamedTuple):
 
 
 def prepare(options: RemoteOptions, environ=os.environ, reveal: bool = True):
-    """The targets, the warnings about the profiles, and the connection. Nothing is sent to
-    Graph; Key Vault references are read (GETs to their vaults; a refusal is a refused problem,
-    exit 4), after the options are known good. Without `reveal` (a command that sends no
-    credential) no reference is resolved and no vault is asked."""
+    """The profiles read (every local problem found: exit 2), their targets unrevealed, the
+    warnings and the connection. Nothing is sent anywhere: references are resolved only after
+    the tenant guard (`reveal_targets`), since reading a Key Vault secret is a request too."""
     from ..graph.connection import connect
-    from ..graph.targets import load_targets
+    from ..graph.targets import Profiles
     from ..keyvault.session import configure
 
     connection = connect(options.cloud, options.graph_url, options.api, environ)
     mode = auth_mode(options, environ)
     if reveal:
         configure(mode, options.keyvault_auth, environ)
-    targets, warnings = load_targets(options.paths, options.environment, environ, reveal, options.allow_outside)
-    return targets, warnings, connection, mode
+    profiles = Profiles(options.paths, options.environment, options.allow_outside)
+    targets, warnings = profiles.targets(environ, reveal=False)
+    return profiles, targets, warnings, connection, mode
 
 
 def auth_mode(options: RemoteOptions, environ=os.environ) -> str:
@@ -89,20 +90,31 @@ class Stopped(Exception):
         self.code = code
 
 
-def connect(run, options: RemoteOptions, environ=os.environ, reveal: bool = True, check=None):
-    """`check()` (a command's own checks of its input), the targets and a signed-in session; or,
-    when any of them fails, the run reported as one that sent nothing (refused input, exit 2; a
-    sign-in or a vault that refused, exit 4) and Stopped raised with its exit code."""
+def connect(run, options: RemoteOptions, environ=os.environ, reveal: bool = True, guard=None):
+    """The targets and a signed-in session; or, when any step fails, the run reported as one
+    that sent nothing (refused input, exit 2; a sign-in or a vault that refused, exit 4) and
+    Stopped raised with its exit code. `guard(session)`: a command's own check of the token's
+    tenant (UserError to stop).
+
+    The tenant guards come before the references are resolved: a profile whose tenant_id is
+    not the token's gets no request at all, to Graph or to a Key Vault."""
     from ..graph.auth import AuthError
 
+    session = None
     try:
-        if check is not None:
-            check()
-        targets, run.warnings, connection, mode = prepare(options, environ, reveal)
-        return targets, open_session(options, connection, mode, targets, environ)
-    except UserError as error:
-        raise Stopped(finish(run, options, problems=error.problems)) from None
-    except AuthError as error:
+        profiles, targets, run.warnings, connection, mode = prepare(options, environ, reveal)
+        run.environment, run.outside = options.environment, profiles.outside
+        session = open_session(options, connection, mode, targets, environ)
+        if guard is not None:
+            guard(session)
+        if reveal:
+            targets, run.warnings = profiles.targets(environ, reveal=True)
+        return targets, session
+    except (UserError, AuthError) as error:
+        if session is not None:
+            session.client.close()
+        if isinstance(error, UserError):
+            raise Stopped(finish(run, options, problems=error.problems)) from None
         raise Stopped(finish(run, options, error=error)) from None
 
 

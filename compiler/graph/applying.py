@@ -18,6 +18,9 @@ from .pool import run_all
 
 FIRST_READ_BACK = 0.5
 LONGEST_READ_BACK = 5.0
+# The read-back's requests end when `wait` does, but no sooner than this after the PUT: a GET
+# needs time to answer (`--wait 0` still reads back once).
+SHORTEST_READ = 10.0
 
 
 def bodies(plans: list[TargetPlan]) -> dict[int, list[tuple[str, str]]]:
@@ -62,11 +65,12 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
     except Interrupted:
         return  # not sent (a retry was waiting): the status stays as planned
     plan.status = SENT
-    deadline = time.monotonic() + wait
+    started = time.monotonic()
+    deadline = started + wait
     delay = FIRST_READ_BACK
     while True:
         try:
-            tenant = read_secrets(client, target.service_principal_id)
+            tenant = read_secrets(client, target.service_principal_id, max(deadline, started + SHORTEST_READ))
         except GraphError as error:
             plan.status, plan.error = FAILED, f"the PUT was accepted, but reading it back failed: {error}"
             return

@@ -13,9 +13,11 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from ..problems import UserError
-from ..profile.references import remember_secret, scrub
+from ..profile.secrets import remember_secret, scrub, too_short, too_short_message
+from .answers import capped_transport
 from .connection import Connection, tls_context
 
 MODES = ("default", "cli", "env", "managed-identity", "workload-identity", "github-oidc", "token")
@@ -47,7 +49,38 @@ class TokenSource:
             return self._token
 
 
+# What the sign-in reads that is a credential: an authority may quote the posted form in its
+# `error_description`, so each is masked from the start, whichever mode reads it.
+# Those a person types are refused when too short to be masked (profile/secrets.py).
+TYPED_CREDENTIALS = ("AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_PASSWORD")
+CREDENTIAL_VARIABLES = (*TYPED_CREDENTIALS, "ACTIONS_ID_TOKEN_REQUEST_TOKEN", TOKEN_VARIABLE,
+                        "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN")  # fmt: skip
+ASSERTION_FILE_VARIABLE = "AZURE_FEDERATED_TOKEN_FILE"  # workload identity's federated assertion
+
+
+def remember_credentials(environ) -> None:
+    """Registers every credential the sign-in may read from `environ` as a secret, before any
+    request: the values as given and as the sign-in sends them (stripped). UserError (exit 2)
+    if a typed one is too short to be a real credential."""
+    for name in CREDENTIAL_VARIABLES:
+        value = environ.get(name) or ""
+        if value and name in TYPED_CREDENTIALS and too_short(value):
+            raise UserError.single(name, too_short_message(f"environment variable {name}"))
+        remember_secret(value)
+        remember_secret(value.strip())
+    path = environ.get(ASSERTION_FILE_VARIABLE)
+    if path:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as file:
+                assertion = file.read(1 << 20)
+        except OSError:
+            return  # azure-identity says it cannot read it; then it sends nothing from it either
+        remember_secret(assertion)
+        remember_secret(assertion.strip())
+
+
 def token_source(mode: str, connection: Connection, environ) -> TokenSource:
+    remember_credentials(environ)
     if mode == "token":
         return TokenSource(lambda: given_token(environ))
     signer = credential(mode, connection, environ)
@@ -59,13 +92,98 @@ def token_source(mode: str, connection: Connection, environ) -> TokenSource:
             token = signer.get_token(connection.scope)
         except ValueError as error:  # azure-identity's word for settings it cannot use
             raise settings_error(mode, error) from None
-        except ClientAuthenticationError as error:  # CredentialUnavailableError is one too
-            raise AuthError(f"the authority refused --auth {mode}: {first_lines(error)}") from None
-        except AzureError as error:  # the authority could not be reached
-            raise AuthError(f"no token for --auth {mode}: {first_lines(error)}") from None
+        except (ClientAuthenticationError, AzureError) as error:
+            raise sign_in_error(mode, connection, signer, error) from None
         return token.token, float(token.expires_on)
 
     return TokenSource(fetch)
+
+
+# How to give each mode something to sign in with (the troubleshooting table repeats it).
+SIGN_IN = {
+    "default": "run `az login`, or use --auth env with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, "
+    "--auth github-oidc in GitHub Actions, or --auth token with SYNCSECRETS_ACCESS_TOKEN",
+    "cli": "install the Azure CLI and run `az login` (or choose another --auth)",
+    "env": "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or a certificate: AZURE_CLIENT_CERTIFICATE_PATH)",
+    "managed-identity": "run on an Azure host with a managed identity, or choose another --auth (like `az login` "
+    "with --auth cli)",
+    "workload-identity": "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE (as AKS workload "
+    "identity does), or choose another --auth",
+}
+
+
+def sign_in_error(mode: str, connection: Connection, signer, error: Exception) -> AuthError:
+    """What went wrong, in this order: nothing to sign in with (no authority was asked), an
+    authority that could not be reached (named), an authority that refused."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    if not getattr(signer, "attempted", True) or _unavailable(error):
+        return AuthError(f"--auth {mode} found no credential to sign in with ({first_lines(error)}): "
+                         f"{SIGN_IN.get(mode, SIGN_IN['default'])}")  # fmt: skip
+    if unreachable(error):
+        host = urlsplit(connection.authority).netloc
+        return AuthError(f"no token for --auth {mode}: could not reach {host} (the authority): {first_lines(error)}")
+    if isinstance(error, ClientAuthenticationError):
+        return AuthError(f"the authority refused --auth {mode}: {first_lines(error)}")
+    return AuthError(f"no token for --auth {mode}: {first_lines(error)}")
+
+
+def _unavailable(error: Exception) -> bool:
+    from azure.identity import CredentialUnavailableError
+
+    return isinstance(error, CredentialUnavailableError)
+
+
+class Chain:
+    """DefaultAzureCredential, remembering whether any of its credentials tried to sign in (its
+    own error says "failed to retrieve a token" alike when none had anything to try with)."""
+
+    def __init__(self, chain):
+        from azure.identity import CredentialUnavailableError
+
+        self._chain = chain
+        self.attempted = False
+        outer = self
+
+        class Noting:
+            def __init__(self, inner):
+                self._inner = inner
+
+            def get_token(self, *scopes, **kwargs):
+                try:
+                    return self._inner.get_token(*scopes, **kwargs)
+                except CredentialUnavailableError:
+                    raise
+                except Exception:
+                    outer.attempted = True
+                    raise
+
+            def __getattr__(self, name):
+                return getattr(self._inner, name)
+
+        # Named as the credential it wraps: azure-identity's message lists the credentials by class name.
+        chain.credentials = tuple(type(type(c).__name__, (Noting,), {})(c) for c in chain.credentials)
+
+    def get_token(self, *scopes, **kwargs):
+        return self._chain.get_token(*scopes, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._chain, name)
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether the sign-in failed because a connection could not be made (azure-identity wraps
+    the transport's error in its own, under several names)."""
+    from azure.core.exceptions import ServiceRequestError
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ServiceRequestError | ConnectionError) or type(current).__name__ == "ConnectionError":
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def given_token(environ, variable: str = TOKEN_VARIABLE) -> tuple[str, float]:
@@ -95,7 +213,9 @@ def credential(mode: str, connection: Connection, environ):
 
     # A non-Microsoft authority (a sovereign deployment of its own, a test double) cannot answer
     # instance discovery; MSAL would refuse to use it otherwise.
+    remember_credentials(environ)  # the Key Vault client signs in through here alone
     options = {"authority": connection.authority, "disable_instance_discovery": not connection.microsoft_authority}
+    options["transport"] = capped_transport()  # the authority's answers are capped as Graph's are
     try:
         return _credential(identity, mode, options, environ)
     except ValueError as error:  # a malformed AZURE_TENANT_ID, an empty AZURE_CLIENT_ID...
@@ -110,13 +230,14 @@ def settings_error(mode: str, error: ValueError) -> UserError:
 
 def _credential(identity, mode: str, options: dict, environ):
     if mode == "default":
-        return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True, **options)
+        return Chain(identity.DefaultAzureCredential(exclude_interactive_browser_credential=True, **options))
     if mode == "cli":
         return identity.AzureCliCredential()
     if mode == "env":
         return identity.EnvironmentCredential(**options)
     if mode == "managed-identity":
-        return identity.ManagedIdentityCredential(client_id=environ.get("AZURE_CLIENT_ID") or None)
+        return identity.ManagedIdentityCredential(client_id=environ.get("AZURE_CLIENT_ID") or None,
+                                                  transport=options["transport"])  # fmt: skip
     if mode == "workload-identity":
         return identity.WorkloadIdentityCredential(**options)
     if mode == "github-oidc":

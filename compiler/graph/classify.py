@@ -25,6 +25,7 @@ from ..profile.references import MASK as SHOWN_MASK
 from ..profile.values import compact_json
 from .endpoints import MASK
 
+ACTIONS = ("add", "change", "same", "masked", "clear", "keep")
 PENDING = ("add", "change", "clear")  # what makes a target out of sync
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -19,7 +20,9 @@ import httpx
 
 from .. import __version__
 from ..escape import printable
-from ..profile.references import scrub
+from ..profile.secrets import scrub
+from ..profile.values import reject_constant
+from .answers import ACCEPT_ENCODING, AnswerError, ends_at, read_capped, too_slow
 from .auth import TokenSource
 from .connection import Connection, tls_context
 from .retry import THROTTLED, RetryPolicy, wait_before_retry
@@ -76,14 +79,15 @@ class GraphClient:
             transport=transport,
             follow_redirects=False,
             timeout=TIMEOUT,
-            headers={"User-Agent": f"syncsecrets/{__version__}"},
+            # gzip only, decoded under the cap (answers.py), never by httpx.
+            headers={"User-Agent": f"syncsecrets/{__version__}", "Accept-Encoding": ACCEPT_ENCODING},
         )
 
     def close(self) -> None:
         self._http.close()
 
-    def get(self, url: str) -> Any:
-        response = self.request("GET", url)
+    def get(self, url: str, deadline: float | None = None) -> Any:
+        response = self.request("GET", url, deadline=deadline)
         try:
             return _json(response)
         except ValueError:
@@ -93,10 +97,12 @@ class GraphClient:
     def put(self, url: str, body: Any) -> None:
         self.request("PUT", url, body)
 
-    def post(self, url: str, body: Any) -> None:
-        self.request("POST", url, body)
+    def post(self, url: str, body: Any) -> httpx.Response:
+        return self.request("POST", url, body)
 
-    def request(self, method: str, url: str, body: Any = None) -> httpx.Response:
+    def request(self, method: str, url: str, body: Any = None, deadline: float | None = None) -> httpx.Response:
+        """The answer (2xx), or GraphError. `deadline` (time.monotonic()) ends the request, its
+        retries and their waits included; each try also ends within answers.REQUEST_SECONDS."""
         if not self.connection.owns(url):
             raise GraphError(None, "ForeignHost", "Graph pointed to another host; the token is sent to "
                              f"{self.connection.root} only")  # fmt: skip
@@ -110,20 +116,69 @@ class GraphClient:
             if content is not None:
                 headers["Content-Type"] = "application/json"
             try:
-                response = self._http.request(method, url, content=content, headers=headers)
+                response = self._exchange(method, url, content, headers, deadline)
             except httpx.TransportError as error:
-                status, failure, retry_after = None, _transport_error(error), None
+                status, failure, retry_after = None, _transport_error(error, url), None
             else:
                 if response.status_code < 300:
                     return response
                 status, failure, retry_after = response.status_code, None, response.headers.get("Retry-After")
             others += status not in THROTTLED
             delay = wait_before_retry(self._policy, attempt, status, retry_after, waited, others)
+            if delay is not None and deadline is not None and time.monotonic() + delay >= deadline:
+                delay = None
             if delay is None:
                 raise failure if failure is not None else graph_error(response, attempt)
             waited += delay
             if self.stop.wait(delay):
                 raise Interrupted()
+
+    def _exchange(self, method: str, url: str, content: bytes | None, headers: dict, deadline: float | None):
+        """One try: the answer read whole, within its deadline and size cap (GraphError if not)."""
+        ends = ends_at(deadline)
+        left = max(0.001, ends - time.monotonic())
+        # No single wait (connect, each read) may outlast the deadline; between reads it is checked.
+        timeout = httpx.Timeout(min(TIMEOUT.read or left, left), connect=min(TIMEOUT.connect or left, left))
+        request = self._http.build_request(method, url, content=content, headers=headers, timeout=timeout)
+        response = self._http.send(request, stream=True)
+        try:
+            body = read_answer(response, ends)
+        finally:
+            response.close()
+        # As received (bytes: a header need not be ASCII), but for how the body was carried.
+        kept = [(name, value) for name, value in response.headers.raw
+                if name.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")]  # fmt: skip
+        return httpx.Response(response.status_code, headers=kept, content=body, request=request,
+                              extensions={"reason_phrase": response.reason_phrase.encode("ascii", "replace")})  # fmt: skip
+
+
+def read_answer(response: httpx.Response, ends: float) -> bytes:
+    """The answer's body, decoded, under the cap and deadline of answers.py (GraphError if not:
+    the target fails)."""
+    status = response.status_code
+    # A response read already (an in-memory transport of tests) is one decoded chunk.
+    chunks = (response.content,) if response.is_stream_consumed else response.iter_raw()
+    encoding = "" if response.is_stream_consumed else response.headers.get("Content-Encoding", "")
+    try:
+        return read_capped(chunks, encoding, ends)
+    except AnswerError as error:
+        raise GraphError(status, error.code, error.message) from None
+    except httpx.TimeoutException:
+        raise GraphError(status, "Timeout", too_slow().message) from None
+
+
+def error_in_answer(response: httpx.Response) -> GraphError | None:
+    """A 2xx that is not a plain success: a body that is not JSON, or one carrying an `error`
+    (as a service behind Graph may answer 200 to say no). An empty body is a success."""
+    if not response.content.strip():
+        return None
+    try:
+        document = _json(response)
+    except ValueError:  # our own finding (no status): not a refusal, a broken answer
+        return GraphError(None, "UnexpectedAnswer", f"Graph's answer (HTTP {response.status_code}) is not JSON")
+    if isinstance(document, dict) and "error" in document:
+        return graph_error(response)
+    return None
 
 
 def graph_error(response: httpx.Response, attempts: int = 1) -> GraphError:
@@ -176,15 +231,23 @@ def _json(response: httpx.Response) -> Any:
     """The answer's JSON; ValueError if it is not JSON, not UTF-8, or nested past Python's stack
     (json raises RecursionError for that, which no caller would expect)."""
     try:
-        return response.json()
+        return response.json(parse_constant=reject_constant)  # NaN and Infinity are not JSON
     except RecursionError:
         raise ValueError("the answer's JSON is nested too deeply") from None
 
 
-def _transport_error(error: httpx.TransportError) -> GraphError:
+def _transport_error(error: httpx.TransportError, url: str) -> GraphError:
     kind = type(error).__name__  # ConnectError, ReadTimeout, RemoteProtocolError...
     reason = "the connection failed" if not isinstance(error, httpx.TimeoutException) else "the request timed out"
-    return GraphError(None, kind, f"no answer: {reason} (retried)")
+    return GraphError(None, kind, f"no answer from {_host(url)}: {reason} (retried)")
+
+
+def _host(url: str) -> str:
+    try:
+        parts = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return "the server"
+    return clean_message(f"{parts.host}:{parts.port}" if parts.port else parts.host)
 
 
 def _text(value: object) -> str:

@@ -5,11 +5,13 @@ Further calls (validateCredentials, the jobs) belong here too: a URL, a body, an
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from ..profile.layers import RAW_NAME
 from ..profile.references import placeholder_reason
+from ..profile.values import reject_constant
 from .client import GraphClient, GraphError
 
 MASK = "*"  # how a GET shows a secret
@@ -34,9 +36,9 @@ def job_url(client: GraphClient, principal: str, job_id: object) -> str:
     return f"{jobs_url(client, principal)}/{job_id}"
 
 
-def read_secrets(client: GraphClient, principal: str) -> list[tuple[str, str]]:
+def read_secrets(client: GraphClient, principal: str, deadline: float | None = None) -> list[tuple[str, str]]:
     """The tenant's pairs, every page (`@odata.nextLink`, on the Graph root's host only)."""
-    items = read_collection(client, secrets_url(client, principal))
+    items = read_collection(client, secrets_url(client, principal), deadline)
     if not all(isinstance(item.get("key"), str) and isinstance(item.get("value"), str) for item in items):
         raise GraphError(None, "UnexpectedAnswer", 'Graph\'s answer is not a list of {"key", "value"} pairs')
     if not all(RAW_NAME.match(item["key"]) for item in items):  # Graph's keys are names of its enumeration
@@ -44,14 +46,38 @@ def read_secrets(client: GraphClient, principal: str) -> list[tuple[str, str]]:
                          "and digits)")  # fmt: skip
     if len({item["key"] for item in items}) < len(items):  # which of the two would plan compare?
         raise GraphError(None, "UnexpectedAnswer", "Graph's answer holds a key twice")
+    for item in items:
+        if not_json_number(item["value"]):
+            raise GraphError(None, "UnexpectedAnswer", f"Graph's answer holds NaN or Infinity in the JSON value of "
+                             f"{item['key']}, which JSON does not allow: fix the value on the tenant")  # fmt: skip
     return [(item["key"], item["value"]) for item in items]
 
 
-def read_collection(client: GraphClient, url: str) -> list[dict]:
+def not_json_number(value: str) -> bool:
+    """Whether `value` is JSON but for a NaN or an Infinity (which Python's json reads, and no
+    comparison, diff or canonical form of a JSON value could then handle)."""
+    if not value.lstrip().startswith(("{", "[")):
+        return False
+    try:
+        json.loads(value, parse_constant=reject_constant)
+    except json.JSONDecodeError:  # not JSON at all: a text value
+        return False
+    except RecursionError:
+        return False
+    except ValueError:  # reject_constant's, or an integer longer than Python reads (not JSON's fault)
+        try:
+            json.loads(value)
+        except (ValueError, RecursionError):
+            return False
+        return True
+    return False
+
+
+def read_collection(client: GraphClient, url: str, deadline: float | None = None) -> list[dict]:
     """Every item of an OData collection, following `@odata.nextLink` on the same host only."""
     items: list[dict] = []
     for _page in range(MAX_PAGES):
-        document = client.get(url)
+        document = client.get(url, deadline)
         items += _items(document)
         url = document.get("@odata.nextLink")
         if url is None:

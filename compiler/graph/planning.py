@@ -67,6 +67,8 @@ class RemoteRun:
         self.error: str | None = None  # a failure of the whole run (the authority refused)
         self.problems: list[Problem] = []  # exit 2 after the tenant was read (a key Graph cannot clear)
         self.sending = False  # apply got past its checks and question: PUTs were (or were to be) sent
+        self.environment: str | None = None  # --env
+        self.outside: list[str] = []  # profiles that do not declare that environment: no target, nothing sent
 
     def count(self, status: str) -> int:
         return sum(1 for plan in self.plans if plan.status == status)

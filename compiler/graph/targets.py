@@ -3,8 +3,10 @@
 
 Discovery, `extends`, layering, values, references and templates are compile's own code
 (discover, profiles.Loader, mapper.map_layer); nothing is re-implemented here. What the remote
-commands add: every target needs a service principal, and its secrets are resolved (a missing
-variable is exit 2, as under `compile --reveal`) but never written anywhere.
+commands add: every target needs a service principal, under `--env NAME` one the environment
+names itself (`in_environment`), and its secrets are resolved (a missing variable is exit 2, as
+under `compile --reveal`) but never written anywhere, and only once the token's tenant is known
+to be right: `Profiles` is read first, its targets mapped unrevealed, then revealed.
 """
 
 from __future__ import annotations
@@ -39,39 +41,79 @@ class Target(NamedTuple):
         return f"{self.profile} [{self.environment}]" if self.environment else self.profile
 
 
-def load_targets(
-    paths: tuple[str, ...], environment: str | None, environ, reveal: bool = True, allowed: tuple[str, ...] = ()
-) -> tuple[list[Target], list[Problem]]:
-    """Every target and the warnings; UserError (exit 2) with every problem if any is wrong.
-    Without `reveal` (commands that send no credential: status, validate --saved) references
-    stay placeholders and need no secret."""
-    confined = boundary(paths, allowed)  # as compile: the files profiles name stay in the repository
-    found = discover(list(paths), confined)
-    problems = list(found.problems)
-    if not found.profiles and not found.problems:
-        problems.append(Problem(", ".join(paths), "holds no profiles (*.toml): create one with `syncsecrets init`"))
-    loader = Loader(confined)
-    targets = []
-    for source in found.profiles:
-        layer = loader.merged(source.path, source.path, environment)
-        if layer is None:
-            continue
-        pairs, mapped = map_layer(layer, reveal, environ)
-        problems += mapped
-        if any(not problem.warning for problem in mapped):
-            continue
-        target = _target(source.path, environment, layer, pairs, problems, reveal)
-        if target is not None:
-            targets.append(target)
-    problems += _shared_principals(targets)
-    partial_problems, partial_environments, _ = read_partials(found.partials, None, confined)
-    declared = loader.declared_environments() | partial_environments
-    problems += loader.problems + partial_problems
-    problems += environment_problems((environment,) if environment else (), declared, found.profiles)
-    problems = unique_sorted(problems)
-    if any(not problem.warning for problem in problems):
-        raise UserError(problems)
-    return targets, problems
+class Profiles:
+    """The profiles of a remote run, read and merged for its environment, nothing resolved yet:
+    what can be known without a request. `targets` then maps them, unrevealed (to check every
+    profile before signing in) or revealed (after the tenant guard: Key Vault is a request)."""
+
+    def __init__(self, paths: tuple[str, ...], environment: str | None, allowed: tuple[str, ...] = ()) -> None:
+        confined = boundary(paths, allowed)  # as compile: the files profiles name stay in the repository
+        found = discover(list(paths), confined)
+        problems = list(found.problems)
+        if not found.profiles and not found.problems:
+            problems.append(Problem(", ".join(paths), "holds no profiles (*.toml): create one with `syncsecrets init`"))
+        loader = Loader(confined)
+        self.environment = environment
+        self.layers: list[tuple[str, object]] = []  # (profile, merged layer) of each target
+        self.outside: list[str] = []  # profiles that do not declare the environment: not targets
+        for source in found.profiles:
+            layer = loader.merged(source.path, source.path, environment)
+            if layer is None:
+                continue
+            member = in_environment(source.path, loader.file(source.path, source.path), layer, environment)
+            if isinstance(member, Problem):
+                problems.append(member)
+            elif member:
+                self.layers.append((source.path, layer))
+            else:
+                self.outside.append(source.path)
+        partial_problems, partial_environments, _ = read_partials(found.partials, None, confined)
+        declared = loader.declared_environments() | partial_environments
+        problems += loader.problems + partial_problems
+        problems += environment_problems((environment,) if environment else (), declared, found.profiles)
+        self.problems = problems
+
+    def targets(self, environ, reveal: bool = True) -> tuple[list[Target], list[Problem]]:
+        """Every target and the warnings; UserError (exit 2) with every problem if any is wrong.
+        Without `reveal` references stay placeholders: no secret is read, no vault asked."""
+        problems = list(self.problems)
+        targets = []
+        for path, layer in self.layers:
+            pairs, mapped = map_layer(layer, reveal, environ)
+            problems += mapped
+            if any(not problem.warning for problem in mapped):
+                continue
+            target = _target(path, self.environment, layer, pairs, problems, reveal)
+            if target is not None:
+                targets.append(target)
+        problems = unique_sorted(problems + _shared_principals(targets))
+        if any(not problem.warning for problem in problems):
+            raise UserError(problems)
+        return targets, problems
+
+
+def in_environment(path: str, own, layer, environment: str | None) -> bool | Problem:
+    """Whether a profile is a target under `--env environment`: only when the environment names
+    its service principal (an `[environments.NAME.application]` table of the profile or of a file
+    it extends wins the merge), never through the base's, which is another environment's (often
+    production's). A profile that declares the environment but leaves the service principal to a
+    base table is a Problem; one that does not declare it is not a target (False)."""
+    if environment is None:
+        return True
+    principal = layer.application.get("service_principal_id")
+    if principal is not None and principal.keypath[:2] == ("environments", environment):
+        return True
+    if own is None or environment not in own.environments:
+        return False
+    where = ""
+    if principal is not None:
+        at = principal.problem("")
+        place = at.file if at.line is None else f"{at.file}:{at.line}:{at.col or 1}"
+        where = f" (the one at {place} is for [{'.'.join(principal.keypath[:-1])}])"
+    return own.doc.problem(("environments", environment), f"declares environment {environment} but not its "
+                           f"service principal{where}: set service_principal_id in [environments.{environment}."
+                           f"application] (here or in a file this profile extends), so that --env {environment} "
+                           "cannot reach another environment's service principal")  # fmt: skip
 
 
 def _template_keep(application, pairs: list[OutPair]) -> tuple[str, ...]:
@@ -103,8 +145,7 @@ def _target(
     application = layer.application
     principal = application.get("service_principal_id")
     if principal is None:
-        where = f"[environments.{environment}.application] or [application]" if environment else "[application]"
-        problems.append(Problem(path, f"has no service_principal_id: set it in {where} (plan and apply need to "
+        problems.append(Problem(path, "has no service_principal_id: set it in [application] (plan and apply need to "
                                 "know where the secrets go)"))  # fmt: skip
         return None
     for pair in pairs:

@@ -1,16 +1,17 @@
 """`validate`: does the application accept the credentials? Graph asks it, nothing is stored.
 
 POST `.../jobs/{jobId}/validateCredentials` with the profile's pairs (resolved in memory), or
-with `useSavedCredentials: true` to test what the tenant holds. 204: valid. A 400 is the
-application (or Graph on its behalf) refusing them: invalid, with the message, which the
-synchronization service nests as JSON (unwrapped by the client). Anything else is a failure.
+with `useSavedCredentials: true` to test what the tenant holds. 204 (or a 2xx with no error in
+its body): valid. A 400, or a 2xx whose body holds an `error`, is the application (or Graph on
+its behalf) refusing them: invalid, with the message, which the synchronization service nests
+as JSON (unwrapped by the client). Anything else is a failure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from .client import GraphClient, GraphError, Interrupted
+from .client import GraphClient, GraphError, Interrupted, error_in_answer
 from .endpoints import check_sendable, job_url
 from .jobs import JobChoice, choose_job, read_jobs
 from .planning import FAILED, INVALID, VALID, TargetPlan
@@ -26,9 +27,11 @@ def validate_target(client: GraphClient, plan: TargetPlan, saved: bool = False) 
         credentials = [] if saved else [(pair.key, pair.value) for pair in target.pairs]
         check_sendable(credentials)
         body = {"useSavedCredentials": saved, "credentials": [{"key": k, "value": v} for k, v in credentials]}
-        client.post(f"{job_url(client, target.service_principal_id, job.get('id'))}/validateCredentials", body)
+        answer = client.post(f"{job_url(client, target.service_principal_id, job.get('id'))}/validateCredentials", body)
+        if answer.status_code != 204 and (error := error_in_answer(answer)) is not None:
+            raise error
     except GraphError as error:
-        refused = error.status == 400
+        refused = error.status is not None and (error.status == 400 or error.status < 300)
         plan.status, plan.error = (INVALID if refused else FAILED), str(error)
         return plan
     except Interrupted:

@@ -20,11 +20,12 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from ..graph.answers import capped_transport, cut_off
 from ..graph.auth import first_lines
 from ..graph.connection import CLOUDS
 from ..graph.retry import THROTTLED, RetryPolicy, wait_before_retry
 from ..problems import InvalidValue, Refused
-from ..profile.references import remember_secret
+from ..profile.secrets import remember_secret, too_short
 from ..profile.vault_address import VAULT_DOMAINS, SecretAddress
 
 TOKEN_VARIABLE = "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN"
@@ -108,7 +109,9 @@ class VaultReader:
                 status, retry_after = error.status_code, _header(error, "Retry-After")
                 if status == 403:
                     raise VaultRefused(_forbidden(label, error)) from None
-            except (ServiceRequestError, ServiceResponseError):
+            except (ServiceRequestError, ServiceResponseError) as error:
+                if (cut := cut_off(error)) is not None:  # too large or too slow: asking again would not help
+                    raise VaultRefused(f"the vault's answer for {label} was not read: {cut.message}") from None
                 status, retry_after = None, None
             if status is None or (status >= 500 and status not in THROTTLED):
                 other_failures += 1
@@ -119,7 +122,8 @@ class VaultReader:
             time.sleep(delay)
             waited += delay
         value = secret.value or ""
-        remember_secret(value)
+        if not too_short(value):  # the reference's rule: a short credential is refused, not masked
+            remember_secret(value)
         expires = secret.properties.expires_on
         if expires is not None and expires <= datetime.now(UTC):
             raise VaultRefused(f"{label} expired on {expires:%Y-%m-%d}: rotate it, or set a new expiry date")
@@ -134,6 +138,8 @@ class VaultReader:
             client = self._clients.get(address.host)
             if client is None:
                 verify = self._environ.get("REQUESTS_CA_BUNDLE") or self._environ.get("SSL_CERT_FILE") or True
+                timeouts = {"connection_verify": verify, "connection_timeout": CONNECT_SECONDS,
+                            "read_timeout": READ_SECONDS}  # fmt: skip
                 client = SecretClient(
                     address.vault_url,
                     self._credential(address),
@@ -145,6 +151,7 @@ class VaultReader:
                     # The SDK checks that the vault's challenge names a Key Vault domain; an added
                     # test host (address.py) cannot, and is trusted by the operator's setting.
                     verify_challenge_resource=not address.added,
+                    transport=capped_transport(**timeouts),  # answers capped in size and time, as Graph's
                 )
                 self._clients[address.host] = client
             return client

@@ -4,9 +4,9 @@ A reference is resolved only under `--reveal`. Otherwise the output holds a plac
 names the reference, never its value: `<unrevealed env:NAME>`. It is the same on every run, and
 its angle brackets and spaces keep it from being taken for (or accepted as) a real credential.
 
-Every secret the run has seen (a resolved reference, or a literal refused for a sensitive key)
-is remembered in `SECRETS`, so that the last line of defence (`scrub`, used on tracebacks and
-unexpected errors) can blank it out of anything printed.
+Every value a reference resolves to is remembered as a secret (secrets.py), so that anything
+printed or written masks it, in any spelling; one too short to be masked is refused instead
+when it sets a credential.
 
 Key Vault secrets are read over the network, by a reader (keyvault/fetch.py, a floor above)
 that the command registers with `use_vault` when a run reveals: this module only asks it.
@@ -19,6 +19,7 @@ import re
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ..problems import InvalidValue, UserError
+from .secrets import MASK, SECRETS, remember_secret, too_short, too_short_message  # noqa: F401 (MASK, SECRETS: used through here)
 from .source import MAX_FILE_BYTES, read_text
 
 if TYPE_CHECKING:  # vault_address.py (and urllib) load only when a keyvault reference is met
@@ -28,11 +29,8 @@ SCHEMES = ("env", "file", "keyvault")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PLACEHOLDER = re.compile(r"<unrevealed (env|file|keyvault):(.+)>\Z", re.DOTALL)
 EXAMPLE = 'write { env = "NAME" }, { file = "path" } or { keyvault = "https://<vault>.vault.azure.net/secrets/<name>" }'
-MASK = "***"
 # What Azure Pipelines ($(NAME)) or GitHub Actions (${{ ... }}) leave when a variable is not defined.
 _UNEXPANDED = re.compile(r"\$\([A-Za-z0-9_.-]+\)\Z|\$\{\{.*\}\}\Z")
-
-SECRETS: set[str] = set()
 
 
 class VaultSource(Protocol):
@@ -132,8 +130,9 @@ def prefetch(references) -> None:
         _VAULT.prefetch(addresses)
 
 
-def resolve(reference: Reference, environ: os._Environ | dict) -> str:
-    """The secret behind a reference; InvalidValue naming the reference (never a value) if not found."""
+def resolve(reference: Reference, environ: os._Environ | dict, credential: bool = True) -> str:
+    """The secret behind a reference; InvalidValue naming the reference (never a value) if not
+    found. `credential`: the key it sets holds credentials (a value too short to be one is refused)."""
     if reference.scheme == "env":
         value = environ.get(reference.name)
         if value is None:
@@ -158,17 +157,28 @@ def resolve(reference: Reference, environ: os._Environ | dict) -> str:
         value = value.removesuffix("\n").removesuffix("\r") if value.endswith("\n") else value
         if value == "":
             raise InvalidValue(f"file {reference.name} is empty: put the secret in it")
-    remember_secret(value)
+    short = too_short(value)
+    if not short:
+        # A short value is not registered: a credential that short is refused (this run's messages
+        # stay readable), and a short value of a key that holds none (a flag, "{}") is masked in
+        # reports by its reference; searched for in messages, it would blank ordinary words.
+        remember_secret(value)
     _check_secret(reference, value)
+    if short and credential:
+        raise InvalidValue(too_short_message(_source(reference)))
     return value
+
+
+def _source(reference: Reference) -> str:
+    what = {"env": "environment variable ", "file": "file "}.get(reference.scheme, "")
+    return what + reference.name if what else reference.label
 
 
 def _check_secret(reference: Reference, value: str) -> None:
     """What no source may hand over as a secret, whichever it is: text that cannot be written
     (not UTF-8), more than a file reference may hold, or the placeholder of an unrevealed output
     (sending it would overwrite the real secret with a name; the mapper names the key)."""
-    what = {"env": "environment variable ", "file": "file "}.get(reference.scheme, "")
-    what += reference.name if what else reference.label
+    what = _source(reference)
     try:
         size = len(value.encode("utf-8"))
     except UnicodeEncodeError:
@@ -193,24 +203,3 @@ def variable_name(application: str, key_friendly: str) -> str:
     key_snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key_friendly)  # a raw key is PascalCase
     name = re.sub(r"[^A-Za-z0-9]+", "_", f"{application}_{key_snake}").strip("_").upper()
     return name if ENV_NAME.match(name) else f"APP_{name}"  # a variable cannot start with a digit
-
-
-def remember_secret(value: str) -> None:
-    SECRETS.add(value)
-
-
-def scrub(text: str) -> str:
-    """`text` with every known secret replaced by the mask (longest first, so none half-shows),
-    also as JSON or Python's repr escape it: an error may quote a request body, or a message
-    with JSON nested in it, where `a"b` reads `a\\"b` and a line break `\\n`."""
-    # tuple() copies the set in one step: a worker thread may remember a renewed token meanwhile.
-    forms = {form for secret in tuple(SECRETS) for form in _written_forms(secret) if form}
-    for secret in sorted(forms, key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
-
-
-def _written_forms(secret: str) -> tuple[str, ...]:
-    import json  # only when something is scrubbed: an error, a traceback
-
-    return (secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1])

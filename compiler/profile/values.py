@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ..catalog.keys import Key, Kind
 from ..problems import InvalidValue
-from .references import remember_secret
+from .secrets import remember_secret
 
 URL_EXAMPLE = "https://scim.example.com/v2"
 TOO_DEEP = "is nested too deeply: flatten it"

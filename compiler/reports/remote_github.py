@@ -3,17 +3,19 @@ appended to `$GITHUB_STEP_SUMMARY` (the job's summary page) when that variable i
 
 A target with changes is a notice on its profile whose text is the plan (an error under
 `plan --check`, which it fails); a failure is an error; a credential-host warning a warning.
-The table names keys only, never values.
+The table names keys only, never values. Every piece of text in the summary, whoever wrote it
+(a profile's path, Graph's message, a token's claim), is written through one rule (`markdown_text`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 
 from ..escape import printable
 from ..graph.planning import CHANGES, FAILED, RemoteRun, TargetPlan
 from .github import command
-from .remote_text import BAD, RESULT, SYMBOL, action_lines, counts, header, summary
+from .remote_text import BAD, RESULT, SYMBOL, action_lines, counts, header, outside_line, summary
 from .terminal import PLAIN, Writer
 
 
@@ -42,6 +44,8 @@ def write_github(run: RemoteRun, writer: Writer) -> None:
             kind = "error" if failing else "notice"
             state = counts(plan) if run.command == "plan" else RESULT.get(plan.status, plan.status)
             writer.out(command(kind, "\n".join(lines), file=plan.target.profile, title=f"{title} ({state})"))
+    for profile in run.outside:
+        writer.out(command("notice", outside_line(run, profile), file=profile, title=f"syncsecrets {run.command}"))
     writer.out(summary(run))
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path:
@@ -53,7 +57,7 @@ def write_github(run: RemoteRun, writer: Writer) -> None:
 
 
 def markdown(run: RemoteRun) -> str:
-    lines = [f"### syncsecrets {run.command}", "", summary(run), ""]
+    lines = [f"### {markdown_text(f'syncsecrets {run.command}')}", "", markdown_text(summary(run)), ""]
     if run.plans:
         lines += ["| profile | environment | service principal | status | keys |", "|---|---|---|---|---|"]
         lines += [_row(plan) for plan in run.plans]
@@ -61,10 +65,17 @@ def markdown(run: RemoteRun) -> str:
 
 
 def _row(plan: TargetPlan) -> str:
-    keys = " ".join(f"`{SYMBOL[a.action]}{a.key}`" for a in plan.actions if a.action in ("add", "change", "clear"))
+    keys = " ".join(f"{SYMBOL[a.action]}{a.key}" for a in plan.actions if a.action in ("add", "change", "clear"))
     cells = [plan.target.profile, plan.target.environment or "", plan.target.service_principal_id, plan.status, keys]
-    return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
+    return "| " + " | ".join(markdown_text(cell) for cell in cells) + " |"
 
 
-def _cell(text: str) -> str:
-    return printable(text.replace("\\", "\\\\").replace("|", "\\|"))  # a newline in a cell would end the row
+# What Markdown (GitHub's, with its tables, HTML and strikethrough) reads as markup inside a line.
+_MARKUP = re.compile(r"([\\`*_\[\]<>|~!&#])")
+
+
+def markdown_text(text: str) -> str:
+    """`text` as literal Markdown on one line: markup characters backslash-escaped, and line
+    breaks and control characters escaped (`printable`), so nothing can start a heading, a row
+    or an HTML element of its own."""
+    return printable(_MARKUP.sub(r"\\\1", text))

@@ -32,6 +32,8 @@ def document(run: RemoteRun) -> dict:
         status: run.count(status) for status in STATUSES if run.count(status) or status in ("in-sync", "failed")
     }
     summary |= {action: sum(plan.count(action) for plan in run.plans) for action in ("add", "change", "clear")}
+    if run.outside:
+        summary["not-in-environment"] = len(run.outside)
     errors = [_problem(problem) for problem in run.problems]
     if run.error:
         errors.append({"file": None, "line": None, "column": None, "key": None, "message": run.error})
@@ -41,6 +43,7 @@ def document(run: RemoteRun) -> dict:
         "exit_code": run.exit_code,
         "interrupted": bool(run.interrupted),
         "targets": [_target(plan) for plan in run.plans],
+        **({"not_in_environment": run.outside} if run.outside else {}),  # profiles --env left out
         "summary": summary,
         "errors": errors,
         "warnings": [_problem(problem) for problem in run.warnings],

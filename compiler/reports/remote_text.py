@@ -116,6 +116,8 @@ def summary(run: RemoteRun) -> str:
     parts += [f"{run.count(FAILED)} failed"] if run.count(FAILED) else []
     parts += [f"{run.count(NOT_STARTED)} not started"] if run.count(NOT_STARTED) else []
     line = f"{verb}: {total} {noun}: " + ", ".join(parts)
+    if run.outside:
+        line += f"; {outside(run)}"
     if run.interrupted:
         line += "; interrupted"
     elif run.command == "plan" and run.check and run.count(CHANGES):
@@ -123,17 +125,29 @@ def summary(run: RemoteRun) -> str:
     return line
 
 
+def outside(run: RemoteRun) -> str:
+    """The profiles --env left out, counted: they declare no such environment."""
+    count = len(run.outside)
+    return f"{count} {'profile' if count == 1 else 'profiles'} not in environment {run.environment}"
+
+
+def outside_line(run: RemoteRun, profile: str) -> str:
+    return f"{profile}: not in environment {run.environment} (not a target of this run: nothing sent)"
+
+
 def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> None:
     for problem in run.warnings:
         writer.err(visible(str(problem)), "warning")
     for problem in run.problems:  # may quote a saved plan's fields: a file a pull request can edit
         writer.err(visible(str(problem)), "error")
-    for plan in [] if run.problems else run.plans:  # nothing ran: the problems say why
+    # Every target read is shown, also when a problem of one stops the run (apply then sent nothing).
+    as_planned = planned or run.command == "plan" or (run.command == "apply" and bool(run.problems))
+    for plan in run.plans:
         if quiet:
             for line, style in _quiet_lines(plan):
                 writer.out(visible(line), style)
             continue
-        if run.command != "plan" and not planned:
+        if not as_planned:
             lines = _result_lines(plan)
         elif plan.status == CHANGES:
             lines = [f"~ {header(plan)} ({counts(plan)})", *action_lines(plan)]
@@ -148,6 +162,8 @@ def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> No
         for number, line in enumerate(lines):
             first = "error" if line.startswith("x ") else "header"
             writer.out(visible(line), first if number == 0 else ACTION_STYLE.get(line.lstrip()[:1]))
+    for profile in [] if quiet else run.outside:
+        writer.out(visible("= " + outside_line(run, profile)), "muted")
     line = visible(summary(run))  # run.error may quote the authority, or a claim of the token
     if run.error or run.problems:
         writer.err(line, "error")

@@ -3,15 +3,51 @@ normal handling. Faults are consumed in the order they were scripted."""
 
 from __future__ import annotations
 
+import functools
+import gzip
+import itertools
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from email.utils import formatdate
+
+from .server import Response
 
 
 def http_date(seconds_from_now: float) -> str:
     """A Retry-After value in its HTTP-date form (RFC 9110), e.g. 'Fri, 27 Nov 2026 10:00:00 GMT'."""
     return formatdate(time.time() + seconds_from_now, usegmt=True)
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """An answer sent in chunks (`Transfer-Encoding: chunked`), `pause` seconds apart, while the
+    client reads and at most `limit` bytes: an endless body, or one that trickles in."""
+
+    chunks: Callable[[], Iterator[bytes]]
+    pause: float = 0.0
+    limit: int = 64 * 1024 * 1024
+
+
+def endless(item: bytes = b'{"key":"Filler","value":"x"},') -> Streamed:
+    """A 200 whose collection never ends (up to `limit`): `{"value":[` and `item` over and over."""
+    return Streamed(lambda: itertools.chain([b'{"value":['], itertools.repeat(item * 2048)))
+
+
+def trickle(body: bytes = b'{"value":[]}' + b" " * 200, pause: float = 0.2) -> Streamed:
+    """`body` one byte at a time, `pause` seconds apart (a valid answer, if one waited for it)."""
+    return Streamed(lambda: (body[i : i + 1] for i in range(len(body))), pause)
+
+
+@functools.cache
+def gzip_bomb(size: int = 64 * 1024 * 1024, layers: int = 1) -> bytes:
+    """`{"value":[]}` and `size` spaces, gzipped `layers` times (Content-Encoding: gzip, ...): a
+    few kilobytes on the wire."""
+    body = b'{"value":[]}' + b" " * size
+    for _ in range(layers):
+        body = gzip.compress(body, compresslevel=9, mtime=0)
+    return body
 
 
 @dataclass
@@ -25,7 +61,12 @@ class Fault:
     message: str | None = None
     applied: bool = False  # the request takes effect before the fault is answered (a lost reply)
     location: str | None = None  # for a 3xx: where the redirect points
-    body: bytes | None = None  # served as is (Content-Type: application/json) instead of an error document
+    body: bytes | Streamed | None = None  # served as is (Content-Type: application/json) instead of an error document
+    headers: dict[str, str] = field(default_factory=dict)  # added to the answer (Content-Encoding...)
+    # The error quotes the request as the service received it: Graph's message holds the body it
+    # was sent (and the answer is written by .NET's JSON encoder), the authority's
+    # error_description the posted form, URL-encoded.
+    echo: bool = False
 
     def matches(self, method: str, sp_id: str | None) -> bool:
         return (self.method is None or self.method.upper() == method) and (self.sp_id is None or self.sp_id == sp_id)
@@ -56,3 +97,14 @@ class FaultScript:
     def pending(self) -> list[Fault]:
         with self._lock:
             return list(self._faults)
+
+
+def scripted_answer(fault: Fault, headers: dict[str, str]) -> Response | None:
+    """The answer a fault with a `body` (bytes or Streamed) and `headers` serves, or None: one
+    rule for every fake, so each can send the same hostile answers."""
+    if fault.body is None:
+        return None
+    headers = {"Content-Type": "application/json", **headers, **fault.headers}
+    if isinstance(fault.body, Streamed):
+        return Response(fault.status, b"", headers, fault.body)
+    return Response(fault.status, fault.body, headers)

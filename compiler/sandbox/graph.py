@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import odata
-from .faults import Fault, FaultScript
+from .faults import Fault, FaultScript, Streamed, scripted_answer
 from .jobs import Job, act, listing, parse_validate_body, validate
 from .secrets_state import Principal, Refused, apply_put, masked_view, parse_put_body, sent_pairs, violation
 from .server import RESET, Request, Response
@@ -120,15 +120,22 @@ class FakeGraph:
         message: str | None = None,
         applied: bool = False,
         location: str | None = None,
-        body: bytes | None = None,
+        body: bytes | Streamed | None = None,
+        headers: dict[str, str] | None = None,
+        echo: bool = False,
     ) -> None:
         """The next `times` matching requests fail with `status` (0: the connection is reset).
         `retry_after`: seconds (int) or an HTTP-date (str, see faults.http_date). `applied`: the
         request takes effect first and only its reply is lost or failed. `location`: with a 3xx
         status, a redirect there (to test that a client does not follow it with its token). `body`:
         these bytes are the answer instead of Graph's error document (a hostile or broken answer,
-        also with a 2xx status)."""
-        self._faults.add(Fault(status, times, method, sp_id, retry_after, code, message, applied, location, body))
+        also with a 2xx status), or a `faults.Streamed` body (`endless()`, `trickle()`). `headers`: added to
+        the answer (`{"Content-Encoding": "gzip"}` with `body=faults.gzip_bomb()`). `echo`: the message
+        quotes the request's body, and the answer is written as .NET writes JSON (`\\u002B` for `+`,
+        upper-case hex; odata.dotnet_json)."""
+        fault = Fault(status, times, method, sp_id, retry_after, code, message, applied, location, body, headers or {},
+                      echo)  # fmt: skip
+        self._faults.add(fault)
 
     @property
     def pending_faults(self) -> list[Fault]:
@@ -203,8 +210,12 @@ class FakeGraph:
         headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
         if fault.location is not None:
             headers["Location"] = fault.location
-        if fault.body is not None:
-            return Response(fault.status, fault.body, {"Content-Type": "application/json", **headers})
+        scripted = scripted_answer(fault, headers)
+        if scripted is not None:
+            return scripted
+        if fault.echo:
+            sent = odata.dotnet_json(request.json())
+            return odata.error(request, fault.status, fault.code, f"Validation failed for {sent}", headers, dotnet=True)
         return odata.error(request, fault.status, fault.code, fault.message, headers)
 
     def _route(self, request: Request, match: re.Match[str], claims: dict[str, Any] | None) -> Response:

@@ -8,8 +8,10 @@ with the same `request-id` (and `client-request-id`, echoed from the request) as
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from .server import Request, Response
 
@@ -31,6 +33,25 @@ DEFAULT_ERRORS = {
 }
 
 
+# What .NET's default JSON encoder (System.Text.Encodings.Web.JavaScriptEncoder.Default) writes
+# as \uXXXX, in upper-case hex: HTML-sensitive characters and everything outside ASCII.
+_DOTNET_ESCAPED = set("+<>&'`\"")
+
+
+def dotnet_json(document: Any) -> str:
+    """`document` as Graph (a .NET service) serializes it: `"a+b"` is written `"a\\u002Bb"`."""
+    out = []
+    for char in json.dumps(document, ensure_ascii=False):
+        if ord(char) > 0xFFFF:
+            code = ord(char) - 0x10000
+            out.append(f"\\u{0xD800 + (code >> 10):04X}\\u{0xDC00 + (code & 0x3FF):04X}")
+        elif ord(char) > 0x7E or char in _DOTNET_ESCAPED - {'"'}:
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def new_request_id() -> str:
     return str(uuid.uuid4())
 
@@ -41,7 +62,9 @@ def error(
     code: str | None = None,
     message: str | None = None,
     headers: dict[str, str] | None = None,
+    dotnet: bool = False,
 ) -> Response:
+    """Graph's error document; `dotnet`: serialized as .NET writes it (see dotnet_json)."""
     default_code, default_message = DEFAULT_ERRORS.get(status, ("UnknownError", ""))
     request_id = new_request_id()
     client_request_id = request.headers.get("client-request-id") or request_id
@@ -56,6 +79,7 @@ def error(
             },
         }
     }
-    return Response.json(
-        status, document, {"request-id": request_id, "client-request-id": client_request_id, **(headers or {})}
-    )
+    headers = {"request-id": request_id, "client-request-id": client_request_id, **(headers or {})}
+    if dotnet:
+        return Response(status, dotnet_json(document).encode(), {"Content-Type": "application/json", **headers})
+    return Response.json(status, document, headers)

@@ -50,6 +50,7 @@ class Response:
     status: int  # 0 = reset the connection without answering
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    stream: Any = None  # a faults.Streamed: sent chunked instead of `body`
 
     @classmethod
     def json(cls, status: int, document: Any, headers: dict[str, str] | None = None) -> Response:
@@ -97,10 +98,31 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
+        if response.stream is not None:
+            self._send_chunked(response.stream)
+            return
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
+
+    def _send_chunked(self, stream: Any) -> None:
+        """A body in chunks, `stream.pause` apart, until the client hangs up, `stream.limit`
+        bytes went out, or the server stops."""
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.close_connection = True
+        sent = 0
+        try:
+            for chunk in stream.chunks():
+                if sent >= stream.limit or self.server.stopping.wait(stream.pause):
+                    break
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+                sent += len(chunk)
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass  # the client stopped reading: what a capped or impatient client does
 
     def _reset(self) -> None:
         """Close with an RST (SO_LINGER 0), as a dropped connection looks to the client."""
@@ -139,6 +161,7 @@ class _Server(ThreadingHTTPServer):
         self._open: set[socket.socket] = set()
         self.resets: set[socket.socket] = set()
         self.errors: list[str] = []
+        self.stopping = threading.Event()  # ends a streamed answer's pauses
         self._lock = threading.Lock()
 
     def server_bind(self) -> None:
@@ -188,6 +211,7 @@ class LoopbackServer:
         self._thread.start()
 
     def stop(self) -> None:
+        self._server.stopping.set()
         self._server.shutdown()
         self._server.close_open_connections()
         self._server.server_close()

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from compiler.sandbox import tokens
-from compiler.sandbox.faults import Fault, FaultScript
+from compiler.sandbox.faults import Fault, FaultScript, Streamed, scripted_answer
 from compiler.sandbox.server import RESET, Request, Response
 
 from .federation import TOKEN_EXCHANGE_AUDIENCE, Federation, check_assertion
@@ -76,11 +76,23 @@ class FakeAuthority:
         self._issuer_keys[issuer] = key
 
     def fault(
-        self, status: int, *, times: int = 1, method: str | None = None, retry_after: int | str | None = None
+        self,
+        status: int,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        retry_after: int | str | None = None,
+        body: bytes | Streamed | None = None,
+        headers: dict[str, str] | None = None,
+        echo: bool = False,
     ) -> None:
         """The next `times` requests (of `method`) fail with `status` (0: connection reset), as
-        when Entra is unavailable or throttles; the error is AADSTS-shaped."""
-        self._faults.add(Fault(status, times, method, retry_after=retry_after))
+        when Entra is unavailable or throttles; the error is AADSTS-shaped. `body` and `headers`:
+        served instead (a hostile answer: `faults.gzip_bomb()`, `faults.endless()`...). `echo`: its
+        error_description quotes the posted form as it arrived (URL-encoded, secrets and all)."""
+        self._faults.add(
+            Fault(status, times, method, retry_after=retry_after, body=body, headers=headers or {}, echo=echo)
+        )
 
     def add_audience(self, root: str) -> None:
         self.audiences.add(root.rstrip("/"))
@@ -132,7 +144,7 @@ class FakeAuthority:
         form = request.form() if request.method == "POST" else {}
         fault = self._faults.take(request.method, None)
         if fault is not None:
-            response, client_id = _fault_response(fault), form.get("client_id")
+            response, client_id = _fault_response(fault, request), form.get("client_id")
         else:
             response, client_id = self._route(request, form)
         redacted = {name: "<redacted>" if name in SECRET_FIELDS else value for name, value in form.items()}
@@ -246,9 +258,15 @@ def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
     return unquote(user), unquote(password)
 
 
-def _fault_response(fault: Fault) -> Response:
+def _fault_response(fault: Fault, request: Request) -> Response:
     if fault.status == 0:
         return RESET
+    scripted = scripted_answer(fault, {})
+    if scripted is not None:
+        return scripted
+    if fault.echo:
+        form = request.body.decode("utf-8", "replace")
+        return _aad_error(fault.status, "invalid_request", 900144, f"The request body is not valid: {form}")
     if fault.status == 429 or fault.status >= 500:
         response = _aad_error(
             fault.status,

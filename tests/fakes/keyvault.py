@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.sandbox.faults import Fault, FaultScript
+from compiler.sandbox.faults import Fault, FaultScript, Streamed, scripted_answer
 from compiler.sandbox.server import RESET, Request, Response
 
 from .authority import FakeAuthority
@@ -105,12 +105,15 @@ class FakeKeyVault:
         code: str | None = None,
         message: str | None = None,
         location: str | None = None,
+        body: bytes | Streamed | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """The next `times` authenticated requests (for secret `name`) fail with `status` (0:
         connection reset; a 3xx with `location`: a redirect there). Unauthenticated challenge
         requests never consume a fault, so a script means the same whether or not the client
         has already been challenged."""
-        self._faults.add(Fault(status, times, None, name, retry_after, code, message, location=location))
+        self._faults.add(Fault(status, times, None, name, retry_after, code, message, location=location, body=body,
+                               headers=headers or {}))  # fmt: skip
 
     def fetched(self) -> list[str]:
         """Names of the secrets actually served (200), in order."""
@@ -159,6 +162,9 @@ class FakeKeyVault:
         headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
         if fault.location is not None:
             headers["Location"] = fault.location
+        scripted = scripted_answer(fault, headers)
+        if scripted is not None:
+            return scripted
         default = "Throttled" if fault.status == 429 else "ServiceUnavailable" if fault.status >= 500 else "BadRequest"
         return _error(
             fault.status, fault.code or default, fault.message or "Scripted failure of the fake vault.", headers=headers
