@@ -65,8 +65,10 @@ def sandbox_process() -> Iterator[Callable[..., tuple[subprocess.Popen, dict[str
 
 def stop(process: subprocess.Popen, signum: int = signal.SIGINT) -> tuple[int, str, str]:
     process.send_signal(signum)
-    out, err = process.communicate(timeout=30)
-    return process.returncode, out, err
+    # What follows the export lines may already sit in the reader's buffer: read through it
+    # (communicate() would read the pipe beneath). stderr is a few lines: no pipe fills up.
+    out, err = process.stdout.read(), process.stderr.read()
+    return process.wait(timeout=30), out, err
 
 
 def test_plan_apply_and_a_plan_in_sync_against_the_sandbox_then_ctrl_c(tmp_path: Path, sandbox_process) -> None:
@@ -191,3 +193,18 @@ def test_the_templates_schema_maps_users_and_groups_with_expressions_graph_would
             assert source_of(attribute["source"]["expression"]) == attribute["source"]
     assert template_schema("Slack")["id"] == "Slack"
     assert template_schema("scim") == schema  # each call a fresh copy of the same data
+
+
+def test_another_tenants_token_is_printed_as_a_comment_for_its_environment(tmp_path: Path, sandbox_process) -> None:
+    base_tenant = "11111111-1111-4111-8111-111111111111"
+    write_profile(tmp_path, PROFILE + f'tenant_id = "{base_tenant}"\n' + PROD)
+    process, exports = sandbox_process([], tmp_path)
+    code, out, err = stop(process)  # every line is printed before it serves
+    assert code == 0, err
+    # The exported token is of the first tenant the profiles name (base tables first)...
+    assert tokens.peek(exports["SYNCSECRETS_ACCESS_TOKEN"])["tid"] == base_tenant
+    # ...and each other tenant's follows as a comment, naming where the profiles use it.
+    [comment] = [line for line in out.splitlines() if line.startswith("#")]
+    prefix = f"# for tenant {PROD_TENANT} (configs/app.toml [prod]): export SYNCSECRETS_ACCESS_TOKEN="
+    assert comment.startswith(prefix)
+    assert tokens.peek(comment.removeprefix(prefix))["tid"] == PROD_TENANT

@@ -25,7 +25,7 @@ from ..profile.loading import Loader
 from ..reports.terminal import PLAIN
 from ..run.build import read_partials
 from ..run.discover import discover
-from ..run.interrupts import Terminated, terminable
+from ..run.interrupts import Terminated, held, terminable
 from ..sandbox.seed import DEFAULT_TEMPLATE, Seed
 
 # The tenant of a token when no profile names one: the client checks a token's tenant only
@@ -82,27 +82,37 @@ def tenants_in_order(planted: list[Planted]) -> list[str]:
 
 
 def sandbox(paths: tuple[str, ...], port: int | None, environ=os.environ) -> int:
-    from ..sandbox.local import Sandbox
-
     planted, warnings = read_seeds(paths, environ)
     for warning in warnings:
         PLAIN.err(str(warning))
-    try:
-        served = Sandbox([item.seed for item in planted], port or 0)
-    except OSError as error:
-        raise UserError.single("sandbox", _listen_problem(port, error)) from None
+    served = None
     try:
         with terminable():
             # Started in the background by a script, a process inherits SIGINT ignored; the
             # sandbox is stopped with it all the same (`kill -INT`), as by Ctrl-C.
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            _announce(served, planted)
+            # The server's threads inherit the held signals, so Ctrl-C and SIGTERM reach this
+            # thread only, and after the announce: a reader that stops the sandbox as soon as
+            # it has the exports still gets every line.
+            with held():
+                served = _serve(planted, port)
+                _announce(served, planted)
             threading.Event().wait()  # until Ctrl-C (KeyboardInterrupt) or SIGTERM (Terminated)
     except (KeyboardInterrupt, Terminated):
         PLAIN.err("syncsecrets sandbox: stopped; everything it held is gone")
     finally:
-        served.stop()
+        if served is not None:
+            served.stop()
     return exits.OK
+
+
+def _serve(planted: list[Planted], port: int | None):
+    from ..sandbox.local import Sandbox
+
+    try:
+        return Sandbox([item.seed for item in planted], port or 0)
+    except OSError as error:
+        raise UserError.single("sandbox", _listen_problem(port, error)) from None
 
 
 def _listen_problem(port: int | None, error: OSError) -> str:
