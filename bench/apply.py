@@ -57,21 +57,26 @@ def main() -> int:
             env = _environment(authority, graph, tls.ca_file)
             _profiles(work, graph, args.targets)
             graph.latency = args.latency
-            print(f"{args.targets} targets, {args.latency * 1000:g} ms per request, --jobs {args.jobs}, "
-                  f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")  # fmt: skip
+            print(
+                f"{args.targets} targets, {args.latency * 1000:g} ms per request, --jobs {args.jobs}, "
+                f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+            )
             print(f"command: {sys.executable} -m compiler <apply --auto-approve|plan> --jobs {args.jobs} (in {work})")
             failed = False
             for label, command in (("apply (out of sync)", ["apply", "--auto-approve"]), ("plan (in sync)", ["plan"])):
                 before = len(graph.journal)
-                elapsed = _timed([sys.executable, "-m", "compiler", *command, "--jobs", str(args.jobs), "--quiet"],
-                                 work, env)  # fmt: skip
+                elapsed = _timed(
+                    [sys.executable, "-m", "compiler", *command, "--jobs", str(args.jobs), "--quiet"], work, env
+                )
                 requests = len(graph.journal) - before
                 ideal = requests * args.latency / args.jobs
                 ratio = elapsed / ideal
                 verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
                 failed |= verdict == "FAIL"
-                print(f"{label:22} {elapsed:7.2f} s for {requests} requests; ideal {ideal:6.2f} s; "
-                      f"ratio {ratio:.2f} (target <= {TARGET_RATIO}) {verdict}")  # fmt: skip
+                print(
+                    f"{label:22} {elapsed:7.2f} s for {requests} requests; ideal {ideal:6.2f} s; "
+                    f"ratio {ratio:.2f} (target <= {TARGET_RATIO}) {verdict}"
+                )
         finally:
             graph_server.stop()
             authority_server.stop()

@@ -42,8 +42,9 @@ def recipients(rng: random.Random, team: str) -> str:
 
 
 def application(rng: random.Random, display: str, template: str) -> str:
-    return (f'\n[application]\ndisplay_name = "{display}"\n'
-            f'service_principal_id = "{guid(rng)}"\ntemplate = "{template}"\n')  # fmt: skip
+    return (
+        f'\n[application]\ndisplay_name = "{display}"\nservice_principal_id = "{guid(rng)}"\ntemplate = "{template}"\n'
+    )
 
 
 def profile(rng: random.Random, index: int, team: str) -> tuple[str, str]:
@@ -63,36 +64,44 @@ def profile(rng: random.Random, index: int, team: str) -> tuple[str, str]:
             lines.append('extends = "../_shared.toml"\n\n')
         lines.append(f'base_address = "https://{host}/scim/v2"\n')
         if oauth:
-            lines.append('authentication_type = "OAuth2ClientCredentialsGrant"\n'
-                         f'oauth2_token_exchange_uri = "https://login.{host}/oauth2/token"\n'
-                         f'oauth2_client_id = "entra-{index}"\n'
-                         f'oauth2_client_secret = {{ env = "{env}_CLIENT_SECRET" }}\n')  # fmt: skip
+            lines.append(
+                'authentication_type = "OAuth2ClientCredentialsGrant"\n'
+                f'oauth2_token_exchange_uri = "https://login.{host}/oauth2/token"\n'
+                f'oauth2_client_id = "entra-{index}"\n'
+                f'oauth2_client_secret = {{ env = "{env}_CLIENT_SECRET" }}\n'
+            )
         else:
             lines.append(f'secret_token = {{ env = "{env}_SCIM_TOKEN" }}\n')
         lines.append(sync_all)
         if not extends:
             lines.append(f"skip_out_of_scope_deletions = {str(rng.random() < 0.7).lower()}\n")
-            lines.append(f"\n[notifications]\nrecipients = {recipients(rng, team)}\n"
-                         f"delete_threshold = {rng.choice([50, 100, 200, 500, 1000])}\n")  # fmt: skip
+            lines.append(
+                f"\n[notifications]\nrecipients = {recipients(rng, team)}\n"
+                f"delete_threshold = {rng.choice([50, 100, 200, 500, 1000])}\n"
+            )
         elif rng.random() < 0.3:  # overrides one field of the partial's table
             lines.append(f"\n[notifications]\ndelete_threshold = {rng.choice([50, 100, 200])}\n")
         lines.append(application(rng, display, "scim-oauth2" if oauth else "scim"))
     elif roll < 0.85:  # HR-driven inbound provisioning
-        lines = [f"# {display}: Workday to Microsoft Entra ID, HR-driven.\n",
-                 f'user_name = "ISU_Entra_{index}@{vendor}"\n',
-                 f'password = {{ env = "{env}_ISU_PASSWORD" }}\n',
-                 f'base_address = "https://wd{index % 5 + 1}-services1.myworkday.com/ccx/service/{vendor}{index}"\n',
-                 sync_all,
-                 f"\n[notifications]\nrecipients = {recipients(rng, team)}\n"
-                 f"delete_threshold = {rng.choice([100, 200, 500])}\nhr_lookahead_query = true\n",
-                 application(rng, display, "workday")]  # fmt: skip
+        lines = [
+            f"# {display}: Workday to Microsoft Entra ID, HR-driven.\n",
+            f'user_name = "ISU_Entra_{index}@{vendor}"\n',
+            f'password = {{ env = "{env}_ISU_PASSWORD" }}\n',
+            f'base_address = "https://wd{index % 5 + 1}-services1.myworkday.com/ccx/service/{vendor}{index}"\n',
+            sync_all,
+            f"\n[notifications]\nrecipients = {recipients(rng, team)}\n"
+            f"delete_threshold = {rng.choice([100, 200, 500])}\nhr_lookahead_query = true\n",
+            application(rng, display, "workday"),
+        ]
     else:  # cross-tenant synchronization into a subsidiary's tenant
-        lines = [f"# {display}: cross-tenant synchronization.\n",
-                 f'company_id = "{guid(rng)}"\n',
-                 'authentication_type = "SyncPolicy"\n',
-                 sync_all,
-                 f"\n[notifications]\nrecipients = {recipients(rng, team)}\ndelete_threshold = 50\n",
-                 application(rng, display, "cross-tenant")]  # fmt: skip
+        lines = [
+            f"# {display}: cross-tenant synchronization.\n",
+            f'company_id = "{guid(rng)}"\n',
+            'authentication_type = "SyncPolicy"\n',
+            sync_all,
+            f"\n[notifications]\nrecipients = {recipients(rng, team)}\ndelete_threshold = 50\n",
+            application(rng, display, "cross-tenant"),
+        ]
     return f"{name}.toml", "".join(lines)
 
 

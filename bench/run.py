@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import pty
 import random
 import shlex
 import shutil
@@ -39,41 +40,64 @@ ENV = dict(os.environ)  # one environment for every command
 @dataclass
 class Run:
     seconds: float
-    cpu: float  # user + system seconds of the process and its workers: the work, whatever the cores
+    cpu: float  # user + system seconds of the process and its children
     maxrss_mb: float  # ru_maxrss of the process and its waited-for descendants: the largest one
 
 
-def measure(command: list[str], cwd: str, expect: str = "") -> Run:
-    """Runs `command` once; exits the benchmark if it fails or its output lacks `expect`."""
+def measure(command: list[str], cwd: str, expect: str = "", terminal: bool = False) -> Run:
+    """Runs `command` once, its stdout a file (or a terminal); exits the benchmark if it fails
+    or its output lacks `expect`."""
     os.sync()  # so that writeback of the previous run's files is not charged to this one
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        screen, tty = pty.openpty() if terminal else (None, None)
         start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=out, stderr=err)
+        process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=tty if terminal else out, stderr=err)
         # wait4, not wait: it also returns the child's resource usage, peak memory included.
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
+        if terminal:  # a few lines: they wait in the terminal's buffer
+            os.close(tty)
+            out.write(_drain(screen).replace("\r\n", "\n"))
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if process.returncode != 0 or stderr or expect not in stdout:
-        sys.exit(f"bench: {shlex.join(command)} (in {cwd}) exited {process.returncode}, expected output "
-                 f"{expect!r}\n--- stdout (end)\n{stdout[-2000:]}\n--- stderr (start)\n{stderr[:2000]}")  # fmt: skip
+        sys.exit(
+            f"bench: {shlex.join(command)} (in {cwd}) exited {process.returncode}, expected output "
+            f"{expect!r}\n--- stdout (end)\n{stdout[-2000:]}\n--- stderr (start)\n{stderr[:2000]}"
+        )
     return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def alternate(rounds: int, cwd: str, jobs: list[tuple]) -> list[list[Run]]:
-    """`rounds` rounds of the jobs in order; a job is (command, prepare(round) or None, expect)."""
+def _drain(screen: int) -> str:
+    chunks = []
+    os.set_blocking(screen, False)
+    while True:
+        try:
+            chunk = os.read(screen, 65536)
+        except (BlockingIOError, OSError):  # nothing more, or EIO once the terminal is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(screen)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def alternate(rounds: int, cwd: str, jobs: list[tuple], terminal: bool = False) -> list[list[Run]]:
+    """`rounds` rounds of the jobs in order; a job is (command, prepare(round) or None, expect);
+    `terminal`: every command's stdout is a terminal."""
     for command, prepare, expect in jobs:  # untimed warm-up, which also checks the commands work
         if prepare:
             prepare(-1)
-        measure(command, cwd, expect)
+        measure(command, cwd, expect, terminal)
     runs: list[list[Run]] = [[] for _ in jobs]
     for round_ in range(rounds):
         for index, (command, prepare, expect) in enumerate(jobs):
             if prepare:
                 prepare(round_)
-            runs[index].append(measure(command, cwd, expect))
+            runs[index].append(measure(command, cwd, expect, terminal))
     return runs
 
 
@@ -89,7 +113,7 @@ def seconds(runs: list[Run]) -> str:
 def json_files(folder: str) -> int:
     count = 0
     for _, dirs, files in os.walk(folder):
-        dirs[:] = [name for name in dirs if not name.startswith(".")]  # syncsecrets' record is no output
+        dirs[:] = [name for name in dirs if not name.startswith(".")]
         count += sum(name.endswith(".json") for name in files)
     return count
 
@@ -117,9 +141,8 @@ class Workspace:
 def peak_tree_pss_mb(command: list[str], cwd: str) -> float:
     """Peak of the summed PSS of a command's whole process tree, sampled every 10 ms.
 
-    ru_maxrss only gives the largest single process; the workers syncsecrets forks share the
-    main process's pages, so summing their RSS would count those pages twice. PSS splits each
-    shared page between the processes that share it, so the sum is what the tree really holds.
+    ru_maxrss only gives the largest single process; PSS splits each shared page between the
+    processes that share it, so the sum is what the tree really holds, whatever it starts.
     """
     process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak, done = 0, threading.Event()
@@ -229,23 +252,28 @@ class Bench:
         print(f"run:     {shlex.join([sys.executable, *sys.argv])}")
         print(f"floor:   {shlex.join(FLOOR)} profiles out-floor")
         print(f"tool:    {shlex.join(TOOL)} compile profiles --out out-tool    (--check for scenario 4)")
+        print("stdout:  a file, but for the second row of scenario 4: a terminal (a pty)")
         print(f"typer:   {shlex.join(TYPER)}")
         print(f"folder:  {self.root}/n<profiles> (the cwd of every command; profiles in profiles/)")
         print(f"env:     the caller's, PYTHONDONTWRITEBYTECODE unset, PYTHONPYCACHEPREFIX={ENV['PYTHONPYCACHEPREFIX']}")
         print(
             f"each command is its own process; medians of {self.args.repeat} alternating runs "
             f"({self.args.check_repeat} for scenario 4) after one untimed warm-up, (min-max) after each; "
-            "cpu = user + system time, workers included\n"
+            "cpu = user + system time\n"
         )
 
     def full(self, size: int) -> list[list[Run]]:
         """Floor and tool, each into an empty folder (scenario 1, and each size of scenario 5)."""
         if size not in self.full_runs:
             space = self.space(size)
-            self.full_runs[size] = alternate(self.args.repeat, space.cwd, [
-                (space.floor, space.empty("out-floor"), ""),
-                (space.tool, space.empty("out-tool"), space.summary(f"{size} new, 0 changed")),
-            ])  # fmt: skip
+            self.full_runs[size] = alternate(
+                self.args.repeat,
+                space.cwd,
+                [
+                    (space.floor, space.empty("out-floor"), ""),
+                    (space.tool, space.empty("out-tool"), space.summary(f"{size} new, 0 changed")),
+                ],
+            )
             written = [json_files(os.path.join(space.cwd, out)) for out in ("out-floor", "out-tool")]
             if written != [size, size]:  # the two must do the same writing
                 sys.exit(f"bench: outputs written by the floor and the tool: {written}, expected {size} each")
@@ -261,18 +289,32 @@ class Bench:
             cpu = median(tool_runs, "cpu") / median(base_runs, "cpu")
             verdict_ = verdict(ratio <= limit) if limit else ""
             target = f"<= {limit}x" if limit else "-"
-            rows.append((name, f"{base}: {seconds(base_runs)}", seconds(tool_runs), f"{ratio:.2f}x", f"{cpu:.2f}x",
-                         target, verdict_))  # fmt: skip
+            rows.append(
+                (
+                    name,
+                    f"{base}: {seconds(base_runs)}",
+                    seconds(tool_runs),
+                    f"{ratio:.2f}x",
+                    f"{cpu:.2f}x",
+                    target,
+                    verdict_,
+                )
+            )
             if limit:
                 self.checks.append((check, ratio <= limit))
 
-        row(f"1. full compile, {size} profiles, empty --out", "full", "floor", self.full(size), 1.2)
+        row(f"1. full compile, {size} profiles, empty --out", "full", "floor", self.full(size), 2.0)
 
         space = self.space(size)
-        runs = alternate(self.args.repeat, space.cwd, [
-            (space.floor, None, ""), (space.tool, None, space.summary(f"0 new, 0 changed, {size} unchanged")),
-        ])  # fmt: skip
-        row(f"2. re-run, nothing changed, {size} profiles", "no-change", "floor", runs, 0.7)
+        runs = alternate(
+            self.args.repeat,
+            space.cwd,
+            [
+                (space.floor, None, ""),
+                (space.tool, None, space.summary(f"0 new, 0 changed, {size} unchanged")),
+            ],
+        )
+        row(f"2. re-run, nothing changed, {size} profiles", "", "floor", runs, None)
 
         changed = max(1, size // 100)
 
@@ -280,18 +322,24 @@ class Bench:
             for path in random.Random(round_).sample(space.paths, changed):
                 touch(path)
 
-        runs = alternate(self.args.repeat, space.cwd, [
-            (space.floor, change, ""), (space.tool, None, space.summary(f"0 new, {changed} changed")),
-        ])  # fmt: skip
+        runs = alternate(
+            self.args.repeat,
+            space.cwd,
+            [
+                (space.floor, change, ""),
+                (space.tool, None, space.summary(f"0 new, {changed} changed")),
+            ],
+        )
         row(f"3. re-run, 1% changed ({changed} profiles)", "", "floor", runs, None)
 
         # A small repository checked in CI, against the bare start-up of the CLI framework.
         small = self.space(50)
         measure(small.tool, small.cwd)  # the outputs are up to date before --check runs
-        runs = alternate(self.args.check_repeat, small.cwd, [
-            (TYPER, None, ""), ([*small.tool, "--check"], None, "0 new, 0 changed, 50 unchanged, 0 stale"),
-        ])  # fmt: skip
-        row("4. compile --check, 50 profiles", "check", "typer", runs, 1.3)
+        check = [(TYPER, None, ""), ([*small.tool, "--check"], None, "0 new, 0 changed, 50 unchanged, 0 stale")]
+        runs = alternate(self.args.check_repeat, small.cwd, check)
+        row("4. compile --check, 50 profiles, in a pipe", "check", "typer", runs, 1.2)
+        runs = alternate(self.args.check_repeat, small.cwd, check, terminal=True)
+        row("4. compile --check, 50 profiles, on a terminal", "check on a terminal", "typer", runs, 1.2)
 
         head = ("scenario", "baseline: median (min-max)", "syncsecrets", "ratio", "cpu ratio", "target", "")
         widths = [max(len(cells[i]) for cells in [head, *rows]) for i in range(len(head))]
@@ -322,12 +370,11 @@ class Bench:
         tree = peak_tree_pss_mb(space.tool, space.cwd)
         floor_runs, tool_runs = self.full(size)
         print(f"\n6. peak memory, full compile of {size} profiles (target < 200 MB):")
-        print(f"  whole process tree (main + workers), summed PSS sampled every 10 ms: {tree:6.1f} MB  "
-              f"{verdict(tree < 200)}")  # fmt: skip
-        print(f"  largest single process (ru_maxrss via wait4):                        "
-              f"{max(run.maxrss_mb for run in tool_runs):6.1f} MB")  # fmt: skip
-        print(f"  floor, one process (ru_maxrss):                                      "
-              f"{max(run.maxrss_mb for run in floor_runs):6.1f} MB")  # fmt: skip
+        print(f"  whole process tree, summed PSS sampled every 10 ms: {tree:6.1f} MB  {verdict(tree < 200)}")
+        print(f"  the process (ru_maxrss via wait4):                 {max(run.maxrss_mb for run in tool_runs):6.1f} MB")
+        print(
+            f"  floor, one process (ru_maxrss):                    {max(run.maxrss_mb for run in floor_runs):6.1f} MB"
+        )
         self.checks.append((f"memory at {size}", tree < 200))
 
     def summary(self) -> None:

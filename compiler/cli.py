@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
+from .catalog.clouds import API_VERSIONS, CLOUDS
 from .guard import guarded, usage_errors
 from .reports import REPORTER_BY_NAME
 from .reports.terminal import PLAIN
@@ -56,6 +57,8 @@ class DiffMode(StrEnum):
 
 # The formats are the reporters' registry: a new reporter is offered here without an edit.
 Format = StrEnum("Format", {name: name for name in REPORTER_BY_NAME})
+CloudName = StrEnum("CloudName", {name: name for name in CLOUDS})
+ApiVersion = StrEnum("ApiVersion", {version: version for version in API_VERSIONS})
 
 
 def examples(*lines: str) -> str:
@@ -85,27 +88,46 @@ def root(
 AUTH_MODES = "default, cli, env, managed-identity, workload-identity, github-oidc, token"
 AuthOption = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--auth", metavar="MODE", envvar="SYNCSECRETS_AUTH", show_envvar=True, show_default=False,
-                 help=f"How to get a token: {AUTH_MODES}. [default: default]"),
-]  # fmt: skip
+    typer.Option(
+        "--auth",
+        metavar="MODE",
+        envvar="SYNCSECRETS_AUTH",
+        show_envvar=True,
+        show_default=False,
+        help=f"How to get a token: {AUTH_MODES}. [default: default]",
+    ),
+]
 # compile signs in to nothing but Key Vault, and only with --reveal: its --auth says so.
 CompileAuthOption = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--auth", metavar="MODE", envvar="SYNCSECRETS_AUTH", show_envvar=True, show_default=False,
-                 help=f"With --reveal: how to sign in to Key Vault for keyvault references: {AUTH_MODES}. "
-                 "[default: default]"),
-]  # fmt: skip
+    typer.Option(
+        "--auth",
+        metavar="MODE",
+        envvar="SYNCSECRETS_AUTH",
+        show_envvar=True,
+        show_default=False,
+        help=f"With --reveal: how to sign in to Key Vault for keyvault references: {AUTH_MODES}. [default: default]",
+    ),
+]
 KeyVaultAuthOption = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--keyvault-auth", metavar="MODE", envvar="SYNCSECRETS_KEYVAULT_AUTH", show_envvar=True,
-                 show_default=False, help="How to get a token for Key Vault references (the modes of --auth). "
-                 "[default: as --auth]"),
-]  # fmt: skip
+    typer.Option(
+        "--keyvault-auth",
+        metavar="MODE",
+        envvar="SYNCSECRETS_KEYVAULT_AUTH",
+        show_envvar=True,
+        show_default=False,
+        help="How to get a token for Key Vault references (the modes of --auth). [default: as --auth]",
+    ),
+]
 AllowOutsideOption = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option("--allow-outside", metavar="DIR",
-                 help="Let profiles read secret files and extend profiles in DIR, outside the repository (repeatable)."),
-]  # fmt: skip
+    typer.Option(
+        "--allow-outside",
+        metavar="DIR",
+        help="Let profiles read secret files and extend profiles in DIR, outside the repository (repeatable).",
+    ),
+]
 
 
 @app.command(
@@ -145,7 +167,7 @@ def compile_command(
     jobs: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option(
-            "--jobs", "-j", min=1, metavar="N", help="Worker processes for large runs. [default: one per core]"
+            "--jobs", "-j", min=1, metavar="N", hidden=True, help="Accepted for scripts; compile uses one process."
         ),
     ] = None,
     allow_unignored_output: Annotated[
@@ -172,7 +194,6 @@ def compile_command(
         prune=prune,
         environments=tuple(dict.fromkeys(env or ())),
         unified=diff is DiffMode.unified,
-        jobs=jobs,
         allow_unignored=allow_unignored_output,
         allow_outside=tuple(allow_outside or ()),
         auth=auth or None,
@@ -255,18 +276,14 @@ def import_command(
     ] = None,
     configs: Annotated[str, typer.Option("--configs", metavar="DIR", help="Folder of profiles.")] = DEFAULT_PATHS[0],
     force: Annotated[bool, typer.Option("--force", help="Replace a profile that exists.")] = False,
-    cloud: Annotated[
-        str, typer.Option("--cloud", metavar="global|usgov|dod|china", help="With --from-tenant: the cloud.")
-    ] = "global",
+    cloud: Annotated[CloudName, typer.Option("--cloud", help="With --from-tenant: the cloud.")] = CloudName["global"],
     graph_url: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
             "--graph-url", metavar="URL", envvar="SYNCSECRETS_GRAPH_URL", help="With --from-tenant: the Graph root."
         ),
     ] = None,
-    api: Annotated[
-        str, typer.Option("--api", metavar="v1.0|beta", help="With --from-tenant: the API version.")
-    ] = "v1.0",
+    api: Annotated[ApiVersion, typer.Option("--api", help="With --from-tenant: the API version.")] = ApiVersion["v1.0"],
     auth: AuthOption = None,
     debug: Debug = False,
 ) -> None:
@@ -278,7 +295,7 @@ def import_command(
 
         if source is not None:
             raise typer.Exit(guarded(lambda: _usage("import", "give FILE or --from-tenant, not both")))
-        options = RemoteOptions(cloud=cloud, graph_url=graph_url or None, api=api, auth=auth or None)
+        options = RemoteOptions(cloud=cloud.value, graph_url=graph_url or None, api=api.value, auth=auth or None)
         raise typer.Exit(guarded(lambda: import_from_tenant(options, from_tenant, name, configs, force), debug))
     from .commands.import_ import import_profile
 
@@ -293,8 +310,8 @@ def _usage(where: str, message: str) -> int:
     raise UserError.single(where, message)
 
 
-# The remote options are plain strings, checked where they are used (graph/connection.py,
-# commands/remote.py): three more enums would cost every start, `compile` included.
+# --cloud and --api are choices of catalog/clouds.py; --auth modes are checked where they are
+# used (commands/remote.py).
 RemotePaths = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Argument(metavar="[PATH]...", help="Profiles or folders of profiles. [default: configs]", show_default=False),
@@ -304,17 +321,20 @@ RemoteEnv = Annotated[
     typer.Option("--env", metavar="NAME", help="Use [environments.NAME] (one tenant per run)."),
 ]
 CloudOption = Annotated[
-    str,
-    typer.Option(
-        "--cloud", metavar="global|usgov|dod|china", help="Which Microsoft cloud: its Graph root and authority."
-    ),
+    CloudName,
+    typer.Option("--cloud", help="Which Microsoft cloud: its Graph root and authority."),
 ]
 GraphUrl = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--graph-url", metavar="URL", envvar="SYNCSECRETS_GRAPH_URL", show_envvar=True,
-                 help="Graph root, overriding --cloud (https://, or http:// to loopback only)."),
-]  # fmt: skip
-ApiOption = Annotated[str, typer.Option("--api", metavar="v1.0|beta", help="Graph API version.")]
+    typer.Option(
+        "--graph-url",
+        metavar="URL",
+        envvar="SYNCSECRETS_GRAPH_URL",
+        show_envvar=True,
+        help="Graph root, overriding --cloud (https://, or http:// to loopback only).",
+    ),
+]
+ApiOption = Annotated[ApiVersion, typer.Option("--api", help="Graph API version.")]
 JobsOption = Annotated[
     int, typer.Option("--jobs", "-j", min=1, metavar="N", help="Service principals in flight at once.")
 ]
@@ -331,13 +351,15 @@ def _remote_options(paths, env, cloud, graph_url, api, auth, keyvault_auth, allo
     if len(environments) > 1:  # click would keep the last one: the wrong tenant, silently
         raise typer.BadParameter(
             f"one environment per run (one run talks to one tenant), not {', '.join(environments)}: "
-            "run once per environment", param_hint="'--env'")  # fmt: skip
+            "run once per environment",
+            param_hint="'--env'",
+        )
     return RemoteOptions(
         paths=tuple(paths or DEFAULT_PATHS),
         environment=environments[0] if environments else None,
-        cloud=cloud,
+        cloud=cloud.value,
         graph_url=graph_url or None,
-        api=api,
+        api=api.value,
         auth=auth or None,
         keyvault_auth=keyvault_auth or None,
         jobs=jobs,
@@ -356,9 +378,9 @@ def _parameter(name: str, annotation, default) -> inspect.Parameter:
 # options next, then these. Declared once; `remote_command` adds them to each command.
 _LEADING = [_parameter("paths", RemotePaths, None), _parameter("env", RemoteEnv, None)]
 _SHARED = [
-    _parameter("cloud", CloudOption, "global"),
+    _parameter("cloud", CloudOption, CloudName["global"]),
     _parameter("graph_url", GraphUrl, None),
-    _parameter("api", ApiOption, "v1.0"),
+    _parameter("api", ApiOption, ApiVersion["v1.0"]),
     _parameter("auth", AuthOption, None),
     _parameter("keyvault_auth", KeyVaultAuthOption, None),
     _parameter("allow_outside", AllowOutsideOption, None),
@@ -480,14 +502,35 @@ def sandbox_command(
 
 
 def main() -> None:
-    # typer turns every registered command into a click command at each start (about 0.3 ms a
-    # command, measured): a run of one command needs only that one. --help, completion and
-    # anything unexpected see them all.
+    """The console script: typer's app, with the savings that bench/ scenario 4 measures."""
     import os
     import sys
 
     named = sys.argv[1] if len(sys.argv) > 1 else None
     commands = app.registered_commands
+    # typer turns every registered command into a click command at each start: a run of one
+    # command needs only that one (about 1.5 ms of a `compile --check`; bench/ scenario 4).
+    # --help, completion and anything unexpected see them all.
     if not any(key.endswith("_COMPLETE") for key in os.environ) and named in {command.name for command in commands}:
         app.registered_commands = [command for command in commands if command.name == named]
-    app()
+    if named != "compile":
+        app()
+        return
+    # A compile makes millions of small objects and no reference cycles worth collecting: the
+    # cyclic collector's passes over the growing heap cost a tenth of a large compile and about
+    # 3 ms of a `compile --check` of 50 profiles, and would find nothing. And it has nothing left
+    # to do once its report is written: tearing down every module at exit cost about 8 ms more.
+    # Flush, then end.
+    import gc
+
+    gc.disable()
+    try:
+        app()
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # a closed pipe: what Python itself would say at exit
+            code = 120
+        os._exit(code)

@@ -45,8 +45,10 @@ def guarded(action: Callable[[], int], debug: bool = False) -> int:
 
             for line in scrub("".join(traceback.format_exception(error))).rstrip("\n").split("\n"):
                 PLAIN.err(line)  # line by line: each is escaped, and a newline inside one would be
-        PLAIN.err(f"syncsecrets: internal error ({type(error).__name__} at {_where(error)}): this is a bug in "
-            "syncsecrets; rerun with --debug for the traceback and report it")  # fmt: skip
+        PLAIN.err(
+            f"syncsecrets: internal error ({type(error).__name__} at {_where(error)}): this is a bug in "
+            "syncsecrets; rerun with --debug for the traceback and report it"
+        )
         return exits.INTERNAL_ERROR
 
 

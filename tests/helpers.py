@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from compiler.cli import app
 from compiler.profile import references
-from compiler.run import ownership, record
+from compiler.run import ownership
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -28,9 +28,19 @@ def spellings(secret: str) -> list[str]:
     from compiler.sandbox.odata import dotnet_json
 
     dotnet = dotnet_json(secret)[1:-1]
-    forms = [secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], dotnet, dotnet.lower(),
-             json.dumps(dotnet)[1:-1], repr(secret)[1:-1], quote_plus(secret), quote_plus(secret).lower(),
-             quote(secret, safe=""), quote(secret, safe="").lower()]  # fmt: skip
+    forms = [
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        dotnet,
+        dotnet.lower(),
+        json.dumps(dotnet)[1:-1],
+        repr(secret)[1:-1],
+        quote_plus(secret),
+        quote_plus(secret).lower(),
+        quote(secret, safe=""),
+        quote(secret, safe="").lower(),
+    ]
     return sorted(set(forms))
 
 
@@ -121,16 +131,14 @@ def modules_loaded_by_compile(cwd: Path, prefixes: tuple[str, ...], env: dict[st
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (relative path -> bytes), but the compile record (record.py) and
-    the manifest of outputs (ownership.py): the outputs, as a user sees them."""
+    """Every file under `folder` (relative path -> bytes), but the manifest of outputs
+    (ownership.py): the outputs, as a user sees them."""
     if not folder.is_dir():
         return {}
     return {
         path.relative_to(folder).as_posix(): path.read_bytes()
         for path in sorted(folder.rglob("*"))
-        if path.is_file()
-        and record.FOLDER not in path.relative_to(folder).parts
-        and path.relative_to(folder).as_posix() != ownership.MANIFEST
+        if path.is_file() and path.relative_to(folder).as_posix() != ownership.MANIFEST
     }
 
 

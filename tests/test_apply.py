@@ -145,7 +145,11 @@ def test_saved_plan_is_applied_only_while_current(tmp_path: Path, graph, env) ->
     assert document["graph"] == {"root": graph.url, "api": "v1.0"}
     assert document["tenant"] == "11111111-1111-4111-8111-111111111111"
     assert {a["key"]: a["action"] for a in document["targets"][0]["actions"]} == {
-        "InstanceName": "clear", "SecretToken": "add", "BaseAddress": "add", "SyncAll": "add"}  # fmt: skip
+        "InstanceName": "clear",
+        "SecretToken": "add",
+        "BaseAddress": "add",
+        "SyncAll": "add",
+    }
 
     # The tenant moved: stale, nothing sent.
     graph.add_principal(SP, {"InstanceName": "newer"})
@@ -179,8 +183,11 @@ def test_apply_github_report_and_step_summary(tmp_path: Path, graph, env) -> Non
     write_profile(tmp_path)
     graph.add_principal(SP, {})
     summary = tmp_path / "summary.md"
-    result = run_cli(["apply", "--auto-approve", "--format", "github"], cwd=tmp_path,
-                     env={**env, "GITHUB_STEP_SUMMARY": str(summary)})  # fmt: skip
+    result = run_cli(
+        ["apply", "--auto-approve", "--format", "github"],
+        cwd=tmp_path,
+        env={**env, "GITHUB_STEP_SUMMARY": str(summary)},
+    )
     assert result.exit_code == 0, result.stdout + result.stderr
     assert result.stdout.startswith(
         f"::notice file=configs/app.toml,title=syncsecrets apply%3A configs/app.toml -> {SP} (applied)::"

@@ -169,10 +169,12 @@ def test_init_without_a_kind_lists_the_kinds(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("command", "shown"),
-    [("init", ["init [OPTIONS] {NAME}", "--template KIND", "--configs DIR"]),
-     ("import", ["--name NAME", "--configs DIR"]),
-     ("schema", ["--output FILE"])],
-)  # fmt: skip
+    [
+        ("init", ["init [OPTIONS] {NAME}", "--template KIND", "--configs DIR"]),
+        ("import", ["--name NAME", "--configs DIR"]),
+        ("schema", ["--output FILE"]),
+    ],
+)
 def test_help_names_the_values(command: str, shown: list[str], tmp_path: Path) -> None:
     text = run_cli([command, "--help"], cwd=tmp_path).stdout
     assert "<str>" not in text and "TEXT" not in text

@@ -19,12 +19,31 @@ AuthenticationType Server PerformInboundEntitlementGrants HardDeletesEnabled Syn
 SyncAgentADContainer ValidateDomain TestReferences ConnectionString
 """.split()
 
-SPEC_BOOLEANS = {"SyncAll", "SkipOutOfScopeDeletions", "Sandbox", "EnforceDomain", "UpdateKeyOnSoftDelete",
-                 "PerformInboundEntitlementGrants", "HardDeletesEnabled", "ValidateDomain"}  # fmt: skip
+SPEC_BOOLEANS = {
+    "SyncAll",
+    "SkipOutOfScopeDeletions",
+    "Sandbox",
+    "EnforceDomain",
+    "UpdateKeyOnSoftDelete",
+    "PerformInboundEntitlementGrants",
+    "HardDeletesEnabled",
+    "ValidateDomain",
+}
 SPEC_URLS = {"BaseAddress", "Url", "Oauth2RedirectUri", "Oauth2TokenExchangeUri", "Oauth2AuthorizationUri"}
 SPEC_TIMESTAMPS = {"TokenExpiration", "Oauth2AccessTokenCreationTime"}
-SPEC_SENSITIVE = {"Password", "SecretToken", "ClientSecret", "ConsumerSecret", "TokenKey", "Oauth2AccessToken",
-                  "Oauth2RefreshToken", "Oauth2ClientSecret", "Oauth2AuthorizationCode", "ConnectionString", "AppKey"}  # fmt: skip
+SPEC_SENSITIVE = {
+    "Password",
+    "SecretToken",
+    "ClientSecret",
+    "ConsumerSecret",
+    "TokenKey",
+    "Oauth2AccessToken",
+    "Oauth2RefreshToken",
+    "Oauth2ClientSecret",
+    "Oauth2AuthorizationCode",
+    "ConnectionString",
+    "AppKey",
+}
 
 
 def kinds(kind: Kind) -> set[str]:
@@ -72,8 +91,12 @@ def test_lookup_takes_either_spelling_only() -> None:
 
 def test_notification_fields_in_graph_order() -> None:
     assert [field.graph for field in NOTIFICATION_FIELDS] == [
-        "Enabled", "Recipients", "DeleteThresholdEnabled", "DeleteThresholdValue", "HumanResourcesLookaheadQueryEnabled",
-    ]  # fmt: skip
+        "Enabled",
+        "Recipients",
+        "DeleteThresholdEnabled",
+        "DeleteThresholdValue",
+        "HumanResourcesLookaheadQueryEnabled",
+    ]
 
 
 def test_templates_cover_the_documented_kinds() -> None:

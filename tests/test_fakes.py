@@ -443,8 +443,11 @@ def test_missing_permissions_as_graph_reports_them(api, graph):
 
 def test_a_job_status_carries_graphs_execution_and_quarantine(api, graph):
     graph.add_principal(SP)
-    failed = {"state": "Failed", "timeEnded": "2026-11-27T09:00:00Z",
-              "error": {"code": "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable", "message": "401"}}  # fmt: skip
+    failed = {
+        "state": "Failed",
+        "timeEnded": "2026-11-27T09:00:00Z",
+        "error": {"code": "SystemForCrossDomainIdentityManagementCredentialValidationUnavailable", "message": "401"},
+    }
     quarantine = {
         "reason": "EncounteredQuarantineException",
         "currentBegan": "2026-11-27T08:00:00Z",
@@ -452,8 +455,12 @@ def test_a_job_status_carries_graphs_execution_and_quarantine(api, graph):
     }
     graph.add_job(SP, "scim.1", "scim", status="Quarantine", last_execution=failed, quarantine=quarantine, failures=3)
     status = api.get(f"{JOBS}/scim.1").json()["status"]
-    assert (status["code"], status["lastExecution"], status["quarantine"], status["countSuccessiveCompleteFailures"]) == (
-        "Quarantine", failed, quarantine, 3)  # fmt: skip
+    assert (
+        status["code"],
+        status["lastExecution"],
+        status["quarantine"],
+        status["countSuccessiveCompleteFailures"],
+    ) == ("Quarantine", failed, quarantine, 3)
     assert status["lastSuccessfulExecution"] is None
     assert api.post(f"{JOBS}/scim.1/start").status_code == 204  # start lifts the quarantine
     assert api.get(f"{JOBS}/scim.1").json()["status"]["quarantine"] is None

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from compiler.reports.github import command
-from tests.helpers import REPO, run_cli, run_process, write_manifest
+from tests.helpers import REPO, modules_loaded_by_compile, run_cli, run_process, write_manifest
 
 PROFILE = """base_address = "https://scim.contoso.example/v2"
 secret_token = { env = "APP_TOKEN" }
@@ -59,9 +59,12 @@ def test_json_report(repo: Path) -> None:
     assert by_path["build/same.json"]["service_principal_id"] is None
     changes = {change["key"]: change for change in by_path["build/app.json"]["changes"]}
     assert changes["SecretToken"] == {
-        "key": "SecretToken", "change": "changed", "old": "*** (env:OLD_TOKEN)", "new": "*** (env:APP_TOKEN)",
+        "key": "SecretToken",
+        "change": "changed",
+        "old": "*** (env:OLD_TOKEN)",
+        "new": "*** (env:APP_TOKEN)",
         "masked": True,
-    }  # fmt: skip
+    }
     assert changes["Sandbox"]["change"] == "removed" and changes["Sandbox"]["old"] == "True"
     # Removed from the body, not cleared: Graph's PUT merges, so the warning says what clears it.
     assert by_path["build/app.json"]["warnings"] == [
@@ -71,8 +74,12 @@ def test_json_report(repo: Path) -> None:
     assert changes["SyncAll"] == {"key": "SyncAll", "change": "added", "old": None, "new": "True", "masked": False}
     fields = {field["key"]: field for field in changes["SyncNotificationSettings"]["fields"]}
     assert fields["DeleteThresholdValue"] == {
-        "key": "DeleteThresholdValue", "change": "added", "old": None, "new": 50, "masked": False,
-    }  # fmt: skip
+        "key": "DeleteThresholdValue",
+        "change": "added",
+        "old": None,
+        "new": 50,
+        "masked": False,
+    }
 
 
 def test_json_report_of_errors(repo: Path) -> None:
@@ -82,12 +89,22 @@ def test_json_report_of_errors(repo: Path) -> None:
     assert result.exit_code == report["exit_code"] == 2
     assert report["outputs"] == [] and report["summary"]["new"] == report["summary"]["changed"] == 0
     assert report["errors"] == [
-        {"file": "configs/bad.toml", "line": 1, "column": 1, "key": "sync_all",
-         "message": "expected true or false (a TOML boolean, without quotes)"},
-        {"file": "configs/bad.toml", "line": 3, "column": 1, "key": "base_adress",
-         "message": "unknown key: did you mean base_address?; `syncsecrets keys` lists them all, and [raw] passes a "
-                    "key newer than syncsecrets"},
-    ]  # fmt: skip
+        {
+            "file": "configs/bad.toml",
+            "line": 1,
+            "column": 1,
+            "key": "sync_all",
+            "message": "expected true or false (a TOML boolean, without quotes)",
+        },
+        {
+            "file": "configs/bad.toml",
+            "line": 3,
+            "column": 1,
+            "key": "base_adress",
+            "message": "unknown key: did you mean base_address?; `syncsecrets keys` lists them all, and [raw] passes a "
+            "key newer than syncsecrets",
+        },
+    ]
 
 
 def test_json_report_of_a_run_problem(repo: Path) -> None:
@@ -166,6 +183,12 @@ def test_colour_only_for_a_terminal(repo: Path, env: dict[str, str], coloured: b
     result = run_process(["compile", "--check"], cwd=repo, env=env)  # stdout is a pipe here
     assert ("\x1b[" in result.stdout) is coloured
     assert "~ build/app.json (changed)" in result.stdout
+
+
+def test_a_coloured_compile_does_not_load_rich(tmp_path: Path) -> None:
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "app.toml").write_text('user_name = "app"\n')
+    assert modules_loaded_by_compile(tmp_path, ("rich",), {"FORCE_COLOR": "1"}) == []
 
 
 def test_keys_table_in_colour(repo: Path) -> None:

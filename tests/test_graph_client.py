@@ -176,11 +176,13 @@ def test_the_token_goes_to_the_graph_root_only() -> None:
 def test_next_links_are_followed_on_the_same_host_only() -> None:
     def handler(request, count):
         if "skiptoken" not in str(request.url):
-            return httpx.Response(200, json={"value": [{"key": "A", "value": "1"}],
-                                             "@odata.nextLink": f"{ROOT}/v1.0/x?$skiptoken=2"})  # fmt: skip
+            return httpx.Response(
+                200, json={"value": [{"key": "A", "value": "1"}], "@odata.nextLink": f"{ROOT}/v1.0/x?$skiptoken=2"}
+            )
         if count == 2:
-            return httpx.Response(200, json={"value": [{"key": "B", "value": "2"}],
-                                             "@odata.nextLink": "https://evil.example/next"})  # fmt: skip
+            return httpx.Response(
+                200, json={"value": [{"key": "B", "value": "2"}], "@odata.nextLink": "https://evil.example/next"}
+            )
         raise AssertionError("followed a foreign link")
 
     client, seen, _stop = client_for(handler)

@@ -115,6 +115,25 @@ def test_a_renamed_profile_is_compared_with_its_service_principal_s_old_output(t
     ) in renamed.stdout
 
 
+def test_a_fresh_clone_still_compares_a_renamed_profile(tmp_path: Path) -> None:
+    """What git keeps of build/ (the outputs and their manifest) is enough to pair a renamed
+    profile with its service principal's old output."""
+    work, clone = tmp_path / "work", tmp_path / "clone"
+    (work / "configs").mkdir(parents=True)
+    application = '[application]\nservice_principal_id = "2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10"\n'
+    token = 'secret_token = { env = "TOKEN" }\n'
+    (work / "configs" / "scim.toml").write_text(f'base_address = "https://scim.good.example/v2"\n{token}{application}')
+    assert run_cli(["compile", "configs", "--out", "build"], cwd=work).exit_code == 0
+    shutil.copytree(work, clone, ignore=shutil.ignore_patterns(".syncsecrets-cache"))  # git-ignored: not cloned
+    (clone / "configs" / "scim.toml").unlink()
+    (clone / "configs" / "scim-renamed.toml").write_text(
+        f'base_address = "https://attacker.example/"\n{token}{application}'
+    )
+    renamed = run_cli(["compile", "configs", "--out", "build", "--check"], cwd=clone)
+    assert renamed.exit_code == 1
+    assert "(compared with build/scim.json, the last output for this service principal)" in renamed.stdout
+
+
 # -- the --reveal git guard -----------------------------------------------------------------
 SCIM = 'base_address = "https://scim.contoso.example/v2"\nsecret_token = { env = "APP_TOKEN" }\n'
 SECRET = {"APP_TOKEN": "s3cr3t-token-value"}
@@ -122,8 +141,9 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True, capture_output=True
+    )
 
 
 @pytest.fixture
@@ -200,8 +220,13 @@ def test_reveal_is_refused_when_git_will_not_answer(repo: Path, tmp_path: Path) 
         os.lchown(path, 54321, 54321)
     (tmp_path / "home").mkdir()
     # No safe.directory from this machine's configuration; not a sudo session either.
-    env = {**SECRET, "HOME": str(tmp_path / "home"), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
-           "SUDO_UID": None}  # fmt: skip
+    env = {
+        **SECRET,
+        "HOME": str(tmp_path / "home"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "SUDO_UID": None,
+    }
     refused = run_cli(["compile", "configs", "--out", "build", "--reveal"], cwd=repo, env=env)
     assert refused.exit_code == 2
     assert "git cannot tell whether it would commit them (git said: fatal: detected dubious ownership" in refused.stderr

@@ -48,8 +48,11 @@ def leftovers(folder: Path) -> list[Path]:
 def assert_each_file_old_or_new(out: Path, old: dict[str, bytes], new: dict[str, bytes]) -> None:
     # What a killed run left besides (its staging folder, the old bytes it kept for a roll-back) is
     # hidden, and removed by the next run (checked below).
-    found = {name: data for name, data in tree(out).items()
-             if not name.startswith(outputs.STAGING_PREFIX) and not name.endswith(outputs.TEMP_MARK)}  # fmt: skip
+    found = {
+        name: data
+        for name, data in tree(out).items()
+        if not name.startswith(outputs.STAGING_PREFIX) and not name.endswith(outputs.TEMP_MARK)
+    }
     assert set(found) == set(old)
     for name, data in found.items():
         assert data in (old[name], new[name]), name
@@ -67,18 +70,17 @@ def versions(tmp_path: Path) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
     return configs, tree(tmp_path / "old"), tree(tmp_path / "new")
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_killed_run_leaves_old_or_new_bytes(tmp_path: Path, versions, jobs: str) -> None:
+def test_a_killed_run_leaves_old_or_new_bytes(tmp_path: Path, versions) -> None:
     configs, old, new = versions
     out = tmp_path / "out"
     started = time.perf_counter()
-    assert compile_process(configs, tmp_path / "timing", "--jobs", jobs).wait() == 0
+    assert compile_process(configs, tmp_path / "timing").wait() == 0
     duration = time.perf_counter() - started
     attempts = 8
     for attempt in range(attempts):
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(tmp_path / "old", out)
-        process = compile_process(configs, out, "--jobs", jobs)
+        process = compile_process(configs, out)
         time.sleep(duration * (attempt + 0.5) / attempts)  # moments spread over a whole run
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
@@ -171,10 +173,9 @@ def staging_folders(out: Path) -> list[Path]:
     return list(out.glob(f"{outputs.STAGING_PREFIX}*")) if out.is_dir() else []
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 @pytest.mark.parametrize("out_existed", [False, True], ids=["new --out", "existing --out"])
-def test_a_signal_during_reveal_leaves_no_secret_behind(tmp_path: Path, jobs: str, how: int, out_existed: bool) -> None:
+def test_a_signal_during_reveal_leaves_no_secret_behind(tmp_path: Path, how: int, out_existed: bool) -> None:
     configs, out = tmp_path / "configs", tmp_path / "secrets-out"
     write_secret_profiles(configs, 2000)
     if out_existed:
@@ -182,7 +183,7 @@ def test_a_signal_during_reveal_leaves_no_secret_behind(tmp_path: Path, jobs: st
         (out / "notes.txt").write_text("kept\n")
     before = snapshot(out)
     process = subprocess.Popen(
-        [sys.executable, "-m", "compiler", "compile", str(configs), "--out", str(out), "--reveal", "-q", "-j", jobs],
+        [sys.executable, "-m", "compiler", "compile", str(configs), "--out", str(out), "--reveal", "-q"],
         env={**os.environ, "APP_TOKEN": "s3cr3t-token-value"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -206,8 +207,11 @@ def test_a_revealed_out_folder_is_private(tmp_path: Path) -> None:
     (tmp_path / "app.toml").write_text('secret_token = { env = "APP_TOKEN" }\n[environments.prod]\n')
     out = tmp_path / "new" / "secrets-out"
     for args in ([], ["--env", "prod"]):
-        result = run_cli(["compile", "app.toml", "--reveal", "--out", str(out), *args], cwd=tmp_path,
-                         env={"APP_TOKEN": "t0ken-value"})  # fmt: skip
+        result = run_cli(
+            ["compile", "app.toml", "--reveal", "--out", str(out), *args],
+            cwd=tmp_path,
+            env={"APP_TOKEN": "t0ken-value"},
+        )
         assert result.exit_code == 0, result.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
     assert stat.S_IMODE((out / "prod").stat().st_mode) == 0o700

@@ -47,13 +47,20 @@ def test_compile_reveal_fetches_each_secret_once(tmp_path, keyvault, vault_env):
     keyvault.set_secret("scim-token", CANARY)
     keyvault.set_secret("base", "https://scim.contoso.example/v3")
     for name in ("one", "two", "three"):
-        write(tmp_path, name, profile(keyvault).replace(
-            '"https://scim.contoso.example/v2"', f'{{ keyvault = "{keyvault.secret_uri("base")}" }}'))  # fmt: skip
+        write(
+            tmp_path,
+            name,
+            profile(keyvault).replace(
+                '"https://scim.contoso.example/v2"', f'{{ keyvault = "{keyvault.secret_uri("base")}" }}'
+            ),
+        )
     result = run_cli(["compile", "--reveal", "--out", "build", "--allow-unignored-output"], cwd=tmp_path, env=vault_env)
     assert result.exit_code == 0, result.stderr
     body = json.loads((tmp_path / "build" / "two.json").read_text())
     assert {pair["key"]: pair["value"] for pair in body["value"]} == {
-        "SecretToken": CANARY, "BaseAddress": "https://scim.contoso.example/v3"}  # fmt: skip
+        "SecretToken": CANARY,
+        "BaseAddress": "https://scim.contoso.example/v3",
+    }
     assert sorted(keyvault.fetched()) == ["base", "scim-token"]
     assert os.stat(tmp_path / "build" / "two.json").st_mode & 0o077 == 0
     assert CANARY not in result.stdout + result.stderr
@@ -61,8 +68,13 @@ def test_compile_reveal_fetches_each_secret_once(tmp_path, keyvault, vault_env):
 
 def test_a_vault_value_is_checked_like_a_literal_of_its_kind(tmp_path, keyvault, vault_env):
     keyvault.set_secret("base", "http://scim.contoso.example/v2")  # a credential URL must be https
-    write(tmp_path, "app", profile(keyvault).replace(
-        '"https://scim.contoso.example/v2"', f'{{ keyvault = "{keyvault.secret_uri("base")}" }}'))  # fmt: skip
+    write(
+        tmp_path,
+        "app",
+        profile(keyvault).replace(
+            '"https://scim.contoso.example/v2"', f'{{ keyvault = "{keyvault.secret_uri("base")}" }}'
+        ),
+    )
     keyvault.set_secret("scim-token", CANARY)
     result = run_cli(["compile", "--reveal", "--out", "build", "--allow-unignored-output"], cwd=tmp_path, env=vault_env)
     assert result.exit_code == 2
@@ -141,7 +153,11 @@ def test_plan_and_apply_read_the_vault_with_another_identity(tmp_path, authority
     assert graph.pairs(SP)["SecretToken"] == CANARY
     assert CANARY not in planned.stdout + planned.stderr + applied.stdout + applied.stderr
     assert [r.path.rsplit("/", 1)[-1] for r in authority.requests if r.status == 200] == [
-        "openid-configuration", "token", "openid-configuration", "token"]  # fmt: skip
+        "openid-configuration",
+        "token",
+        "openid-configuration",
+        "token",
+    ]
 
 
 def test_plan_stops_before_graph_when_the_vault_refuses(tmp_path, graph, keyvault, vault_env):
@@ -176,19 +192,22 @@ def test_diffs_treat_a_vault_reference_like_any_reference(tmp_path, keyvault, va
     assert keyvault.journal == []
 
 
-def test_a_parallel_reveal_reads_each_secret_once_per_run(tmp_path, keyvault, vault_env):
-    """400 profiles (the parallel threshold) over two worker processes: the secrets are read
-    before the workers start, once each, not once per worker."""
-    from compiler.run.build import PARALLEL_THRESHOLD
-
+def test_a_reveal_reads_each_secret_once_per_run(tmp_path, keyvault, vault_env):
+    """Many profiles naming the same secrets: each secret is read once."""
+    PROFILES = 5
     keyvault.set_secret("scim-token", CANARY)
     keyvault.set_secret("shared-url", "https://scim.contoso.example/v9")
-    for index in range(PARALLEL_THRESHOLD):
-        write(tmp_path, f"app-{index:03d}", profile(keyvault).replace(
-            '"https://scim.contoso.example/v2"', f'{{ keyvault = "{keyvault.secret_uri("shared-url")}" }}'))  # fmt: skip
-    args = ["compile", "--reveal", "--jobs", "2", "--out", "build", "--allow-unignored-output"]
+    for index in range(PROFILES):
+        write(
+            tmp_path,
+            f"app-{index:03d}",
+            profile(keyvault).replace(
+                '"https://scim.contoso.example/v2"', f'{{ keyvault = "{keyvault.secret_uri("shared-url")}" }}'
+            ),
+        )
+    args = ["compile", "--reveal", "--out", "build", "--allow-unignored-output"]
     result = run_cli(args, cwd=tmp_path, env=vault_env)
     assert result.exit_code == 0, result.stderr
     assert sorted(keyvault.fetched()) == ["scim-token", "shared-url"]
-    last = json.loads((tmp_path / "build" / f"app-{PARALLEL_THRESHOLD - 1:03d}.json").read_text())
+    last = json.loads((tmp_path / "build" / f"app-{PROFILES - 1:03d}.json").read_text())
     assert {pair["key"]: pair["value"] for pair in last["value"]}["SecretToken"] == CANARY

@@ -92,8 +92,11 @@ def test_a_vault_value_that_is_a_mask_is_refused_by_plan(tmp_path, graph, keyvau
 
 def test_an_env_value_that_is_a_placeholder_is_refused_too(tmp_path):
     (tmp_path / "app.toml").write_text('secret_token = { env = "TOKEN" }\n')
-    result = run_cli(["compile", "app.toml", "--reveal", "--out", "build", "--allow-unignored-output"],
-                     cwd=tmp_path, env={"TOKEN": "<unrevealed env:TOKEN>"})  # fmt: skip
+    result = run_cli(
+        ["compile", "app.toml", "--reveal", "--out", "build", "--allow-unignored-output"],
+        cwd=tmp_path,
+        env={"TOKEN": "<unrevealed env:TOKEN>"},
+    )
     assert result.exit_code == 2 and "placeholder" in result.stderr
 
 
@@ -103,8 +106,13 @@ def test_no_vault_value_leaves_plan_or_apply_in_any_format(tmp_path, graph, keyv
     keyvault.set_secret("scim-url", url)
     sp = "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
     graph.add_principal(sp, {"BaseAddress": "https://old.example/scim", "SecretToken": "old"})
-    write(tmp_path, "app", profile(keyvault).replace(
-        '"https://scim.contoso.example/v2"', f'{{ keyvault = "{keyvault.secret_uri("scim-url")}" }}'))  # fmt: skip
+    write(
+        tmp_path,
+        "app",
+        profile(keyvault).replace(
+            '"https://scim.contoso.example/v2"', f'{{ keyvault = "{keyvault.secret_uri("scim-url")}" }}'
+        ),
+    )
     printed = ""
     for fmt in ("text", "json", "github"):
         result = run_cli(["plan", "--format", fmt, "--debug"], cwd=tmp_path, env=vault_env)

@@ -124,12 +124,14 @@ def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.M
     monkeypatch.undo()
 
     # The authoring commands: import of bodies holding secrets (good and malformed), init, keys, schema.
-    body = {"value": [
-        {"key": "SecretToken", "value": CANARIES["import"]},
-        {"key": "Password", "value": "*"},
-        {"key": "ConnectionString", "value": CANARIES["import"] + "-2"},
-        {"key": "BaseAddress", "value": "https://imported.contoso.example/scim"},
-    ]}  # fmt: skip
+    body = {
+        "value": [
+            {"key": "SecretToken", "value": CANARIES["import"]},
+            {"key": "Password", "value": "*"},
+            {"key": "ConnectionString", "value": CANARIES["import"] + "-2"},
+            {"key": "BaseAddress", "value": "https://imported.contoso.example/scim"},
+        ]
+    }
     (repo.root / "body.json").write_text(json.dumps(body))
     repo.run("import", "body.json", "--name", "imported")
     bad_body = {"value": [{"key": "SyncAll", "value": CANARIES["import"]}]}
@@ -174,8 +176,11 @@ def test_no_vault_canary_leaves(tmp_path: Path, tls, authority, keyvault, monkey
     from tests.fakes.fixtures import TENANT_ID
     from tests.fakes.keyvault import RESOURCE
 
-    vault = {"token": "canary-vault-token-1e7b", "token-new": "canary-vault-token-new-93c0",
-             "url": "https://canary-vault-host-4f2a.example/scim"}  # fmt: skip
+    vault = {
+        "token": "canary-vault-token-1e7b",
+        "token-new": "canary-vault-token-new-93c0",
+        "url": "https://canary-vault-host-4f2a.example/scim",
+    }
     keyvault.set_secret("scim-token", vault["token"])
     keyvault.set_secret("scim-url", vault["url"])
     env = {

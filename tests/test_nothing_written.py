@@ -1,6 +1,6 @@
 """Every way a compile run ends in exit 2 leaves the disk as it was: "nothing was written" is true.
 
-Each case starts from a repository whose build/ a previous run wrote (outputs, manifest, record),
+Each case starts from a repository whose build/ a previous run wrote (outputs and manifest),
 changes one thing, runs, and compares a snapshot of the whole repository (bytes, modes, folders)
 before and after.
 """
@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import pytest
 
-from compiler.run import build, outputs
+from compiler.run import outputs
 from tests.helpers import run_cli, snapshot
 
 PROFILE = 'user_name = "app"\nsecret_token = { env = "APP_TOKEN" }\n[environments.prod]\nuser_name = "prod"\n'
@@ -46,13 +46,6 @@ def repo(tmp_path: Path) -> Path:
 def bad_profile(repo: Path, tools=None) -> list[str]:
     (repo / "configs" / "bad.toml").write_text("sync_al = true\n")
     return ["compile"]
-
-
-def many_profiles_one_bad(repo: Path, tools: Tools) -> list[str]:
-    tools.monkeypatch.setattr(build, "PARALLEL_THRESHOLD", 2)  # worker processes stage the outputs
-    for number in range(6):
-        (repo / "configs" / f"more{number}.toml").write_text(f'user_name = "{number}"\n')
-    return [*bad_profile(repo), "--jobs", "2"]
 
 
 def fresh_nested_out(repo: Path, tools: Tools) -> list[str]:
@@ -140,7 +133,6 @@ CASES: dict[str, Callable] = {
     "no such PATH": lambda repo, tools: ["compile", "configs", "missing"],
     "empty folder": lambda repo, tools: (repo / "empty").mkdir() or ["compile", "empty"],
     "bad profile": bad_profile,
-    "bad profile, workers": many_profiles_one_bad,
     "bad profile, new --out": fresh_nested_out,
     "missing variable": lambda repo, tools: ["compile", "--reveal", "--out", "secrets"],
     "folder named like an environment": folder_named_like_an_environment,

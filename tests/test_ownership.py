@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler.run import ownership, record
-from tests.helpers import run_cli, snapshot, tree
+from compiler.run import ownership
+from tests.helpers import run_cli, snapshot
 
 BODY = '{\n  "value": []\n}\n'
 
@@ -83,45 +83,6 @@ def test_an_out_holding_the_profiles_is_refused(repo: Path, paths: list[str], ou
     assert snapshot(repo) == before
 
 
-def previous_version_build(repo: Path) -> Path:
-    """build/ as a version without a manifest left it: outputs, and its record of them."""
-    assert run_cli(["compile"], cwd=repo).exit_code == 0
-    build = repo / "build"
-    (build / ownership.MANIFEST).unlink()
-    file = build / record.FOLDER / record.RECORD
-    file.write_text(json.dumps({**json.loads(file.read_text()), "fingerprint": "an older syncsecrets"}))
-    return build
-
-
-def test_a_folder_of_an_older_version_keeps_its_outputs(repo: Path) -> None:
-    build = previous_version_build(repo)
-    (build / "copied.json").write_text(BODY)  # a body, but not one syncsecrets recorded
-    (build / "other.json").write_text('{"name": "x"}\n')
-    (repo / "configs" / "old.toml").unlink()
-    checked = run_cli(["compile", "--check"], cwd=repo)
-    assert checked.exit_code == 1
-    assert "- build/old.json (stale: no profile writes it)" in checked.stdout  # the record listed it
-    assert (
-        "build: warning: 2 .json files here were not written by syncsecrets (build/copied.json, build/other.json): "
-        "left alone, never reported stale or pruned"
-    ) in checked.stderr
-    pruned = run_cli(["compile", "--prune"], cwd=repo)
-    assert pruned.exit_code == 0 and "not written by syncsecrets" in pruned.stderr
-    assert sorted(tree(build)) == ["app.json", "copied.json", "other.json"]
-    # The manifest is kept from now on: the files that are not ours are not reported again.
-    again = run_cli(["compile", "--check"], cwd=repo)
-    assert (again.exit_code, again.stderr) == (0, "")
-
-
-def test_a_recorded_output_replaced_by_something_else_is_not_ours(repo: Path) -> None:
-    build = previous_version_build(repo)
-    (build / "old.json").write_text('{"name": "no longer a body"}\n')
-    (repo / "configs" / "old.toml").unlink()
-    pruned = run_cli(["compile", "--prune"], cwd=repo)
-    assert pruned.exit_code == 0
-    assert (build / "old.json").exists() and "(build/old.json): left alone" in pruned.stderr
-
-
 def test_a_manifest_cannot_make_prune_remove_anything_else(repo: Path, tmp_path: Path) -> None:
     assert run_cli(["compile"], cwd=repo).exit_code == 0
     outside = tmp_path / "outside"
@@ -129,19 +90,27 @@ def test_a_manifest_cannot_make_prune_remove_anything_else(repo: Path, tmp_path:
     (outside / "keep.json").write_text(BODY)
     (repo / "build" / "link").symlink_to(outside)
     (repo / "keep.json").write_text(BODY)
-    claimed = ["app.json", "old.json", "../keep.json", "/etc/hostname.json", "link/keep.json",
-               f"{record.FOLDER}/{record.RECORD}", "./app.json", "a//b.json", 7]  # fmt: skip
+    claimed = [
+        "app.json",
+        "old.json",
+        "../keep.json",
+        "/etc/hostname.json",
+        "link/keep.json",
+        ".syncsecrets-staging-1/app.json",
+        "./app.json",
+        "a//b.json",
+        7,
+    ]
     (repo / "build" / ownership.MANIFEST).write_text(json.dumps({"format": ownership.FORMAT, "outputs": claimed}))
     (repo / "configs" / "old.toml").unlink()
     pruned = run_cli(["compile", "--prune"], cwd=repo)
     assert pruned.exit_code == 0
     assert "1 stale (removed)" in pruned.stdout
     assert (outside / "keep.json").read_text() == BODY and (repo / "keep.json").read_text() == BODY
-    assert (repo / "build" / record.FOLDER / record.RECORD).exists()
 
 
 # Names a folder of outputs may hold that syncsecrets did not write: any, but its own (its
-# manifest, record, staging folders and temporary files all start with ".syncsecrets").
+# manifest, staging folders and temporary files all start with ".syncsecrets").
 FOREIGN_NAME = st.from_regex(r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,12}", fullmatch=True).filter(
     lambda name: name not in (".", "..", "app.json", "old.json") and not name.startswith(".syncsecrets")
 )
@@ -190,7 +159,7 @@ def test_a_manifest_that_is_a_link_is_neither_read_nor_written_through(repo: Pat
     assert pruned.exit_code == 0
     assert (repo / "build" / "notes.json").exists()  # the link's list was not believed
     assert elsewhere.read_bytes() == listing
-    assert not (repo / "build" / "old.json").exists()  # the record still knew it (see the upgrade above)
+    assert (repo / "build" / "old.json").exists()  # with no manifest to believe, not known as ours
     assert not manifest.is_symlink() and json.loads(manifest.read_text())["outputs"] == ["app.json"]
 
 

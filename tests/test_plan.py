@@ -97,8 +97,9 @@ def test_plan_check_exits_1_only_when_something_would_change(tmp_path: Path, gra
     graph.add_principal(SP, {"BaseAddress": "https://scim.contoso.example/v2", "SecretToken": "x"})
     behind = run_cli(["plan", "--check"], cwd=tmp_path, env=env)
     assert behind.exit_code == 1
-    assert behind.stdout.endswith("1 to update (keys: 1 to add, 0 to change, 0 to clear), 0 in sync; "
-                                  "run `syncsecrets apply` to update\n")  # fmt: skip
+    assert behind.stdout.endswith(
+        "1 to update (keys: 1 to add, 0 to change, 0 to clear), 0 in sync; run `syncsecrets apply` to update\n"
+    )
 
 
 def test_plan_follows_next_links(tmp_path: Path, graph, env) -> None:
@@ -285,8 +286,15 @@ def test_plan_json_report(tmp_path: Path, graph, env) -> None:
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     assert report["version"] == 1 and report["command"] == "plan" and report["exit_code"] == 0
-    assert report["summary"] == {"targets": 1, "in-sync": 0, "changes": 1, "failed": 0, "add": 2, "change": 0,
-                                 "clear": 1}  # fmt: skip
+    assert report["summary"] == {
+        "targets": 1,
+        "in-sync": 0,
+        "changes": 1,
+        "failed": 0,
+        "add": 2,
+        "change": 0,
+        "clear": 1,
+    }
     target = report["targets"][0]
     assert target["profile"] == "configs/app.toml" and target["error"] is None
     assert {"key": "SecretToken", "action": "masked", "old": "***", "new": "*** (env:APP_TOKEN)", "masked": True} in (
@@ -299,8 +307,9 @@ def test_plan_github_annotations_and_step_summary(tmp_path: Path, graph, env) ->
     write_profile(tmp_path)
     graph.add_principal(SP, {"BaseAddress": "https://scim.contoso.example/v2", "SecretToken": "x"})
     summary = tmp_path / "summary.md"
-    result = run_cli(["plan", "--check", "--format", "github"], cwd=tmp_path,
-                     env={**env, "GITHUB_STEP_SUMMARY": str(summary)})  # fmt: skip
+    result = run_cli(
+        ["plan", "--check", "--format", "github"], cwd=tmp_path, env={**env, "GITHUB_STEP_SUMMARY": str(summary)}
+    )
     assert result.exit_code == 1
     assert result.stdout.splitlines()[0] == (
         f"::error file=configs/app.toml,title=syncsecrets plan%3A configs/app.toml -> {SP} (1 to add)::"
@@ -364,11 +373,16 @@ def test_workload_identity_reads_the_federated_token_file(
 
     token_file = tmp_path / "federated-token"
     token_file.write_text(actions_oidc.issue("api://AzureADTokenExchange"))
-    authority.add_federated(TENANT_ID, CLIENT_ID, issuer="https://token.actions.githubusercontent.com",
-                            subject=actions_oidc.subject)  # fmt: skip
+    authority.add_federated(
+        TENANT_ID, CLIENT_ID, issuer="https://token.actions.githubusercontent.com", subject=actions_oidc.subject
+    )
     env = {key: value for key, value in graph_env().items() if not key.startswith("SYNCSECRETS_A")}
-    env |= {"AZURE_TENANT_ID": TENANT_ID, "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_FEDERATED_TOKEN_FILE": str(token_file),
-            "APP_TOKEN": TOKEN}  # fmt: skip
+    env |= {
+        "AZURE_TENANT_ID": TENANT_ID,
+        "AZURE_CLIENT_ID": CLIENT_ID,
+        "AZURE_FEDERATED_TOKEN_FILE": str(token_file),
+        "APP_TOKEN": TOKEN,
+    }
     write_profile(tmp_path)
     graph.add_principal(SP, {})
     result = run_cli(["plan", "--auth", "workload-identity"], cwd=tmp_path, env=env)
@@ -400,9 +414,14 @@ def test_a_progress_bar_on_a_terminal(tmp_path: Path, graph, env, monkeypatch) -
     assert "Reading" not in result.stdout and sys.stderr is not None
 
 
-@pytest.mark.parametrize(("option", "message"), [(["--cloud", "mars"], "--cloud: must be one of global, usgov, dod, china"),
-                                                 (["--api", "v2"], "--api: must be v1.0 or beta"),
-                                                 (["--auth", "password"], "--auth: must be one of default, cli")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--cloud", "mars"], "Invalid value for '--cloud': 'mars' is not one of 'global', 'usgov', 'dod', 'china'"),
+        (["--api", "v2"], "Invalid value for '--api': 'v2' is not one of 'v1.0', 'beta'"),
+        (["--auth", "password"], "--auth: must be one of default, cli"),
+    ],
+)
 def test_connection_options_are_checked_before_any_request(tmp_path: Path, graph, env, option, message) -> None:
     write_profile(tmp_path)
     result = run_cli(["plan", *option], cwd=tmp_path, env=env)

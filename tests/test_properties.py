@@ -49,10 +49,15 @@ JSON_OBJECT = st.dictionaries(
 )
 EMAIL = st.from_regex(r"[a-z][a-z0-9.]{0,8}@[a-z]{1,8}\.example", fullmatch=True)
 JUNK = st.one_of(
-    st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.text(max_size=10),
-    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
-    st.builds(lambda: datetime(2026, 1, 1)), MOMENT,
-)  # fmt: skip
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.text(max_size=10),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+    st.builds(lambda: datetime(2026, 1, 1)),
+    MOMENT,
+)
 
 
 def valid_value(key: Key) -> st.SearchStrategy:

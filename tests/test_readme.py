@@ -34,14 +34,19 @@ def section(text: str, heading: str) -> str:
 def test_the_cli_reference_names_every_option_under_its_command(name: str) -> None:
     own = section(CLI, f"`syncsecrets {name}`")
     shared = section(CLI, "Remote options") if name in REMOTE else ""
-    missing = [opt for param in GROUP.commands[name].params for opt in param.opts
-               if opt.startswith("-") and f"`{opt}" not in own + shared]  # fmt: skip
+    missing = [
+        opt
+        for param in GROUP.commands[name].params
+        for opt in param.opts
+        if opt.startswith("-") and f"`{opt}" not in own + shared
+    ]
     assert missing == [], f"docs/cli.md does not name these options of `{name}`: {missing}"
 
 
 def test_the_cli_reference_names_the_global_options() -> None:
-    assert [opt for param in GROUP.params for opt in param.opts if f"`syncsecrets {opt}" not in CLI
-            and f"{opt}`" not in CLI] == []  # fmt: skip
+    assert [
+        opt for param in GROUP.params for opt in param.opts if f"`syncsecrets {opt}" not in CLI and f"{opt}`" not in CLI
+    ] == []
 
 
 def test_the_exit_code_table_covers_every_code() -> None:
@@ -91,7 +96,10 @@ def test_ci_runs_the_readmes_test_command() -> None:
 
 def test_the_docs_pin_commits_not_tags() -> None:
     """The project publishes no tag: a pin to one fails at the first step of a fresh install."""
-    pins = [(page.name, line) for page in [REPO / "README.md", *PAGES]
-            for line in page.read_text(encoding="utf-8").splitlines()
-            if re.search(r"rev: v?\d+\.\d|@v?\d+\.\d", line)]  # fmt: skip
+    pins = [
+        (page.name, line)
+        for page in [REPO / "README.md", *PAGES]
+        for line in page.read_text(encoding="utf-8").splitlines()
+        if re.search(r"rev: v?\d+\.\d|@v?\d+\.\d", line)
+    ]
     assert pins == []

@@ -127,13 +127,16 @@ def test_apply_reading_back_a_trickle_ends_with_its_wait(tmp_path, graph, env, s
 REFUSAL = b'{"error": {"code": "CredentialValidationFailed", "message": "The token was refused by the application."}}'
 
 
-@pytest.mark.parametrize(("status", "body", "verdict"), [
-    (200, REFUSAL, "invalid"),
-    (202, REFUSAL, "invalid"),
-    (200, b"<html>Service Unavailable</html>", "failed"),
-    (200, b"", "valid"),
-    (200, b'{"value": []}', "valid"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("status", "body", "verdict"),
+    [
+        (200, REFUSAL, "invalid"),
+        (202, REFUSAL, "invalid"),
+        (200, b"<html>Service Unavailable</html>", "failed"),
+        (200, b"", "valid"),
+        (200, b'{"value": []}', "valid"),
+    ],
+)
 def test_validate_credentials_is_valid_only_without_an_error(tmp_path, graph, env, status, body, verdict):
     write_profile(tmp_path)
     graph.add_principal(SP, {})
@@ -202,8 +205,13 @@ def no_credential(tmp_path, graph_env) -> dict[str, str]:
     (tmp_path / "bin").mkdir()
     (tmp_path / "home").mkdir()
     env = {key: value for key, value in graph_env().items() if not key.startswith("SYNCSECRETS_A")}
-    return {**env, "APP_TOKEN": TOKEN, "PATH": str(tmp_path / "bin"), "HOME": str(tmp_path / "home"),
-            "AZURE_POD_IDENTITY_AUTHORITY_HOST": f"http://127.0.0.1:{port}"}  # fmt: skip
+    return {
+        **env,
+        "APP_TOKEN": TOKEN,
+        "PATH": str(tmp_path / "bin"),
+        "HOME": str(tmp_path / "home"),
+        "AZURE_POD_IDENTITY_AUTHORITY_HOST": f"http://127.0.0.1:{port}",
+    }
 
 
 @pytest.mark.parametrize("mode", ["default", "cli"])

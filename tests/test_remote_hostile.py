@@ -188,8 +188,11 @@ def test_a_secret_that_is_a_placeholder_is_exit_2(tmp_path: Path, graph, graph_e
 
 
 def test_a_placeholder_written_in_a_profile_is_exit_2(tmp_path: Path, graph, env) -> None:
-    write_profile(tmp_path, body='base_address = "https://scim.contoso.example/v2"\n'
-                  'secret_token = { env = "APP_TOKEN" }\ninstance_name = "<unrevealed env:NAME>"\n')  # fmt: skip
+    write_profile(
+        tmp_path,
+        body='base_address = "https://scim.contoso.example/v2"\n'
+        'secret_token = { env = "APP_TOKEN" }\ninstance_name = "<unrevealed env:NAME>"\n',
+    )
     graph.add_principal(SP, {})
     result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
     assert result.exit_code == 2, outputs(result)
@@ -259,8 +262,14 @@ def test_apply_whose_every_put_fails_says_nothing_was_applied(tmp_path: Path, gr
 def test_import_from_tenant_takes_no_reference_from_the_tenant(tmp_path: Path, graph, env) -> None:
     """A tenant value that looks like a placeholder must not become the reference it names: the
     next apply would send that variable (a deploy job's own credential) or file to Graph."""
-    graph.add_principal(SP, {"BaseAddress": "<unrevealed env:AZURE_CLIENT_SECRET>",
-                             "InstanceName": "<unrevealed file:../../.git/config>", "SecretToken": "*"})  # fmt: skip
+    graph.add_principal(
+        SP,
+        {
+            "BaseAddress": "<unrevealed env:AZURE_CLIENT_SECRET>",
+            "InstanceName": "<unrevealed file:../../.git/config>",
+            "SecretToken": "*",
+        },
+    )
     result = run_cli(["import", "--from-tenant", SP, "--name", "lms"], cwd=tmp_path, env=env)
     assert result.exit_code == 0, outputs(result)
     written = (tmp_path / "configs" / "lms.toml").read_text()
@@ -374,8 +383,11 @@ def test_a_vault_token_that_cannot_be_a_header_is_refused_by_name(tmp_path: Path
     """The vault's given token (--auth token) passes the same check as Graph's (one rule)."""
     pytest.importorskip("azure.keyvault.secrets")
     keyvault.set_secret("scim-token", "canary-vault-value")
-    write_profile(tmp_path, body='base_address = "https://scim.contoso.example/v2"\n'
-                  f'secret_token = {{ keyvault = "{keyvault.secret_uri("scim-token")}" }}\n')  # fmt: skip
+    write_profile(
+        tmp_path,
+        body='base_address = "https://scim.contoso.example/v2"\n'
+        f'secret_token = {{ keyvault = "{keyvault.secret_uri("scim-token")}" }}\n',
+    )
     graph.add_principal(SP, {})
     vault = {"SYNCSECRETS_KEYVAULT_HOSTS": keyvault.host, "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN": "canary-t\u00f6ken"}
     result = run_cli(["plan"], cwd=tmp_path, env={**env, **vault})

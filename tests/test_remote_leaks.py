@@ -59,12 +59,17 @@ def test_the_federated_assertion_an_authority_quotes_is_masked(
     assertion = actions_oidc.issue("api://AzureADTokenExchange")
     token_file = tmp_path / "federated-token"
     token_file.write_text(assertion + "\n")
-    authority.add_federated(TENANT_ID, CLIENT_ID, issuer="https://token.actions.githubusercontent.com",
-                            subject=actions_oidc.subject)  # fmt: skip
+    authority.add_federated(
+        TENANT_ID, CLIENT_ID, issuer="https://token.actions.githubusercontent.com", subject=actions_oidc.subject
+    )
     authority.fault(400, method="POST", echo=True)
     env = {key: value for key, value in graph_env().items() if not key.startswith("SYNCSECRETS_A")}
-    env |= {"AZURE_TENANT_ID": TENANT_ID, "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_FEDERATED_TOKEN_FILE": str(token_file),
-            "APP_TOKEN": TOKEN}  # fmt: skip
+    env |= {
+        "AZURE_TENANT_ID": TENANT_ID,
+        "AZURE_CLIENT_ID": CLIENT_ID,
+        "AZURE_FEDERATED_TOKEN_FILE": str(token_file),
+        "APP_TOKEN": TOKEN,
+    }
     write_profile(tmp_path)
     graph.add_principal(SP, {})
     result = run_cli(["plan", "--auth", "workload-identity", "--format", "github"], cwd=tmp_path, env=env)

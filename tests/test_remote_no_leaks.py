@@ -37,8 +37,12 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
     graph.add_principal(SP2, {"UserName": f"Bearer {CANARY_SECRET}"})  # a secret under a key that is none
     token_env = {**graph_env(), "APP_TOKEN": CANARY_SECRET, "APP_URL": CANARY_URL}
     access_token = token_env["SYNCSECRETS_ACCESS_TOKEN"]
-    secret_env = {**graph_env(token=False), "AZURE_CLIENT_SECRET": CANARY_CLIENT_SECRET, "APP_TOKEN": CANARY_SECRET,
-                  "APP_URL": CANARY_URL}  # fmt: skip
+    secret_env = {
+        **graph_env(token=False),
+        "AZURE_CLIENT_SECRET": CANARY_CLIENT_SECRET,
+        "APP_TOKEN": CANARY_SECRET,
+        "APP_URL": CANARY_URL,
+    }
     authority.add_client(TENANT_ID, CLIENT_ID, CANARY_CLIENT_SECRET)
     printed = []
 
@@ -56,8 +60,14 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
     graph.fault(400, method="PUT", sp_id=SP, echo=True)  # the PUT body quoted back, as .NET writes it
     graph.fault(500, method="GET", sp_id=SP, times=3)  # the first apply fails on SP after 3 tries
     run("apply", "--auto-approve", "--format", "json", "--debug", expect=(4,))
-    run("apply", "--auto-approve", "--format", "github", env={**secret_env, "AZURE_CLIENT_SECRET": "x" + CANARY_CLIENT_SECRET},
-        expect=(4,))  # fmt: skip
+    run(
+        "apply",
+        "--auto-approve",
+        "--format",
+        "github",
+        env={**secret_env, "AZURE_CLIENT_SECRET": "x" + CANARY_CLIENT_SECRET},
+        expect=(4,),
+    )
     run("apply", "--plan", "plan-text.json", expect=(0, 2, 4))
     for fmt in ("text", "json", "github"):  # the authority quotes the posted form, client_secret and all
         authority.fault(400, method="POST", echo=True)
@@ -85,8 +95,14 @@ def test_no_canary_leaves_plan_or_apply(tmp_path: Path, graph, graph_env, author
     run("apply", "--auto-approve", "--debug", expect=(3,))
     assert graph.pairs(SP)["SecretToken"] == CANARY_SECRET  # the runs did send the secret
 
-    canaries = [*spellings(CANARY_SECRET), CANARY_URL, "canary-remote-host", *spellings(CANARY_CLIENT_SECRET),
-                access_token, access_token.split(".")[2]]  # fmt: skip
+    canaries = [
+        *spellings(CANARY_SECRET),
+        CANARY_URL,
+        "canary-remote-host",
+        *spellings(CANARY_CLIENT_SECRET),
+        access_token,
+        access_token.split(".")[2],
+    ]
     for text in printed:
         for canary in canaries:
             assert canary not in text

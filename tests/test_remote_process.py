@@ -47,8 +47,14 @@ def test_plan_and_apply_in_real_processes(tmp_path: Path, graph, graph_env) -> N
 def _start_apply(root: Path, env: dict[str, str]) -> subprocess.Popen:
     full = {key: value for key, value in os.environ.items() if not key.startswith("SYNCSECRETS")}
     full.update(env)
-    return subprocess.Popen([sys.executable, "-m", "compiler", "apply", "--auto-approve", "--jobs", "1"], cwd=root,
-                            env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "compiler", "apply", "--auto-approve", "--jobs", "1"],
+        cwd=root,
+        env=full,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for_puts(graph, count: int, timeout: float = 30) -> None:

@@ -156,9 +156,21 @@ def add_a_field(document: dict) -> None:
         (lambda d: d["targets"][0].update(path="/etc/app.toml"), "plan.json: targets[0].path: is not what"),
         (lambda d: d["targets"][0].update(profile_digest=None), "plan.json: targets[0].profile_digest: is not"),
     ],
-    ids=["edited-value", "dropped-clear", "no-version", "tenant-list", "actions-string", "unknown-action",
-         "action-field-missing", "unknown-field", "version-bool", "path-above", "path-absolute", "digest-null"],
-)  # fmt: skip
+    ids=[
+        "edited-value",
+        "dropped-clear",
+        "no-version",
+        "tenant-list",
+        "actions-string",
+        "unknown-action",
+        "action-field-missing",
+        "unknown-field",
+        "version-bool",
+        "path-above",
+        "path-absolute",
+        "digest-null",
+    ],
+)
 def test_a_saved_plan_other_than_plan_save_wrote_is_exit_2(tmp_path: Path, graph, env, edit, message) -> None:
     write_profile(tmp_path)
     graph.add_principal(SP, {"BaseAddress": "https://old.contoso.example/v2", "InstanceName": "legacy"})

@@ -26,8 +26,7 @@ def test_validate_sends_the_profile_pairs_and_reports_valid(tmp_path: Path, grap
     graph.add_job(SP, JOB, "scim", accepts={"SecretToken": TOKEN})
     result = run_cli(["validate"], cwd=tmp_path, env=env)
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert result.stdout == (f"= configs/app.toml -> {SP}: valid (job {JOB})\n"
-                             "Validate: 1 service principal: 1 valid\n")  # fmt: skip
+    assert result.stdout == (f"= configs/app.toml -> {SP}: valid (job {JOB})\nValidate: 1 service principal: 1 valid\n")
     posted = [record for record in graph.journal if record.method == "POST"]
     assert posted[0].path.endswith(f"/jobs/{JOB}/validateCredentials")
     assert posted[0].body["useSavedCredentials"] is False
@@ -116,17 +115,46 @@ def test_status_of_a_failed_last_run_and_a_quarantine_reason() -> None:
     from compiler.graph.planning import FAILING, QUARANTINED
     from compiler.graph.status import job_lines, job_summary
 
-    failing = job_summary({"id": JOB, "templateId": "scim", "status": {"code": "Active", "lastExecution": {
-        "state": "Failed", "timeEnded": "2026-11-27T10:00:00Z",
-        "error": {"code": "SystemForCrossDomainIdentityManagementUnauthorized", "message": "401 from the app"}}}})  # fmt: skip
+    failing = job_summary(
+        {
+            "id": JOB,
+            "templateId": "scim",
+            "status": {
+                "code": "Active",
+                "lastExecution": {
+                    "state": "Failed",
+                    "timeEnded": "2026-11-27T10:00:00Z",
+                    "error": {
+                        "code": "SystemForCrossDomainIdentityManagementUnauthorized",
+                        "message": "401 from the app",
+                    },
+                },
+            },
+        }
+    )
     assert failing["state"] == FAILING
-    assert job_lines(failing)[1] == ("  last run: Failed at 2026-11-27T10:00:00Z: "
-                                     "SystemForCrossDomainIdentityManagementUnauthorized: 401 from the app")  # fmt: skip
-    quarantined = job_summary({"id": JOB, "templateId": "scim", "status": {"code": "Quarantine", "quarantine": {
-        "reason": "IncorrectCredentials", "currentBegan": "2026-11-26T00:00:00Z", "nextAttempt": "2026-11-28T00:00:00Z"}}})  # fmt: skip
+    assert job_lines(failing)[1] == (
+        "  last run: Failed at 2026-11-27T10:00:00Z: "
+        "SystemForCrossDomainIdentityManagementUnauthorized: 401 from the app"
+    )
+    quarantined = job_summary(
+        {
+            "id": JOB,
+            "templateId": "scim",
+            "status": {
+                "code": "Quarantine",
+                "quarantine": {
+                    "reason": "IncorrectCredentials",
+                    "currentBegan": "2026-11-26T00:00:00Z",
+                    "nextAttempt": "2026-11-28T00:00:00Z",
+                },
+            },
+        }
+    )
     assert quarantined["state"] == QUARANTINED
-    assert job_lines(quarantined)[1] == ("  quarantined since 2026-11-26T00:00:00Z: IncorrectCredentials; "
-                                         "next attempt 2026-11-28T00:00:00Z")  # fmt: skip
+    assert job_lines(quarantined)[1] == (
+        "  quarantined since 2026-11-26T00:00:00Z: IncorrectCredentials; next attempt 2026-11-28T00:00:00Z"
+    )
 
 
 def test_status_without_jobs(tmp_path: Path, graph, env) -> None:
@@ -139,11 +167,16 @@ def test_status_without_jobs(tmp_path: Path, graph, env) -> None:
 
 # -- import --from-tenant ------------------------------------------------------------------------
 def test_import_from_tenant_writes_a_profile_that_plans_in_sync(tmp_path: Path, graph, env) -> None:
-    graph.add_principal(SP, {
-        "BaseAddress": "https://lms.tailspin.example/scim/v2", "SecretToken": "stored-token", "SyncAll": "false",
-        "SyncNotificationSettings": '{"Enabled":true,"Recipients":"lms@contoso.example","DeleteThresholdEnabled":true,'
-                                    '"DeleteThresholdValue":300}',
-    })  # fmt: skip
+    graph.add_principal(
+        SP,
+        {
+            "BaseAddress": "https://lms.tailspin.example/scim/v2",
+            "SecretToken": "stored-token",
+            "SyncAll": "false",
+            "SyncNotificationSettings": '{"Enabled":true,"Recipients":"lms@contoso.example","DeleteThresholdEnabled":true,'
+            '"DeleteThresholdValue":300}',
+        },
+    )
     result = run_cli(["import", "--from-tenant", SP, "--name", "tailspin-lms"], cwd=tmp_path, env=env)
     assert result.exit_code == 0, result.stdout + result.stderr
     text = (tmp_path / "configs" / "tailspin-lms.toml").read_text()
@@ -187,12 +220,35 @@ def test_status_reads_the_last_run_and_the_quarantine_from_graph(tmp_path: Path,
     write_profile(tmp_path, "b", sp=SP2)
     graph.add_principal(SP, {})
     graph.add_principal(SP2, {})
-    graph.add_job(SP, JOB, "scim", status="Quarantine", quarantine={
-        "reason": "IncorrectCredentials", "currentBegan": "2026-11-26T00:00:00Z", "nextAttempt": "2026-11-28T00:00:00Z",
-        "error": {"code": "SystemForCrossDomainIdentityManagementUnauthorized", "message": "The token was refused."}})  # fmt: skip
-    graph.add_job(SP2, JOB, "scim", status="Active", last_execution={
-        "state": "Failed", "timeEnded": "2026-11-27T09:00:00Z",
-        "error": {"code": "SystemForCrossDomainIdentityManagementServiceIncompatible", "message": "HTTP 500 from the app"}})  # fmt: skip
+    graph.add_job(
+        SP,
+        JOB,
+        "scim",
+        status="Quarantine",
+        quarantine={
+            "reason": "IncorrectCredentials",
+            "currentBegan": "2026-11-26T00:00:00Z",
+            "nextAttempt": "2026-11-28T00:00:00Z",
+            "error": {
+                "code": "SystemForCrossDomainIdentityManagementUnauthorized",
+                "message": "The token was refused.",
+            },
+        },
+    )
+    graph.add_job(
+        SP2,
+        JOB,
+        "scim",
+        status="Active",
+        last_execution={
+            "state": "Failed",
+            "timeEnded": "2026-11-27T09:00:00Z",
+            "error": {
+                "code": "SystemForCrossDomainIdentityManagementServiceIncompatible",
+                "message": "HTTP 500 from the app",
+            },
+        },
+    )
     result = run_cli(["status"], cwd=tmp_path, env=env)
     assert result.exit_code == 1, result.stdout + result.stderr
     assert (

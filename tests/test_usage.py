@@ -89,17 +89,26 @@ def test_every_help_ends_with_examples_that_parse(name: str) -> None:
 @pytest.mark.parametrize(
     ("args", "first"),
     [
-        (["plan", "--env", "a", "--env", "b"], "plan: Invalid value for '--env': one environment per run (one run "
-         "talks to one tenant), not a, b: run once per environment; `syncsecrets plan --help` shows how to call it"),
+        (
+            ["plan", "--env", "a", "--env", "b"],
+            "plan: Invalid value for '--env': one environment per run (one run "
+            "talks to one tenant), not a, b: run once per environment; `syncsecrets plan --help` shows how to call it",
+        ),
         (["compile", "--bogus"], "compile: No such option: --bogus"),
-        (["compile", "--diff", "colour"], "compile: Invalid value for '--diff': 'colour' is not one of 'semantic', "
-         "'unified', 'none'; `syncsecrets compile --help` shows how to call it"),
+        (
+            ["compile", "--diff", "colour"],
+            "compile: Invalid value for '--diff': 'colour' is not one of 'semantic', "
+            "'unified', 'none'; `syncsecrets compile --help` shows how to call it",
+        ),
         (["compile", "--jobs", "0"], "compile: Invalid value for '--jobs' / '-j': 0 is not in the range x>=1"),
         (["init"], "init: Missing argument 'NAME'; `syncsecrets init --help` shows how to call it"),
-        (["no-such-command"], "syncsecrets: No such command 'no-such-command'; `syncsecrets --help` shows how to call it"),
+        (
+            ["no-such-command"],
+            "syncsecrets: No such command 'no-such-command'; `syncsecrets --help` shows how to call it",
+        ),
         (["import"], "import: give a FILE (or - for standard input), or --from-tenant"),
     ],
-)  # fmt: skip
+)
 def test_every_usage_error_has_the_shape_of_every_other_error(tmp_path: Path, args: list[str], first: str) -> None:
     result = run_process(args, cwd=tmp_path)
     lines = result.stderr.splitlines()

@@ -19,13 +19,15 @@ ADDED = {"SYNCSECRETS_KEYVAULT_HOSTS": "127.0.0.1:8443, Vault.Internal, [::1]:94
     [
         ("https://Contoso-KV.vault.azure.net/secrets/Token", "contoso-kv.vault.azure.net/Token"),
         ("https://kv1.vault.azure.net:443/secrets/t/", "kv1.vault.azure.net/t"),
-        ("https://kv1.vault.usgovcloudapi.net/secrets/t/0123456789ABCDEF0123456789abcdef",
-         "kv1.vault.usgovcloudapi.net/t/0123456789abcdef0123456789abcdef"),
+        (
+            "https://kv1.vault.usgovcloudapi.net/secrets/t/0123456789ABCDEF0123456789abcdef",
+            "kv1.vault.usgovcloudapi.net/t/0123456789abcdef0123456789abcdef",
+        ),
         ("https://127.0.0.1:8443/secrets/t", "127.0.0.1:8443/t"),
         ("https://vault.internal/secrets/t", "vault.internal/t"),
         ("https://[::1]:9443/secrets/t", "[::1]:9443/t"),
     ],
-)  # fmt: skip
+)
 def test_accepted_and_canonical(url, canonical):
     address = parse_url(url, ADDED)
     assert address.canonical == canonical
@@ -79,8 +81,13 @@ def test_refused(url):
     assert url not in str(refused.value)  # messages never quote what the profile wrote
 
 
-@given(st.one_of(st.text(), st.builds(lambda tail: "https://kv1.vault.azure.net/" + tail, st.text()),
-                 st.builds(lambda host: f"https://{host}/secrets/t", st.text())))  # fmt: skip
+@given(
+    st.one_of(
+        st.text(),
+        st.builds(lambda tail: "https://kv1.vault.azure.net/" + tail, st.text()),
+        st.builds(lambda host: f"https://{host}/secrets/t", st.text()),
+    )
+)
 def test_any_text_is_accepted_or_refused_never_a_crash(url):
     try:
         address = parse_url(url, ADDED)

@@ -200,8 +200,13 @@ def _notifications(value: str, where: str, imported: Imported) -> dict[str, obje
     elif enabled is False and threshold is None:
         table[notifications.DELETE_THRESHOLD] = False
     else:  # an unusual combination: the Graph fields say it exactly
-        table.update({name: item for name, item in (("DeleteThresholdEnabled", enabled),
-                                                    ("DeleteThresholdValue", threshold)) if item is not None})  # fmt: skip
+        table.update(
+            {
+                name: item
+                for name, item in (("DeleteThresholdEnabled", enabled), ("DeleteThresholdValue", threshold))
+                if item is not None
+            }
+        )
     if "HumanResourcesLookaheadQueryEnabled" in fields:
         table["hr_lookahead_query"] = fields["HumanResourcesLookaheadQueryEnabled"]
     return table
@@ -242,12 +247,15 @@ def _guess_template(top: dict[Key, object]) -> str | None:
     # As on the wire: a table (Domain = { domain = ... }) as its compact JSON.
     present = {key.graph: compact_json(value) if isinstance(value, dict) else value for key, value in top.items()}
     fitting = [
-        template for template in templates().values()
+        template
+        for template in templates().values()
         if all(key.graph in present for key in template.required)
         and all(present.get(graph) == wanted for graph, wanted in template.values.items())
-        and all(isinstance(present.get(graph), str) and pattern.match(present[graph])
-                for graph, pattern in template.patterns.items())
-    ]  # fmt: skip
+        and all(
+            isinstance(present.get(graph), str) and pattern.match(present[graph])
+            for graph, pattern in template.patterns.items()
+        )
+    ]
     # A matched pattern is the strongest evidence (Domain as JSON is Cloud Sync's, a localhost
     # ecma2host URL the ECMA host's); then the kind that explains more keys.
     return max(fitting, key=lambda template: (len(template.patterns), len(template.required))).name if fitting else None

@@ -145,13 +145,17 @@ def removal_warnings(found: list[Change]) -> list[str]:
     warnings = []
     if plain:
         verb, them = ("is", "it") if len(plain) == 1 else ("are", "them")
-        warnings.append(f"{', '.join(plain)} {verb} removed from the body: a PUT that omits a key may leave "
-                        f"{them} on the tenant; `syncsecrets apply` clears {them}")  # fmt: skip
+        warnings.append(
+            f"{', '.join(plain)} {verb} removed from the body: a PUT that omits a key may leave "
+            f"{them} on the tenant; `syncsecrets apply` clears {them}"
+        )
     if json_valued:
         verb, them = ("is", "it") if len(json_valued) == 1 else ("are", "them")
-        warnings.append(f'{", ".join(json_valued)} {verb} removed from the body: a PUT that omits a key may leave '
-                        f'{them} on the tenant, and Graph refuses "" for a JSON value, so nothing clears {them}: '
-                        f"set {them} explicitly instead (for notifications, [notifications] enabled = false)")  # fmt: skip
+        warnings.append(
+            f"{', '.join(json_valued)} {verb} removed from the body: a PUT that omits a key may leave "
+            f'{them} on the tenant, and Graph refuses "" for a JSON value, so nothing clears {them}: '
+            f"set {them} explicitly instead (for notifications, [notifications] enabled = false)"
+        )
     return warnings
 
 
@@ -216,19 +220,25 @@ def credential_warnings(
         if old_value is None:
             if old_values:  # a key where there was none (not a first body: everything is new there)
                 where = "masked" if after is None else after
-                warnings.append(f"{pair.key} is new ({where}) while {secrets}: the credential will also be sent "
-                                "there; make sure that is intended")  # fmt: skip
+                warnings.append(
+                    f"{pair.key} is new ({where}) while {secrets}: the credential will also be sent "
+                    "there; make sure that is intended"
+                )
             continue
         old_label = placeholder_label(old_value)
         before = None if old_label else _host(old_value)
         if before is not None and before == after:
             continue
         if after is None or old_label or revealed:
-            warnings.append(f"{pair.key} (masked) now points at another host while {secrets}: "
-                            "check where the credential will be sent")  # fmt: skip
+            warnings.append(
+                f"{pair.key} (masked) now points at another host while {secrets}: "
+                "check where the credential will be sent"
+            )
         else:
-            warnings.append(f"{pair.key} host changes from {before} to {after} while {secrets}: "
-                            f"the credential will be sent to {after}; make sure that is intended")  # fmt: skip
+            warnings.append(
+                f"{pair.key} host changes from {before} to {after} while {secrets}: "
+                f"the credential will be sent to {after}; make sure that is intended"
+            )
     return warnings
 
 

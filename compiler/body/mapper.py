@@ -91,8 +91,11 @@ def _check_keep(kept: Located, present: list[str], problems: list) -> None:
     """A kept key is left to whatever else sets it on the tenant: the profile cannot also set it."""
     for graph in kept.value:
         if graph in present:
-            problems.append(kept.problem(f"{BY_GRAPH[graph].friendly} is both in keep and set by the profile: "
-                                         "remove it from one of them"))  # fmt: skip
+            problems.append(
+                kept.problem(
+                    f"{BY_GRAPH[graph].friendly} is both in keep and set by the profile: remove it from one of them"
+                )
+            )
 
 
 def _check_template(entry: Located, pairs: list[OutPair], problems: list) -> None:

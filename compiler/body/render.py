@@ -2,8 +2,9 @@
 
 Canonical: UTF-8, non-ASCII kept, 2-space indent, `key` before `value`, one trailing newline:
 exactly `json.dumps(body, indent=2, ensure_ascii=False) + "\\n"`. It is written by hand because
-that is several times faster than the pure-Python indenting encoder and this runs once per
-profile; a property test holds the two to the same bytes.
+json.dumps's indenting encoder is pure Python: 6.6 us a body against 46 us, about 0.4 s of a
+10,000-profile compile (bench/ scenario 1), a tenth of the floor it is held to. A property test
+holds the two to the same bytes.
 """
 
 from __future__ import annotations

@@ -78,49 +78,180 @@ NULL_MEMBER = "None"
 KEYS: tuple[Key, ...] = (
     Key("UserName", "user_name", _T, "User name for apps that sign in with basic credentials (Workday, ServiceNow)."),
     Key("Password", "password", _S, "Password that goes with UserName.", sensitive=True),
-    Key("SecretToken", "secret_token", _S, "Bearer token sent to a SCIM endpoint (portal: Secret Token).", sensitive=True),
-    Key("AppKey", "app_key", _O, "Application key; Cloud Sync sends a JSON object such as {appKeyScenario = \"AD2AADPasswordHash\"}.", sensitive=True),
-    Key("BaseAddress", "base_address", _U, "Endpoint the provisioning service calls (portal: Tenant URL).", receives_credentials=True),
+    Key(
+        "SecretToken",
+        "secret_token",
+        _S,
+        "Bearer token sent to a SCIM endpoint (portal: Secret Token).",
+        sensitive=True,
+    ),
+    Key(
+        "AppKey",
+        "app_key",
+        _O,
+        'Application key; Cloud Sync sends a JSON object such as {appKeyScenario = "AD2AADPasswordHash"}.',
+        sensitive=True,
+    ),
+    Key(
+        "BaseAddress",
+        "base_address",
+        _U,
+        "Endpoint the provisioning service calls (portal: Tenant URL).",
+        receives_credentials=True,
+    ),
     Key("ClientIdentifier", "client_identifier", _T, "Client identifier of the target app's API.", integer_ok=True),
-    Key("ClientSecret", "client_secret", _S, "Client secret of the target app's API (AWS legacy template).", sensitive=True),
+    Key(
+        "ClientSecret",
+        "client_secret",
+        _S,
+        "Client secret of the target app's API (AWS legacy template).",
+        sensitive=True,
+    ),
     Key("SingleSignOnType", "single_sign_on_type", _T, "Single sign-on type of the target app (format unverified)."),
     Key("Sandbox", "sandbox", _B, "Provision into the app's sandbox instead of production."),
-    Key("Url", "url", _U, "URL of the target app's API, for apps that do not use BaseAddress.", receives_credentials=True),
-    Key("Domain", "domain", _O, "Domain of the target; Cloud Sync sends a JSON object such as {domain = \"contoso.com\"}."),
+    Key(
+        "Url",
+        "url",
+        _U,
+        "URL of the target app's API, for apps that do not use BaseAddress.",
+        receives_credentials=True,
+    ),
+    Key(
+        "Domain", "domain", _O, 'Domain of the target; Cloud Sync sends a JSON object such as {domain = "contoso.com"}.'
+    ),
     Key("ConsumerKey", "consumer_key", _T, "OAuth 1 consumer key of the target app.", integer_ok=True),
     Key("ConsumerSecret", "consumer_secret", _S, "OAuth 1 consumer secret of the target app.", sensitive=True),
     Key("TokenKey", "token_key", _S, "API token of the target app.", sensitive=True),
     Key("TokenExpiration", "token_expiration", _D, "When the API token expires."),
-    Key("Oauth2AccessToken", "oauth2_access_token", _S, "OAuth 2 access token obtained for the target app.", sensitive=True),
-    Key("Oauth2AccessTokenCreationTime", "oauth2_access_token_creation_time", _D, "When the OAuth 2 access token was issued."),
+    Key(
+        "Oauth2AccessToken",
+        "oauth2_access_token",
+        _S,
+        "OAuth 2 access token obtained for the target app.",
+        sensitive=True,
+    ),
+    Key(
+        "Oauth2AccessTokenCreationTime",
+        "oauth2_access_token_creation_time",
+        _D,
+        "When the OAuth 2 access token was issued.",
+    ),
     Key("Oauth2RefreshToken", "oauth2_refresh_token", _S, "OAuth 2 refresh token for the target app.", sensitive=True),
     Key("SyncAll", "sync_all", _B, "Provision all users and groups (true) or only those assigned to the app (false)."),
     Key("InstanceName", "instance_name", _T, "Instance name of the target app (ServiceNow-style, unverified)."),
-    Key("Oauth2ClientId", "oauth2_client_id", _T, "OAuth 2 client id the provisioning service authenticates with.", integer_ok=True),
-    Key("Oauth2ClientSecret", "oauth2_client_secret", _S, "OAuth 2 client secret that goes with Oauth2ClientId.", sensitive=True),
-    Key("CompanyId", "company_id", _T, "Company or tenant id of the target (cross-tenant sync: the target tenant id).", integer_ok=True),
-    Key("UpdateKeyOnSoftDelete", "update_key_on_soft_delete", _B, "Update the matching key when an account is soft-deleted."),
-    Key("SynchronizationSchedule", "synchronization_schedule", _T, "Synchronization schedule (format unverified).", integer_ok=True),
+    Key(
+        "Oauth2ClientId",
+        "oauth2_client_id",
+        _T,
+        "OAuth 2 client id the provisioning service authenticates with.",
+        integer_ok=True,
+    ),
+    Key(
+        "Oauth2ClientSecret",
+        "oauth2_client_secret",
+        _S,
+        "OAuth 2 client secret that goes with Oauth2ClientId.",
+        sensitive=True,
+    ),
+    Key(
+        "CompanyId",
+        "company_id",
+        _T,
+        "Company or tenant id of the target (cross-tenant sync: the target tenant id).",
+        integer_ok=True,
+    ),
+    Key(
+        "UpdateKeyOnSoftDelete",
+        "update_key_on_soft_delete",
+        _B,
+        "Update the matching key when an account is soft-deleted.",
+    ),
+    Key(
+        "SynchronizationSchedule",
+        "synchronization_schedule",
+        _T,
+        "Synchronization schedule (format unverified).",
+        integer_ok=True,
+    ),
     Key("SystemOfRecord", "system_of_record", _T, "System of record for inbound (HR) provisioning."),
     Key("SandboxName", "sandbox_name", _T, "Name of the app's sandbox to provision into."),
     Key("EnforceDomain", "enforce_domain", _B, "Only provision accounts in the configured Domain."),
-    Key("SyncNotificationSettings", "sync_notification_settings", _N, "Quarantine and failure emails and the accidental-deletion threshold."),
-    Key("SkipOutOfScopeDeletions", "skip_out_of_scope_deletions", _B, "Do not disable accounts in the target when they leave scope."),
-    Key("Oauth2AuthorizationCode", "oauth2_authorization_code", _S, "OAuth 2 authorization code from the app's consent flow.", sensitive=True),
+    Key(
+        "SyncNotificationSettings",
+        "sync_notification_settings",
+        _N,
+        "Quarantine and failure emails and the accidental-deletion threshold.",
+    ),
+    Key(
+        "SkipOutOfScopeDeletions",
+        "skip_out_of_scope_deletions",
+        _B,
+        "Do not disable accounts in the target when they leave scope.",
+    ),
+    Key(
+        "Oauth2AuthorizationCode",
+        "oauth2_authorization_code",
+        _S,
+        "OAuth 2 authorization code from the app's consent flow.",
+        sensitive=True,
+    ),
     Key("Oauth2RedirectUri", "oauth2_redirect_uri", _U, "OAuth 2 redirect URI registered with the target app."),
-    Key("ApplicationTemplateIdentifier", "application_template_identifier", _T, "Gallery application template identifier."),
-    Key("Oauth2TokenExchangeUri", "oauth2_token_exchange_uri", _U, "OAuth 2 token endpoint (client credentials grant).", receives_credentials=True),
-    Key("Oauth2AuthorizationUri", "oauth2_authorization_uri", _U, "OAuth 2 authorization endpoint of the target app.", receives_credentials=True),
-    Key("AuthenticationType", "authentication_type", _T, "How to authenticate: OAuth2ClientCredentialsGrant, SyncPolicy (cross-tenant), ..."),
+    Key(
+        "ApplicationTemplateIdentifier",
+        "application_template_identifier",
+        _T,
+        "Gallery application template identifier.",
+    ),
+    Key(
+        "Oauth2TokenExchangeUri",
+        "oauth2_token_exchange_uri",
+        _U,
+        "OAuth 2 token endpoint (client credentials grant).",
+        receives_credentials=True,
+    ),
+    Key(
+        "Oauth2AuthorizationUri",
+        "oauth2_authorization_uri",
+        _U,
+        "OAuth 2 authorization endpoint of the target app.",
+        receives_credentials=True,
+    ),
+    Key(
+        "AuthenticationType",
+        "authentication_type",
+        _T,
+        "How to authenticate: OAuth2ClientCredentialsGrant, SyncPolicy (cross-tenant), ...",
+    ),
     Key("Server", "server", _T, "Server (host) of the target directory or app.", receives_credentials=True),
-    Key("PerformInboundEntitlementGrants", "perform_inbound_entitlement_grants", _B, "Grant entitlements read from the source during inbound provisioning."),
+    Key(
+        "PerformInboundEntitlementGrants",
+        "perform_inbound_entitlement_grants",
+        _B,
+        "Grant entitlements read from the source during inbound provisioning.",
+    ),
     Key("HardDeletesEnabled", "hard_deletes_enabled", _B, "Delete accounts in the target instead of disabling them."),
-    Key("SyncAgentCompatibilityKey", "sync_agent_compatibility_key", _T, "Compatibility key of the on-premises provisioning agent (format unverified)."),
-    Key("SyncAgentADContainer", "sync_agent_ad_container", _T, "Active Directory container the provisioning agent writes to (format unverified)."),
+    Key(
+        "SyncAgentCompatibilityKey",
+        "sync_agent_compatibility_key",
+        _T,
+        "Compatibility key of the on-premises provisioning agent (format unverified).",
+    ),
+    Key(
+        "SyncAgentADContainer",
+        "sync_agent_ad_container",
+        _T,
+        "Active Directory container the provisioning agent writes to (format unverified).",
+    ),
     Key("ValidateDomain", "validate_domain", _B, "Check that the Domain is verified before provisioning."),
     Key("TestReferences", "test_references", _T, "Test references (format unverified)."),
-    Key("ConnectionString", "connection_string", _S, "Connection string of the target (database or service).", sensitive=True),
-)  # fmt: skip
+    Key(
+        "ConnectionString",
+        "connection_string",
+        _S,
+        "Connection string of the target (database or service).",
+        sensitive=True,
+    ),
+)
 
 # 1-based, because Graph's `None` member holds position 0.
 POSITION: dict[str, int] = {key.graph: index for index, key in enumerate(KEYS, start=1)}
@@ -152,12 +283,21 @@ class NotificationField(NamedTuple):
 
 
 NOTIFICATION_FIELDS: tuple[NotificationField, ...] = (
-    NotificationField("Enabled", "enabled", bool, "Send quarantine and failure emails (default: true when recipients is set)."),
-    NotificationField("Recipients", "recipients", str, "Email address; several separated by ';' or ','; a list (joined with ';'); [] for none."),
+    NotificationField(
+        "Enabled", "enabled", bool, "Send quarantine and failure emails (default: true when recipients is set)."
+    ),
+    NotificationField(
+        "Recipients",
+        "recipients",
+        str,
+        "Email address; several separated by ';' or ','; a list (joined with ';'); [] for none.",
+    ),
     NotificationField("DeleteThresholdEnabled", None, bool, "Stop a cycle that would delete too many accounts."),
     NotificationField("DeleteThresholdValue", None, int, "Deletions in one cycle that stop it (portal default 500)."),
-    NotificationField("HumanResourcesLookaheadQueryEnabled", "hr_lookahead_query", bool, "Look ahead for future-dated HR changes."),
-)  # fmt: skip
+    NotificationField(
+        "HumanResourcesLookaheadQueryEnabled", "hr_lookahead_query", bool, "Look ahead for future-dated HR changes."
+    ),
+)
 NOTIFICATION_BY_GRAPH = {field.graph: field for field in NOTIFICATION_FIELDS}
 _NOTIFICATION_POSITION = {field.graph: position for position, field in enumerate(NOTIFICATION_FIELDS)}
 

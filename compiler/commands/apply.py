@@ -37,8 +37,9 @@ def apply(
         if not math.isfinite(wait):  # click's min=0 lets "nan" and "inf" through: a read-back that never ends
             raise UserError.single("--wait", "must be a number of seconds, like 60 (not nan or inf)")
         if not (auto_approve or plan_file or is_terminal()):
-            raise UserError.single("apply", "needs a terminal to ask for confirmation, or --auto-approve (or a "
-                                   "saved plan, --plan FILE)")  # fmt: skip
+            raise UserError.single(
+                "apply", "needs a terminal to ask for confirmation, or --auto-approve (or a saved plan, --plan FILE)"
+            )
         saved = _load(plan_file) if plan_file else None
     except UserError as error:
         return finish(run, options, problems=error.problems)
@@ -130,8 +131,9 @@ def _stale(reasons: list[str]) -> list:
 
     if not reasons:
         return []
-    return [Problem("--plan", "the plan is stale: " + "; ".join(reasons[:10])
-                    + ". Run `syncsecrets plan --save` again")]  # fmt: skip
+    return [
+        Problem("--plan", "the plan is stale: " + "; ".join(reasons[:10]) + ". Run `syncsecrets plan --save` again")
+    ]
 
 
 def is_terminal() -> bool:

@@ -41,8 +41,10 @@ def write_imported(imported, name: str, configs: str, force: bool, shown: str) -
     count = len(imported.pairs)
     PLAIN.out(f"Wrote {path} ({count} {'pair' if count == 1 else 'pairs'}).")
     if imported.variables:
-        PLAIN.out("Secrets were not imported. Set these environment variables before `syncsecrets plan`, `apply` or "
-                  "`compile --reveal`:")  # fmt: skip
+        PLAIN.out(
+            "Secrets were not imported. Set these environment variables before `syncsecrets plan`, `apply` or "
+            "`compile --reveal`:"
+        )
         for variable, key in imported.variables:
             PLAIN.out(f"  {variable}  ({key})")
     return exits.OK

@@ -15,8 +15,9 @@ from .init import check_profile_name
 from .remote import RemoteOptions, auth_mode, finish, open_session
 
 
-def import_from_tenant(options: RemoteOptions, principal: str, name: str | None, configs: str, force: bool,
-                       environ=os.environ) -> int:  # fmt: skip
+def import_from_tenant(
+    options: RemoteOptions, principal: str, name: str | None, configs: str, force: bool, environ=os.environ
+) -> int:
     from ..authoring.importing import build_profile
     from ..graph.auth import AuthError
     from ..graph.client import GraphError

@@ -39,8 +39,11 @@ def init_profile(name: str, template_name: str | None, configs: str) -> int:
 
 def check_profile_name(name: str) -> None:
     if not PROFILE_NAME.match(name) or name.endswith(".toml"):
-        raise UserError.single(name, "is not a profile name: use letters, digits, '.', '-' and '_', not starting "
-                               "with '_' (that makes a partial), without .toml")  # fmt: skip
+        raise UserError.single(
+            name,
+            "is not a profile name: use letters, digits, '.', '-' and '_', not starting "
+            "with '_' (that makes a partial), without .toml",
+        )
 
 
 def template_named(name: str | None) -> Template:
@@ -70,17 +73,23 @@ def profile_text(name: str, template: Template) -> tuple[str, list[str]]:
     lines.append(tomlwrite.line("sync_all", False, "only users and groups assigned to the app"))
     lines += [
         "",
-        *tomlwrite.section("notifications", {
-            "recipients": f"{PLACEHOLDER_MARK}: who gets quarantine and failure emails",
-            DELETE_THRESHOLD: 500,
-        }),
+        *tomlwrite.section(
+            "notifications",
+            {
+                "recipients": f"{PLACEHOLDER_MARK}: who gets quarantine and failure emails",
+                DELETE_THRESHOLD: 500,
+            },
+        ),
         "",
-        *tomlwrite.section("application", {
-            "display_name": name,
-            "service_principal_id": f"{PLACEHOLDER_MARK}: the object id of the app's service principal",
-            "template": template.name,
-        }),
-    ]  # fmt: skip
+        *tomlwrite.section(
+            "application",
+            {
+                "display_name": name,
+                "service_principal_id": f"{PLACEHOLDER_MARK}: the object id of the app's service principal",
+                "template": template.name,
+            },
+        ),
+    ]
     if template.keep:  # stored by the provisioning service: `apply` must neither send nor clear them
         lines.append(tomlwrite.line("keep", [key.friendly for key in template.keep], "set on the tenant by Authorize"))
     return "\n".join(lines) + "\n", variables

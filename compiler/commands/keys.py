@@ -13,10 +13,15 @@ HEADINGS = ("KEY", "FRIENDLY NAME", "KIND", "SECRET", "DESCRIPTION")
 
 def key_rows() -> list[dict]:
     return [
-        {"key": key.graph, "friendly_name": key.friendly, "kind": str(key.kind), "sensitive": key.sensitive,
-         "description": key.description}
+        {
+            "key": key.graph,
+            "friendly_name": key.friendly,
+            "kind": str(key.kind),
+            "sensitive": key.sensitive,
+            "description": key.description,
+        }
         for key in KEYS
-    ]  # fmt: skip
+    ]
 
 
 def _cells(row: dict) -> tuple[str, ...]:

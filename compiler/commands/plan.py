@@ -32,6 +32,8 @@ def plan(options: RemoteOptions, check: bool = False, save: str | None = None, e
             f"Saved the plan to {save}: `syncsecrets apply --plan {save}` applies it if nothing changed meanwhile."
         )
     elif save:  # a pipeline's next step looks for the file: say why there is none
-        PLAIN.err(f"Did not save the plan to {save}: a plan is saved only when every tenant was read and every "
-                  "profile can be applied (exit 0 or 1)")  # fmt: skip
+        PLAIN.err(
+            f"Did not save the plan to {save}: a plan is saved only when every tenant was read and every "
+            "profile can be applied (exit 0 or 1)"
+        )
     return run.exit_code

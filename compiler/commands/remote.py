@@ -72,12 +72,16 @@ def open_session(options: RemoteOptions, connection, mode: str, targets, environ
     tenant = token_tenant(tokens.get())
     wanted = sorted({target.tenant_id for target in targets if target.tenant_id})
     if wanted and tenant is None:
-        raise AuthError("the access token does not say which tenant it is for (no readable tid claim), and the "
-                        "profiles set tenant_id: nothing was sent")  # fmt: skip
+        raise AuthError(
+            "the access token does not say which tenant it is for (no readable tid claim), and the "
+            "profiles set tenant_id: nothing was sent"
+        )
     for target in targets:
         if target.tenant_id and target.tenant_id != tenant:
-            raise AuthError(f"the credential is for tenant {tenant}, but {target.profile} sets tenant_id "
-                            f"{target.tenant_id}: sign in to that tenant; nothing was sent")  # fmt: skip
+            raise AuthError(
+                f"the credential is for tenant {tenant}, but {target.profile} sets tenant_id "
+                f"{target.tenant_id}: sign in to that tenant; nothing was sent"
+            )
     client = GraphClient(connection, tokens, jobs=options.jobs, environ=environ)
     return Session(client, tenant, connection)
 

@@ -50,7 +50,7 @@ def read_seeds(paths: tuple[str, ...], environ=os.environ) -> tuple[list[Planted
         problems.append(Problem(", ".join(paths), "holds no profiles (*.toml): create one with `syncsecrets init`"))
     loader = Loader(confined)
     layers = [(source.path, None, loader.merged(source.path, source.path, None)) for source in found.profiles]
-    partial_problems, partial_environments, _ = read_partials(found.partials, None, confined)
+    partial_problems, partial_environments = read_partials(found.partials, confined)
     for environment in sorted(loader.declared_environments() | partial_environments):
         layers += [(source.path, environment, loader.merged(source.path, source.path, environment))
                    for source in found.profiles]  # fmt: skip

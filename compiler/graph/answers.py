@@ -47,8 +47,10 @@ def read_capped(chunks: Iterable[bytes], encoding: str, ends: float) -> bytes:
                     body += inflate.decompress(pending, MAX_ANSWER_BYTES - len(body) + 1)
                     pending = inflate.unconsumed_tail
                 if len(body) > MAX_ANSWER_BYTES:
-                    raise AnswerError("AnswerTooLarge", f"the answer is larger than {_size(MAX_ANSWER_BYTES)} "
-                                      "(decoded): not read further")  # fmt: skip
+                    raise AnswerError(
+                        "AnswerTooLarge",
+                        f"the answer is larger than {_size(MAX_ANSWER_BYTES)} (decoded): not read further",
+                    )
             if time.monotonic() > ends:
                 raise too_slow()
     except zlib.error:
@@ -57,8 +59,11 @@ def read_capped(chunks: Iterable[bytes], encoding: str, ends: float) -> bytes:
 
 
 def too_slow() -> AnswerError:
-    return AnswerError("Timeout", f"the answer did not arrive whole within {REQUEST_SECONDS:g} s (or the time left "
-                       "for it): not waited for further")  # fmt: skip
+    return AnswerError(
+        "Timeout",
+        f"the answer did not arrive whole within {REQUEST_SECONDS:g} s (or the time left "
+        "for it): not waited for further",
+    )
 
 
 def ends_at(deadline: float | None = None) -> float:
@@ -96,8 +101,11 @@ def capped_transport(**kwargs):
             ends = ends_at()
             response = super().send(request, stream=True, timeout=timeout, **rest)
             try:
-                body = read_capped(response.raw.stream(64 * 1024, decode_content=False),
-                                   response.headers.get("Content-Encoding", ""), ends)  # fmt: skip
+                body = read_capped(
+                    response.raw.stream(64 * 1024, decode_content=False),
+                    response.headers.get("Content-Encoding", ""),
+                    ends,
+                )
             except AnswerError as error:
                 response.close()
                 raise requests.exceptions.ContentDecodingError(error.message) from error  # see cut_off

@@ -81,8 +81,10 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
             return
         if time.monotonic() + delay > deadline:
             plan.status = FAILED
-            plan.error = (f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
-                          "(Graph is eventually consistent: run plan again, or give --wait more seconds)")  # fmt: skip
+            plan.error = (
+                f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
+                "(Graph is eventually consistent: run plan again, or give --wait more seconds)"
+            )
             return
         if client.stop.wait(delay):
             return

@@ -53,8 +53,12 @@ class TokenSource:
 # `error_description`, so each is masked from the start, whichever mode reads it.
 # Those a person types are refused when too short to be masked (profile/secrets.py).
 TYPED_CREDENTIALS = ("AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_PASSWORD")
-CREDENTIAL_VARIABLES = (*TYPED_CREDENTIALS, "ACTIONS_ID_TOKEN_REQUEST_TOKEN", TOKEN_VARIABLE,
-                        "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN")  # fmt: skip
+CREDENTIAL_VARIABLES = (
+    *TYPED_CREDENTIALS,
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    TOKEN_VARIABLE,
+    "SYNCSECRETS_KEYVAULT_ACCESS_TOKEN",
+)
 ASSERTION_FILE_VARIABLE = "AZURE_FEDERATED_TOKEN_FILE"  # workload identity's federated assertion
 
 
@@ -118,8 +122,10 @@ def sign_in_error(mode: str, connection: Connection, signer, error: Exception) -
     from azure.core.exceptions import ClientAuthenticationError
 
     if not getattr(signer, "attempted", True) or _unavailable(error):
-        return AuthError(f"--auth {mode} found no credential to sign in with ({first_lines(error)}): "
-                         f"{SIGN_IN.get(mode, SIGN_IN['default'])}")  # fmt: skip
+        return AuthError(
+            f"--auth {mode} found no credential to sign in with ({first_lines(error)}): "
+            f"{SIGN_IN.get(mode, SIGN_IN['default'])}"
+        )
     if unreachable(error):
         host = urlsplit(connection.authority).netloc
         return AuthError(f"no token for --auth {mode}: could not reach {host} (the authority): {first_lines(error)}")
@@ -193,9 +199,11 @@ def given_token(environ, variable: str = TOKEN_VARIABLE) -> tuple[str, float]:
         raise AuthError(f"--auth token reads the access token from {variable}, which is not set")
     remember_secret(token)
     if not (token.isascii() and token.isprintable()) or " " in token:  # it goes into an HTTP header
-        raise AuthError(f"{variable} does not hold an access token alone (it has spaces, line breaks or "
-                        "characters other than ASCII): give the token as `az account get-access-token --query "
-                        "accessToken -o tsv` prints it")  # fmt: skip
+        raise AuthError(
+            f"{variable} does not hold an access token alone (it has spaces, line breaks or "
+            "characters other than ASCII): give the token as `az account get-access-token --query "
+            "accessToken -o tsv` prints it"
+        )
     expires = claims(token).get("exp")
     return token, float(expires) if isinstance(expires, int | float) else time.time() + 3600
 
@@ -224,8 +232,11 @@ def credential(mode: str, connection: Connection, environ):
 
 def settings_error(mode: str, error: ValueError) -> UserError:
     """azure-identity refuses the environment's settings: exit 2, as for any unusable option."""
-    return UserError.single(f"--auth {mode}", f"the credential cannot be set up ({first_lines(error)}): check "
-                            "AZURE_TENANT_ID, AZURE_CLIENT_ID and the other AZURE_* variables of this mode")  # fmt: skip
+    return UserError.single(
+        f"--auth {mode}",
+        f"the credential cannot be set up ({first_lines(error)}): check "
+        "AZURE_TENANT_ID, AZURE_CLIENT_ID and the other AZURE_* variables of this mode",
+    )
 
 
 def _credential(identity, mode: str, options: dict, environ):
@@ -236,15 +247,18 @@ def _credential(identity, mode: str, options: dict, environ):
     if mode == "env":
         return identity.EnvironmentCredential(**options)
     if mode == "managed-identity":
-        return identity.ManagedIdentityCredential(client_id=environ.get("AZURE_CLIENT_ID") or None,
-                                                  transport=options["transport"])  # fmt: skip
+        return identity.ManagedIdentityCredential(
+            client_id=environ.get("AZURE_CLIENT_ID") or None, transport=options["transport"]
+        )
     if mode == "workload-identity":
         return identity.WorkloadIdentityCredential(**options)
     if mode == "github-oidc":
         tenant, client = environ.get("AZURE_TENANT_ID"), environ.get("AZURE_CLIENT_ID")
         if not (tenant and client):
-            raise AuthError("--auth github-oidc needs AZURE_TENANT_ID and AZURE_CLIENT_ID (the app registration "
-                            "with a federated credential for this repository)")  # fmt: skip
+            raise AuthError(
+                "--auth github-oidc needs AZURE_TENANT_ID and AZURE_CLIENT_ID (the app registration "
+                "with a federated credential for this repository)"
+            )
         return identity.ClientAssertionCredential(tenant, client, lambda: github_id_token(environ), **options)
     raise AuthError(f"--auth must be one of {', '.join(MODES)}")
 
@@ -255,14 +269,17 @@ def github_id_token(environ) -> str:
 
     url, bearer = environ.get("ACTIONS_ID_TOKEN_REQUEST_URL"), environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
     if not (url and bearer):
-        raise AuthError("--auth github-oidc runs in GitHub Actions only, in a job with `permissions: id-token: write` "
-                        "(ACTIONS_ID_TOKEN_REQUEST_URL is not set)")  # fmt: skip
+        raise AuthError(
+            "--auth github-oidc runs in GitHub Actions only, in a job with `permissions: id-token: write` "
+            "(ACTIONS_ID_TOKEN_REQUEST_URL is not set)"
+        )
     remember_secret(bearer)
     try:
         # The runner's URL carries its own query (api-version): the audience is added to it.
         request_url = httpx.URL(url).copy_merge_params({"audience": "api://AzureADTokenExchange"})
-        response = httpx.get(request_url, headers={"Authorization": f"bearer {bearer}"}, timeout=30,
-                             verify=tls_context(environ))  # fmt: skip
+        response = httpx.get(
+            request_url, headers={"Authorization": f"bearer {bearer}"}, timeout=30, verify=tls_context(environ)
+        )
         response.raise_for_status()
         token = response.json()["value"]
     except (httpx.HTTPError, httpx.InvalidURL, ValueError, RecursionError, KeyError, TypeError):

@@ -91,8 +91,12 @@ class GraphClient:
         try:
             return _json(response)
         except ValueError:
-            raise GraphError(response.status_code, "UnexpectedAnswer", "Graph's answer is not JSON",
-                             clean_message(response.headers.get("request-id") or "") or None) from None  # fmt: skip
+            raise GraphError(
+                response.status_code,
+                "UnexpectedAnswer",
+                "Graph's answer is not JSON",
+                clean_message(response.headers.get("request-id") or "") or None,
+            ) from None
 
     def put(self, url: str, body: Any) -> None:
         self.request("PUT", url, body)
@@ -104,8 +108,9 @@ class GraphClient:
         """The answer (2xx), or GraphError. `deadline` (time.monotonic()) ends the request, its
         retries and their waits included; each try also ends within answers.REQUEST_SECONDS."""
         if not self.connection.owns(url):
-            raise GraphError(None, "ForeignHost", "Graph pointed to another host; the token is sent to "
-                             f"{self.connection.root} only")  # fmt: skip
+            raise GraphError(
+                None, "ForeignHost", f"Graph pointed to another host; the token is sent to {self.connection.root} only"
+            )
         content = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
         attempt, others, waited = 0, 0, 0.0
         while True:
@@ -146,10 +151,18 @@ class GraphClient:
         finally:
             response.close()
         # As received (bytes: a header need not be ASCII), but for how the body was carried.
-        kept = [(name, value) for name, value in response.headers.raw
-                if name.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")]  # fmt: skip
-        return httpx.Response(response.status_code, headers=kept, content=body, request=request,
-                              extensions={"reason_phrase": response.reason_phrase.encode("ascii", "replace")})  # fmt: skip
+        kept = [
+            (name, value)
+            for name, value in response.headers.raw
+            if name.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
+        ]
+        return httpx.Response(
+            response.status_code,
+            headers=kept,
+            content=body,
+            request=request,
+            extensions={"reason_phrase": response.reason_phrase.encode("ascii", "replace")},
+        )
 
 
 def read_answer(response: httpx.Response, ends: float) -> bytes:
@@ -201,8 +214,12 @@ def graph_error(response: httpx.Response, attempts: int = 1) -> GraphError:
         message = response.reason_phrase or "no error message"
     if attempts > 1:
         message += f" (after {attempts} attempts)"
-    return GraphError(response.status_code, clean_message(code), clean_message(message),
-                      clean_message(request_id) if request_id else None)  # fmt: skip
+    return GraphError(
+        response.status_code,
+        clean_message(code),
+        clean_message(message),
+        clean_message(request_id) if request_id else None,
+    )
 
 
 def unwrap(code: str, message: str, depth: int = 0) -> tuple[str, str]:

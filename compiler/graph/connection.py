@@ -14,24 +14,12 @@ import ssl
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from ..catalog.clouds import API_VERSIONS, CLOUDS
 from ..problems import UserError
 
-
-class Cloud(NamedTuple):
-    graph: str  # the Graph root
-    authority: str  # the Entra authority host
-
-
-CLOUDS: dict[str, Cloud] = {
-    "global": Cloud("https://graph.microsoft.com", "login.microsoftonline.com"),
-    "usgov": Cloud("https://graph.microsoft.us", "login.microsoftonline.us"),
-    "dod": Cloud("https://dod-graph.microsoft.us", "login.microsoftonline.us"),
-    "china": Cloud("https://microsoftgraph.chinacloudapi.cn", "login.chinacloudapi.cn"),
-}
 # Authorities azure-identity may run instance discovery against; any other one (a sovereign
 # deployment's own, or a test double) has discovery turned off, or MSAL would refuse it.
 MICROSOFT_AUTHORITIES = {cloud.authority for cloud in CLOUDS.values()} | {"login.microsoft.com"}
-API_VERSIONS = ("v1.0", "beta")
 GRAPH_URL_VARIABLE = "SYNCSECRETS_GRAPH_URL"
 
 
@@ -108,8 +96,10 @@ def check_graph_root(url: str, where: str) -> str:
         raise UserError.single(where, f"must not have a path (the API version is --api): {usage}")
     scheme = parts.scheme.lower()
     if scheme == "http" and not is_loopback(parts.hostname):
-        raise UserError.single(where, "must use https:// (http:// only to a loopback address such as 127.0.0.1): "
-                               "the access token is sent to it")  # fmt: skip
+        raise UserError.single(
+            where,
+            "must use https:// (http:// only to a loopback address such as 127.0.0.1): the access token is sent to it",
+        )
     if scheme not in ("http", "https"):
         raise UserError.single(where, f"must be an https:// URL: {usage}")
     root = f"{scheme}://{parts.netloc.lower()}"

@@ -31,8 +31,12 @@ def job_url(client: GraphClient, principal: str, job_id: object) -> str:
     """A job's URL. Its id comes from Graph's answer: one that is not a plain id (a slash, a `?`,
     a `..`) would move the request, and the credentials it carries, to another path."""
     if not isinstance(job_id, str) or not JOB_ID.match(job_id):
-        raise GraphError(None, "UnexpectedAnswer", "Graph's answer names a job whose id is not an id (letters, "
-                         "digits, '.', '-' and '_'): nothing was sent to it")  # fmt: skip
+        raise GraphError(
+            None,
+            "UnexpectedAnswer",
+            "Graph's answer names a job whose id is not an id (letters, "
+            "digits, '.', '-' and '_'): nothing was sent to it",
+        )
     return f"{jobs_url(client, principal)}/{job_id}"
 
 
@@ -42,14 +46,19 @@ def read_secrets(client: GraphClient, principal: str, deadline: float | None = N
     if not all(isinstance(item.get("key"), str) and isinstance(item.get("value"), str) for item in items):
         raise GraphError(None, "UnexpectedAnswer", 'Graph\'s answer is not a list of {"key", "value"} pairs')
     if not all(RAW_NAME.match(item["key"]) for item in items):  # Graph's keys are names of its enumeration
-        raise GraphError(None, "UnexpectedAnswer", "Graph's answer holds a key that is not a key name (letters "
-                         "and digits)")  # fmt: skip
+        raise GraphError(
+            None, "UnexpectedAnswer", "Graph's answer holds a key that is not a key name (letters and digits)"
+        )
     if len({item["key"] for item in items}) < len(items):  # which of the two would plan compare?
         raise GraphError(None, "UnexpectedAnswer", "Graph's answer holds a key twice")
     for item in items:
         if not_json_number(item["value"]):
-            raise GraphError(None, "UnexpectedAnswer", f"Graph's answer holds NaN or Infinity in the JSON value of "
-                             f"{item['key']}, which JSON does not allow: fix the value on the tenant")  # fmt: skip
+            raise GraphError(
+                None,
+                "UnexpectedAnswer",
+                f"Graph's answer holds NaN or Infinity in the JSON value of "
+                f"{item['key']}, which JSON does not allow: fix the value on the tenant",
+            )
     return [(item["key"], item["value"]) for item in items]
 
 
@@ -83,8 +92,9 @@ def read_collection(client: GraphClient, url: str, deadline: float | None = None
         if url is None:
             return items
         if not isinstance(url, str) or not client.connection.owns(url):
-            raise GraphError(None, "ForeignNextLink", "Graph's @odata.nextLink is not a URL on the Graph root's "
-                             "host: not followed")  # fmt: skip
+            raise GraphError(
+                None, "ForeignNextLink", "Graph's @odata.nextLink is not a URL on the Graph root's host: not followed"
+            )
     raise GraphError(None, "TooManyPages", f"more than {MAX_PAGES} pages of results: stopped")
 
 

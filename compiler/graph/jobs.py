@@ -33,12 +33,25 @@ def choose_job(target: Target, jobs: list[dict]) -> dict:
             if job.get("id") == target.job_id:
                 return job
         listed = ", ".join(names) or "none"
-        raise JobChoice(Problem(target.profile, f"job_id names no job of service principal "
-                                f"{target.service_principal_id} (its jobs: {listed})", "application.job_id"))  # fmt: skip
+        raise JobChoice(
+            Problem(
+                target.profile,
+                f"job_id names no job of service principal {target.service_principal_id} (its jobs: {listed})",
+                "application.job_id",
+            )
+        )
     if len(jobs) == 1:
         return jobs[0]
     if not jobs:
-        raise GraphError(None, "NoSynchronizationJob", "the service principal has no synchronization job: set up "
-                         "provisioning for the application first")  # fmt: skip
-    raise JobChoice(Problem(target.profile, f"service principal {target.service_principal_id} has several "
-                            f"synchronization jobs ({', '.join(names)}): name one in [application] job_id"))  # fmt: skip
+        raise GraphError(
+            None,
+            "NoSynchronizationJob",
+            "the service principal has no synchronization job: set up provisioning for the application first",
+        )
+    raise JobChoice(
+        Problem(
+            target.profile,
+            f"service principal {target.service_principal_id} has several "
+            f"synchronization jobs ({', '.join(names)}): name one in [application] job_id",
+        )
+    )

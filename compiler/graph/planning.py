@@ -125,9 +125,18 @@ def unclearable_problems(plans: list[TargetPlan]) -> list[Problem]:
     problems = []
     for plan in plans:
         for key in unclearable(plan.actions, plan.tenant or []):
-            fix = ("set [notifications] enabled = false (and delete_threshold = false) to turn it off"
-                   if key == "SyncNotificationSettings" else "set it explicitly")  # fmt: skip
-            problems.append(Problem(plan.target.profile, "is set on the tenant of service principal "
-                f"{plan.target.service_principal_id} but not in this profile, and Graph cannot clear a JSON value: "
-                f"{fix}, or list it in [application] keep to leave it as it is", key))  # fmt: skip
+            fix = (
+                "set [notifications] enabled = false (and delete_threshold = false) to turn it off"
+                if key == "SyncNotificationSettings"
+                else "set it explicitly"
+            )
+            problems.append(
+                Problem(
+                    plan.target.profile,
+                    "is set on the tenant of service principal "
+                    f"{plan.target.service_principal_id} but not in this profile, and Graph cannot clear a JSON value: "
+                    f"{fix}, or list it in [application] keep to leave it as it is",
+                    key,
+                )
+            )
     return problems

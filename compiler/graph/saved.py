@@ -89,12 +89,18 @@ def load(path: str) -> dict:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise UserError.single(path, "is not a saved plan: write one with `syncsecrets plan --save`")
     if document.get("format_version") != FORMAT_VERSION or isinstance(document.get("format_version"), bool):
-        raise UserError.single(path, f"is a saved plan of another format (this syncsecrets reads version "
-                               f"{FORMAT_VERSION}): run `syncsecrets plan --save` again")  # fmt: skip
+        raise UserError.single(
+            path,
+            f"is a saved plan of another format (this syncsecrets reads version "
+            f"{FORMAT_VERSION}): run `syncsecrets plan --save` again",
+        )
     wrong = _misshapen(document, _DOCUMENT, "")
     if wrong:
-        raise UserError.single(path, "is not what `syncsecrets plan --save` writes (the file was edited?): run "
-                               "`syncsecrets plan --save` again", wrong)  # fmt: skip
+        raise UserError.single(
+            path,
+            "is not what `syncsecrets plan --save` writes (the file was edited?): run `syncsecrets plan --save` again",
+            wrong,
+        )
     return document
 
 
@@ -102,11 +108,24 @@ def load(path: str) -> dict:
 # types each may hold (a tuple of types; a set: the values allowed).
 _TEXT, _OPTIONAL = (str,), (str, type(None))
 _ACTION = {"key": _TEXT, "action": set(ACTIONS), "old": _OPTIONAL, "new": _OPTIONAL}
-_TARGET = {"profile": _TEXT, "path": "path", "environment": _OPTIONAL, "service_principal_id": _TEXT,
-           "profile_digest": _TEXT, "tenant_digest": _TEXT, "actions": [_ACTION]}  # fmt: skip
-_DOCUMENT = {"format": _TEXT, "format_version": (int,), "syncsecrets_version": _TEXT,
-             "graph": {"root": _TEXT, "api": _TEXT}, "tenant": _OPTIONAL, "environment": _OPTIONAL,
-             "targets": [_TARGET]}  # fmt: skip
+_TARGET = {
+    "profile": _TEXT,
+    "path": "path",
+    "environment": _OPTIONAL,
+    "service_principal_id": _TEXT,
+    "profile_digest": _TEXT,
+    "tenant_digest": _TEXT,
+    "actions": [_ACTION],
+}
+_DOCUMENT = {
+    "format": _TEXT,
+    "format_version": (int,),
+    "syncsecrets_version": _TEXT,
+    "graph": {"root": _TEXT, "api": _TEXT},
+    "tenant": _OPTIONAL,
+    "environment": _OPTIONAL,
+    "targets": [_TARGET],
+}
 
 
 def _misshapen(value, shape, where: str) -> str | None:
@@ -160,8 +179,10 @@ def mismatch(document: dict, connection: Connection, tenant: str | None, environ
     if document["environment"] != environment:
         return [f"it was made for --env {document['environment'] or '(none)'}"]
     if document["tenant"] != tenant:
-        return [f"it was made for tenant {document['tenant'] or '(unknown)'}, and the credential is for tenant "
-                f"{tenant or '(unknown)'}: sign in to the plan's tenant"]  # fmt: skip
+        return [
+            f"it was made for tenant {document['tenant'] or '(unknown)'}, and the credential is for tenant "
+            f"{tenant or '(unknown)'}: sign in to the plan's tenant"
+        ]
     return []
 
 

@@ -67,7 +67,7 @@ class Profiles:
                 self.layers.append((source.path, layer))
             else:
                 self.outside.append(source.path)
-        partial_problems, partial_environments, _ = read_partials(found.partials, None, confined)
+        partial_problems, partial_environments = read_partials(found.partials, confined)
         declared = loader.declared_environments() | partial_environments
         problems += loader.problems + partial_problems
         problems += environment_problems((environment,) if environment else (), declared, found.profiles)
@@ -110,10 +110,13 @@ def in_environment(path: str, own, layer, environment: str | None) -> bool | Pro
         at = principal.problem("")
         place = at.file if at.line is None else f"{at.file}:{at.line}:{at.col or 1}"
         where = f" (the one at {place} is for [{'.'.join(principal.keypath[:-1])}])"
-    return own.doc.problem(("environments", environment), f"declares environment {environment} but not its "
-                           f"service principal{where}: set service_principal_id in [environments.{environment}."
-                           f"application] (here or in a file this profile extends), so that --env {environment} "
-                           "cannot reach another environment's service principal")  # fmt: skip
+    return own.doc.problem(
+        ("environments", environment),
+        f"declares environment {environment} but not its "
+        f"service principal{where}: set service_principal_id in [environments.{environment}."
+        f"application] (here or in a file this profile extends), so that --env {environment} "
+        "cannot reach another environment's service principal",
+    )
 
 
 def _template_keep(application, pairs: list[OutPair]) -> tuple[str, ...]:
@@ -134,8 +137,13 @@ def _shared_principals(targets: list[Target]) -> list[Problem]:
     for target in targets:
         other = owners.setdefault(target.service_principal_id, target.profile)
         if other != target.profile:
-            problems.append(Problem(target.profile, f"sends to service principal {target.service_principal_id} like "
-                                    f"{other}: each service principal takes one profile (share settings with extends)"))  # fmt: skip
+            problems.append(
+                Problem(
+                    target.profile,
+                    f"sends to service principal {target.service_principal_id} like "
+                    f"{other}: each service principal takes one profile (share settings with extends)",
+                )
+            )
     return problems
 
 
@@ -145,8 +153,13 @@ def _target(
     application = layer.application
     principal = application.get("service_principal_id")
     if principal is None:
-        problems.append(Problem(path, "has no service_principal_id: set it in [application] (plan and apply need to "
-                                "know where the secrets go)"))  # fmt: skip
+        problems.append(
+            Problem(
+                path,
+                "has no service_principal_id: set it in [application] (plan and apply need to "
+                "know where the secrets go)",
+            )
+        )
         return None
     for pair in pairs:
         # "*" (a GET's mask) or a placeholder, written or in a variable; unrevealed, a reference's
@@ -156,8 +169,9 @@ def _target(
             entry = layer.pairs.get(pair.key) or layer.raw.get(pair.key)
             problems.append(entry.problem(message) if entry else Problem(path, message, pair.key))
     if not pairs:
-        problems.append(Problem(path, "compiles to no pairs: apply would clear every secret of the application",
-                                warning=True))  # fmt: skip
+        problems.append(
+            Problem(path, "compiles to no pairs: apply would clear every secret of the application", warning=True)
+        )
     keep = application["keep"].value if "keep" in application else _template_keep(application, pairs)
     unrevealed = render((pair.key, placeholder(pair.label) if pair.label else pair.value) for pair in pairs)
     return Target(

@@ -41,9 +41,12 @@ def validate_target(client: GraphClient, plan: TargetPlan, saved: bool = False) 
 
 
 def validate_all(
-    client: GraphClient, plans: list[TargetPlan], jobs: int, saved: bool = False,
+    client: GraphClient,
+    plans: list[TargetPlan],
+    jobs: int,
+    saved: bool = False,
     done: Callable[[TargetPlan, TargetPlan], None] | None = None,
-) -> tuple[list, bool]:  # fmt: skip
+) -> tuple[list, bool]:
     """Validates every plan (statuses updated); the problems that need the profile fixed (exit 2)
     and the signal that interrupted the run, if one did."""
     problems = []

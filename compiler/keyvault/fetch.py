@@ -101,10 +101,13 @@ class VaultReader:
             except ClientAuthenticationError as error:
                 status = getattr(error, "status_code", None)
                 if status is None:  # the credential failed, before the vault was asked
-                    raise VaultRefused(f"no token for the vault of {label} (--keyvault-auth {self.mode}): "
-                                       f"{first_lines(error)}") from None  # fmt: skip
-                raise VaultRefused(f"the vault refused the token for {label} (HTTP {status}): check that the "
-                                   "identity is of the vault's tenant") from None  # fmt: skip
+                    raise VaultRefused(
+                        f"no token for the vault of {label} (--keyvault-auth {self.mode}): {first_lines(error)}"
+                    ) from None
+                raise VaultRefused(
+                    f"the vault refused the token for {label} (HTTP {status}): check that the "
+                    "identity is of the vault's tenant"
+                ) from None
             except HttpResponseError as error:
                 status, retry_after = error.status_code, _header(error, "Retry-After")
                 if status == 403:
@@ -138,8 +141,11 @@ class VaultReader:
             client = self._clients.get(address.host)
             if client is None:
                 verify = self._environ.get("REQUESTS_CA_BUNDLE") or self._environ.get("SSL_CERT_FILE") or True
-                timeouts = {"connection_verify": verify, "connection_timeout": CONNECT_SECONDS,
-                            "read_timeout": READ_SECONDS}  # fmt: skip
+                timeouts = {
+                    "connection_verify": verify,
+                    "connection_timeout": CONNECT_SECONDS,
+                    "read_timeout": READ_SECONDS,
+                }
                 client = SecretClient(
                     address.vault_url,
                     self._credential(address),
@@ -220,5 +226,7 @@ def _forbidden(label: str, error) -> str:
     code = inner.get("code") if isinstance(inner, dict) else None
     if code == "SecretDisabled":
         return f"{label} is disabled in the vault: enable it, or point the reference at another secret"
-    return (f"the identity may not read {label}: give it the Key Vault Secrets User role on the vault "
-            "(or the secret get permission of an access policy)")  # fmt: skip
+    return (
+        f"the identity may not read {label}: give it the Key Vault Secrets User role on the vault "
+        "(or the secret get permission of an access policy)"
+    )

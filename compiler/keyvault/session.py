@@ -38,8 +38,12 @@ def configure(auth: str | None, keyvault_auth: str | None = None, environ=os.env
     SYNCSECRETS_AUTH), else `default`. UserError if a mode is not one of --auth's."""
     from ..graph.auth import AUTH_VARIABLE, MODES
 
-    for given, where in ((auth, "--auth"), (environ.get(AUTH_VARIABLE), AUTH_VARIABLE),
-                         (keyvault_auth, "--keyvault-auth"), (environ.get(KEYVAULT_VARIABLE), KEYVAULT_VARIABLE)):  # fmt: skip
+    for given, where in (
+        (auth, "--auth"),
+        (environ.get(AUTH_VARIABLE), AUTH_VARIABLE),
+        (keyvault_auth, "--keyvault-auth"),
+        (environ.get(KEYVAULT_VARIABLE), KEYVAULT_VARIABLE),
+    ):
         if given and given not in MODES:
             raise UserError.single(where, f"must be one of {', '.join(MODES)}")
     mode = keyvault_auth or environ.get(KEYVAULT_VARIABLE) or auth or environ.get(AUTH_VARIABLE) or "default"

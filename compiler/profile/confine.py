@@ -15,8 +15,10 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
-OUTSIDE = ("leaves the repository (the git work tree, or the folder compiled outside git): "
-           "keep it inside, or allow its folder with --allow-outside DIR")  # fmt: skip
+OUTSIDE = (
+    "leaves the repository (the git work tree, or the folder compiled outside git): "
+    "keep it inside, or allow its folder with --allow-outside DIR"
+)
 
 
 class Boundary(NamedTuple):

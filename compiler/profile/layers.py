@@ -119,8 +119,11 @@ class _Reader:
         forms = {form for form, _ in self.notification_forms}
         if len(forms) > 1:
             _form, keypath = self.notification_forms[-1]
-            self.error(keypath, "SyncNotificationSettings is given both as [notifications] and as "
-                       "sync_notification_settings in this file: keep one form")  # fmt: skip
+            self.error(
+                keypath,
+                "SyncNotificationSettings is given both as [notifications] and as "
+                "sync_notification_settings in this file: keep one form",
+            )
         return FileProfile(self.doc, extends, base, environments)
 
     def extends(self, value: object) -> list[Located]:
@@ -131,10 +134,13 @@ class _Reader:
             return []
         shown_folder = os.path.dirname(self.doc.name)
         return [
-            Located((os.path.normpath(os.path.join(self.folder, item)), os.path.normpath(os.path.join(shown_folder, item))),
-                  self.doc, keypath)
+            Located(
+                (os.path.normpath(os.path.join(self.folder, item)), os.path.normpath(os.path.join(shown_folder, item))),
+                self.doc,
+                keypath,
+            )
             for item in items
-        ]  # fmt: skip
+        ]
 
     def environments(self, value: object) -> dict[str, Layer]:
         if not isinstance(value, dict):
@@ -183,8 +189,11 @@ class _Reader:
             self.notification_string(layer, value, keypath)
             return
         if isinstance(value, datetime) and self.fraction_cut(keypath):
-            self.error(keypath, "has more than six digits of fractions of a second, which a TOML date-time cannot "
-                       'hold: write it as a string in quotes to keep every digit, e.g. "2025-06-17T09:20:28.4706449Z"')  # fmt: skip
+            self.error(
+                keypath,
+                "has more than six digits of fractions of a second, which a TOML date-time cannot "
+                'hold: write it as a string in quotes to keep every digit, e.g. "2025-06-17T09:20:28.4706449Z"',
+            )
             return
         try:
             if isinstance(value, dict) and (key.kind is not Kind.OBJECT_OR_TEXT or is_reference_table(value)):
@@ -234,8 +243,10 @@ class _Reader:
             field_path = (*keypath, name)
             if name not in notifications.TABLE_FIELDS:
                 hint = did_you_mean(name, notifications.TABLE_FIELDS)
-                self.error(field_path, f"unknown notifications field{hint}; the fields are "
-                           + ", ".join(notifications.TABLE_FIELDS[:4]))  # fmt: skip
+                self.error(
+                    field_path,
+                    f"unknown notifications field{hint}; the fields are " + ", ".join(notifications.TABLE_FIELDS[:4]),
+                )
                 continue
             try:
                 found = notifications.read_field(name, value)
@@ -276,8 +287,9 @@ class _Reader:
             field_path = (*keypath, name)
             if name not in APPLICATION_FIELDS:
                 hint = did_you_mean(name, APPLICATION_FIELDS)
-                self.error(field_path, f"unknown application field{hint}; the fields are "
-                           + ", ".join(APPLICATION_FIELDS))  # fmt: skip
+                self.error(
+                    field_path, f"unknown application field{hint}; the fields are " + ", ".join(APPLICATION_FIELDS)
+                )
                 continue
             try:
                 if name == "service_principal_id":
@@ -300,8 +312,11 @@ class _Reader:
             raw_path = (*keypath, name)
             known = lookup(name) or lookup_loosely(name)
             if known:
-                self.error(raw_path, f"{known.graph} is a known key: write it at the top level as "
-                           f"{known.friendly} (or {known.graph}), not in [raw]")  # fmt: skip
+                self.error(
+                    raw_path,
+                    f"{known.graph} is a known key: write it at the top level as "
+                    f"{known.friendly} (or {known.graph}), not in [raw]",
+                )
                 continue
             if not RAW_NAME.match(name):
                 self.error(raw_path, "is not a Graph key name: [raw] keys are letters and digits, like SomeNewKey")

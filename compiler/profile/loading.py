@@ -25,10 +25,7 @@ class Loader:
         self.problems: list[Problem] = []
         self._files: dict[str, FileProfile | None] = {}
         self._failed: set[str] = set()  # files with errors: read for their problems, never compiled
-        self._warnings: dict[str, list[Problem]] = {}  # per file, to record with what depends on it
-        self._chains: dict[tuple[str, str | None], list[str]] = {}  # a profile and all its parents
         self._parents: set[str] = set()  # files some profile extends: kept until the end
-        self._digests: dict[str, str] = {}
         self._declared: set[str] = set()
         self._merged: dict[tuple[str, str | None], Layer | None] = {}
 
@@ -44,7 +41,6 @@ class Loader:
                 profile, problems = None, error.problems
             self._files[key] = profile
             self.problems.extend(problems)
-            self._warnings[key] = [problem for problem in problems if problem.warning]
             if profile is not None:
                 self._declared.update(profile.environments)
             if profile is None or any(not problem.warning for problem in problems):
@@ -82,11 +78,6 @@ class Loader:
                 broken = broken or parent is None
                 parents.append(parent)
         result = None if broken else reduce(Layer.under, [*parents, profile.layer(environment)])
-        if result is not None:
-            chain = [key[0]]
-            for entry in profile.extends:
-                chain += [path for path in self._chains[(entry.value[0], environment)] if path not in chain]
-            self._chains[key] = chain
         self._merged[key] = result
         return result
 
@@ -108,37 +99,12 @@ class Loader:
         profile = self._files.get(path)
         return profile.doc.name if profile else path
 
-    def provenance(self, path: str, environment: str | None) -> tuple[list[tuple[str, str]], list[Problem], list[str]]:
-        """What a merged profile was made of: (path, digest) of each file, their warnings, and
-        the environments they declare (for the record in run/record.py)."""
-
-        chain = self._chains[(os.path.normpath(path), environment)]
-        files = [self._files[name] for name in chain]
-        dependencies = [(name, self._digest(name)) for name in chain]
-        warnings = [problem for name in chain for problem in self._warnings[name]]
-        return dependencies, warnings, sorted({name for profile in files for name in profile.environments})
-
-    def facts(self, path: str) -> tuple[str, list[Problem], list[str]]:
-        """A file's digest, warnings and declared environments (for the record in run/record.py)."""
-
-        key = os.path.normpath(path)
-        return self._digest(key), self._warnings[key], sorted(self._files[key].environments)
-
-    def _digest(self, key: str) -> str:
-        """The digest of a file read, once per file (a shared parent is hashed once)."""
-        if key not in self._digests:
-            from .digest import digest
-
-            self._digests[key] = digest(self._files[key].doc.text.encode("utf-8"))
-        return self._digests[key]
-
     def done(self, path: str) -> None:
         """Forgets a compiled profile's file (not a parent's): memory stays flat on big runs.
         It is read again if another profile turns out to extend it."""
         key = os.path.normpath(path)
         if key not in self._parents and self._files.get(key) is not None:
             del self._files[key]
-            self._digests.pop(key, None)
             for cached in [cached for cached in self._merged if cached[0] == key]:
                 del self._merged[cached]
 

@@ -119,7 +119,8 @@ def to_json(fields: dict[str, object]) -> str:
 
 
 def _json_value(value: object) -> str:
-    # The known fields' types, written directly: this runs for nearly every profile.
+    # The known fields' types, written directly: compact_json builds a C encoder per call, 4 to
+    # 7 us a bool or an integer, for several fields of nearly every profile (bench/ scenario 1).
     if value is True:
         return "true"
     if value is False:

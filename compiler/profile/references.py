@@ -142,8 +142,10 @@ def resolve(reference: Reference, environ: os._Environ | dict, credential: bool 
         if value == "":
             raise InvalidValue(f"environment variable {reference.name} is empty: set it to the secret")
         if _UNEXPANDED.match(value):
-            raise InvalidValue(f"environment variable {reference.name} holds an unexpanded pipeline variable "
-                             "($(NAME) or ${{ ... }}): map the secret into the step's environment")  # fmt: skip
+            raise InvalidValue(
+                f"environment variable {reference.name} holds an unexpanded pipeline variable "
+                "($(NAME) or ${{ ... }}): map the secret into the step's environment"
+            )
     elif reference.scheme == "keyvault":
         if _VAULT is None:  # a command that reveals registers the reader first
             raise RuntimeError("a keyvault reference was resolved with no vault reader registered")
@@ -194,8 +196,10 @@ def placeholder_reason(value: str) -> str | None:
     variable, a file or a vault), else None: the one wording of this mistake, wherever it is met."""
     if placeholder_label(value) is None and not value.startswith("<unrevealed "):
         return None
-    return ("is a placeholder from an unrevealed compile (<unrevealed ...>), not a value: sending it would "
-            "overwrite the real secret; give the secret itself")  # fmt: skip
+    return (
+        "is a placeholder from an unrevealed compile (<unrevealed ...>), not a value: sending it would "
+        "overwrite the real secret; give the secret itself"
+    )
 
 
 def variable_name(application: str, key_friendly: str) -> str:

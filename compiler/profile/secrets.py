@@ -64,8 +64,10 @@ def too_short(value: str) -> bool:
 
 def too_short_message(source: str) -> str:
     """Why a credential read from `source` (a variable, a file, a vault secret) is refused."""
-    return (f"{source} holds fewer than {MIN_SECRET_CHARS} characters, too short to be a real credential (and "
-            "too short to be masked in messages without blanking ordinary words): give the real secret")  # fmt: skip
+    return (
+        f"{source} holds fewer than {MIN_SECRET_CHARS} characters, too short to be a real credential (and "
+        "too short to be masked in messages without blanking ordinary words): give the real secret"
+    )
 
 
 def scrub(text: str) -> str:

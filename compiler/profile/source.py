@@ -108,7 +108,7 @@ def read_all(descriptor: int, size: int) -> bytes:
 
 def read_document(path: str, name: str) -> Document:
     """Reads and parses a TOML file; raises UserError with a positioned Problem if it can't."""
-    import tomllib  # here, not at the top: a run the record serves parses nothing
+    import tomllib  # here, not at the top: `--help` and the remote commands parse nothing here
 
     text = read_text(path, name)
     try:

@@ -72,11 +72,15 @@ def parse_url(url: str, environ=os.environ) -> SecretAddress:
     if address not in added_hosts(environ) and f"{shown}:{port or 443}" not in added_hosts(environ):
         vault, _, domain = host.partition(".")
         if domain not in VAULT_DOMAINS or port not in (None, 443):
-            raise InvalidValue(f"keyvault must name a host of Azure Key Vault (*.{', *.'.join(VAULT_DOMAINS)}, "
-                               f"or one that {HOSTS_VARIABLE} adds): the vault's token is sent to it; {EXAMPLE}")  # fmt: skip
+            raise InvalidValue(
+                f"keyvault must name a host of Azure Key Vault (*.{', *.'.join(VAULT_DOMAINS)}, "
+                f"or one that {HOSTS_VARIABLE} adds): the vault's token is sent to it; {EXAMPLE}"
+            )
         if len(vault) > 24 or not _VAULT.match(vault):
-            raise InvalidValue("keyvault names an impossible vault (3-24 letters, digits and hyphens, "
-                               f"starting with a letter): {EXAMPLE}")  # fmt: skip
+            raise InvalidValue(
+                "keyvault names an impossible vault (3-24 letters, digits and hyphens, "
+                f"starting with a letter): {EXAMPLE}"
+            )
     segments = parts.path.strip("/").split("/")
     if len(segments) not in (2, 3) or segments[0].lower() != "secrets":
         raise InvalidValue(f"keyvault must point at a secret, /secrets/<name>: {EXAMPLE}")
@@ -84,8 +88,9 @@ def parse_url(url: str, environ=os.environ) -> SecretAddress:
     if not _NAME.match(name):
         raise InvalidValue("keyvault names an impossible secret (1-127 letters, digits and hyphens)")
     if version is not None and not _VERSION.match(version):
-        raise InvalidValue("keyvault names an impossible secret version (32 hexadecimal digits): "
-                           "leave it out for the current version")  # fmt: skip
+        raise InvalidValue(
+            "keyvault names an impossible secret version (32 hexadecimal digits): leave it out for the current version"
+        )
     return SecretAddress(address, name, version.lower() if version else None)
 
 

@@ -63,16 +63,26 @@ def document(result: RunResult) -> dict:
 
 
 def _change(change: Change) -> dict:
-    found = {"key": change.key, "change": change.action, "old": change.old, "new": change.new,
-             "masked": change.old_masked or change.new_masked}  # fmt: skip
+    found = {
+        "key": change.key,
+        "change": change.action,
+        "old": change.old,
+        "new": change.new,
+        "masked": change.old_masked or change.new_masked,
+    }
     if change.fields:
         found["fields"] = [_change(field) for field in change.fields]
     return found
 
 
 def _problem(problem: Problem) -> dict:
-    return {"file": problem.file, "line": problem.line, "column": problem.col, "key": problem.key,
-            "message": problem.message}  # fmt: skip
+    return {
+        "file": problem.file,
+        "line": problem.line,
+        "column": problem.col,
+        "key": problem.key,
+        "message": problem.message,
+    }
 
 
 def write(result: RunResult, view: View, writer: Writer) -> None:

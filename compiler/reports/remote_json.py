@@ -22,8 +22,23 @@ from ..graph.planning import RemoteRun, TargetPlan
 from .terminal import Writer
 
 VERSION = 1
-STATUSES = ("in-sync", "changes", "applied", "sent", "skipped", "valid", "invalid", "quarantined", "failing", "paused",
-            "not-run", "no-job", "active", "failed", "not-started")  # fmt: skip
+STATUSES = (
+    "in-sync",
+    "changes",
+    "applied",
+    "sent",
+    "skipped",
+    "valid",
+    "invalid",
+    "quarantined",
+    "failing",
+    "paused",
+    "not-run",
+    "no-job",
+    "active",
+    "failed",
+    "not-started",
+)
 
 
 def document(run: RemoteRun) -> dict:
@@ -69,8 +84,13 @@ def _action(action) -> dict:
 
 
 def _problem(problem) -> dict:
-    return {"file": problem.file, "line": problem.line, "column": problem.col, "key": problem.key,
-            "message": problem.message}  # fmt: skip
+    return {
+        "file": problem.file,
+        "line": problem.line,
+        "column": problem.col,
+        "key": problem.key,
+        "message": problem.message,
+    }
 
 
 def write_json(run: RemoteRun, writer: Writer) -> None:

@@ -26,7 +26,7 @@ from ..graph.planning import (
     VALID,
     RemoteRun,
     TargetPlan,
-)  # fmt: skip
+)
 from .terminal import Writer
 from .text import change_lines, shown
 
@@ -47,8 +47,21 @@ RESULT = {
     INVALID: "invalid",
 }
 # The order of statuses in a summary line.
-STATUS_ORDER = (APPLIED, VALID, INVALID, QUARANTINED, FAILING, PAUSED, NOT_RUN, NO_JOB, ACTIVE, SKIPPED, SENT, FAILED,
-                NOT_STARTED)  # fmt: skip
+STATUS_ORDER = (
+    APPLIED,
+    VALID,
+    INVALID,
+    QUARANTINED,
+    FAILING,
+    PAUSED,
+    NOT_RUN,
+    NO_JOB,
+    ACTIVE,
+    SKIPPED,
+    SENT,
+    FAILED,
+    NOT_STARTED,
+)
 # What fails a run: marked with x, and a line of its own under --quiet.
 BAD = (FAILED, INVALID, QUARANTINED, FAILING)
 
@@ -73,8 +86,9 @@ def action_lines(plan: TargetPlan, indent: str = "  ") -> list[str]:
             continue
         symbol = SYMBOL[action.action]
         if action.action == "change":
-            change = Change(action.key, "changed", action.old, action.new, action.old_masked, action.new_masked,
-                            action.fields)  # fmt: skip
+            change = Change(
+                action.key, "changed", action.old, action.new, action.old_masked, action.new_masked, action.fields
+            )
             lines += change_lines(change, indent)
         elif action.action == "add":
             lines.append(f"{indent}{symbol} {action.key}: {shown(action.new, action.new_masked)}")
@@ -102,8 +116,11 @@ def summary(run: RemoteRun) -> str:
     changed = ", ".join(f"{count} to {action}" for action, count in keys.items())
     if run.command not in ("plan", "apply"):
         verb = run.command.capitalize()
-        parts = [f"{run.count(status)} {status}" for status in STATUS_ORDER
-                 if run.count(status) and status not in (FAILED, NOT_STARTED)]  # fmt: skip
+        parts = [
+            f"{run.count(status)} {status}"
+            for status in STATUS_ORDER
+            if run.count(status) and status not in (FAILED, NOT_STARTED)
+        ]
     elif run.command == "plan" or not (run.sending or run.count(SKIPPED) or run.count(INVALID)):  # no PUT was due
         parts = [f"{run.count(CHANGES)} to update (keys: {changed})", f"{run.count(IN_SYNC)} in sync"]
         verb = "Plan"

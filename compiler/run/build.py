@@ -1,4 +1,4 @@
-"""One `compile` run: find, load, map, render and compare every profile, then write or not.
+"""One `compile` run: discover the profiles, compile them, stage the new outputs, commit.
 
 All or nothing: new outputs are staged as they are compiled (outputs.Stager) and renamed into
 place only when every profile and partial of the run checked out; a single error means exit 2
@@ -11,35 +11,64 @@ Without --env, a run also compiles each declared environment whose folder is in 
 `compile` and `compile --check` cover every output there. Only outputs syncsecrets wrote
 (ownership.py) are ever reported stale or pruned.
 
-A profile that the record of the last compile (record.py) shows unchanged is served from it
-without being parsed. The others are independent of each other, so large runs are spread over
-the machine's cores (`jobs`); results come back in target order, so the output never depends on
-how the work was split or what the record served. The compile machinery (tomllib, the layers,
-the mapper, the diff) is imported only when some profile has to be compiled: a run that the
-record serves whole starts in a fraction of the time.
+Everything runs in one process, every profile parsed each time: a full compile of 10,000
+profiles costs about 2.0x reading and parsing the same files with the standard library alone
+(bench/ scenario 1). A record of the last compile (about 20 ms of 90 at 50 profiles, and never
+present in CI) and worker processes (two no faster than one at 500 profiles) did not pay.
 """
 
 from __future__ import annotations
 
-import gc
 import os
+from typing import NamedTuple
 
 from ..problems import Problem, UserError, unique_sorted
 from ..profile.confine import Boundary, boundary
-from ..profile.digest import digest
 from ..profile.names import ENVIRONMENT_NAME, ENVIRONMENT_RULE
 from . import outputs, ownership
-from .discover import Source, discover
+from .discover import Discovery, Source, discover
 from .linkguard import linked_folders
-from .record import Entry, Partial, Record
 from .result import Options, Outcome, RunResult, Status, Target
 
-# Below this many profiles, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 400
+
+class Compiled(NamedTuple):
+    """What the compile step found: the outcomes in target order, and the environments."""
+
+    outcomes: list[Outcome]
+    declared: set[str]  # by any file read
+    environments: tuple[str, ...]  # the folders of --out compiled as environments
 
 
 def run(options: Options, environ=os.environ) -> RunResult:
-    result = RunResult(options)
+    found, targets, folders, problems = _discover(options)
+    existed = os.path.isdir(options.out)
+    # New outputs are staged as they are compiled, unless the run cannot write or already failed.
+    owner = os.getpid() if not options.check and not any(not problem.warning for problem in problems) else None
+    made = None
+    try:
+        if owner is not None:
+            made = outputs.make_out(options.out, options.reveal)
+        result = RunResult(options)
+        compiled = _compile_run(options, environ, found, targets, folders, problems, owner, result)
+        if result.errors:
+            if owner is not None:
+                outputs.abandon(options.out, owner, made)
+            return result  # nothing is written, so no output is reported either
+        result.outcomes = compiled.outcomes
+        owned, manifest = _stale(options, result, compiled, found.any_folder, existed)
+        if not options.check:
+            _commit(options, result, owned, manifest, owner, found.any_folder, compiled)
+        return result
+    except BaseException:
+        # A failed commit, Ctrl-C or SIGTERM (interrupts.terminable): nothing staged may stay behind,
+        # least of all revealed secrets, nor an --out this run made.
+        if owner is not None:
+            outputs.abandon(options.out, owner, made)
+        raise
+
+
+def _discover(options: Options) -> tuple[Discovery, list[Target], tuple[str, ...], list[Problem]]:
+    """The profiles and partials, and the targets: each profile for each environment compiled."""
     _check_environment_names(options.environments)
     outputs.check_out_folder(options.out)
     outputs.check_out_apart(options.out, options.paths)
@@ -56,91 +85,93 @@ def run(options: Options, environ=os.environ) -> RunResult:
     problems = list(found.problems)
     if options.reveal and not options.check and not options.allow_unignored:
         problems += _unignored_problems(options.out, [target.output for target in targets])
-    existed = os.path.isdir(options.out)
-    # New outputs are staged as they are compiled, unless the run cannot write or already failed.
-    owner = os.getpid() if not options.check and not any(not problem.warning for problem in problems) else None
-    made = None
-    try:
-        if owner is not None:
-            made = outputs.make_out(options.out, options.reveal)
-        return _run(options, environ, result, found, targets, folders, problems, owner, made, existed)
-    except BaseException:
-        # A failed commit, Ctrl-C or SIGTERM (interrupts.terminable): nothing staged may stay behind,
-        # least of all revealed secrets, nor an --out this run made.
-        if owner is not None:
-            outputs.abandon(options.out, owner, made)
-        raise
+    return found, targets, folders, problems
 
 
-def _run(options: Options, environ, result: RunResult, found, targets: list[Target], folders: tuple[str, ...],
-         problems: list[Problem], owner: int | None, made: str | None, existed: bool) -> RunResult:  # fmt: skip
-    record = Record.load(options.out) if not options.reveal else None
-    options = options._replace(predecessors=_predecessors(record, targets))
-    served = _served(record, targets)
+def _compile_run(
+    options: Options,
+    environ,
+    found: Discovery,
+    targets: list[Target],
+    folders: tuple[str, ...],
+    problems: list[Problem],
+    owner: int | None,
+    result: RunResult,
+) -> Compiled:
+    """Compiles every target, staging new outputs when `owner` is set; the problems go to `result`."""
+    options = options._replace(predecessors=_predecessors(options, targets))
     # Compiled profile by profile (each one's environments together, so it is read once), then
     # reported environment by environment, in the order of the targets.
-    pending = sorted((t for t in targets if t.output not in served), key=lambda t: (t.profile, t.output))
-    compiled, compile_problems, declared = (
-        _compile_all(pending, options, environ, owner) if pending else ([], [], set())
+    pending = sorted(targets, key=lambda t: (t.profile, t.output))
+    outcomes, compile_problems, declared = compile_targets(pending, options, environ, owner)
+    problems += compile_problems
+    partial_problems, partial_environments = read_partials(
+        found.partials, boundary(options.paths, options.allow_outside)
     )
-    problems += compile_problems + [problem for entry in served.values() for problem in entry.warnings]
-    declared |= {name for entry in served.values() for name in entry.environments}
-    confined = boundary(options.paths, options.allow_outside)
-    partial_problems, partial_environments, partials = read_partials(found.partials, record, confined)
     declared |= partial_environments
     problems += partial_problems + environment_problems(options.environments, declared, found.profiles)
     # A folder in --out that no profile declares as an environment is not one: what was compiled
-    # for it is dropped (it is never renamed into place, nor recorded).
+    # for it is dropped (it is never renamed into place).
     environments = tuple(name for name in folders if name in declared)
-    targets = [target for target in targets if target.environment is None or target.environment not in folders
-               or target.environment in environments]  # fmt: skip
-    served = {output: entry for output, entry in served.items() if entry.environment not in set(folders) - declared}
+    dropped = set(folders) - set(environments)
+    targets = [target for target in targets if target.environment not in dropped]
     result.environments = options.environments or environments
-    outcomes = _in_order(targets, compiled, served)
     problems += linked_folders(options.out, [target.output for target in targets])  # only staged so far
     result.problems = unique_sorted(problems)
-    if result.errors:
-        if owner is not None:
-            outputs.abandon(options.out, owner, made)
-        return result  # nothing is written, so no output is reported either
-    result.outcomes = outcomes
+    by_output = {outcome.output: outcome for outcome in outcomes}
+    ordered = [by_output[target.output] for target in targets if target.output in by_output]
+    return Compiled(ordered, declared, environments)
 
-    produced = {outcome.output for outcome in outcomes}
-    in_area = _area(options.environments, environments, declared)
+
+def _stale(options: Options, result: RunResult, compiled: Compiled, any_folder: bool, existed: bool):
+    """Sets `result.stale`: the outputs syncsecrets wrote that no profile writes any more."""
+    produced = {outcome.output for outcome in compiled.outcomes}
+    in_area = _area(options.environments, compiled.environments, compiled.declared)
     manifest = ownership.load(options.out) if existed else None
-    owned = manifest if manifest is not None else _adopted(options, existed)
-    if found.any_folder and existed:
+    owned = manifest if manifest is not None else set()
+    if any_folder and existed:
         result.stale = sorted(
             path for path in owned - produced if in_area(path) and ownership.removable(options.out, path)
         )
         if manifest is None:
-            result.problems = unique_sorted(result.problems + _not_ours(options.out, in_area, owned | produced))
-    if options.check:
-        return result
+            result.problems = unique_sorted(result.problems + _not_ours(options.out, in_area, produced))
+    return owned, manifest
+
+
+def _commit(options, result: RunResult, owned: set[str], manifest, owner: int, any_folder: bool, compiled: Compiled):
+    """Renames the staged outputs into place, prunes, and updates the manifest: all or nothing."""
+    produced = {outcome.output for outcome in compiled.outcomes}
+    in_area = _area(options.environments, compiled.environments, compiled.declared)
     prune = result.stale if options.prune else []
     keep = produced | (set(result.stale) - set(prune))
-    keep |= {path for path in owned if not in_area(path)} if found.any_folder else owned
+    keep |= {path for path in owned if not in_area(path)} if any_folder else owned
     leftovers = outputs.leftovers(options.out, {os.path.dirname(path) for path in produced | set(prune)} | {""})
     leftovers += outputs.dead_staging(options.out)
-    staged = [outcome.output for outcome in outcomes if outcome.staged]
+    staged = [outcome.output for outcome in compiled.outcomes if outcome.staged]
     listed = manifest if manifest is not None else set()
-    recorded = (keep - listed, listed - keep)  # what the manifest gains and loses
-    if staged or prune or leftovers or any(recorded):
+    principals = {o.output: (o.service_principal_id, _environment(o.output, compiled)) for o in compiled.outcomes}
+    recorded = (keep - listed, listed - keep, principals)  # what the manifest gains, loses, and knows
+    if staged or prune or leftovers or ownership.update(options.out, *recorded) is not None:
         outputs.commit(options.out, owner, staged, leftovers, prune, options.reveal, recorded)
     else:
-        outputs.abandon(options.out, owner, None)  # a staging folder a worker may have made
-    if record is not None:
-        kept = record.valid_entries(exclude=produced | set(result.stale))
-        record.save(kept | served | {outcome.output: outcome.entry for outcome in outcomes if outcome.entry}, partials)
-    return result
+        outputs.abandon(options.out, owner, None)
+
+
+def _environment(output: str, compiled: Compiled) -> str | None:
+    folder = output.split("/", 1)[0] if "/" in output else None
+    return folder if folder in compiled.declared else None
 
 
 def _check_environment_names(names: tuple[str, ...]) -> None:
     """`--env NAME` becomes the folder <out>/NAME/: checked before anything is read or written."""
     bad = [name for name in names if not ENVIRONMENT_NAME.match(name)]
     if bad:
-        raise UserError([Problem(f"--env {name!r}", f"{ENVIRONMENT_RULE}: give the NAME of an "
-                                 "[environments.NAME] table") for name in bad])  # fmt: skip
+        raise UserError(
+            [
+                Problem(f"--env {name!r}", f"{ENVIRONMENT_RULE}: give the NAME of an [environments.NAME] table")
+                for name in bad
+            ]
+        )
 
 
 def _environment_folders(options: Options, profiles: list[Source]) -> tuple[str, ...]:
@@ -155,15 +186,13 @@ def _environment_folders(options: Options, profiles: list[Source]) -> tuple[str,
         entries = list(os.scandir(options.out))
     except OSError:
         return ()
-    return tuple(sorted(entry.name for entry in entries
-                        if ENVIRONMENT_NAME.match(entry.name) and entry.name not in tops and entry.is_dir()))  # fmt: skip
-
-
-def _adopted(options: Options, existed: bool) -> set[str]:
-    """With no manifest yet (a folder written by an older version), the outputs it recorded."""
-    if not existed or options.reveal:
-        return set()
-    return ownership.adopt(options.out, Record.listed(options.out))
+    return tuple(
+        sorted(
+            entry.name
+            for entry in entries
+            if ENVIRONMENT_NAME.match(entry.name) and entry.name not in tops and entry.is_dir()
+        )
+    )
 
 
 def _not_ours(out: str, in_area, known: set[str]) -> list[Problem]:
@@ -174,121 +203,22 @@ def _not_ours(out: str, in_area, known: set[str]) -> list[Problem]:
         f" and {len(found) - 3} more" if len(found) > 3 else ""
     )
     files = f"{len(found)} .json {'file' if len(found) == 1 else 'files'}"
-    return [Problem(out, f"{files} here {'was' if len(found) == 1 else 'were'} not written by syncsecrets ({shown}): "
-                    "left alone, never reported stale or pruned", warning=True)]  # fmt: skip
-
-
-def _in_order(targets: list[Target], compiled: list[Outcome], served: dict[str, Entry]) -> list[Outcome]:
-    by_output = {outcome.output: outcome for outcome in compiled}
-    by_output.update((output, _unchanged(entry, output)) for output, entry in served.items())
-    return [by_output[target.output] for target in targets if target.output in by_output]
-
-
-def _served(record: Record | None, targets: list[Target]) -> dict[str, Entry]:
-    """The targets whose record shows nothing changed: their outputs are current, unparsed."""
-    if record is None or not record.entries:
-        return {}
-    found = {}
-    for target in targets:
-        entry = record.lookup(target.output, target.profile, target.environment)
-        if entry is not None:
-            found[target.output] = entry
-    return found
-
-
-def _predecessors(record: Record | None, targets: list[Target]) -> dict:
-    """Where each service principal's output was, per environment, for outputs of the record
-    that no target writes any more (a renamed profile's old output)."""
-    if record is None:
-        return {}
-    written = {target.output for target in targets}
-    found: dict = {}
-    for output in sorted(output for output in record.entries if output not in written):  # few: read them
-        try:
-            entry = Entry(*record.entries[output])
-        except TypeError:
-            continue  # an entry this build cannot read
-        if entry.principal:
-            found.setdefault((entry.principal, entry.environment), output)
-    return found
-
-
-def read_partials(
-    paths: list[str], record: Record | None, confined: Boundary | None
-) -> tuple[list[Problem], set[str], dict[str, Partial]]:
-    """The problems and environments of the partials in the folder (read, or from the record);
-    `confined`: where the files they name may be."""
-    problems: list[Problem] = []
-    declared: set[str] = set()
-    found: dict[str, Partial] = {}
-    unread = []
-    for path in paths:
-        entry = record.partial(path) if record is not None else None
-        if entry is None:
-            unread.append(path)
-            continue
-        problems += entry.warnings
-        declared.update(entry.environments)
-        found[path] = entry
-    if unread:
-        from ..profile.loading import Loader
-
-        loader = Loader(confined)
-        for path in unread:
-            if loader.file(path, path) is not None:
-                found[path] = Partial(*loader.facts(path))
-        problems += loader.problems
-        declared |= loader.declared_environments()
-    return problems, declared, found
-
-
-def _unchanged(entry: Entry, output: str) -> Outcome:
-    return Outcome(output, entry.profile, Status.UNCHANGED, entry.pairs, entry.principal)
-
-
-def _compile_all(targets: list[Target], options: Options, environ, owner: int | None):
-    jobs = options.jobs or os.cpu_count() or 1
-    if jobs < 2 or len(targets) < PARALLEL_THRESHOLD:
-        return compile_targets(targets, options, environ, owner)
-    from . import parallel  # keeps multiprocessing off the start-up path of small runs
-
-    if options.reveal:
-        _read_vault_secrets(targets)
-    return parallel.compile_in_workers(compile_targets, targets, options, environ, jobs, owner)
-
-
-def _read_vault_secrets(targets: list[Target]) -> None:
-    """Reads every Key Vault secret the targets name, before the workers fork: they inherit the
-    values, so each secret is read once per run rather than once per worker. Costs one more
-    reading of the profiles, only in revealed parallel runs; a profile that fails to load is
-    skipped here and reported by its worker."""
-    from ..profile.loading import Loader
-    from ..profile.references import prefetch
-
-    loader = Loader()
-    found = []
-    for target in targets:
-        layer = loader.merged(target.profile, target.profile, target.environment)
-        if layer is not None:
-            found += layer.references()
-    prefetch(found)
+    return [
+        Problem(
+            out,
+            f"{files} here {'was' if len(found) == 1 else 'were'} not written by syncsecrets ({shown}): "
+            "left alone, never reported stale or pruned",
+            warning=True,
+        )
+    ]
 
 
 def compile_targets(
     targets: list[Target], options: Options, environ, owner: int | None
 ) -> tuple[list[Outcome], list[Problem], set[str]]:
-    """Compiles `targets` in this process (the unit of work a parallel worker runs), staging the
-    new outputs in the staging folder of the run's main process `owner` (None: write nothing)."""
-    # Compiling makes millions of small objects and no reference cycles: the cyclic collector's
-    # passes over the growing heap cost a tenth of the time and would find nothing.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        stager = outputs.Stager(options.out, owner, options.reveal) if owner is not None else None
-        return _compile(targets, options, environ, stager)
-    finally:
-        if collecting:
-            gc.enable()
+    """Compiles `targets`, staging the new outputs in the staging folder of `owner` (None: write nothing)."""
+    stager = outputs.Stager(options.out, owner, options.reveal) if owner is not None else None
+    return _compile(targets, options, environ, stager)
 
 
 def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[list[Outcome], list[Problem], set[str]]:
@@ -310,8 +240,14 @@ def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[
         if any(not problem.warning for problem in mapped):
             continue
         if not pairs:
-            problems.append(Problem(target.profile, "compiles to no pairs: its body sets nothing (whether Graph "
-                                    "then keeps or clears the application's secrets is undocumented)", warning=True))  # fmt: skip
+            problems.append(
+                Problem(
+                    target.profile,
+                    "compiles to no pairs: its body sets nothing (whether Graph "
+                    "then keeps or clears the application's secrets is undocumented)",
+                    warning=True,
+                )
+            )
         data = render((pair.key, pair.value) for pair in pairs)
         principal = layer.application.get("service_principal_id")
         principal = principal.value if principal else None
@@ -320,13 +256,6 @@ def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[
         except UserError as error:
             problems += error.problems
             continue
-        if not options.reveal:  # revealed outputs depend on secrets: never recorded
-            files, warnings, declared = loader.provenance(target.profile, target.environment)
-            warnings += [problem for problem in mapped if problem.warning]
-            if not pairs:
-                warnings.append(problems[-1])
-            outcome.entry = Entry(target.profile, target.environment, files, digest(data), len(pairs), principal,
-                                  warnings, declared)  # fmt: skip
         found.append(outcome)
     return found, problems + loader.problems, loader.declared_environments()
 
@@ -376,18 +305,54 @@ def _predecessor_warnings(target: Target, pairs, options: Options, principal: st
     return [warning + note for warning in credential_warnings(old, pairs)]
 
 
+def _predecessors(options: Options, targets: list[Target]) -> dict:
+    """Where each service principal's output was, per environment, for outputs of the manifest
+    that no target writes any more (a renamed profile's old output)."""
+    written = {target.output for target in targets}
+    found: dict = {}
+    for output, (principal, environment) in sorted(ownership.principals(options.out).items()):
+        if output not in written:
+            found.setdefault((principal, environment), output)
+    return found
+
+
+def read_partials(paths: list[str], confined: Boundary | None) -> tuple[list[Problem], set[str]]:
+    """The problems and declared environments of the partials in the folder; `confined`: where
+    the files they name may be."""
+    if not paths:
+        return [], set()
+    from ..profile.loading import Loader
+
+    loader = Loader(confined)
+    for path in paths:
+        loader.file(path, path)
+    return loader.problems, loader.declared_environments()
+
+
 def environment_problems(asked: tuple[str, ...], declared: set[str], profiles: list[Source]) -> list[Problem]:
     problems = []
     known = ", ".join(sorted(declared)) or "none"
     for name in asked:
         if name not in declared:
-            problems.append(Problem(f"--env {name}", f"no profile or partial declares [environments.{name}] "
-                                    f"(declared: {known}): check the spelling"))  # fmt: skip
-    clashes = {os.path.join(source.root, source.top_folder): source.top_folder
-               for source in profiles if source.top_folder in declared}  # fmt: skip
+            problems.append(
+                Problem(
+                    f"--env {name}",
+                    f"no profile or partial declares [environments.{name}] (declared: {known}): check the spelling",
+                )
+            )
+    clashes = {
+        os.path.join(source.root, source.top_folder): source.top_folder
+        for source in profiles
+        if source.top_folder in declared
+    }
     for folder, name in sorted(clashes.items()):
-        problems.append(Problem(folder + "/", f"this folder of profiles has the name of environment {name!r}, "
-                                f"and both would write to <out>/{name}/: rename the folder or the environment"))  # fmt: skip
+        problems.append(
+            Problem(
+                folder + "/",
+                f"this folder of profiles has the name of environment {name!r}, "
+                f"and both would write to <out>/{name}/: rename the folder or the environment",
+            )
+        )
     return problems
 
 
@@ -408,5 +373,10 @@ def _unignored_problems(out: str, written: list[str]) -> list[Problem]:
     reason = unignored(out, written)
     if not reason:
         return []
-    return [Problem(out, f"--reveal would write secrets where git can commit them: {reason} "
-                    "(--allow-unignored-output overrides this check)")]  # fmt: skip
+    return [
+        Problem(
+            out,
+            f"--reveal would write secrets where git can commit them: {reason} "
+            "(--allow-unignored-output overrides this check)",
+        )
+    ]

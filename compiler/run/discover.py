@@ -91,8 +91,12 @@ class _Links:
             return None if self.boundary.admits(real) else Problem(path, OUTSIDE)
         if any(within(real, top) for top in self.tree):
             return None
-        return Problem(path, f"is a link out of {self.root}: nothing is read through it; remove it, or allow "
-                       "where it leads with --allow-outside DIR", warning=True)  # fmt: skip
+        return Problem(
+            path,
+            f"is a link out of {self.root}: nothing is read through it; remove it, or allow "
+            "where it leads with --allow-outside DIR",
+            warning=True,
+        )
 
 
 def _walk(root: str, folder: str, relative: str, ancestors: set, found: Discovery, links: _Links) -> None:
@@ -141,8 +145,11 @@ def _add_file(path: str, relative: str, root: str | None, found: Discovery, expl
         found.problems.append(Problem(path, "is not a .toml profile"))
     elif name.startswith("_"):
         if explicit:
-            found.problems.append(Problem(path, "is a partial (its name starts with _): compile the profiles "
-                                          "that extend it, or its folder"))  # fmt: skip
+            found.problems.append(
+                Problem(
+                    path, "is a partial (its name starts with _): compile the profiles that extend it, or its folder"
+                )
+            )
         else:
             found.partials.append(path)
     else:

@@ -67,8 +67,10 @@ def unignored(out: str, outputs: list[str]) -> str | None:
     under_out = relative == "." or within(missed[0], relative)
     folder = relative if under_out else os.path.dirname(missed[0])
     line = "/" + folder.replace(os.sep, "/").strip("/") + "/" if folder not in (".", "") else "/*.json"
-    return (f"it is inside the git work tree {top}, which does not ignore {missed[0]}: add the line {line} to "
-            f"{os.path.join(top, '.gitignore')}, or {ELSEWHERE}")  # fmt: skip
+    return (
+        f"it is inside the git work tree {top}, which does not ignore {missed[0]}: add the line {line} to "
+        f"{os.path.join(top, '.gitignore')}, or {ELSEWHERE}"
+    )
 
 
 def _cannot_tell(answer: subprocess.CompletedProcess) -> str:

@@ -25,7 +25,12 @@ def linked_folders(out: str, outputs: list[str]) -> list[Problem]:
             seen.add(folder)
             path = os.path.join(out, folder)
             if os.path.islink(path):
-                problems.append(Problem(path, "is a symbolic link inside --out, and outputs are never written "
-                                        "through one: remove the link (give --out the real folder instead)"))  # fmt: skip
+                problems.append(
+                    Problem(
+                        path,
+                        "is a symbolic link inside --out, and outputs are never written "
+                        "through one: remove the link (give --out the real folder instead)",
+                    )
+                )
                 break
     return problems

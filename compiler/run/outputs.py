@@ -67,8 +67,11 @@ def leftovers(out: str, folders: set[str]) -> list[str]:
     for relative in sorted(folders):
         folder = os.path.join(out, relative)
         with suppress(OSError):
-            found += [entry.path for entry in os.scandir(folder)
-                      if entry.name.startswith(".") and entry.name.endswith(TEMP_MARK)]  # fmt: skip
+            found += [
+                entry.path
+                for entry in os.scandir(folder)
+                if entry.name.startswith(".") and entry.name.endswith(TEMP_MARK)
+            ]
     return found
 
 
@@ -81,8 +84,11 @@ def check_out_apart(out: str, paths: tuple[str, ...]) -> None:
             continue  # discovery reports it
         folder = os.path.realpath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
         if folder == root or folder.startswith(root.rstrip(os.sep) + os.sep):
-            raise UserError.single(out, f"--out holds the profiles of {path}: give the outputs a folder of "
-                                   "their own, outside the profiles (such as build)")  # fmt: skip
+            raise UserError.single(
+                out,
+                f"--out holds the profiles of {path}: give the outputs a folder of "
+                "their own, outside the profiles (such as build)",
+            )
 
 
 def make_out(out: str, private: bool) -> str | None:
@@ -145,8 +151,15 @@ class CommitError(UserError):
         self.unrestored = unrestored
 
 
-def commit(out: str, owner: int, staged: list[str], leftovers: list[str], prune: list[str], private: bool = False,
-           owned: tuple[set[str], set[str]] | None = None) -> None:  # fmt: skip
+def commit(
+    out: str,
+    owner: int,
+    staged: list[str],
+    leftovers: list[str],
+    prune: list[str],
+    private: bool = False,
+    owned: tuple[set[str], set[str]] | None = None,
+) -> None:
     """Renames the staged outputs over their targets, removes `prune` and records the outputs
     `owned` added and removed in the manifest (ownership.py), under the folder's lock: all of it,
     or, if any step fails, none of it (each replaced or removed file keeps its old bytes in a
@@ -181,14 +194,21 @@ def commit(out: str, owner: int, staged: list[str], leftovers: list[str], prune:
     except OSError as error:
         where = str(error.filename2 or error.filename or out)  # a rename's target, not its staged source
         if error.errno == errno.EXDEV:
-            message = ("is on another file system than --out (through a symbolic link?): each output is renamed "
-                       "into place from --out, so its folders must be on the same file system")  # fmt: skip
+            message = (
+                "is on another file system than --out (through a symbolic link?): each output is renamed "
+                "into place from --out, so its folders must be on the same file system"
+            )
         else:
             message = f"cannot write ({error.strerror}): check --out and its permissions"
         problems = [Problem(where, message)]
-        problems += [Problem(os.path.join(out, relative), "was changed and could not be put back: check it"
-                             + (f" (its previous bytes are in {undo.backups[relative]})" if undo.backups[relative] else ""))
-                     for relative in undo.unrestored]  # fmt: skip
+        problems += [
+            Problem(
+                os.path.join(out, relative),
+                "was changed and could not be put back: check it"
+                + (f" (its previous bytes are in {undo.backups[relative]})" if undo.backups[relative] else ""),
+            )
+            for relative in undo.unrestored
+        ]
         raise CommitError(problems, undo.unrestored) from None
     for relative in prune:
         _remove_empty_folders(out, os.path.dirname(relative))

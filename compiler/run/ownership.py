@@ -8,10 +8,9 @@ in the same all-or-nothing commit as the outputs (outputs.commit), and is meant 
 them, so that a fresh clone's `--check` still knows which outputs are stale. Its name does not end
 in `.json`, so that a deploy step's `find build -name '*.json'` never takes it for a body.
 
-A folder written by a version that kept no manifest: an output there counts as ours when the
-record of that version's last compile (record.py) lists it and it still holds a secrets body;
-the other `.json` files are reported once as not ours and left alone, and the first run that
-writes keeps a manifest from then on.
+It also names each output's service principal and environment, where the profile sets one:
+a renamed profile's new output is compared with the last output for its service principal
+(build.py), whose credential URLs a rename must not silently move.
 
 The manifest is input like any other (a pull request can commit one): a path that could not be
 an output (absolute, `..`, hidden parts, not `.json`) is ignored, and nothing is removed that is
@@ -30,6 +29,31 @@ _MAX_BYTES = 64 * 1024 * 1024  # a manifest of a million outputs is far below th
 
 def load(out: str) -> set[str] | None:
     """The outputs the manifest lists; None when there is no manifest this build can read."""
+    data = _read(out)
+    listed = data.get("outputs") if data is not None else None
+    if not isinstance(listed, list):
+        return None
+    return {path for path in listed if is_output_path(path)}
+
+
+def principals(out: str) -> dict[str, tuple[str, str | None]]:
+    """Output -> (service principal, environment), for the listed outputs that have one."""
+    data = _read(out)
+    found = data.get("service_principals") if data is not None else None
+    if not isinstance(found, dict):
+        return {}
+    return {
+        path: (value[0], value[1])
+        for path, value in found.items()
+        if is_output_path(path)
+        and isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and (value[1] is None or isinstance(value[1], str))
+    }
+
+
+def _read(out: str) -> dict | None:
     try:
         # O_NOFOLLOW: a manifest that is a symbolic link is not ours either.
         descriptor = os.open(os.path.join(out, MANIFEST), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -37,22 +61,30 @@ def load(out: str) -> set[str] | None:
             data = json.loads(handle.read(_MAX_BYTES))
     except (OSError, ValueError, RecursionError):
         return None
-    listed = data.get("outputs") if isinstance(data, dict) and data.get("format") == FORMAT else None
-    if not isinstance(listed, list):
-        return None
-    return {path for path in listed if is_output_path(path)}
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
 
 
-def update(out: str, added: set[str], removed: set[str]) -> bytes | None:
-    """The manifest with `added` and without `removed`; None if it would not change."""
+def update(
+    out: str, added: set[str], removed: set[str], compiled: dict[str, tuple[str | None, str | None]] | None = None
+) -> bytes | None:
+    """The manifest with `added` and without `removed`, and the service principals of the outputs
+    `compiled` (None: it has none); None if it would not change."""
     current = load(out)
     found = ((current or set()) - removed) | added
-    return render(found) if found != current and (found or current is not None) else None
+    known = principals(out)
+    merged = {**known, **(compiled or {})}
+    named = {path: value for path, value in merged.items() if path in found and value[0] is not None}
+    if found == current and named == known:
+        return None
+    return render(found, named) if found or current is not None else None
 
 
-def render(outputs: set[str]) -> bytes:
+def render(outputs: set[str], named: dict | None = None) -> bytes:
     """The manifest's bytes: sorted, one path per line, so that its diff in a review is plain."""
-    return (json.dumps({"format": FORMAT, "outputs": sorted(outputs)}, indent=2, ensure_ascii=False) + "\n").encode()
+    data: dict = {"format": FORMAT, "outputs": sorted(outputs)}
+    if named:
+        data["service_principals"] = {path: list(named[path]) for path in sorted(named)}
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
 
 
 def is_output_path(path: object) -> bool:
@@ -60,18 +92,6 @@ def is_output_path(path: object) -> bool:
     if not isinstance(path, str) or not path.endswith(".json") or "\0" in path:
         return False
     return all(part and not part.startswith(".") for part in path.split("/"))
-
-
-def adopt(out: str, listed: list[str]) -> set[str]:
-    """Outputs of a version without a manifest: those its record `listed` that still hold a body."""
-    from ..body.render import parse_body
-
-    found = set()
-    for relative in filter(is_output_path, listed):
-        data = _plain_file_bytes(out, relative)
-        if data is not None and parse_body(data) is not None:
-            found.add(relative)
-    return found
 
 
 def removable(out: str, relative: str) -> bool:
@@ -95,16 +115,9 @@ def not_ours(out: str, in_area, known: set[str]) -> list[str]:
         relative = os.path.relpath(folder, out).replace(os.sep, "/")
         prefix = "" if relative == "." else relative + "/"
         dirs[:] = sorted(name for name in dirs if not name.startswith("."))
-        found += [prefix + name for name in sorted(files)
-                  if name.endswith(".json") and prefix + name not in known and in_area(prefix + name)]  # fmt: skip
+        found += [
+            prefix + name
+            for name in sorted(files)
+            if name.endswith(".json") and prefix + name not in known and in_area(prefix + name)
+        ]
     return found
-
-
-def _plain_file_bytes(out: str, relative: str) -> bytes | None:
-    if not removable(out, relative):
-        return None
-    try:
-        with open(os.path.join(out, relative), "rb") as handle:
-            return handle.read(_MAX_BYTES)
-    except OSError:
-        return None

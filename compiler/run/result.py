@@ -15,7 +15,6 @@ from ..problems import exit_for
 if TYPE_CHECKING:
     from ..body.diff import Change
     from ..problems import Problem
-    from .record import Entry
 
 DEFAULT_PATHS = ("configs",)
 DEFAULT_OUT = "build"
@@ -38,10 +37,9 @@ class Options(NamedTuple):
     prune: bool = False
     environments: tuple[str, ...] = ()
     unified: bool = False  # prepare unified diffs
-    jobs: int | None = None  # None: as many as the machine has cores
     allow_unignored: bool = False  # --reveal into a folder git does not ignore
     allow_outside: tuple[str, ...] = ()  # folders outside the repository that profiles may read
-    # Set by run(), not by the user: (service principal, environment) -> an output of the record
+    # Set by run(), not by the user: (service principal, environment) -> an output of the manifest
     # that no profile writes any more, which a renamed profile's new output is compared with.
     predecessors: dict | None = None
     auth: str | None = None  # --auth: the credential of Key Vault references under --reveal
@@ -56,8 +54,16 @@ class Target(NamedTuple):
 
 class Outcome:
     __slots__ = (
-        "changes", "entry", "output", "pairs", "profile", "service_principal_id", "staged", "status", "unified", "warnings",
-    )  # fmt: skip
+        "changes",
+        "output",
+        "pairs",
+        "profile",
+        "service_principal_id",
+        "staged",
+        "status",
+        "unified",
+        "warnings",
+    )
 
     def __init__(self, output: str, profile: str, status: Status, pairs: int, service_principal_id: str | None = None):
         self.output = output
@@ -69,7 +75,6 @@ class Outcome:
         self.warnings: list[str] = []
         self.unified = ""
         self.staged = False  # its new bytes wait in the staging folder, to be renamed into place
-        self.entry: Entry | None = None  # what to record of it (record.py), unless --reveal
 
 
 class RunResult:

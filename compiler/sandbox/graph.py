@@ -133,8 +133,9 @@ class FakeGraph:
         the answer (`{"Content-Encoding": "gzip"}` with `body=faults.gzip_bomb()`). `echo`: the message
         quotes the request's body, and the answer is written as .NET writes JSON (`\\u002B` for `+`,
         upper-case hex; odata.dotnet_json)."""
-        fault = Fault(status, times, method, sp_id, retry_after, code, message, applied, location, body, headers or {},
-                      echo)  # fmt: skip
+        fault = Fault(
+            status, times, method, sp_id, retry_after, code, message, applied, location, body, headers or {}, echo
+        )
         self._faults.add(fault)
 
     @property

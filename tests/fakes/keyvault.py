@@ -112,8 +112,20 @@ class FakeKeyVault:
         connection reset; a 3xx with `location`: a redirect there). Unauthenticated challenge
         requests never consume a fault, so a script means the same whether or not the client
         has already been challenged."""
-        self._faults.add(Fault(status, times, None, name, retry_after, code, message, location=location, body=body,
-                               headers=headers or {}))  # fmt: skip
+        self._faults.add(
+            Fault(
+                status,
+                times,
+                None,
+                name,
+                retry_after,
+                code,
+                message,
+                location=location,
+                body=body,
+                headers=headers or {},
+            )
+        )
 
     def fetched(self) -> list[str]:
         """Names of the secrets actually served (200), in order."""
