@@ -20,7 +20,7 @@ from .catalog.clouds import API_VERSIONS, CLOUDS
 from .guard import guarded, usage_errors
 from .reports import REPORTER_BY_NAME
 from .reports.terminal import PLAIN
-from .run.result import DEFAULT_OUT, DEFAULT_PATHS
+from .run.result import AUTH_MODES, DEFAULT_OUT, DEFAULT_PATHS
 
 
 class Group(TyperGroup):
@@ -85,7 +85,6 @@ def root(
     PUT /servicePrincipals/{id}/synchronization/secrets, with a review diff that never shows a secret."""
 
 
-AUTH_MODES = "default, cli, env, managed-identity, workload-identity, github-oidc, token"
 AuthOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
@@ -94,7 +93,7 @@ AuthOption = Annotated[
         envvar="SYNCSECRETS_AUTH",
         show_envvar=True,
         show_default=False,
-        help=f"How to get a token: {AUTH_MODES}. [default: default]",
+        help=f"How to get a token: {', '.join(AUTH_MODES)}. [default: default]",
     ),
 ]
 # compile signs in to nothing but Key Vault, and only with --reveal: its --auth says so.
@@ -106,7 +105,8 @@ CompileAuthOption = Annotated[
         envvar="SYNCSECRETS_AUTH",
         show_envvar=True,
         show_default=False,
-        help=f"With --reveal: how to sign in to Key Vault for keyvault references: {AUTH_MODES}. [default: default]",
+        help=f"With --reveal: how to sign in to Key Vault for keyvault references: {', '.join(AUTH_MODES)}. "
+        "[default: default]",
     ),
 ]
 KeyVaultAuthOption = Annotated[
@@ -193,13 +193,13 @@ def compile_command(
         reveal=reveal,
         prune=prune,
         environments=tuple(dict.fromkeys(env or ())),
-        unified=diff is DiffMode.unified,
+        diff=diff.value,
         allow_unignored=allow_unignored_output,
         allow_outside=tuple(allow_outside or ()),
         auth=auth or None,
         keyvault_auth=keyvault_auth or None,
     )
-    raise typer.Exit(guarded(lambda: compile_profiles(options, View(diff.value, quiet), fmt.value), debug))
+    raise typer.Exit(guarded(lambda: compile_profiles(options, View(quiet=quiet), fmt.value), debug))
 
 
 @app.command("keys", epilog=examples("syncsecrets keys --json"))

@@ -5,8 +5,8 @@ module is imported on every start.
 """
 
 OK = 0
-# `compile --check` found outputs to change (later: `plan --check` found a target not in sync,
-# `validate` found credentials that do not work).
+# `compile --check` or `plan --check` found something to change; `validate` found credentials
+# that do not work; `status` found a job quarantined or failing (graph/planning.FAILS).
 CHANGES = 1
 # The user's input or invocation is wrong: every problem reported, nothing written or sent.
 USER_ERROR = 2

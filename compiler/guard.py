@@ -20,7 +20,7 @@ from typer._click.exceptions import UsageError as ClickUsageError
 from . import exits
 from .problems import UserError, failure_line
 from .reports.terminal import PLAIN
-from .run.interrupts import Terminated
+from .run.interrupts import Terminated, exit_code
 
 
 def guarded(action: Callable[[], int], debug: bool = False) -> int:
@@ -29,12 +29,9 @@ def guarded(action: Callable[[], int], debug: bool = False) -> int:
     except UserError as error:
         report_user_error(error)
         return exits.USER_ERROR
-    except KeyboardInterrupt:
-        PLAIN.err("syncsecrets: interrupted")
-        return exits.INTERRUPTED
-    except Terminated:
-        PLAIN.err("syncsecrets: terminated")
-        return exits.TERMINATED
+    except (KeyboardInterrupt, Terminated) as stopped:
+        PLAIN.err(f"syncsecrets: {'terminated' if isinstance(stopped, Terminated) else 'interrupted'}")
+        return exit_code(stopped)
     except BrokenPipeError:
         return exits.PIPE_CLOSED
     except Exception as error:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler.authoring.importing import MASKED
 from compiler.body.mapper import revealed_value
 from compiler.catalog.keys import BY_GRAPH, KEYS, NULL_MEMBER, Kind
+from compiler.graph.endpoints import MASK as MASKED
 from compiler.profile.references import placeholder_label
 from tests.helpers import REPO, run_cli, tree
 

@@ -13,21 +13,21 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from ..body.mapper import OutPair, map_layer
 from ..catalog.keys import BY_GRAPH, KEYS, NOTIFICATION_KEY, NULL_MEMBER, Key, Kind, lookup_loosely
 from ..catalog.templates import templates
+from ..graph.endpoints import MASK as GRAPH_MASK
 from ..problems import InvalidValue, Problem, UserError
 from ..profile import notifications
+from ..profile.kinds import KINDS
 from ..profile.layers import read_file_profile
 from ..profile.references import placeholder_label, reference_table, variable_name
 from ..profile.secrets import holds_secret
 from ..profile.source import MAX_FILE_BYTES, Document
-from ..profile.values import UNFIT_NUMBER, compact_json, fraction_digits, json_object, reject_constant
+from ..profile.values import UNFIT_NUMBER, compact_json, json_object, reject_constant
 from . import tomlwrite
 
-MASKED = "*"  # how GET .../synchronization/secrets returns a sensitive value
 _CONTEXT_PRINCIPAL = re.compile(r'"@odata\.context"\s*:\s*"[^"]*servicePrincipals\(\'?([0-9a-fA-F-]{36})\'?\)')
 SHAPES = 'a PUT or GET body {"value": [...]}, or a validateCredentials body {"credentials": [...]}'
 
@@ -107,7 +107,7 @@ def build_profile(
         label = placeholder_label(value)
         # A value holding a secret the run knows (the access token pasted into UserName) is no
         # literal to write into version control: it becomes a reference, like a masked one.
-        hidden = value == MASKED or (from_tenant and label is not None) or holds_secret(value)
+        hidden = value == GRAPH_MASK or (from_tenant and label is not None) or holds_secret(value)
         if key_name == NULL_MEMBER or value == "":
             imported.warnings.append(f"{key_name}: left out ({'not a settable key' if value else 'empty'})")
         elif label and not from_tenant:  # an unrevealed output of syncsecrets: the reference it names comes back
@@ -139,41 +139,10 @@ def build_profile(
 
 
 def _value(key: Key, value: str, where: str, imported: Imported) -> object:
-    if key.kind is Kind.BOOLEAN:
-        if value.lower() not in ("true", "false"):
-            raise UserError.single(where, "is not true or false, so it cannot be a boolean")
-        return value.lower() == "true"
-    if key.kind is Kind.TIMESTAMP:
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise UserError.single(where, "is not an ISO 8601 date-time") from None
-        if moment.tzinfo is None:
-            imported.warnings.append(f"{key.graph}: has no UTC offset; taken as UTC")
-            moment = moment.replace(tzinfo=UTC)
-            value += "Z"
-        # Python (and TOML) hold microseconds: seven digits, as .NET writes them, stay a string.
-        return value if len(fraction_digits(value)) > 6 else moment
-    if key.holds_json(value):
-        try:
-            found = json_object(value)
-            compact_json(found)
-        except InvalidValue as error:
-            raise UserError.single(where, str(error)) from None
-        return found if _fits_toml(found) else value
-    return value
-
-
-def _fits_toml(value: object, depth: int = 0) -> bool:
-    """Whether JSON reads well as a TOML table; if not (TOML has no null; deep nesting is
-    unreadable inline), it stays a JSON string, which compile accepts just the same."""
-    if value is None or depth > 16:
-        return False
-    if isinstance(value, dict):
-        return all(_fits_toml(member, depth + 1) for member in value.values())
-    if isinstance(value, list):
-        return all(_fits_toml(member, depth + 1) for member in value)
-    return True
+    try:
+        return KINDS[key.kind].to_toml(key, value, imported.warnings.append)
+    except InvalidValue as error:
+        raise UserError.single(where, str(error)) from None
 
 
 def _notifications(value: str, where: str, imported: Imported) -> dict[str, object] | None:

@@ -8,12 +8,13 @@ from a reference checked after resolution, template requirements after merging) 
 
 from __future__ import annotations
 
-from ..catalog.keys import KEYS, KIND_DESCRIPTIONS, NOTIFICATION_FIELDS, Key, Kind
+from ..catalog.keys import KEYS, NOTIFICATION_FIELDS, Key
 from ..catalog.templates import templates
 from ..profile import notifications
+from ..profile.kinds import KINDS
 from ..profile.layers import APPLICATION_FIELDS, ENVIRONMENT_NAME, RAW_NAME
-from ..profile.references import ENV_NAME, SCHEMES
-from ..profile.values import GUID, URL_EXAMPLE
+from ..profile.references import ENV_NAME
+from ..profile.values import GUID
 from ..profile.vault_address import EXAMPLE as KEYVAULT_EXAMPLE
 from ..profile.vault_address import SCHEMA_PATTERN as KEYVAULT_PATTERN
 
@@ -73,31 +74,11 @@ def _layer_properties() -> dict:
 
 
 def _key_schema(key: Key) -> dict:
-    description = f"{key.graph}: {key.description} ({KIND_DESCRIPTIONS[key.kind]})"
+    description = f"{key.graph}: {key.description} ({KINDS[key.kind].description})"
     reference = {"$ref": "#/$defs/reference"}
-    kind = key.kind
-    if kind is Kind.SECRET:
+    value = KINDS[key.kind].schema(key)
+    if value is None:  # a reference only
         return {**reference, "description": description}
-    if kind is Kind.BOOLEAN:
-        value = {"type": "boolean"}
-    elif kind is Kind.URL:
-        value = {"type": "string", "pattern": "^https://[^/?#\\s]+[^\\s]*$", "examples": [URL_EXAMPLE]}
-    elif kind is Kind.TIMESTAMP:
-        value = {"type": "string", "format": "date-time"}
-    elif kind is Kind.NOTIFICATIONS:
-        value = {"anyOf": [{"type": "string", "minLength": 2}, {"$ref": "#/$defs/notifications"}]}
-    elif kind is Kind.OBJECT_OR_TEXT:
-        table = {
-            "type": "object",
-            "minProperties": 1,
-            "not": {"anyOf": [{"required": [scheme]} for scheme in SCHEMES]},
-        }
-        # AppKey as a string is a secret: only its JSON-object form may be written out.
-        value = {"anyOf": [table]} if key.sensitive else {"anyOf": [table, {"type": "string", "minLength": 1}]}
-    elif key.integer_ok:
-        value = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}
-    else:
-        value = {"type": "string", "minLength": 1}
     return {"description": description, "anyOf": [value, reference]}
 
 

@@ -45,13 +45,18 @@ class Row(NamedTuple):
 
 
 class Change(NamedTuple):
+    """One thing a run does, or would do, to one key, as every report shows it: compile's
+    added, removed or changed; a remote command's add, change, same, masked, clear or keep
+    (graph/classify.py); any key alike (a pair, a job, a mapping)."""
+
     key: str  # a Graph key, or a SyncNotificationSettings field under `fields`
-    action: str  # added, removed or changed
-    old: str | object | None  # display value (a JSON value for notification fields)
+    action: str
+    old: str | object | None  # display value (a JSON value for notification fields); None: absent
     new: str | object | None
     old_masked: bool = False
     new_masked: bool = False
-    fields: tuple[Change, ...] = ()
+    fields: tuple[Change, ...] = ()  # SyncNotificationSettings, field by field, when shown
+    flags: tuple[str, ...] = ()  # what else a report says of it, word by word
 
 
 def mask(label: str | None, changed: bool = False) -> str:

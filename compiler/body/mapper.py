@@ -13,9 +13,9 @@ from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, Key, Kind
 from ..catalog.templates import check, templates
 from ..problems import InvalidValue, Problem, Refused
 from ..profile import notifications
+from ..profile.kinds import convert_text
 from ..profile.layers import Layer, Located
 from ..profile.references import Reference, prefetch, resolve
-from ..profile.values import convert_text
 
 NOTIFICATION = NOTIFICATION_KEY.graph
 
@@ -25,6 +25,16 @@ class OutPair(NamedTuple):
     value: str
     # The reference the value came from ("env:NAME"): such values are masked in every diff.
     label: str | None = None
+
+
+def map_checked(layer: Layer, reveal: bool, environ, problems: list[Problem]):
+    """A merged profile mapped as compile and the remote commands map it: its pairs, or None when
+    mapping found an error (what it found is added to `problems`)."""
+    pairs, mapped = map_layer(layer, reveal, environ)
+    problems += mapped
+    if any(not problem.warning for problem in mapped):
+        return None
+    return pairs
 
 
 def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[Problem]]:
@@ -82,8 +92,6 @@ def _pair(graph: str, key: Key | None, entry: Located, reveal: bool, environ, pr
 
 def revealed_value(key: Key, text: str) -> str:
     """A revealed reference's string checked and normalised for `key`'s kind."""
-    if key.kind is Kind.NOTIFICATIONS:
-        return notifications.canonical_json(text)
     return convert_text(key, text)
 
 

@@ -15,7 +15,8 @@ from .suggest import fold
 
 
 class Kind(StrEnum):
-    """How a key's TOML value becomes its wire string (the Values table of docs/profiles.md)."""
+    """How a key's TOML value becomes its wire string (the Values table of docs/profiles.md); each
+    kind's rules are one object of profile/kinds.py."""
 
     TEXT = "text"
     SECRET = "secret"  # a reference only: profiles live in version control
@@ -26,20 +27,9 @@ class Kind(StrEnum):
     OBJECT_OR_TEXT = "object-or-text"  # Domain and AppKey: a string or a JSON object
 
 
-KIND_DESCRIPTIONS = {
-    Kind.TEXT: "a string",
-    Kind.SECRET: 'a reference: { env = "NAME" } or { file = "path" }',
-    Kind.BOOLEAN: "true or false",
-    Kind.URL: "an absolute https:// URL with a host",
-    Kind.TIMESTAMP: "a TOML offset date-time, sent in UTC",
-    Kind.NOTIFICATIONS: "the [notifications] table or a JSON object string",
-    Kind.OBJECT_OR_TEXT: "a string or a table (sent as compact JSON)",
-}
-
-
 # Records on the compile path are NamedTuples (or small slotted classes where they change):
-# a dataclass costs about a millisecond to define at import, and start-up is measured against
-# typer's own (see bench/). NamedTuples are also cheap to build, once per value of a profile.
+# cheap to define at every start (start-up has a budget, see bench/) and to build, once per
+# value of a profile.
 class Key(NamedTuple):
     graph: str
     friendly: str

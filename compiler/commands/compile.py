@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..problems import UserError
 from ..reports import View, write_report
-from ..reports.terminal import Writer, writer_for_terminal
 from ..run.build import run
 from ..run.interrupts import terminable
 from ..run.result import Options, RunResult
@@ -21,6 +20,5 @@ def compile_profiles(options: Options, view: View, fmt: str = "text") -> int:
     except UserError as error:  # a problem with the run itself (--out, a write): reported alike
         result = RunResult(options, problems=error.problems)
         result.unrestored = getattr(error, "unrestored", [])
-    writer = writer_for_terminal() if fmt == "text" else Writer()
-    write_report(result, fmt, view, writer)
+    write_report(result, fmt, view)
     return result.exit_code

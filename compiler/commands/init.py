@@ -7,21 +7,18 @@ they are replaced; secrets are env references named `<NAME>_<KEY>`.
 from __future__ import annotations
 
 import os
-import re
 
 from .. import exits
 from ..authoring import tomlwrite
 from ..catalog.keys import BY_GRAPH, Key, Kind
 from ..catalog.templates import Template, find_template, templates
 from ..problems import InvalidValue, UserError
+from ..profile.names import PLAIN_NAME
 from ..profile.notifications import DELETE_THRESHOLD
 from ..profile.references import variable_name
 from ..profile.values import PLACEHOLDER_MARK
 from ..reports.terminal import PLAIN
 from ..run.outputs import replace_file
-
-# A profile's name is its file's stem; `_` starts a partial, and `/` would be another folder.
-PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
 def init_profile(name: str, template_name: str | None, configs: str) -> int:
@@ -38,7 +35,7 @@ def init_profile(name: str, template_name: str | None, configs: str) -> int:
 
 
 def check_profile_name(name: str) -> None:
-    if not PROFILE_NAME.match(name) or name.endswith(".toml"):
+    if not PLAIN_NAME.match(name) or name.endswith(".toml"):
         raise UserError.single(
             name,
             "is not a profile name: use letters, digits, '.', '-' and '_', not starting "

@@ -54,12 +54,10 @@ def prepare(options: RemoteOptions, environ=os.environ, reveal: bool = True):
 
 def auth_mode(options: RemoteOptions, environ=os.environ) -> str:
     """--auth, else SYNCSECRETS_AUTH, else default; UserError if it names no mode."""
-    from ..graph.auth import AUTH_VARIABLE, MODES
+    from ..graph.auth import AUTH_VARIABLE, check_mode
 
     mode = options.auth or environ.get(AUTH_VARIABLE) or "default"
-    if mode not in MODES:
-        where = "--auth" if options.auth else AUTH_VARIABLE
-        raise UserError.single(where, f"must be one of {', '.join(MODES)}")
+    check_mode(mode, "--auth" if options.auth else AUTH_VARIABLE)
     return mode
 
 
@@ -131,6 +129,30 @@ def read_tenants(session: Session, targets, options: RemoteOptions, label: str):
 
     with terminable(), progress(len(targets), label) as advance:
         return plan_all(session.client, targets, options.jobs, lambda _target, _plan: advance())
+
+
+def each_target(command: str, options: RemoteOptions, environ, label: str, work, reveal: bool = True) -> int:
+    """A command that does one thing to every target (validate, status): connect, then
+    `work(client, run, done)` under the signal guard with a progress bar (`done(plan, result)`
+    after each target; `work` sets run.interrupted and what else it finds), then the report."""
+    from ..graph.planning import RemoteRun, TargetPlan
+    from ..reports.progress import progress
+    from ..reports.remote import write_remote_report
+    from ..run.interrupts import terminable
+
+    run = RemoteRun(command, [], [])
+    try:
+        targets, session = connect(run, options, environ, reveal=reveal)
+    except Stopped as stopped:
+        return stopped.code
+    run.plans = [TargetPlan(target) for target in targets]
+    try:
+        with terminable(), progress(len(targets), label) as advance:
+            work(session.client, run, lambda _plan, _result: advance())
+    finally:
+        session.client.close()
+    write_remote_report(run, options.fmt, options.quiet)
+    return run.exit_code
 
 
 def finish(run, options: RemoteOptions, *, problems=None, error: Exception | None = None) -> int:

@@ -5,26 +5,13 @@ from __future__ import annotations
 
 import os
 
-from ..run.interrupts import terminable
-from .remote import RemoteOptions, Stopped, connect
+from .remote import RemoteOptions, each_target
 
 
 def status(options: RemoteOptions, environ=os.environ) -> int:
-    from ..graph.planning import RemoteRun, TargetPlan
     from ..graph.status import status_all
-    from ..reports.progress import progress
-    from ..reports.remote import write_remote_report
 
-    run = RemoteRun("status", [], [])
-    try:
-        targets, session = connect(run, options, environ, reveal=False)  # no secret needed
-    except Stopped as stopped:
-        return stopped.code
-    run.plans = [TargetPlan(target) for target in targets]
-    try:
-        with terminable(), progress(len(targets), "Reading the jobs") as advance:
-            run.interrupted = status_all(session.client, run.plans, options.jobs, lambda _plan, _result: advance())
-    finally:
-        session.client.close()
-    write_remote_report(run, options.fmt, options.quiet)
-    return run.exit_code
+    def work(client, run, done) -> None:
+        run.interrupted = status_all(client, run.plans, options.jobs, done)
+
+    return each_target("status", options, environ, "Reading the jobs", work, reveal=False)  # no secret needed

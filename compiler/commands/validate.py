@@ -8,28 +8,13 @@ from __future__ import annotations
 
 import os
 
-from ..run.interrupts import terminable
-from .remote import RemoteOptions, Stopped, connect
+from .remote import RemoteOptions, each_target
 
 
 def validate(options: RemoteOptions, saved: bool = False, environ=os.environ) -> int:
-    from ..graph.planning import RemoteRun, TargetPlan
     from ..graph.validating import validate_all
-    from ..reports.progress import progress
-    from ..reports.remote import write_remote_report
 
-    run = RemoteRun("validate", [], [])
-    try:
-        targets, session = connect(run, options, environ, reveal=not saved)
-    except Stopped as stopped:
-        return stopped.code
-    run.plans = [TargetPlan(target) for target in targets]
-    try:
-        with terminable(), progress(len(targets), "Validating") as advance:
-            run.problems, run.interrupted = validate_all(
-                session.client, run.plans, options.jobs, saved, lambda _plan, _result: advance()
-            )
-    finally:
-        session.client.close()
-    write_remote_report(run, options.fmt, options.quiet)
-    return run.exit_code
+    def work(client, run, done) -> None:
+        run.problems, run.interrupted = validate_all(client, run.plans, options.jobs, saved, done)
+
+    return each_target("validate", options, environ, "Validating", work, reveal=not saved)

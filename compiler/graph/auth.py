@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 from ..problems import UserError
 from ..profile.secrets import remember_secret, scrub, too_short, too_short_message
+from ..run.result import AUTH_MODES as MODES
 from .answers import capped_transport
 from .connection import Connection, tls_context
 
-MODES = ("default", "cli", "env", "managed-identity", "workload-identity", "github-oidc", "token")
 AUTH_VARIABLE = "SYNCSECRETS_AUTH"
 TOKEN_VARIABLE = "SYNCSECRETS_ACCESS_TOKEN"
 # A cached token is renewed this long before it expires, so no request goes out with a dying one.
@@ -260,7 +260,13 @@ def _credential(identity, mode: str, options: dict, environ):
                 "with a federated credential for this repository)"
             )
         return identity.ClientAssertionCredential(tenant, client, lambda: github_id_token(environ), **options)
-    raise AuthError(f"--auth must be one of {', '.join(MODES)}")
+    raise AssertionError(f"--auth {mode} has no credential")  # check_mode refused it before
+
+
+def check_mode(mode: str | None, where: str) -> None:
+    """UserError if `mode`, given at `where` (an option or a variable), is not a sign-in mode."""
+    if mode and mode not in MODES:
+        raise UserError.single(where, f"must be one of {', '.join(MODES)}")
 
 
 def github_id_token(environ) -> str:

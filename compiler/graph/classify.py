@@ -15,31 +15,19 @@ a secret key is masked on both sides); there is no second masking rule here.
 
 from __future__ import annotations
 
-import json
-from typing import NamedTuple
-
 from ..body.diff import Change, changes, compare
 from ..body.mapper import OutPair
-from ..catalog.keys import BY_GRAPH, Kind
+from ..catalog.keys import BY_GRAPH
+from ..profile.kinds import KINDS
 from ..profile.references import MASK as SHOWN_MASK
-from ..profile.values import compact_json
 from .endpoints import MASK
 
 ACTIONS = ("add", "change", "same", "masked", "clear", "keep")
 PENDING = ("add", "change", "clear")  # what makes a target out of sync
+# An action is a body/diff.Change whose action is one of the table's.
 
 
-class Action(NamedTuple):
-    key: str
-    action: str  # add, change, same, masked, clear or keep
-    old: str | None  # as shown (masked where needed); None: not on the tenant
-    new: str | None  # as shown; None: not sent
-    old_masked: bool = False
-    new_masked: bool = False
-    fields: tuple[Change, ...] = ()  # SyncNotificationSettings, field by field, when shown
-
-
-def classify(pairs: list[OutPair], tenant: list[tuple[str, str]], keep: tuple[str, ...] = ()) -> list[Action]:
+def classify(pairs: list[OutPair], tenant: list[tuple[str, str]], keep: tuple[str, ...] = ()) -> list[Change]:
     tenant_values = dict(tenant)
     profile = {pair.key: pair for pair in pairs}
     actions = []
@@ -58,14 +46,14 @@ def classify(pairs: list[OutPair], tenant: list[tuple[str, str]], keep: tuple[st
             else:
                 action = "change"
             fields = changes([row])[0].fields if action == "change" else ()
-            actions.append(Action(row.key, action, old_shown, row.new, old_masked, row.new_masked, fields))
+            actions.append(Change(row.key, action, old_shown, row.new, old_masked, row.new_masked, fields))
         elif old:  # a "" on the tenant is nothing to clear
             action = "keep" if row.key in keep else "clear"
-            actions.append(Action(row.key, action, old_shown, "" if action == "clear" else None, old_masked))
+            actions.append(Change(row.key, action, old_shown, "" if action == "clear" else None, old_masked))
     return actions
 
 
-def in_sync(actions: list[Action]) -> bool:
+def in_sync(actions: list[Change]) -> bool:
     return not any(action.action in PENDING for action in actions)
 
 
@@ -75,15 +63,10 @@ def equal(key: str, tenant: str, profile: str) -> bool:
     known = BY_GRAPH.get(key)
     if known is None:
         return False
-    if known.kind is Kind.BOOLEAN:
-        return tenant.lower() == profile.lower()
-    if known.kind is Kind.NOTIFICATIONS or (known.kind is Kind.OBJECT_OR_TEXT and profile.startswith("{")):
-        before, after = _json(tenant), _json(profile)
-        return before is not None and after is not None and compact_json(before) == compact_json(after)
-    return False
+    return KINDS[known.kind].equal(tenant, profile)
 
 
-def unclearable(actions: list[Action], tenant: list[tuple[str, str]]) -> list[str]:
+def unclearable(actions: list[Change], tenant: list[tuple[str, str]]) -> list[str]:
     """Keys to clear whose value is JSON: Graph refuses "" for them (and "{}" leaves them set)."""
     tenant_values = dict(tenant)
     found = []
@@ -93,20 +76,12 @@ def unclearable(actions: list[Action], tenant: list[tuple[str, str]]) -> list[st
         known = BY_GRAPH.get(action.key)
         if known is None:
             continue
-        value = tenant_values[action.key]
-        if known.kind is Kind.NOTIFICATIONS or (known.kind is Kind.OBJECT_OR_TEXT and isinstance(_json(value), dict)):
+        if KINDS[known.kind].is_json(tenant_values[action.key]):
             found.append(action.key)
     return found
 
 
-def put_body(pairs: list[OutPair], actions: list[Action]) -> list[tuple[str, str]]:
+def put_body(pairs: list[OutPair], actions: list[Change]) -> list[tuple[str, str]]:
     """The PUT: the profile's pairs in canonical order, then "" for each key to clear. Correct
     whether Graph merges (the "" clears) or replaces (the set is exactly the profile)."""
     return [(pair.key, pair.value) for pair in pairs] + [(a.key, "") for a in actions if a.action == "clear"]
-
-
-def _json(text: str) -> object | None:
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return None

@@ -275,11 +275,4 @@ def clean_message(text: str) -> str:
     # One line, bounded, and never a secret the run knows (Graph could echo a value back).
     # Scrubbed first: a secret with a newline or two spaces in it no longer matches once the
     # whitespace is folded.
-    return visible(" ".join(scrub(text).split()))[:MAX_MESSAGE]
-
-
-def visible(text: str) -> str:
-    """`text` with control characters and line separators escaped (`\\n`, `\\u001b`): what Graph
-    sends is printed on one line of its own, so it can neither forge a line of a CI log (a
-    `::error::` workflow command) nor drive the terminal. The one rule of every printed line."""
-    return printable(text)
+    return printable(" ".join(scrub(text).split()))[:MAX_MESSAGE]

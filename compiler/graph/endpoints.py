@@ -6,17 +6,16 @@ Further calls (validateCredentials, the jobs) belong here too: a URL, a body, an
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from ..profile.layers import RAW_NAME
+from ..profile.names import PLAIN_NAME
 from ..profile.references import placeholder_reason
 from ..profile.values import reject_constant
 from .client import GraphClient, GraphError
 
 MASK = "*"  # how a GET shows a secret
 MAX_PAGES = 100  # a secrets set is one page; a longer chain of nextLinks is a loop
-JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")  # like scim.0a1b....2f9f1c9e-1b7a-...
 
 
 def secrets_url(client: GraphClient, principal: str) -> str:
@@ -30,7 +29,7 @@ def jobs_url(client: GraphClient, principal: str) -> str:
 def job_url(client: GraphClient, principal: str, job_id: object) -> str:
     """A job's URL. Its id comes from Graph's answer: one that is not a plain id (a slash, a `?`,
     a `..`) would move the request, and the credentials it carries, to another path."""
-    if not isinstance(job_id, str) or not JOB_ID.match(job_id):
+    if not isinstance(job_id, str) or not PLAIN_NAME.match(job_id):  # like scim.0a1b....2f9f1c9e-1b7a-...
         raise GraphError(
             None,
             "UnexpectedAnswer",

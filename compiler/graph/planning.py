@@ -1,20 +1,22 @@
 """`plan` for many targets: read each tenant's pairs and classify them against the profile.
 
 The result of a remote run is plain data (`RemoteRun`, one `TargetPlan` per target) that the
-reporters turn into text, JSON or annotations, as `build.RunResult` is for compile.
+reporters turn into text, JSON or annotations, as `run/result.RunResult` is for compile. Every
+status a target can have, and which of them fail a run, are written here and nowhere else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from .. import exits
-from ..body.diff import credential_warnings
+from ..body.diff import Change, credential_warnings
 from ..body.render import render
 from ..problems import Problem, exit_for
 from ..profile.digest import digest
-from ..run.interrupts import Terminated
-from .classify import Action, classify, in_sync, unclearable
+from ..run.interrupts import exit_code as interrupted_exit
+from .classify import classify, in_sync, unclearable
 from .client import GraphClient, GraphError, Interrupted
 from .endpoints import read_secrets
 from .pool import run_all
@@ -34,6 +36,47 @@ QUARANTINED, FAILING, PAUSED, ACTIVE, NOT_RUN, NO_JOB = (
     "not-run",
     "no-job",
 )
+# Every status, in the order the JSON summary lists them.
+STATUSES = (
+    IN_SYNC,
+    CHANGES,
+    APPLIED,
+    SENT,
+    SKIPPED,
+    VALID,
+    INVALID,
+    QUARANTINED,
+    FAILING,
+    PAUSED,
+    NOT_RUN,
+    NO_JOB,
+    ACTIVE,
+    FAILED,
+    NOT_STARTED,
+)
+# The statuses that fail a run, and its exit code: Graph or the authority failed (4), or the
+# tenant is not as a pipeline gating on it needs (1). Read by `exit_code` and by every report.
+FAILS = {FAILED: exits.REMOTE_FAILED, INVALID: exits.CHANGES, QUARANTINED: exits.CHANGES, FAILING: exits.CHANGES}
+
+
+class Command(NamedTuple):
+    """What the reports need to know of a remote command; a new command is one line of COMMANDS."""
+
+    name: str
+    pairs: bool = False  # it compares the profiles' pairs with the tenant's: its summary counts keys
+    results: bool = True  # each target has a result (applied, valid...); False: the report is the plan
+
+
+COMMANDS = {
+    command.name: command
+    for command in (
+        Command("plan", pairs=True, results=False),
+        Command("apply", pairs=True),
+        Command("validate"),
+        Command("status"),
+        Command("import"),
+    )
+}
 
 
 class TargetPlan:
@@ -43,7 +86,7 @@ class TargetPlan:
         self.target = target
         self.status = status
         self.tenant: list[tuple[str, str]] | None = None  # as Graph showed it (secrets read "*")
-        self.actions: list[Action] = []
+        self.actions: list[Change] = []
         self.warnings: list[str] = []
         self.tenant_digest: str | None = None
         self.error: str | None = None  # why it failed: status, code, message, request-id
@@ -60,6 +103,7 @@ class TargetPlan:
 class RemoteRun:
     def __init__(self, command: str, plans: list[TargetPlan], warnings: list[Problem], check: bool = False):
         self.command = command
+        self.kind = COMMANDS[command]
         self.plans = plans
         self.warnings = warnings  # about the profiles (compile's warnings)
         self.check = check
@@ -78,12 +122,11 @@ class RemoteRun:
         if self.problems:  # 2, or 4 when Azure refused every one (a Key Vault secret)
             return exit_for(self.problems)
         if self.interrupted:
-            return exits.TERMINATED if isinstance(self.interrupted, Terminated) else exits.INTERRUPTED
-        if self.error or self.count(FAILED):
-            return exits.REMOTE_FAILED
-        if (self.check and self.count(CHANGES)) or any(self.count(bad) for bad in (INVALID, QUARANTINED, FAILING)):
-            return exits.CHANGES
-        return exits.OK
+            return interrupted_exit(self.interrupted)
+        codes = [FAILS[plan.status] for plan in self.plans if plan.status in FAILS]
+        codes += [exits.REMOTE_FAILED] if self.error else []
+        codes += [exits.CHANGES] if self.check and self.count(CHANGES) else []
+        return max(codes, default=exits.OK)  # 4 before 1 before 0
 
 
 def plan_target(client: GraphClient, target: Target) -> TargetPlan | None:

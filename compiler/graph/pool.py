@@ -31,13 +31,13 @@ def run_all(
     interrupted the run (KeyboardInterrupt or Terminated), if one did."""
     results: list[Result | None] = [None] * len(items)
 
-    def guarded(index: int) -> Result | None:
+    def unless_stopped(index: int) -> Result | None:
         if stop.is_set():
             return None
         return work(items[index])
 
     executor = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(items) or 1)), thread_name_prefix="syncsecrets")
-    futures: dict[Future, int] = {executor.submit(guarded, index): index for index in range(len(items))}
+    futures: dict[Future, int] = {executor.submit(unless_stopped, index): index for index in range(len(items))}
     pending = set(futures)
     try:
         while pending:

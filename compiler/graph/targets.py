@@ -2,7 +2,7 @@
 `compile` reads it, with its references resolved in memory.
 
 Discovery, `extends`, layering, values, references and templates are compile's own code
-(discover, profiles.Loader, mapper.map_layer); nothing is re-implemented here. What the remote
+(discover, profiles.Loader, mapper.map_checked); nothing is re-implemented here. What the remote
 commands add: every target needs a service principal, under `--env NAME` one the environment
 names itself (`in_environment`), and its secrets are resolved (a missing variable is exit 2, as
 under `compile --reveal`) but never written anywhere, and only once the token's tenant is known
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..body.mapper import OutPair, map_layer
+from ..body.mapper import OutPair, map_checked
 from ..body.render import render
 from ..catalog.templates import find_template
 from ..problems import Problem, UserError, unique_sorted
@@ -50,8 +50,6 @@ class Profiles:
         confined = boundary(paths, allowed)  # as compile: the files profiles name stay in the repository
         found = discover(list(paths), confined)
         problems = list(found.problems)
-        if not found.profiles and not found.problems:
-            problems.append(Problem(", ".join(paths), "holds no profiles (*.toml): create one with `syncsecrets init`"))
         loader = Loader(confined)
         self.environment = environment
         self.layers: list[tuple[str, object]] = []  # (profile, merged layer) of each target
@@ -79,9 +77,8 @@ class Profiles:
         problems = list(self.problems)
         targets = []
         for path, layer in self.layers:
-            pairs, mapped = map_layer(layer, reveal, environ)
-            problems += mapped
-            if any(not problem.warning for problem in mapped):
+            pairs = map_checked(layer, reveal, environ, problems)
+            if pairs is None:
                 continue
             target = _target(path, self.environment, layer, pairs, problems, reveal)
             if target is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 
-from ..problems import UserError
 from ..profile.references import use_vault
 
 KEYVAULT_VARIABLE = "SYNCSECRETS_KEYVAULT_AUTH"
@@ -36,7 +35,7 @@ def configure(auth: str | None, keyvault_auth: str | None = None, environ=os.env
     """Registers the run's reader, replacing an earlier run's (and the values it read). Its
     credential: `--keyvault-auth` (or SYNCSECRETS_KEYVAULT_AUTH), else the Graph `--auth` (or
     SYNCSECRETS_AUTH), else `default`. UserError if a mode is not one of --auth's."""
-    from ..graph.auth import AUTH_VARIABLE, MODES
+    from ..graph.auth import AUTH_VARIABLE, check_mode
 
     for given, where in (
         (auth, "--auth"),
@@ -44,7 +43,6 @@ def configure(auth: str | None, keyvault_auth: str | None = None, environ=os.env
         (keyvault_auth, "--keyvault-auth"),
         (environ.get(KEYVAULT_VARIABLE), KEYVAULT_VARIABLE),
     ):
-        if given and given not in MODES:
-            raise UserError.single(where, f"must be one of {', '.join(MODES)}")
+        check_mode(given, where)
     mode = keyvault_auth or environ.get(KEYVAULT_VARIABLE) or auth or environ.get(AUTH_VARIABLE) or "default"
     use_vault(DeferredReader(mode, environ))

@@ -12,16 +12,17 @@ import re
 from datetime import datetime
 from typing import NamedTuple
 
-from ..catalog.keys import BY_FRIENDLY, BY_GRAPH, NOTIFICATION_KEY, Key, Kind, lookup, lookup_loosely
+from ..catalog.keys import BY_FRIENDLY, BY_GRAPH, NOTIFICATION_KEY, Key, lookup, lookup_loosely
 from ..catalog.suggest import did_you_mean
 from ..catalog.templates import find_template
 from ..problems import InvalidValue, Problem
 from . import notifications
 from .confine import OUTSIDE, Boundary
+from .kinds import KINDS, convert_literal
 from .names import ENVIRONMENT_NAME, ENVIRONMENT_RULE
 from .references import Reference, is_reference_table, parse_reference
 from .source import Document
-from .values import check_guid, check_label, check_tenant_id, convert_literal, fraction_digits, reject_placeholder
+from .values import check_guid, check_label, check_tenant_id, fraction_digits, reject_placeholder
 
 TABLES = ("notifications", "application", "raw", "environments")
 TOP_ONLY = ("extends", "environments")
@@ -196,7 +197,7 @@ class _Reader:
             )
             return
         try:
-            if isinstance(value, dict) and (key.kind is not Kind.OBJECT_OR_TEXT or is_reference_table(value)):
+            if isinstance(value, dict) and (not KINDS[key.kind].takes_table or is_reference_table(value)):
                 wire = self.reference(value)
             else:
                 wire = convert_literal(key, value)

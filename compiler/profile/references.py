@@ -28,7 +28,9 @@ if TYPE_CHECKING:  # vault_address.py (and urllib) load only when a keyvault ref
 SCHEMES = ("env", "file", "keyvault")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PLACEHOLDER = re.compile(r"<unrevealed (env|file|keyvault):(.+)>\Z", re.DOTALL)
-EXAMPLE = 'write { env = "NAME" }, { file = "path" } or { keyvault = "https://<vault>.vault.azure.net/secrets/<name>" }'
+# Every scheme, as a profile writes it: the one spelling messages and descriptions use.
+FORMS = '{ env = "NAME" }, { file = "path" } or { keyvault = "https://<vault>.vault.azure.net/secrets/<name>" }'
+EXAMPLE = f"write {FORMS}"
 # What Azure Pipelines ($(NAME)) or GitHub Actions (${{ ... }}) leave when a variable is not defined.
 _UNEXPANDED = re.compile(r"\$\([A-Za-z0-9_.-]+\)\Z|\$\{\{.*\}\}\Z")
 

@@ -1,4 +1,4 @@
-"""Turning a TOML value (or a revealed reference) into the wire string of its key's kind.
+"""The checks and conversions a value kind (kinds.py) is made of.
 
 Every check raises InvalidValue (problems.py) with a message that says what to write instead. No message ever
 contains the value it rejects: the value may be a secret, and messages go to CI logs.
@@ -11,9 +11,7 @@ import re
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit
 
-from ..catalog.keys import Key, Kind
 from ..problems import InvalidValue
-from .secrets import remember_secret
 
 URL_EXAMPLE = "https://scim.example.com/v2"
 TOO_DEEP = "is nested too deeply: flatten it"
@@ -22,62 +20,6 @@ PLACEHOLDER_MARK = "REPLACE ME"
 TIMESTAMP_EXAMPLE = "2026-01-31T09:00:00Z"
 GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z")
 _EMAIL = re.compile(r"[^@\s;,<>()\[\]\"]+@[^@\s;,<>()\[\]\".]+(?:\.[^@\s;,<>()\[\]\".]+)+\Z")
-
-
-def convert_literal(key: Key, value: object) -> str:
-    """The wire string for a literal TOML `value` of `key` (not a reference, not notifications)."""
-    kind = key.kind
-    if kind is Kind.BOOLEAN:
-        if isinstance(value, bool):
-            return "True" if value else "False"
-        raise InvalidValue("expected true or false (a TOML boolean, without quotes)")
-    if kind is Kind.TIMESTAMP:
-        if isinstance(value, str) and len(fraction_digits(value)) > 6:
-            return convert_text(key, value)  # more digits than a TOML date-time holds
-        return timestamp(value)
-    if kind is Kind.SECRET or (key.sensitive and isinstance(value, str)):
-        if isinstance(value, str):
-            remember_secret(value)  # refused, but seen: keep it out of any traceback too
-        raise InvalidValue(
-            "is a credential and may not be written in a profile, which lives in version control: "
-            'use { env = "NAME" } or { file = "path" }'
-        )
-    if kind is Kind.OBJECT_OR_TEXT and isinstance(value, dict):
-        text = compact_json(value)
-        reject_placeholder(text)
-        return text
-    if isinstance(value, int) and not isinstance(value, bool) and key.integer_ok:
-        return str(value)
-    if not isinstance(value, str):
-        wanted = "a string or an integer" if key.integer_ok else "a string (in quotes)"
-        raise InvalidValue(f"expected {wanted}")
-    return convert_text(key, value)
-
-
-def convert_text(key: Key, text: str) -> str:
-    """Checks a string for `key`'s kind; shared by literals and revealed references."""
-    if not text:
-        raise InvalidValue(
-            "is empty: give a value, or leave the key out (to clear it on the tenant, leave it out and run "
-            '`syncsecrets apply`, which sends "" for it)'
-        )
-    reject_placeholder(text)
-    kind = key.kind
-    if kind is Kind.URL:
-        check_url(text)
-    elif kind is Kind.BOOLEAN:
-        if text.lower() not in ("true", "false"):
-            raise InvalidValue("must be true or false")
-        return "True" if text.lower() == "true" else "False"
-    elif kind is Kind.TIMESTAMP:
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            raise InvalidValue(f"must be an ISO 8601 date-time with an offset, e.g. {TIMESTAMP_EXAMPLE}") from None
-        return with_all_fraction_digits(timestamp(parsed), text)
-    elif key.holds_json(text):
-        return compact_json(json_object(text))
-    return text
 
 
 # The usual shape of a URL, accepted without taking it apart (printable ASCII, no backslash);

@@ -31,16 +31,17 @@ def command(kind: str, message: str, **properties: object) -> str:
     return f"::{kind} {given}::{escape_data(message)}" if given else f"::{kind}::{escape_data(message)}"
 
 
-def _problem(problem: Problem) -> str:
+def problem_command(problem: Problem) -> str:
+    """A problem as an annotation on its profile's line: the one spelling of every command."""
     message = f"{problem.key}: {problem.message}" if problem.key else problem.message
     kind = "warning" if problem.warning else "error"
     return command(kind, message, file=problem.file, line=problem.line, col=problem.col, title="syncsecrets")
 
 
 def write(result: RunResult, view: View, writer: Writer) -> None:
-    mode = view.diff
+    mode = result.options.diff
     for problem in result.problems:
-        writer.out(_problem(problem))
+        writer.out(problem_command(problem))
     count = len(result.errors)
     if count:
         writer.out(failure_line(count, len(result.unrestored)))

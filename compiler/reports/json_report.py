@@ -57,8 +57,8 @@ def document(result: RunResult) -> dict:
             "warnings": len(result.warnings) + sum(len(outcome.warnings) for outcome in result.outcomes),
         },
         "outputs": outputs,
-        "errors": [_problem(problem) for problem in result.errors],
-        "warnings": [_problem(problem) for problem in result.warnings],
+        "errors": [problem_fields(problem) for problem in result.errors],
+        "warnings": [problem_fields(problem) for problem in result.warnings],
     }
 
 
@@ -75,7 +75,8 @@ def _change(change: Change) -> dict:
     return found
 
 
-def _problem(problem: Problem) -> dict:
+def problem_fields(problem: Problem) -> dict:
+    """A problem as every JSON report spells it."""
     return {
         "file": problem.file,
         "line": problem.line,

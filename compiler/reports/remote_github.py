@@ -14,19 +14,20 @@ import re
 
 from ..escape import printable
 from ..graph.planning import CHANGES, FAILED, RemoteRun, TargetPlan
-from .github import command
-from .remote_text import BAD, RESULT, SYMBOL, action_lines, counts, header, outside_line, summary
+from . import View
+from .github import command, problem_command
+from .remote_text import BAD, RESULT, action_lines, counts, header, outside_line, summary
 from .terminal import PLAIN, Writer
+from .text import SYMBOL
 
 
-def write_github(run: RemoteRun, writer: Writer) -> None:
+def write(run: RemoteRun, view: View, writer: Writer) -> None:
+    del view  # annotations say everything, quiet or not
     for problem in [*run.warnings, *run.problems]:
-        kind = "warning" if problem.warning else "error"
-        message = f"{problem.key}: {problem.message}" if problem.key else problem.message
-        writer.out(command(kind, message, file=problem.file, line=problem.line, col=problem.col, title="syncsecrets"))
+        writer.out(problem_command(problem))
     if run.error:
         writer.out(command("error", run.error, title="syncsecrets"))
-    failing = run.command == "plan" and run.check
+    failing = not run.kind.results and run.check  # plan --check: a target with changes fails it
     for plan in run.plans:
         title = f"syncsecrets {run.command}: {header(plan)}"
         for warning in plan.warnings:
@@ -39,10 +40,10 @@ def write_github(run: RemoteRun, writer: Writer) -> None:
             writer.out(
                 command("error", text or plan.status, file=plan.target.profile, title=f"{title} ({plan.status})")
             )
-        elif plan.status == CHANGES or (run.command == "apply" and plan.actions and not plan.in_sync):
+        elif plan.status == CHANGES or (plan.actions and not plan.in_sync):
             lines = [line.removeprefix("  ") for line in action_lines(plan)]
             kind = "error" if failing else "notice"
-            state = counts(plan) if run.command == "plan" else RESULT.get(plan.status, plan.status)
+            state = RESULT.get(plan.status, plan.status) if run.kind.results else counts(plan)
             writer.out(command(kind, "\n".join(lines), file=plan.target.profile, title=f"{title} ({state})"))
     for profile in run.outside:
         writer.out(command("notice", outside_line(run, profile), file=profile, title=f"syncsecrets {run.command}"))

@@ -7,7 +7,7 @@
  "errors": [...], "warnings": [...]}
 
 `old` and `new` are as the text report shows them: a secret or a value from a reference is its
-mask (`*** (env:NAME)`), never the value. `status`: in-sync, changes, failed (plan); applied,
+mask (`*** (env:NAME)`), never the value; an action with flags lists them ("flags": [...]). `status`: in-sync, changes, failed (plan); applied,
 sent (interrupted before it was confirmed), skipped, failed, not-started (apply); valid, invalid
 (validate, with "job_id"); active, paused, not-run, no-job, quarantined, failing (status, with
 "jobs": each job's state, last run and quarantine).
@@ -17,41 +17,24 @@ from __future__ import annotations
 
 import json
 
-from ..graph.client import visible
-from ..graph.planning import RemoteRun, TargetPlan
+from ..graph.planning import FAILED, IN_SYNC, STATUSES, RemoteRun, TargetPlan
+from ..problems import Problem
+from . import View
+from .json_report import problem_fields
 from .terminal import Writer
 
 VERSION = 1
-STATUSES = (
-    "in-sync",
-    "changes",
-    "applied",
-    "sent",
-    "skipped",
-    "valid",
-    "invalid",
-    "quarantined",
-    "failing",
-    "paused",
-    "not-run",
-    "no-job",
-    "active",
-    "failed",
-    "not-started",
-)
 
 
 def document(run: RemoteRun) -> dict:
     summary = {"targets": len(run.plans)}
-    summary |= {
-        status: run.count(status) for status in STATUSES if run.count(status) or status in ("in-sync", "failed")
-    }
+    summary |= {status: run.count(status) for status in STATUSES if run.count(status) or status in (IN_SYNC, FAILED)}
     summary |= {action: sum(plan.count(action) for plan in run.plans) for action in ("add", "change", "clear")}
     if run.outside:
         summary["not-in-environment"] = len(run.outside)
-    errors = [_problem(problem) for problem in run.problems]
+    errors = [problem_fields(problem) for problem in run.problems]
     if run.error:
-        errors.append({"file": None, "line": None, "column": None, "key": None, "message": run.error})
+        errors.append(problem_fields(Problem(None, run.error)))  # the whole run's: no file
     return {
         "version": VERSION,
         "command": run.command,
@@ -61,7 +44,7 @@ def document(run: RemoteRun) -> dict:
         **({"not_in_environment": run.outside} if run.outside else {}),  # profiles --env left out
         "summary": summary,
         "errors": errors,
-        "warnings": [_problem(problem) for problem in run.warnings],
+        "warnings": [problem_fields(problem) for problem in run.warnings],
     }
 
 
@@ -80,22 +63,14 @@ def _target(plan: TargetPlan) -> dict:
 
 def _action(action) -> dict:
     masked = action.old_masked or action.new_masked
-    return {"key": action.key, "action": action.action, "old": action.old, "new": action.new, "masked": masked}
+    found = {"key": action.key, "action": action.action, "old": action.old, "new": action.new, "masked": masked}
+    return found | {"flags": list(action.flags)} if action.flags else found
 
 
-def _problem(problem) -> dict:
-    return {
-        "file": problem.file,
-        "line": problem.line,
-        "column": problem.col,
-        "key": problem.key,
-        "message": problem.message,
-    }
-
-
-def write_json(run: RemoteRun, writer: Writer) -> None:
+def write(run: RemoteRun, view: View, writer: Writer) -> None:
+    del view  # one document says everything
     writer.document(json.dumps(document(run), indent=2, ensure_ascii=False))  # each line escaped, JSON kept
     for problem in [*run.warnings, *run.problems]:  # for the person reading the log
-        writer.err(visible(str(problem)))
+        writer.err(str(problem))
     if run.error:
-        writer.err(visible(f"syncsecrets: {run.error}"))
+        writer.err(f"syncsecrets: {run.error}")

@@ -7,13 +7,13 @@ request-id, never the token.
 
 from __future__ import annotations
 
-from ..graph.client import visible
 from ..graph.planning import (
     ACTIVE,
     APPLIED,
     CHANGES,
     FAILED,
     FAILING,
+    FAILS,
     IN_SYNC,
     INVALID,
     NO_JOB,
@@ -27,16 +27,10 @@ from ..graph.planning import (
     RemoteRun,
     TargetPlan,
 )
+from . import View
 from .terminal import Writer
-from .text import change_lines, shown
+from .text import STYLE, change_lines
 
-SYMBOL = {"add": "+", "change": "~", "clear": "-", "masked": "*", "keep": "="}
-ACTION_STYLE = {"+": "added", "~": "changed", "-": "removed", "*": "muted", "=": "muted", "!": "warning"}
-NOTE = {
-    "clear": 'cleared: apply sends ""',
-    "masked": "hidden by the tenant: cannot be compared, sent again",
-    "keep": "kept: neither sent nor cleared",
-}
 RESULT = {
     APPLIED: "applied",
     SENT: "sent, not confirmed (interrupted)",
@@ -62,8 +56,8 @@ STATUS_ORDER = (
     FAILED,
     NOT_STARTED,
 )
-# What fails a run: marked with x, and a line of its own under --quiet.
-BAD = (FAILED, INVALID, QUARANTINED, FAILING)
+# What fails a run (planning.FAILS): marked with x, and a line of its own under --quiet.
+BAD = tuple(FAILS)
 
 
 def header(plan: TargetPlan) -> str:
@@ -78,28 +72,7 @@ def counts(plan: TargetPlan) -> str:
 
 def action_lines(plan: TargetPlan, indent: str = "  ") -> list[str]:
     """The plan of one target, key by key in canonical order, as the compile diff shows changes."""
-    from ..body.diff import Change
-
-    lines = []
-    for action in plan.actions:
-        if action.action == "same":
-            continue
-        symbol = SYMBOL[action.action]
-        if action.action == "change":
-            change = Change(
-                action.key, "changed", action.old, action.new, action.old_masked, action.new_masked, action.fields
-            )
-            lines += change_lines(change, indent)
-        elif action.action == "add":
-            lines.append(f"{indent}{symbol} {action.key}: {shown(action.new, action.new_masked)}")
-        elif action.action == "masked":
-            pair = f"{shown(action.old, True)} -> {shown(action.new, action.new_masked)}"
-            lines.append(f"{indent}{symbol} {action.key}: {pair}  ({NOTE[action.action]})")
-        else:
-            lines.append(
-                f"{indent}{symbol} {action.key}: {shown(action.old, action.old_masked)}  ({NOTE[action.action]})"
-            )
-    return lines
+    return [line for action in plan.actions if action.action != "same" for line in change_lines(action, indent)]
 
 
 def summary(run: RemoteRun) -> str:
@@ -110,18 +83,18 @@ def summary(run: RemoteRun) -> str:
         return f"syncsecrets: {run.error}"
     if run.problems:
         count = len([problem for problem in run.problems if not problem.warning])
-        consequence = "nothing was sent" if run.command in ("plan", "apply") else "fix the profiles and run it again"
+        consequence = "nothing was sent" if run.kind.pairs else "fix the profiles and run it again"
         return f"syncsecrets: {count} {'error' if count == 1 else 'errors'}; {consequence}"
     keys = {action: sum(plan.count(action) for plan in plans) for action in ("add", "change", "clear")}
     changed = ", ".join(f"{count} to {action}" for action, count in keys.items())
-    if run.command not in ("plan", "apply"):
+    if not run.kind.pairs:
         verb = run.command.capitalize()
         parts = [
             f"{run.count(status)} {status}"
             for status in STATUS_ORDER
             if run.count(status) and status not in (FAILED, NOT_STARTED)
         ]
-    elif run.command == "plan" or not (run.sending or run.count(SKIPPED) or run.count(INVALID)):  # no PUT was due
+    elif not run.kind.results or not (run.sending or run.count(SKIPPED) or run.count(INVALID)):  # no PUT was due
         parts = [f"{run.count(CHANGES)} to update (keys: {changed})", f"{run.count(IN_SYNC)} in sync"]
         verb = "Plan"
     else:
@@ -137,7 +110,7 @@ def summary(run: RemoteRun) -> str:
         line += f"; {outside(run)}"
     if run.interrupted:
         line += "; interrupted"
-    elif run.command == "plan" and run.check and run.count(CHANGES):
+    elif not run.kind.results and run.check and run.count(CHANGES):
         line += "; run `syncsecrets apply` to update"
     return line
 
@@ -152,17 +125,18 @@ def outside_line(run: RemoteRun, profile: str) -> str:
     return f"{profile}: not in environment {run.environment} (not a target of this run: nothing sent)"
 
 
-def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> None:
+def write(run: RemoteRun, view: View, writer: Writer) -> None:
+    quiet = view.quiet
     for problem in run.warnings:
-        writer.err(visible(str(problem)), "warning")
+        writer.err(str(problem), "warning")
     for problem in run.problems:  # may quote a saved plan's fields: a file a pull request can edit
-        writer.err(visible(str(problem)), "error")
+        writer.err(str(problem), "error")
     # Every target read is shown, also when a problem of one stops the run (apply then sent nothing).
-    as_planned = planned or run.command == "plan" or (run.command == "apply" and bool(run.problems))
+    as_planned = view.planned or not run.kind.results or (run.kind.pairs and bool(run.problems))
     for plan in run.plans:
         if quiet:
             for line, style in _quiet_lines(plan):
-                writer.out(visible(line), style)
+                writer.out(line, style)
             continue
         if not as_planned:
             lines = _result_lines(plan)
@@ -178,10 +152,10 @@ def write_text(run: RemoteRun, quiet: bool, planned: bool, writer: Writer) -> No
             lines += [f"  ! warning: {warning}" for warning in plan.warnings]
         for number, line in enumerate(lines):
             first = "error" if line.startswith("x ") else "header"
-            writer.out(visible(line), first if number == 0 else ACTION_STYLE.get(line.lstrip()[:1]))
+            writer.out(line, first if number == 0 else STYLE.get(line.lstrip()[:1]))
     for profile in [] if quiet else run.outside:
-        writer.out(visible("= " + outside_line(run, profile)), "muted")
-    line = visible(summary(run))  # run.error may quote the authority, or a claim of the token
+        writer.out("= " + outside_line(run, profile), "muted")
+    line = summary(run)  # the writer escapes it: run.error may quote the authority
     if run.error or run.problems:
         writer.err(line, "error")
     else:

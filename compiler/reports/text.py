@@ -18,8 +18,19 @@ if TYPE_CHECKING:
 # so the tenant may keep the key (see removal_warnings in body/diff.py).
 REMOVED_NOTE = "removed from the body"
 
+# How each action shows: its symbol, the side it shows (both for the others), and its note.
+# Compile's actions and the remote commands' (graph/classify.py) are rendered by one function.
 SYMBOL = {"added": "+", "removed": "-", "changed": "~", "new": "+", "stale": "-"}
-STYLE = {"+": "added", "-": "removed", "~": "changed", "@": "muted", "!": "warning"}
+SYMBOL |= {"add": "+", "change": "~", "clear": "-", "masked": "*", "keep": "="}
+SHOWS_NEW = ("added", "add")
+SHOWS_OLD = ("removed", "clear", "keep")
+NOTE = {
+    "clear": 'cleared: apply sends ""',
+    "masked": "hidden by the tenant: cannot be compared, sent again",
+    "keep": "kept: neither sent nor cleared",
+}
+# A line's style by its first character (its symbol); plain output ignores it.
+STYLE = {"+": "added", "-": "removed", "~": "changed", "@": "muted", "*": "muted", "=": "muted", "!": "warning"}
 
 
 def shown(value: object, masked: bool = False) -> str:
@@ -30,19 +41,21 @@ def shown(value: object, masked: bool = False) -> str:
 
 
 def change_lines(change: Change, indent: str = "  ") -> list[str]:
-    symbol = SYMBOL[change.action]
+    """One change (or action) of any key, with its fields below it, its note and its flags."""
+    action = change.action
+    symbol = SYMBOL[action]
     if change.fields:
         lines = [f"{indent}{symbol} {change.key}:"]
         for field in change.fields:
             lines += change_lines(field, indent + "    ")
-        return lines
-    old, new = shown(change.old, change.old_masked), shown(change.new, change.new_masked)
-    if change.action == "added":
-        return [f"{indent}{symbol} {change.key}: {new}"]
-    if change.action == "removed":
-        note = f"  ({REMOVED_NOTE})" if indent == "  " else ""
-        return [f"{indent}{symbol} {change.key}: {old}{note}"]
-    return [f"{indent}{symbol} {change.key}: {old} -> {new}"]
+    else:
+        old, new = shown(change.old, change.old_masked), shown(change.new, change.new_masked)
+        value = new if action in SHOWS_NEW else old if action in SHOWS_OLD else f"{old} -> {new}"
+        note = REMOVED_NOTE if action == "removed" and indent == "  " else NOTE.get(action)
+        lines = [f"{indent}{symbol} {change.key}: {value}" + (f"  ({note})" if note else "")]
+    if change.flags:
+        lines[0] += f"  [{', '.join(change.flags)}]"
+    return lines
 
 
 def outcome_lines(outcome: Outcome, out: str, mode: str) -> list[str]:
@@ -92,7 +105,7 @@ def summary(result: RunResult) -> str:
 
 def write(result: RunResult, view: View, writer: Writer) -> None:
     """The default report: per-file diffs, warnings, the summary line; or the problems."""
-    mode, quiet = view
+    mode, quiet = result.options.diff, view.quiet
     for problem in result.problems:  # in file and line order, warnings among errors
         writer.err(str(problem), "warning" if problem.warning else "error")
     if result.errors:

@@ -28,7 +28,7 @@ from ..profile.names import ENVIRONMENT_NAME, ENVIRONMENT_RULE
 from . import outputs, ownership
 from .discover import Discovery, Source, discover
 from .linkguard import linked_folders
-from .result import Options, Outcome, RunResult, Status, Target
+from .result import Compilation, Options, Outcome, RunResult, Status
 
 
 class Compiled(NamedTuple):
@@ -67,18 +67,15 @@ def run(options: Options, environ=os.environ) -> RunResult:
         raise
 
 
-def _discover(options: Options) -> tuple[Discovery, list[Target], tuple[str, ...], list[Problem]]:
+def _discover(options: Options) -> tuple[Discovery, list[Compilation], tuple[str, ...], list[Problem]]:
     """The profiles and partials, and the targets: each profile for each environment compiled."""
     _check_environment_names(options.environments)
     outputs.check_out_folder(options.out)
     outputs.check_out_apart(options.out, options.paths)
     found = discover(list(options.paths), boundary(options.paths, options.allow_outside))
-    if not found.profiles and not found.problems:
-        where = ", ".join(options.paths)
-        found.problems.append(Problem(where, "holds no profiles (*.toml): create one with `syncsecrets init`"))
     folders = _environment_folders(options, found.profiles)
     targets = [
-        Target(source.path, env, f"{env}/{source.output}" if env else source.output)
+        Compilation(source.path, env, f"{env}/{source.output}" if env else source.output)
         for env in options.environments or (None, *folders)
         for source in found.profiles
     ]
@@ -92,7 +89,7 @@ def _compile_run(
     options: Options,
     environ,
     found: Discovery,
-    targets: list[Target],
+    targets: list[Compilation],
     folders: tuple[str, ...],
     problems: list[Problem],
     owner: int | None,
@@ -214,15 +211,17 @@ def _not_ours(out: str, in_area, known: set[str]) -> list[Problem]:
 
 
 def compile_targets(
-    targets: list[Target], options: Options, environ, owner: int | None
+    targets: list[Compilation], options: Options, environ, owner: int | None
 ) -> tuple[list[Outcome], list[Problem], set[str]]:
     """Compiles `targets`, staging the new outputs in the staging folder of `owner` (None: write nothing)."""
     stager = outputs.Stager(options.out, owner, options.reveal) if owner is not None else None
     return _compile(targets, options, environ, stager)
 
 
-def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[list[Outcome], list[Problem], set[str]]:
-    from ..body.mapper import map_layer
+def _compile(
+    targets: list[Compilation], options: Options, environ, stager
+) -> tuple[list[Outcome], list[Problem], set[str]]:
+    from ..body.mapper import map_checked
     from ..body.render import render
     from ..profile.loading import Loader
 
@@ -233,11 +232,8 @@ def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[
         if index and targets[index - 1].profile != target.profile:
             loader.done(targets[index - 1].profile)  # its last environment is compiled
         layer = loader.merged(target.profile, target.profile, target.environment)
-        if layer is None:
-            continue
-        pairs, mapped = map_layer(layer, options.reveal, environ)
-        problems += mapped
-        if any(not problem.warning for problem in mapped):
+        pairs = map_checked(layer, options.reveal, environ, problems) if layer is not None else None
+        if pairs is None:
             continue
         if not pairs:
             problems.append(
@@ -260,7 +256,7 @@ def _compile(targets: list[Target], options: Options, environ, stager) -> tuple[
     return found, problems + loader.problems, loader.declared_environments()
 
 
-def _outcome(target: Target, pairs, data: bytes, options: Options, principal: str | None, stager) -> Outcome:
+def _outcome(target: Compilation, pairs, data: bytes, options: Options, principal: str | None, stager) -> Outcome:
     from ..body.diff import changes, compare, credential_warnings, removal_warnings, unified
     from ..body.render import parse_body
 
@@ -290,7 +286,7 @@ def _outcome(target: Target, pairs, data: bytes, options: Options, principal: st
     return outcome
 
 
-def _predecessor_warnings(target: Target, pairs, options: Options, principal: str) -> list[str]:
+def _predecessor_warnings(target: Compilation, pairs, options: Options, principal: str) -> list[str]:
     """A renamed profile's output is new, but its service principal is not: its credential URLs
     are compared with the output last compiled for that principal."""
     from ..body.diff import credential_warnings
@@ -305,7 +301,7 @@ def _predecessor_warnings(target: Target, pairs, options: Options, principal: st
     return [warning + note for warning in credential_warnings(old, pairs)]
 
 
-def _predecessors(options: Options, targets: list[Target]) -> dict:
+def _predecessors(options: Options, targets: list[Compilation]) -> dict:
     """Where each service principal's output was, per environment, for outputs of the manifest
     that no target writes any more (a renamed profile's old output)."""
     written = {target.output for target in targets}

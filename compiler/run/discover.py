@@ -50,7 +50,8 @@ _START = "start one with `syncsecrets init NAME --template KIND` (or `syncsecret
 
 
 def discover(paths: list[str], boundary: Boundary | None = None) -> Discovery:
-    """The profiles and partials under `paths`; links may lead within `boundary` (None: anywhere)."""
+    """The profiles and partials under `paths`; links may lead within `boundary` (None: anywhere).
+    A run with nothing to read is a problem: every command reads profiles."""
     found = Discovery()
     for path in paths:
         if os.path.isdir(path):
@@ -71,6 +72,10 @@ def discover(paths: list[str], boundary: Boundary | None = None) -> Discovery:
                 Problem(path, f"no such file or folder: give a profile or a folder of profiles{hint}")
             )
     _check_unique_outputs(found)
+    if not found.profiles and not found.problems:
+        found.problems.append(
+            Problem(", ".join(paths), "holds no profiles (*.toml): create one with `syncsecrets init`")
+        )
     return found
 
 

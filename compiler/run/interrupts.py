@@ -11,11 +11,18 @@ from __future__ import annotations
 import signal
 from contextlib import contextmanager
 
+from .. import exits
+
 _HELD = {signal.SIGINT, signal.SIGTERM}
 
 
 class Terminated(BaseException):
     """SIGTERM, raised where the run is, like KeyboardInterrupt for SIGINT."""
+
+
+def exit_code(stopped: BaseException | bool) -> int:
+    """The exit code of a run stopped by a signal: SIGTERM's, else Ctrl-C's."""
+    return exits.TERMINATED if isinstance(stopped, Terminated) else exits.INTERRUPTED
 
 
 @contextmanager

@@ -28,6 +28,7 @@ import stat
 from contextlib import contextmanager, suppress
 
 from ..problems import Problem, UserError
+from ..profile.confine import within
 from ..profile.source import read_all
 from .interrupts import held
 
@@ -83,7 +84,7 @@ def check_out_apart(out: str, paths: tuple[str, ...]) -> None:
         if not os.path.exists(path):
             continue  # discovery reports it
         folder = os.path.realpath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
-        if folder == root or folder.startswith(root.rstrip(os.sep) + os.sep):
+        if within(folder, root):
             raise UserError.single(
                 out,
                 f"--out holds the profiles of {path}: give the outputs a folder of "

@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 import os
 
+from ..profile.confine import within
+
 MANIFEST = ".syncsecrets-outputs"
 FORMAT = 1
 _MAX_BYTES = 64 * 1024 * 1024  # a manifest of a million outputs is far below this
@@ -105,7 +107,7 @@ def removable(out: str, relative: str) -> bool:
         return False
     root = os.path.realpath(out)
     folder = os.path.realpath(os.path.dirname(path))
-    return folder == root or folder.startswith(root.rstrip(os.sep) + os.sep)
+    return within(folder, root)
 
 
 def not_ours(out: str, in_area, known: set[str]) -> list[str]:

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 DEFAULT_PATHS = ("configs",)
 DEFAULT_OUT = "build"
+# --auth and --keyvault-auth: how to sign in to Graph or Key Vault (graph/auth.py builds each
+# one's credential). Here, on compile's path, so the command line's help names them too.
+AUTH_MODES = ("default", "cli", "env", "managed-identity", "workload-identity", "github-oidc", "token")
 
 
 class Status(StrEnum):
@@ -36,7 +39,7 @@ class Options(NamedTuple):
     reveal: bool = False
     prune: bool = False
     environments: tuple[str, ...] = ()
-    unified: bool = False  # prepare unified diffs
+    diff: str = "semantic"  # --diff: semantic, unified or none; the run prepares what the report shows
     allow_unignored: bool = False  # --reveal into a folder git does not ignore
     allow_outside: tuple[str, ...] = ()  # folders outside the repository that profiles may read
     # Set by run(), not by the user: (service principal, environment) -> an output of the manifest
@@ -45,8 +48,15 @@ class Options(NamedTuple):
     auth: str | None = None  # --auth: the credential of Key Vault references under --reveal
     keyvault_auth: str | None = None  # --keyvault-auth: another one for the vaults
 
+    @property
+    def unified(self) -> bool:
+        return self.diff == "unified"
 
-class Target(NamedTuple):
+
+class Compilation(NamedTuple):
+    """One profile compiled for one environment into one output (the remote commands' target is
+    graph/targets.Target)."""
+
     profile: str
     environment: str | None
     output: str  # relative to --out
