@@ -52,8 +52,10 @@ def read_seeds(paths: tuple[str, ...], environ=os.environ) -> tuple[list[Planted
     layers = [(source.path, None, loader.merged(source.path, source.path, None)) for source in found.profiles]
     partial_problems, partial_environments = read_partials(found.partials, confined)
     for environment in sorted(loader.declared_environments() | partial_environments):
-        layers += [(source.path, environment, loader.merged(source.path, source.path, environment))
-                   for source in found.profiles]  # fmt: skip
+        layers += [
+            (source.path, environment, loader.merged(source.path, source.path, environment))
+            for source in found.profiles
+        ]
     planted: dict[str, Planted] = {}
     for path, environment, layer in layers:
         if layer is None:
@@ -117,10 +119,14 @@ def _serve(planted: list[Planted], port: int | None):
 
 def _listen_problem(port: int | None, error: OSError) -> str:
     if error.errno == errno.EADDRINUSE:
-        return (f"--port {port}: 127.0.0.1:{port} is in use by another program (another sandbox?): stop it, "
-                "choose another port, or leave --port out for a free one")  # fmt: skip
-    return (f"cannot listen on 127.0.0.1:{port or 'any port'} ({error.strerror or error}): choose another port "
-            "with --port N (1024 or above), or leave --port out for a free one")  # fmt: skip
+        return (
+            f"--port {port}: 127.0.0.1:{port} is in use by another program (another sandbox?): stop it, "
+            "choose another port, or leave --port out for a free one"
+        )
+    return (
+        f"cannot listen on 127.0.0.1:{port or 'any port'} ({error.strerror or error}): choose another port "
+        "with --port N (1024 or above), or leave --port out for a free one"
+    )
 
 
 def _announce(served, planted: list[Planted]) -> None:
@@ -141,11 +147,17 @@ def _announce(served, planted: list[Planted]) -> None:
     for item in planted:
         seed = item.seed
         tenant = f", tenant {seed.tenant_id}" if seed.tenant_id else ""
-        PLAIN.err(f"sandbox: service principal {seed.service_principal_id} ({item.where}): no secrets, "
-                  f"a job of template {seed.template_id!r}, not started{tenant}")  # fmt: skip
+        PLAIN.err(
+            f"sandbox: service principal {seed.service_principal_id} ({item.where}): no secrets, "
+            f"a job of template {seed.template_id!r}, not started{tenant}"
+        )
     if not planted:
-        PLAIN.err("sandbox: no profile names a service_principal_id, so there is nothing to plan against: "
-                  "set one in [application] and restart the sandbox")  # fmt: skip
-    PLAIN.err(f"sandbox: serving a local Graph at {served.url} until Ctrl-C; export the lines above in the shell "
-              "that runs plan and apply")  # fmt: skip
+        PLAIN.err(
+            "sandbox: no profile names a service_principal_id, so there is nothing to plan against: "
+            "set one in [application] and restart the sandbox"
+        )
+    PLAIN.err(
+        f"sandbox: serving a local Graph at {served.url} until Ctrl-C; export the lines above in the shell "
+        "that runs plan and apply"
+    )
     sys.stderr.flush()
