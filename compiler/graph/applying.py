@@ -65,12 +65,13 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
     except Interrupted:
         return  # not sent (a retry was waiting): the status stays as planned
     plan.status = SENT
-    started = time.monotonic()
-    deadline = started + wait
+    started = time.monotonic()  # answers are whole by a time of the wall (bytes arrive in it)
+    reads_end = max(started + wait, started + SHORTEST_READ)
+    deadline = client.clock.now() + wait  # the read-backs' waits happen on the client's clock
     delay = FIRST_READ_BACK
     while True:
         try:
-            tenant = read_secrets(client, target.service_principal_id, max(deadline, started + SHORTEST_READ))
+            tenant = read_secrets(client, target.service_principal_id, reads_end)
         except GraphError as error:
             plan.status, plan.error = FAILED, f"the PUT was accepted, but reading it back failed: {error}"
             return
@@ -79,13 +80,13 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
         if in_sync(classify(target.pairs, tenant, target.keep)):
             plan.status = APPLIED
             return
-        if time.monotonic() + delay > deadline:
+        if client.clock.now() + delay > deadline:
             plan.status = FAILED
             plan.error = (
                 f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
                 "(Graph is eventually consistent: run plan again, or give --wait more seconds)"
             )
             return
-        if client.stop.wait(delay):
+        if client.clock.sleep(delay, client.stop):
             return
         delay = min(delay * 2, LONGEST_READ_BACK)

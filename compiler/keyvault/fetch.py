@@ -16,14 +16,13 @@ reference to resolve.
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from ..graph.answers import capped_transport, cut_off
 from ..graph.auth import first_lines
 from ..graph.connection import CLOUDS
-from ..graph.retry import THROTTLED, RetryPolicy, wait_before_retry
+from ..graph.retry import CLOCK, THROTTLED, RetryPolicy, wait_before_retry
 from ..problems import InvalidValue, Refused
 from ..profile.secrets import remember_secret, too_short
 from ..profile.vault_address import VAULT_DOMAINS, SecretAddress
@@ -122,7 +121,7 @@ class VaultReader:
             if delay is None:
                 what = f"HTTP {status}" if status else "no answer"
                 raise VaultRefused(f"the vault did not serve {label} ({what}, after {attempt} tries)")
-            time.sleep(delay)
+            CLOCK.sleep(delay)
             waited += delay
         value = secret.value or ""
         if not too_short(value):  # the reference's rule: a short credential is refused, not masked

@@ -7,7 +7,8 @@
 Stateful per service principal; PUT merges (default) or replaces (`semantics`); GET masks
 secrets as "*", pages with an absolute `@odata.nextLink` and may lag behind PUTs; every request
 needs a bearer token, checked by the TokenVerifier given (the tests' fake authority, or the
-sandbox's own), for this Graph root. Scripted faults come first.
+sandbox's own), for this Graph root. Scripted faults come first, then the rate limit
+(`limit_rate`: 429 with Retry-After beyond so many requests per second).
 Rules of the stored secrets live in secrets_state.py.
 """
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import odata
-from .faults import Fault, FaultScript, Streamed, scripted_answer
+from .faults import Fault, FaultScript, RateLimit, Streamed, scripted_answer
 from .jobs import Job, act, listing, parse_validate_body, validate
 from .secrets_state import Principal, Refused, apply_put, masked_view, parse_put_body, sent_pairs, violation
 from .server import RESET, Request, Response
@@ -31,6 +32,9 @@ _PATH = re.compile(
     r"(?:(?P<secrets>secrets)|jobs(?:/(?P<job>[^/]+)(?:/(?P<action>validateCredentials|start|pause|restart))?)?)$",
     re.IGNORECASE,
 )
+
+
+HOLD_SECONDS = 30
 
 
 class TokenVerifier(Protocol):
@@ -62,6 +66,9 @@ class FakeGraph:
         self.page_size: int | None = None
         self.lag = 0
         self.latency = 0.0
+        self.clock = time.monotonic  # what the rate limit measures time with
+        self._rate_limit: RateLimit | None = None
+        self._hold: tuple[str, int, threading.Event, threading.Event] | None = None
         self.journal: list[GraphRecord] = []
         self.violations: list[str] = []
         self._verifier = verifier
@@ -138,6 +145,29 @@ class FakeGraph:
         )
         self._faults.add(fault)
 
+    def hold(self, method: str, after: int) -> tuple[threading.Event, threading.Event]:
+        """The request of `method` that comes after the first `after` ones waits until `release`
+        is set (at most HOLD_SECONDS). (arrived, release): `arrived` is set when it is held, so a
+        test can catch a run in the middle of that request, e.g. to signal it, without a sleep."""
+        arrived, release = threading.Event(), threading.Event()
+        self._hold = (method.upper(), after, arrived, release)
+        return arrived, release
+
+    def _wait_if_held(self, method: str) -> None:
+        hold = self._hold
+        if hold is None or hold[0] != method:
+            return
+        with self._lock:
+            seen = sum(1 for record in self.journal if record.method == method)
+        if seen == hold[1] and not hold[2].is_set():
+            hold[2].set()
+            hold[3].wait(HOLD_SECONDS)
+
+    def limit_rate(self, per_second: float | None) -> None:
+        """At most `per_second` requests a second from now on (None: no limit); beyond it,
+        429 TooManyRequests with Retry-After, as Graph throttles (see faults.RateLimit)."""
+        self._rate_limit = RateLimit(per_second, self.clock) if per_second else None
+
     @property
     def pending_faults(self) -> list[Fault]:
         return self._faults.pending
@@ -150,6 +180,7 @@ class FakeGraph:
 
     # -- HTTP -------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
+        self._wait_if_held(request.method)
         match = _PATH.match(request.path)
         sp_id = match["sp"] if match else None
         claims, auth_error = self._authenticate(request)
@@ -160,6 +191,10 @@ class FakeGraph:
             with self._lock:
                 self.violations.append(reason)
         fault = self._faults.take(request.method, sp_id)
+        limit = self._rate_limit
+        wait = limit.retry_after() if fault is None and limit is not None else None
+        if wait is not None:
+            fault = Fault(429, retry_after=wait, code="TooManyRequests", message="Too many requests.")
         if fault is not None and fault.applied and auth_error is None and match and reason is None:
             self._route(request, match, claims)
         if fault is not None:
