@@ -46,8 +46,6 @@ def read_seeds(paths: tuple[str, ...], environ=os.environ) -> tuple[list[Planted
     confined = boundary(paths)
     found = discover(list(paths), confined)
     problems = list(found.problems)
-    if not found.profiles and not found.problems:
-        problems.append(Problem(", ".join(paths), "holds no profiles (*.toml): create one with `syncsecrets init`"))
     loader = Loader(confined)
     layers = [(source.path, None, loader.merged(source.path, source.path, None)) for source in found.profiles]
     partial_problems, partial_environments = read_partials(found.partials, confined)
