@@ -18,7 +18,7 @@ import threading
 from typing import NamedTuple
 
 from .. import exits
-from ..body.mapper import map_layer
+from ..body.mapper import map_checked
 from ..problems import Problem, UserError, unique_sorted
 from ..profile.confine import boundary
 from ..profile.loading import Loader
@@ -58,7 +58,7 @@ def read_seeds(paths: tuple[str, ...], environ=os.environ) -> tuple[list[Planted
     for path, environment, layer in layers:
         if layer is None:
             continue
-        problems += map_layer(layer, False, environ)[1]  # compile's checks of every value
+        map_checked(layer, False, environ, problems)  # compile's checks of every value
         application = layer.application
         if "service_principal_id" not in application:
             continue
