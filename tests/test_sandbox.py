@@ -208,3 +208,13 @@ def test_another_tenants_token_is_printed_as_a_comment_for_its_environment(tmp_p
     prefix = f"# for tenant {PROD_TENANT} (configs/app.toml [prod]): export SYNCSECRETS_ACCESS_TOKEN="
     assert comment.startswith(prefix)
     assert tokens.peek(comment.removeprefix(prefix))["tid"] == PROD_TENANT
+
+
+def test_it_runs_from_any_folder_of_the_repository(tmp_path: Path, sandbox_process) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    write_profile(tmp_path)
+    process, exports = sandbox_process([], tmp_path / "configs")
+    assert len(exports) == 3
+    code, _out, err = stop(process)
+    assert code == 0, err
+    assert f"service principal {SP} (configs/app.toml)" in err  # named as plan names it, from the root

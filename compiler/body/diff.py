@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, notification_field_order
 from ..escape import printable
+from ..profile.kinds import KINDS
 from ..profile.references import MASK, placeholder_label
 from ..profile.secrets import holds_secret
 from .mapper import OutPair
@@ -109,22 +110,25 @@ def _is_secret(key: str, value: str) -> bool:
 
 
 def changes(rows: list[Row]) -> list[Change]:
-    """The semantic diff: keys added, removed and changed; notification settings field by field."""
+    """The semantic diff: keys added, removed and changed; JSON values field by field."""
     result = []
     for row in rows:
         action = row.action
         if action == "unchanged":
             continue
-        fields = ()
-        if row.key == NOTIFICATION_KEY.graph and action == "changed" and not (row.old_masked or row.new_masked):
-            fields = _field_changes(row.old, row.new)
+        fields = field_changes(row.key, row.old, row.new) if not (row.old_masked or row.new_masked) else ()
         result.append(Change(row.key, action, row.old, row.new, row.old_masked, row.new_masked, fields))
     return result
 
 
-def _field_changes(old: str, new: str) -> tuple[Change, ...]:
+def field_changes(key: str, old: str | None, new: str | None) -> tuple[Change, ...]:
+    """A JSON-valued key (SyncNotificationSettings, a table for Domain or AppKey) added, or
+    changed from one JSON object to another, field by field; () for any other value. The one
+    rule of compile's diff and the remote reports; `old`, `new`: unmasked values (None: absent)."""
+    if new is None or not _holds_json(key, new) or (old is not None and not _holds_json(key, old)):
+        return ()
     try:
-        before, after = json.loads(old), json.loads(new)
+        before, after = json.loads(old) if old is not None else {}, json.loads(new)
     except (ValueError, RecursionError):
         return ()
     if not (isinstance(before, dict) and isinstance(after, dict)):
@@ -139,6 +143,11 @@ def _field_changes(old: str, new: str) -> tuple[Change, ...]:
         elif before[name] != after[name] or type(before[name]) is not type(after[name]):
             found.append(Change(name, "changed", before[name], after[name]))
     return tuple(found)
+
+
+def _holds_json(key: str, value: str) -> bool:
+    known = BY_GRAPH.get(key)
+    return known is not None and KINDS[known.kind].is_json(value)
 
 
 def removal_warnings(found: list[Change]) -> list[str]:

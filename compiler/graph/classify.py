@@ -15,7 +15,7 @@ a secret key is masked on both sides); there is no second masking rule here.
 
 from __future__ import annotations
 
-from ..body.diff import Change, changes, compare
+from ..body.diff import Change, compare, field_changes
 from ..body.mapper import OutPair
 from ..catalog.keys import BY_GRAPH
 from ..profile.kinds import KINDS
@@ -45,7 +45,8 @@ def classify(pairs: list[OutPair], tenant: list[tuple[str, str]], keep: tuple[st
                 action = "same"
             else:
                 action = "change"
-            fields = changes([row])[0].fields if action == "change" else ()
+            shown = action in ("add", "change") and not (old_masked or row.new_masked)
+            fields = field_changes(row.key, old_shown, row.new) if shown else ()
             actions.append(Change(row.key, action, old_shown, row.new, old_masked, row.new_masked, fields))
         elif old:  # a "" on the tenant is nothing to clear
             action = "keep" if row.key in keep else "clear"

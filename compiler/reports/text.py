@@ -76,9 +76,11 @@ def update_command(options: Options, stale: bool) -> str:
     when outputs are stale (compile reports a stale output; only --prune removes it)."""
     import shlex  # only when a check failed
 
+    from ..run.root import as_typed
+
     words = ["syncsecrets", "compile"]
-    words += list(options.paths) if options.paths != DEFAULT_PATHS else []
-    words += ["--out", options.out] if options.out != DEFAULT_OUT else []
+    words += [as_typed(path) for path in options.paths] if options.paths != DEFAULT_PATHS else []
+    words += ["--out", as_typed(options.out)] if options.out != DEFAULT_OUT else []
     for name in options.environments:
         words += ["--env", name]
     words += ["--prune"] if stale else []
