@@ -118,10 +118,7 @@ def build_profile(
         elif hidden or (key is not None and key.is_secret(value)):
             variable = variable_name(name, key.friendly if key else key_name)
             imported.variables.append((variable, key.graph if key else key_name))
-            if key:
-                top[key] = {"env": variable}
-            else:
-                raw[key_name] = {"env": variable}
+            (top if key else raw)[key or key_name] = {"env": variable}
         elif key is None:
             raw[key_name] = value
         elif key is NOTIFICATION_KEY:
@@ -153,10 +150,8 @@ def _notifications(value: str, where: str, imported: Imported) -> dict[str, obje
         raise UserError.single(where, str(error)) from None
     if fields.get("Recipients") != json_object(value).get("Recipients"):  # said, never silent
         imported.warnings.append(f"{NOTIFICATION_KEY.graph}: spaces around the addresses in Recipients are dropped")
-    if unknown:
-        return None
-    if not fields:
-        return None  # "{}": kept as the string, which compiles to "{}" again
+    if unknown or not fields:
+        return None  # "{}" too: kept as the string, which compiles to "{}" again
     table: dict[str, object] = {}
     recipients = fields.get("Recipients")
     if recipients is not None:

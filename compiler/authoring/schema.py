@@ -13,7 +13,7 @@ from ..catalog.templates import templates
 from ..profile import notifications
 from ..profile.kinds import KINDS
 from ..profile.layers import APPLICATION_FIELDS, ENVIRONMENT_NAME, RAW_NAME
-from ..profile.references import ENV_NAME
+from ..profile.references import ENV_NAME, SCHEMES
 from ..profile.values import GUID
 from ..profile.vault_address import EXAMPLE as KEYVAULT_EXAMPLE
 from ..profile.vault_address import SCHEMA_PATTERN as KEYVAULT_PATTERN
@@ -84,6 +84,12 @@ def _key_schema(key: Key) -> dict:
 
 def _definitions() -> dict:
     reference_name = {"type": "string", "minLength": 1}
+    env = {**reference_name, "pattern": _anchored(ENV_NAME.pattern)}
+    keyvault = {
+        "type": "string",
+        "description": f"An Azure Key Vault secret: {KEYVAULT_EXAMPLE}.",
+        "pattern": KEYVAULT_PATTERN,
+    }
     fields = {}
     for field in NOTIFICATION_FIELDS:
         if field.graph == "Recipients":
@@ -111,30 +117,8 @@ def _definitions() -> dict:
             "description": 'A secret reference: { env = "NAME" }, { file = "path" } (relative to this file) or '
             '{ keyvault = "https://<vault>.vault.azure.net/secrets/<name>" }.',
             "oneOf": [
-                {
-                    "type": "object",
-                    "properties": {"env": {**reference_name, "pattern": _anchored(ENV_NAME.pattern)}},
-                    "required": ["env"],
-                    "additionalProperties": False,
-                },
-                {
-                    "type": "object",
-                    "properties": {"file": reference_name},
-                    "required": ["file"],
-                    "additionalProperties": False,
-                },
-                {
-                    "type": "object",
-                    "properties": {
-                        "keyvault": {
-                            "type": "string",
-                            "description": f"An Azure Key Vault secret: {KEYVAULT_EXAMPLE}.",
-                            "pattern": KEYVAULT_PATTERN,
-                        }
-                    },
-                    "required": ["keyvault"],
-                    "additionalProperties": False,
-                },
+                {"type": "object", "properties": {scheme: schema}, "required": [scheme], "additionalProperties": False}
+                for scheme, schema in zip(SCHEMES, (env, reference_name, keyvault), strict=True)
             ],
         },
         "notifications": {

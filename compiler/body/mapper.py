@@ -83,16 +83,11 @@ def _pair(graph: str, key: Key | None, entry: Located, reveal: bool, environ, pr
         problems.append(entry.problem(str(error))._replace(refused=True))
         return None
     try:
-        text = revealed_value(key, text) if key else text
+        text = convert_text(key, text) if key else text
     except InvalidValue as error:
         problems.append(entry.problem(f"the value of {value.label} {error}"))
         return None
     return OutPair(graph, text, value.label)
-
-
-def revealed_value(key: Key, text: str) -> str:
-    """A revealed reference's string checked and normalised for `key`'s kind."""
-    return convert_text(key, text)
 
 
 def _check_keep(kept: Located, present: list[str], problems: list) -> None:

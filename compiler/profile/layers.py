@@ -22,7 +22,7 @@ from .kinds import KINDS, convert_literal
 from .names import ENVIRONMENT_NAME, ENVIRONMENT_RULE
 from .references import Reference, is_reference_table, parse_reference
 from .source import Document
-from .values import check_guid, check_label, check_tenant_id, fraction_digits, reject_placeholder
+from .values import TENANT_GUID, check_guid, check_label, fraction_digits, reject_placeholder
 
 TABLES = ("notifications", "application", "raw", "environments")
 TOP_ONLY = ("extends", "environments")
@@ -298,7 +298,7 @@ class _Reader:
                 elif name == "template":
                     value = find_template(value).name
                 elif name == "tenant_id":
-                    value = check_tenant_id(value)
+                    value = check_guid(value, TENANT_GUID)
                 elif name == "keep":
                     value = check_keep(value)
                 else:
