@@ -10,6 +10,11 @@ command (`python -m compiler`, a separate process):
 3. `apply --auto-approve` again, every target out of sync again, against a Graph that throttles:
    at most `--rate` requests per second (a token bucket; 429 with Retry-After beyond it).
 
+With `--job`, every profile has `[job] template_id = "scim"` and every service principal a
+paused job of it: apply reads the jobs too and starts each job after its PUT (five requests per
+target: GET secrets, GET jobs, PUT, GET, POST start), and plan reads the secrets and the jobs
+(two).
+
 The ideal of 1 and 2 is requests x latency / jobs: what any client holding `--jobs` requests in
 flight must wait; of 3, the rate bound: requests answered / rate (the 429s not counted). The
 ratio is wall time / ideal (target <= 1.3); any failed target fails the benchmark. Needs the
@@ -17,6 +22,7 @@ test extras (trustme).
 
     .venv/bin/python bench/apply.py                       # 500 targets, 50 ms, --jobs 4, 60 rps
     .venv/bin/python bench/apply.py --targets 100 --latency 0.02 --rate 30
+    .venv/bin/python bench/apply.py --job                 # with [job]: each target's job started
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ def main() -> int:
     parser.add_argument("--targets", type=int, default=500)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--job", action="store_true", help="profiles with [job]; each paused job is started")
     parser.add_argument("--rate", type=float, default=60.0, help="requests per second of the throttling Graph")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="syncsecrets-bench-apply-") as folder:
@@ -60,7 +67,7 @@ def main() -> int:
         authority.add_audience(graph.url)
         try:
             env = _environment(authority, graph, tls.ca_file)
-            _profiles(work, graph, args.targets)
+            _profiles(work, graph, args.targets, args.job)
             graph.latency = args.latency
             print(
                 f"{args.targets} targets, {args.latency * 1000:g} ms per request, --jobs {args.jobs}, "
@@ -75,7 +82,7 @@ def main() -> int:
             )
             for label, command, rate in runs:
                 if rate is not None:
-                    _out_of_sync(graph, args.targets)
+                    _out_of_sync(graph, args.targets, args.job)
                     graph.limit_rate(rate)
                 before = len(graph.journal)
                 elapsed = _timed(
@@ -113,20 +120,24 @@ def _environment(authority: FakeAuthority, graph: FakeGraph, ca_file: Path) -> d
     return env
 
 
-def _profiles(work: Path, graph: FakeGraph, count: int) -> None:
+def _profiles(work: Path, graph: FakeGraph, count: int, job: bool = False) -> None:
     configs = work / "configs"
     configs.mkdir()
     for index in range(count):
         (configs / f"app-{index:04d}.toml").write_text(
             'base_address = "https://scim.contoso.example/v2"\nsecret_token = { env = "BENCH_TOKEN" }\n'
             f'sync_all = false\n[application]\nservice_principal_id = "{_principal(index)}"\n'
+            + ('[job]\ntemplate_id = "scim"\n' if job else "")
         )
-    _out_of_sync(graph, count)
+    _out_of_sync(graph, count, job)
 
 
-def _out_of_sync(graph: FakeGraph, count: int) -> None:
+def _out_of_sync(graph: FakeGraph, count: int, job: bool = False) -> None:
     for index in range(count):
-        graph.add_principal(_principal(index), {"BaseAddress": "https://old.contoso.example/v2", "SyncAll": "True"})
+        principal = _principal(index)
+        graph.add_principal(principal, {"BaseAddress": "https://old.contoso.example/v2", "SyncAll": "True"})
+        if job:  # paused: apply starts it
+            graph.add_job(principal, f"scim.{index:032x}.{principal}", "scim", "Paused")
 
 
 def _principal(index: int) -> str:

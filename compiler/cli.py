@@ -548,6 +548,67 @@ def status_command(options) -> int:
     return status(options)
 
 
+ScopeOption = Annotated[
+    str,
+    typer.Option(
+        "--scope",
+        metavar="SCOPE",
+        help="portal (the portal's Restart provisioning), or a comma-separated list of watermark, escrows, "
+        "quarantine, full, force-deletes.",
+    ),
+]
+ForceDeletesOption = Annotated[
+    bool,
+    typer.Option(
+        "--force-deletes",
+        help="Allow the force-deletes scope: release deletions held back by the accidental-deletion threshold.",
+    ),
+]
+SubjectOption = Annotated[
+    list[str],
+    typer.Option(
+        "--subject", metavar="OBJECT_ID", help="Object id of a user or group to provision now (repeat for several)."
+    ),
+]
+RuleOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--rule", metavar="RULE_ID", help="The schema rule to run [default: the job schema's rule for the type]."
+    ),
+]
+
+
+@remote_command(
+    "restart",
+    examples("syncsecrets restart --env prod --scope quarantine", "syncsecrets restart --scope portal --auto-approve"),
+)
+def restart_command(
+    options,
+    scope: ScopeOption,
+    force_deletes: ForceDeletesOption = False,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
+) -> int:
+    """Restart each service principal's synchronization job with the reset scope given."""
+    from .commands.restart import restart
+
+    return restart(options, scope, force_deletes, auto_approve)
+
+
+@remote_command(
+    "provision", examples("syncsecrets provision configs/hr.toml --subject 9bb0f679-a883-4a6f-8260-35b491b8b8c8")
+)
+def provision_command(
+    options,
+    subject: SubjectOption,
+    type_name: Annotated[str, typer.Option("--type", metavar="User|Group", help="The subjects' object type.")] = "User",
+    rule: RuleOption = None,
+) -> int:
+    """Provision objects now with the profile's job (provisionOnDemand) and show every step."""
+    from .commands.provision import provision
+
+    return provision(options, subject, type_name, rule)
+
+
 @app.command(
     "sandbox",
     epilog=examples(

@@ -148,6 +148,9 @@ def test_every_service_principal_of_base_and_environments_is_seeded(tmp_path: Pa
     assert warnings == []
     assert [item.seed for item in planted] == [Seed(SP), Seed(PROD_SP, "scim", PROD_TENANT)]
     assert [item.where for item in planted] == ["configs/app.toml", "configs/app.toml [prod]"]
+    # [job] template_id chooses the template, layered like any field.
+    write_profile(tmp_path, PROFILE + PROD + '[environments.prod.job]\ntemplate_id = "Slack"\n')
+    assert [item.seed.template_id for item in read_seeds(("configs",))[0]] == ["scim", "Slack"]
     # One token per tenant: the profiles' tenants first, here the only one named.
     assert tenants_in_order(planted) == [PROD_TENANT]
     assert tenants_in_order(planted[:1]) == [SANDBOX_TENANT]
@@ -164,7 +167,11 @@ def test_a_seeded_principal_is_a_new_app(tmp_path: Path) -> None:
         assert secrets.status_code == 200 and secrets.json()["value"] == []
         [job] = httpx.get(f"{base}/{SP}/synchronization/jobs", headers=headers).json()["value"]
         assert job["templateId"] == "scim" and job["status"]["code"] == "NotConfigured"
-        assert job["id"].startswith("scim.")
+        assert job["id"].startswith("scim.") and job["schedule"]["state"] == "Disabled"  # not started
+        [template] = httpx.get(f"{base}/{SP}/synchronization/templates", headers=headers).json()["value"]
+        assert template["id"] == "scim"
+        schema = httpx.get(f"{base}/{SP}/synchronization/jobs/{job['id']}/schema", headers=headers).json()
+        assert schema == template_schema("scim")  # the template's, with User and Group mappings
         # A principal pinned to its tenant does not exist for another tenant's token, as on Graph.
         other = httpx.get(f"{base}/{PROD_SP}/synchronization/secrets", headers=headers)
         assert other.status_code == 404

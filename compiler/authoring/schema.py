@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..catalog.keys import KEYS, NOTIFICATION_FIELDS, Key
 from ..catalog.templates import templates
 from ..profile import notifications
+from ..profile.job import STATES, TEMPLATE_ID
 from ..profile.kinds import KINDS
 from ..profile.layers import APPLICATION_FIELDS, ENVIRONMENT_NAME, RAW_NAME
 from ..profile.references import ENV_NAME, SCHEMES
@@ -69,6 +70,7 @@ def _layer_properties() -> dict:
         properties[key.graph] = schema
     properties["notifications"] = {"$ref": "#/$defs/notifications"}
     properties["application"] = {"$ref": "#/$defs/application"}
+    properties["job"] = {"$ref": "#/$defs/job"}
     properties["raw"] = {"$ref": "#/$defs/raw"}
     return properties
 
@@ -161,6 +163,20 @@ def _definitions() -> dict:
             },
             "additionalProperties": False,
             "propertyNames": {"enum": list(APPLICATION_FIELDS)},
+        },
+        "job": {
+            "type": "object",
+            "description": "The synchronization job as code: apply creates it from its template, starts or "
+            "pauses it, and heals a quarantine for its credentials (never deletes it).",
+            "properties": {
+                "template_id": {
+                    "type": "string",
+                    "pattern": _anchored(TEMPLATE_ID.pattern),
+                    "description": 'The Graph synchronization template of the job (its templateId), e.g. "scim".',
+                },
+                "state": {"enum": list(STATES), "description": '"active" (default): running; "paused": paused.'},
+            },
+            "additionalProperties": False,
         },
         "raw": {
             "type": "object",

@@ -62,6 +62,10 @@ def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[
     kept = layer.application.get("keep")
     if kept is not None:
         _check_keep(kept, present, problems)
+    if layer.job:  # the merged [job], checked whole (template_id may come from another file)
+        from ..profile.job import job_spec
+
+        problems += job_spec(layer.job)[1]
     template = layer.application.get("template")
     if template is not None and not problems:  # a key whose reference failed is set all the same
         _check_template(template, pairs, problems)

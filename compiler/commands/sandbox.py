@@ -62,7 +62,7 @@ def read_seeds(paths: tuple[str, ...], environ=os.environ) -> tuple[list[Planted
         application = layer.application
         if "service_principal_id" not in application:
             continue
-        job = getattr(layer, "job", None) or {}  # [job], where profiles carry it (profile/job.py)
+        job = layer.job  # [job] template_id, field by field as layered
         seed = Seed(
             application["service_principal_id"].value,
             job["template_id"].value if "template_id" in job else DEFAULT_TEMPLATE,

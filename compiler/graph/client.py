@@ -108,6 +108,19 @@ class GraphClient:
     def post(self, url: str, body: Any) -> httpx.Response:
         return self.request("POST", url, body)
 
+    def post_json(self, url: str, body: Any) -> Any:
+        """POST and the answer's JSON (a created job, a provisionOnDemand result)."""
+        response = self.request("POST", url, body)
+        try:
+            return _json(response)
+        except ValueError:
+            raise GraphError(
+                response.status_code,
+                "UnexpectedAnswer",
+                "Graph's answer is not JSON",
+                clean_message(response.headers.get("request-id") or "") or None,
+            ) from None
+
     def request(self, method: str, url: str, body: Any = None, deadline: float | None = None) -> httpx.Response:
         """The answer (2xx), or GraphError. `deadline` (time.monotonic()) ends the request, its
         retries and their waits included; each try also ends within answers.REQUEST_SECONDS."""

@@ -2,7 +2,10 @@
 
 - GET/PUT  /{v1.0|beta}/servicePrincipals/{id}/synchronization/secrets
 - GET      /{v1.0|beta}/servicePrincipals/{id}/synchronization/jobs[/{jobId}]
-- POST     .../jobs/{jobId}/validateCredentials | start | pause | restart   (jobs.py)
+- POST     .../jobs {"templateId"}   (201, the new job)
+- GET      .../synchronization/templates, .../jobs/{jobId}/schema
+- POST     .../jobs/{jobId}/validateCredentials | start | pause | restart | provisionOnDemand  (jobs.py;
+           provisionOnDemand answers 429 past 5 requests in 10 s, by `clock` as the rate limit)
 
 Stateful per service principal; PUT merges (default) or replaces (`semantics`); GET masks
 secrets as "*", pages with an absolute `@odata.nextLink` and may lag behind PUTs; every request
@@ -23,13 +26,27 @@ from typing import Any, Protocol
 
 from . import odata
 from .faults import Fault, FaultScript, RateLimit, Streamed, scripted_answer
-from .jobs import Job, act, listing, parse_validate_body, validate
+from .jobs import (
+    ON_DEMAND_LIMIT,
+    ON_DEMAND_WINDOW,
+    Job,
+    OnDemand,
+    act,
+    create,
+    listing,
+    parse_validate_body,
+    provision_answer,
+    schema,
+    template,
+    validate,
+)
 from .secrets_state import Principal, Refused, apply_put, masked_view, parse_put_body, sent_pairs, violation
 from .server import RESET, Request, Response
 
 _PATH = re.compile(
     r"^/(?P<version>v1\.0|beta)/servicePrincipals/(?P<sp>[^/]+)/synchronization/"
-    r"(?:(?P<secrets>secrets)|jobs(?:/(?P<job>[^/]+)(?:/(?P<action>validateCredentials|start|pause|restart))?)?)$",
+    r"(?:(?P<secrets>secrets)|(?P<templates>templates)|jobs(?:/(?P<job>[^/]+)"
+    r"(?:/(?P<action>validateCredentials|start|pause|restart|provisionOnDemand|schema))?)?)$",
     re.IGNORECASE,
 )
 
@@ -77,13 +94,24 @@ class FakeGraph:
         self._pages: dict[str, tuple[str, list[dict[str, str]]]] = {}  # skiptoken -> (sp id, rest of the view)
         self._faults = FaultScript()
         self._lock = threading.RLock()
+        self._on_demand: list[float] = []  # arrival times of provisionOnDemand requests
+        self.outcomes: dict[str, OnDemand] = {}  # object id -> what provisionOnDemand answers
+        self.new_job_accepts: dict[str, str] | None = None  # Job.accepts of every job POSTed
 
     # -- set-up and inspection, from tests ---------------------------------------------------
-    def add_principal(self, sp_id: str, pairs: dict[str, str] | None = None, *, tenant_id: str | None = None) -> None:
-        """A service principal with these stored secrets; with `tenant_id`, visible only to
-        tokens of that tenant (others get 404, as another tenant's object does not exist)."""
+    def add_principal(
+        self,
+        sp_id: str,
+        pairs: dict[str, str] | None = None,
+        *,
+        tenant_id: str | None = None,
+        templates: tuple[str, ...] = ("scim",),
+    ) -> None:
+        """A service principal with these stored secrets and synchronization templates (jobs are
+        created from them); with `tenant_id`, visible only to tokens of that tenant (others get
+        404, as another tenant's object does not exist)."""
         with self._lock:
-            self._principals[sp_id] = Principal(pairs=dict(pairs or {}))
+            self._principals[sp_id] = Principal(pairs=dict(pairs or {}), templates=[template(t) for t in templates])
             if tenant_id:
                 self._tenants[sp_id] = tenant_id
 
@@ -103,17 +131,41 @@ class FakeGraph:
         quarantine: dict[str, Any] | None = None,
         progress: list[dict[str, Any]] | None = None,
         failures: int = 0,
+        schedule: str | None = None,
+        interval: str = "PT40M",
     ) -> None:
         """A synchronization job; validateCredentials succeeds when the credentials hold every
         pair of `accepts` (None: always). `last_execution`, `quarantine` and `progress` are
-        served in its status as given (see jobs.Job)."""
-        job = Job(job_id, template_id, status, accepts, last_execution, quarantine, progress, failures)
+        served in its status as given; `schedule` (Active, Disabled, Paused) defaults to what
+        the status implies (see jobs.Job)."""
+        job = Job(
+            job_id, template_id, status, accepts, last_execution, quarantine, progress, failures, schedule, interval
+        )
         with self._lock:
             self._principals[sp_id].jobs[job_id] = job
 
     def job_status(self, sp_id: str, job_id: str) -> str:
         with self._lock:
             return self._principals[sp_id].jobs[job_id].status
+
+    def jobs(self, sp_id: str) -> dict[str, Job]:
+        """The principal's jobs (id -> jobs.Job: status, schedule, quarantine, restarts)."""
+        with self._lock:
+            return dict(self._principals[sp_id].jobs)
+
+    def calls(self, sp_id: str) -> list[str]:
+        """`METHOD last-segments` of every request about this principal, in arrival order:
+        "GET secrets", "POST jobs", "POST start", "PUT secrets"..., for tests of the order."""
+        marker = f"/servicePrincipals/{sp_id}/synchronization/".lower()
+        with self._lock:
+            found = []
+            for record in self.journal:
+                path = record.path.lower()
+                if marker in path:
+                    rest = record.path[path.index(marker) + len(marker) :].split("/")
+                    name = rest[0] if len(rest) == 1 else "job" if len(rest) == 2 else rest[2]
+                    found.append(f"{record.method} {name}")
+            return found
 
     def fault(
         self,
@@ -271,13 +323,38 @@ class FakeGraph:
                 return self._get_secrets(request, version, sp_id, principal)
             if request.method == "PUT":
                 return self._put_secrets(request, principal)
+        elif match["templates"]:
+            if request.method == "GET":
+                context = f"{self.url}/{version}/$metadata#servicePrincipals('{sp_id}')/synchronization/templates"
+                return Response.json(200, {"@odata.context": context, "value": list(principal.templates)})
         elif request.method == "GET" and not match["action"]:
             return self._get_jobs(request, version, sp_id, principal, match["job"])
-        elif request.method == "POST" and match["action"]:
+        elif request.method == "POST" and not match["job"]:
+            with self._lock:
+                return create(request, principal.jobs, principal.templates, self.new_job_accepts)
+        elif request.method == "GET" and match["action"] == "schema":
+            with self._lock:
+                job = principal.jobs.get(match["job"])
+            if job is not None:
+                return schema(request, job)
+            return odata.error(request, 404, "Request_ResourceNotFound", f"Resource '{match['job']}' does not exist.")
+        elif request.method == "POST" and match["action"] and match["action"] != "schema":
             return self._job_action(request, principal, match["job"], match["action"])
         return odata.error(
             request, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
         )
+
+    def _provision(self, request: Request, job: Job) -> Response:
+        with self._lock:
+            now = self.clock()
+            self._on_demand = [at for at in self._on_demand if now - at < ON_DEMAND_WINDOW]
+            if len(self._on_demand) >= ON_DEMAND_LIMIT:
+                wait = max(1, round(ON_DEMAND_WINDOW - (now - self._on_demand[0]) + 0.5))
+                return odata.error(
+                    request, 429, "TooManyRequests", "Too many requests: 5 per 10 seconds.", {"Retry-After": str(wait)}
+                )
+            self._on_demand.append(now)
+            return provision_answer(request, job, self.outcomes)
 
     def _get_secrets(self, request: Request, version: str, sp_id: str, principal: Principal) -> Response:
         base = f"{self.url}/{version}/servicePrincipals/{sp_id}/synchronization/secrets"
@@ -333,6 +410,8 @@ class FakeGraph:
             stored = dict(principal.pairs)
         if job is None:
             return odata.error(request, 404, "Request_ResourceNotFound", f"Resource '{job_id}' does not exist.")
+        if action == "provisionOnDemand":
+            return self._provision(request, job)
         if action != "validateCredentials":
             with self._lock:
                 return act(request, job, action)

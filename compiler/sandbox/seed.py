@@ -8,11 +8,10 @@ added here once and every seed gets it.
 
 from __future__ import annotations
 
-import secrets
-import uuid
 from typing import NamedTuple
 
 from .graph import FakeGraph
+from .jobs import new_job_id
 
 DEFAULT_TEMPLATE = "scim"
 
@@ -23,12 +22,7 @@ class Seed(NamedTuple):
     tenant_id: str | None = None  # pinned: tokens of another tenant get 404, as on Graph
 
 
-def job_id(template_id: str) -> str:
-    """`<templateId>.<32 hex>.<guid>`, as Graph names jobs."""
-    return f"{template_id}.{secrets.token_hex(16)}.{uuid.uuid4()}"
-
-
 def plant(graph: FakeGraph, seed: Seed) -> None:
-    graph.add_principal(seed.service_principal_id, {}, tenant_id=seed.tenant_id)
+    graph.add_principal(seed.service_principal_id, {}, tenant_id=seed.tenant_id, templates=(seed.template_id,))
     # NotConfigured: a job created and never started (its schedule Disabled).
-    graph.add_job(seed.service_principal_id, job_id(seed.template_id), seed.template_id, status="NotConfigured")
+    graph.add_job(seed.service_principal_id, new_job_id(seed.template_id), seed.template_id, status="NotConfigured")
