@@ -160,9 +160,9 @@ def large_schema(megabytes: float) -> dict:
     import copy
     import json
 
-    from compiler.sandbox.schema import seed
+    from compiler.sandbox.schemas import template_schema
 
-    schema = seed("scim")
+    schema = template_schema("scim")
     rule = schema["synchronizationRules"][0]
     user = rule["objectMappings"][0]
     number = 0

@@ -13,7 +13,8 @@ import pytest
 from compiler.catalog.functions import FUNCTIONS
 from compiler.catalog.operators import OPERATORS
 from compiler.sandbox.graph import FakeGraph
-from compiler.sandbox.schema import parse_answer, seed
+from compiler.sandbox.schema import parse_answer
+from compiler.sandbox.schemas import template_schema
 from compiler.schema.expression import source_of
 from tests.fakes.authority import FakeAuthority
 from tests.fakes.fixtures import TENANT_ID
@@ -46,8 +47,10 @@ def body(response: httpx.Response) -> dict:
 def test_a_new_job_has_its_templates_schema(api):
     template = body(api.get(f"/v1.0/servicePrincipals/{SP}/synchronization/templates"))["value"]
     assert [entry["id"] for entry in template] == ["scim"]
-    assert body(api.get(SCHEMA)) == seed("scim")
-    assert body(api.get(f"/v1.0/servicePrincipals/{SP}/synchronization/templates/scim/schema")) == seed("scim")
+    assert body(api.get(SCHEMA)) == template_schema("scim")
+    assert body(api.get(f"/v1.0/servicePrincipals/{SP}/synchronization/templates/scim/schema")) == template_schema(
+        "scim"
+    )
 
 
 def test_put_replaces_the_whole_schema_sorts_keeps_unknown_fields_and_bumps_the_version(api, graph):
@@ -70,7 +73,7 @@ def test_patch_is_404_as_graph_answers_the_sdks(api, graph):
     answer = api.patch(SCHEMA, json=body(api.get(SCHEMA)))
     assert answer.status_code == 404
     assert answer.json()["error"]["message"].startswith("No HTTP resource was found that matches the request URI")
-    assert body(api.get(SCHEMA)) == seed("scim")
+    assert body(api.get(SCHEMA)) == template_schema("scim")
 
 
 def test_delete_resets_to_the_templates_schema(api):
@@ -78,7 +81,7 @@ def test_delete_resets_to_the_templates_schema(api):
     schema["synchronizationRules"][0]["objectMappings"][0]["enabled"] = False
     assert api.put(SCHEMA, json=schema).status_code == 204
     assert api.delete(SCHEMA).status_code == 204
-    assert body(api.get(SCHEMA)) == seed("scim")
+    assert body(api.get(SCHEMA)) == template_schema("scim")
 
 
 @pytest.mark.parametrize(
@@ -87,7 +90,7 @@ def test_delete_resets_to_the_templates_schema(api):
 )
 def test_a_malformed_schema_is_refused(api, sent):
     assert api.put(SCHEMA, json=sent).status_code == 400
-    assert body(api.get(SCHEMA)) == seed("scim")
+    assert body(api.get(SCHEMA)) == template_schema("scim")
 
 
 def test_lag_shows_the_previous_schema_for_n_reads(api, graph):

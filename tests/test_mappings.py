@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.sandbox.schema import seed
+from compiler.sandbox.schemas import template_schema
 from compiler.schema.overlay import object_mappings
 from tests.helpers import run_cli
 
@@ -110,7 +110,7 @@ def test_plan_check_counts_mapping_changes(tmp_path, tenant, env) -> None:
 
 
 def test_drift_on_what_the_overlay_does_not_name_is_a_change_back_to_the_template(tmp_path, tenant, env) -> None:
-    drifted = seed("scim")
+    drifted = template_schema("scim")
     attribute(drifted, "title")["source"] = {"expression": "[department]", "name": "department", "parameters": [],
                                              "type": "Attribute"}  # fmt: skip
     tenant.set_schema(SP, JOB, drifted)
@@ -162,7 +162,7 @@ def test_may_deprovision_needs_allow_deprovision_and_nothing_is_sent_without_it(
 
 
 def test_a_widening_scope_needs_no_flag(tmp_path, tenant, env) -> None:
-    narrowed = seed("scim")
+    narrowed = template_schema("scim")
     user(narrowed)["scope"] = {"groups": [{"clauses": [
         {"operatorName": "EQUALS", "sourceOperandName": "department", "targetOperand": {"values": ["Sales"]}}]}]}  # fmt: skip
     tenant.set_schema(SP, JOB, narrowed)
@@ -216,7 +216,7 @@ def test_a_large_schema_is_carried_through_unchanged_in_meaning(tmp_path, tenant
 
 
 def test_import_from_tenant_writes_the_mappings_and_the_next_plan_is_in_sync(tmp_path, tenant, env) -> None:
-    drifted = seed("scim")
+    drifted = template_schema("scim")
     user(drifted)["attributeMappings"] = [
         a for a in user(drifted)["attributeMappings"] if a["targetAttributeName"] != "title"
     ]
@@ -249,7 +249,7 @@ def test_no_secret_in_any_output(tmp_path, tenant, env, fmt) -> None:
 def large_schema(copies: int) -> dict:
     """The SCIM template with `copies` more object mappings (each a copy of User's, for another
     target object) and fields no document describes: a schema of real size and shape."""
-    schema = seed("scim")
+    schema = template_schema("scim")
     rule = schema["synchronizationRules"][0]
     template = rule["objectMappings"][0]
     for number in range(copies):

@@ -13,11 +13,12 @@ from hypothesis import strategies as st
 
 from compiler.graph.mappings import SchemaPlan, put_body
 from compiler.sandbox.jobs import Job
-from compiler.sandbox.schema import Schemas, seed
+from compiler.sandbox.schema import Schemas
+from compiler.sandbox.schemas import template_schema
 from compiler.schema.compare import compare, in_sync
 from compiler.schema.overlay import apply, by_target, labels, object_mappings
 
-TEMPLATE = seed("scim")
+TEMPLATE = template_schema("scim")
 TARGETS = {
     labels(TEMPLATE)[key]: sorted(by_target(mapping)) for key, mapping in object_mappings(TEMPLATE)
 }  # "User" -> its target attributes

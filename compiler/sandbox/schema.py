@@ -26,10 +26,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from importlib import resources
 from typing import Any
 
 from . import odata
+from .schemas import template_schema
 from .server import Request, Response
 
 ROUTE = re.compile(
@@ -38,15 +38,6 @@ ROUTE = re.compile(
     r"|templates(?:/(?P<template>[^/]+)(?P<template_schema>/schema)?)?)$",
     re.IGNORECASE,
 )
-
-# The seeded templates: real published schemas (see schemas/README.md), by template id.
-SEEDS = {"scim": "scim.json", "salesforce": "salesforce.json"}
-
-
-def seed(name: str) -> dict[str, Any]:
-    """A copy of the seeded template schema `name` (a key of SEEDS)."""
-    text = resources.files(__package__).joinpath("schemas", SEEDS[name]).read_text(encoding="utf-8")
-    return json.loads(text)
 
 
 @dataclass
@@ -62,7 +53,7 @@ class Schemas:
 
     def template(self, template_id: str) -> dict[str, Any]:
         if template_id not in self.templates:
-            self.templates[template_id] = default_schema(template_id)
+            self.templates[template_id] = template_schema(template_id)
         return self.templates[template_id]
 
     def of_job(self, job: Any) -> dict[str, Any]:
@@ -105,11 +96,6 @@ class Schemas:
         body += b", " + found[1][1:] if found[1] != b"{}" else b"}"
         headers = {"Content-Type": "application/json", "request-id": odata.new_request_id()}
         return Response(200, body, headers)
-
-
-def default_schema(template_id: str) -> dict[str, Any]:
-    """A template's default schema: the seeded one of that id, else the generic SCIM one."""
-    return seed(template_id if template_id in SEEDS else "scim")
 
 
 def _sort_key(attribute: Any) -> str:
