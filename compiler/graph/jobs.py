@@ -9,7 +9,7 @@ the application, a failure of that target.
 from __future__ import annotations
 
 from ..problems import Problem
-from .client import GraphClient, GraphError, Interrupted, clean_message
+from .client import GraphClient, GraphError, Interrupted, Unanswered, clean_message
 from .endpoints import job_url, jobs_url, read_collection
 from .targets import Target
 
@@ -66,34 +66,80 @@ FIRST_LISTING = 0.5
 LONGEST_LISTING = 5.0
 
 
-def create_job(client: GraphClient, principal: str, template_id: str) -> dict:
-    """POST `.../jobs {"templateId"}`: the new job (Graph answers 201 with it, disabled)."""
-    job = client.post_json(jobs_url(client, principal), {"templateId": template_id})
-    if not isinstance(job, dict) or not isinstance(job.get("id"), str):
-        raise GraphError(None, "UnexpectedAnswer", "Graph created a job but its answer names no job id")
-    job_url(client, principal, job["id"])  # an id that is not an id is refused here, before any use
-    return job
+def create_job(client: GraphClient, principal: str, template_id: str, wait: float) -> str:
+    """POST `.../jobs {"templateId"}` (Graph answers 201 with the new job, disabled), then the job
+    list until it shows the job: its id. The POST is never sent twice (a second would make a
+    second job): when its answer is lost, broken or names no id, the job it may have made is
+    looked for in the list instead, and the target fails if none shows within `wait`."""
+    try:
+        job = client.post_json(jobs_url(client, principal), {"templateId": template_id}, repeatable=False)
+    except Unanswered as error:
+        return _made_by(client, principal, template_id, wait, f"creating the job got no clear answer ({error})")
+    job_id = job.get("id") if isinstance(job, dict) else None
+    if not isinstance(job_id, str):
+        return _made_by(client, principal, template_id, wait, "Graph created a job but its answer names no job id")
+    job_url(client, principal, job_id)  # an id that is not an id is refused here, before any use
+    wait_until_listed(client, principal, job_id, wait)
+    return job_id
 
 
-def wait_until_listed(client: GraphClient, principal: str, job_id: str, wait: float) -> list[dict]:
-    """GET the job list until it shows `job_id` (Graph is eventually consistent), at most `wait`
-    seconds on the client's clock."""
+def _made_by(client: GraphClient, principal: str, template_id: str, wait: float, why: str) -> str:
+    """The job a create whose answer did not say may have made: the only one of `template_id`
+    that the list shows within `wait` seconds (there was none when the plan was made)."""
+
+    def mine(jobs: list[dict]) -> list[dict]:
+        return [job for job in jobs if job.get("templateId") == template_id]
+
+    try:
+        jobs = _listed_until(client, principal, lambda jobs: bool(mine(jobs)), wait)
+    except _NotListed:
+        raise GraphError(
+            None,
+            "JobNotCreated",
+            f"{why}, and after {wait:g} s Graph lists no job of the template: it was not asked again, so "
+            "that no second job is made; run plan again",
+        ) from None
+    found = mine(jobs)
+    if len(found) > 1:
+        raise GraphError(
+            None, "JobNotCreated", f"{why}, and Graph now lists {len(found)} jobs of the template: name one in job_id"
+        )
+    job_id = found[0].get("id")
+    job_url(client, principal, job_id)
+    return job_id
+
+
+class _NotListed(Exception):
+    pass
+
+
+def _listed_until(client: GraphClient, principal: str, seen, wait: float) -> list[dict]:
+    """GET the job list until `seen(jobs)` (Graph is eventually consistent), at most `wait`
+    seconds on the client's clock; _NotListed after that."""
     deadline = client.clock.now() + wait
     delay = FIRST_LISTING
     while True:
         jobs = read_collection(client, jobs_url(client, principal))
-        if any(job.get("id") == job_id for job in jobs):
+        if seen(jobs):
             return jobs
         if client.clock.now() + delay > deadline:
-            raise GraphError(
-                None,
-                "JobNotListed",
-                f"the job was created, but after {wait:g} s Graph does not list it yet (run plan again, or give "
-                "--wait more seconds)",
-            )
+            raise _NotListed()
         if client.clock.sleep(delay, client.stop):
             raise Interrupted()
         delay = min(delay * 2, LONGEST_LISTING)
+
+
+def wait_until_listed(client: GraphClient, principal: str, job_id: str, wait: float) -> list[dict]:
+    """GET the job list until it shows `job_id`, at most `wait` seconds."""
+    try:
+        return _listed_until(client, principal, lambda jobs: any(job.get("id") == job_id for job in jobs), wait)
+    except _NotListed:
+        raise GraphError(
+            None,
+            "JobNotListed",
+            f"the job was created, but after {wait:g} s Graph does not list it yet (run plan again, or give "
+            "--wait more seconds)",
+        ) from None
 
 
 def start_job(client: GraphClient, principal: str, job_id: str) -> None:
@@ -110,7 +156,8 @@ def restart_job(client: GraphClient, principal: str, job_id: str, scopes: tuple[
     if unknown:  # a bug of the caller: the command line's scopes are checked before any request
         raise RuntimeError(f"unknown resetScope {unknown}")
     criteria = {"resetScope": ", ".join(scopes)} if scopes else {}
-    client.post(f"{job_url(client, principal, job_id)}/restart", {"criteria": criteria})
+    # Not repeated after an unclear failure: a second restart would reset the job again.
+    client.post(f"{job_url(client, principal, job_id)}/restart", {"criteria": criteria}, repeatable=False)
 
 
 def read_templates(client: GraphClient, principal: str) -> list[dict]:

@@ -114,7 +114,9 @@ def provision(
     """One object now; Graph's 429 is waited out by the client (Retry-After), never a failure."""
     body = {"parameters": [{"ruleId": rule_id, "subjects": [{"objectId": object_id, "objectTypeName": type_name}]}]}
     pacer.wait_turn()
-    return parse_answer(client.post_json(f"{job_url(client, principal, job_id)}/provisionOnDemand", body))
+    return parse_answer(
+        client.post_json(f"{job_url(client, principal, job_id)}/provisionOnDemand", body, repeatable=False)
+    )
 
 
 def rules_for(schema: object, type_name: str) -> list[tuple[str, str]]:

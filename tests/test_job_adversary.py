@@ -1,0 +1,88 @@
+"""The job features against a hostile Graph and a careless user: real CLI runs against the
+loopback fake, each case a way to break them that must hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli
+from tests.test_job import JOB, outputs, write
+from tests.test_plan import SP, TOKEN
+
+
+@pytest.fixture
+def env(graph_env) -> dict[str, str]:
+    return {**graph_env(), "APP_TOKEN": TOKEN}
+
+
+# -- a POST that creates must not be sent twice -------------------------------------------------
+@pytest.mark.parametrize("status", [0, 500, 503])
+def test_a_create_whose_answer_is_lost_makes_one_job(tmp_path: Path, graph, env, status) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(status, method="POST", applied=True)  # the job is created, its answer lost
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert len(graph.jobs(SP)) == 1, outputs(result)
+    assert graph.calls(SP).count("POST jobs") == 1
+    assert result.exit_code == 0, outputs(result)
+    (job,) = graph.jobs(SP).values()
+    assert job.schedule == "Active"
+
+
+def test_a_create_answered_without_an_id_adopts_the_job_it_made(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(201, method="POST", applied=True, body=b'{"templateId": "scim"}')
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, outputs(result)
+    assert graph.calls(SP).count("POST jobs") == 1 and len(graph.jobs(SP)) == 1
+
+
+@pytest.mark.parametrize("status", [0, 500])
+def test_a_create_that_made_nothing_fails_the_target_without_a_second_post(tmp_path: Path, graph, env, status) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(status, method="POST")  # not applied: no job
+    result = run_cli(["apply", "--auto-approve", "--wait", "2"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "no second job" in result.stdout
+    assert graph.jobs(SP) == {} and graph.calls(SP).count("POST jobs") == 1
+    assert "PUT secrets" not in graph.calls(SP)
+
+
+USER = "9bb0f679-a883-4a6f-8260-35b491b8b8c8"
+
+
+@pytest.mark.parametrize("status", [0, 500, 502])
+def test_a_restart_whose_answer_is_lost_is_not_sent_again(tmp_path: Path, graph, env, status) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    graph.fault(status, method="POST", applied=True)
+    result = run_cli(["restart", "--scope", "full", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert graph.jobs(SP)[JOB].restarts == ["Full"]
+    assert "not sent again" in result.stdout
+
+
+def test_a_provision_whose_answer_is_lost_is_not_sent_again(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    graph.fault(500, method="POST", applied=True)
+    result = run_cli(["provision", "configs/app.toml", "--subject", USER], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert graph.calls(SP).count("POST provisionOnDemand") == 1
+    assert "not sent again" in result.stdout
+
+
+def test_start_and_validate_are_still_retried(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim", "Paused")
+    graph.fault(500, method="POST")  # the start: repeating it changes nothing
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, outputs(result)
+    assert graph.calls(SP).count("POST start") == 2
