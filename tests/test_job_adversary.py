@@ -3,6 +3,7 @@ loopback fake, each case a way to break them that must hold."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,59 @@ def test_start_and_validate_are_still_retried(tmp_path: Path, graph, env) -> Non
     result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
     assert result.exit_code == 0, outputs(result)
     assert graph.calls(SP).count("POST start") == 2
+
+
+# -- hostile job lists ---------------------------------------------------------------------------
+def job_list(**changes) -> bytes:
+    job = {"id": JOB, "templateId": "scim", "schedule": {"state": "Active"}, "status": {"code": "Paused"}}
+    job.update(changes)
+    return json.dumps({"value": [{key: value for key, value in job.items() if value is not None}]}).encode()
+
+
+HOSTILE_IDS = {
+    "no id": None,
+    "a number": 5,
+    "a path": "../../secrets",
+    "a query": "job?x=1#y",
+    "a forged log line": "job\x1b[31m\n::error::pwned",
+    "huge": "a" * 100_000,
+}
+COMMANDS = {
+    "plan": ["plan"],
+    "apply": ["apply", "--auto-approve"],
+    "restart": ["restart", "--scope", "full", "--auto-approve"],
+    "provision": ["provision", "configs/app.toml", "--subject", USER],
+    "status": ["status"],
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("job_id", list(HOSTILE_IDS))
+def test_a_job_id_that_is_not_an_id_fails_the_target_with_nothing_done(
+    tmp_path: Path, graph, env, command, job_id
+) -> None:
+    write(tmp_path, "paused" if command == "apply" else "active")  # apply would pause it
+    graph.add_principal(SP, {})
+    if command in ("plan", "apply"):
+        graph.fault(200, method="GET", body=b'{"value": []}')  # the secrets come first
+    graph.fault(200, method="GET", body=job_list(id=HOSTILE_IDS[job_id]))
+    result = run_cli(COMMANDS[command], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "whose id is not an id" in result.stdout
+    assert [record.method for record in graph.journal if record.method != "GET"] == []
+    assert "\x1b" not in outputs(result) and "\n::error" not in outputs(result) and len(outputs(result)) < 5000
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_a_quarantine_reason_that_echoes_the_secret_is_masked(tmp_path: Path, graph, env, fmt) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    reason = f"Bearer {json.dumps(TOKEN)[1:-1]}\n::error::forged\x1b[2J"
+    quarantine = {"reason": reason, "currentBegan": "2026-01-01T00:00:00Z"}
+    graph.add_job(SP, JOB, "scim", "Quarantine", quarantine=quarantine)
+    for command in (["plan"], ["apply", "--auto-approve"]):
+        result = run_cli([*command, "--format", fmt], cwd=tmp_path, env=env)
+        assert result.exit_code == 0, outputs(result)
+        assert "in quarantine" in result.stdout
+        assert TOKEN not in outputs(result) and "\x1b" not in outputs(result)
+        assert "\n::error::forged" not in outputs(result)

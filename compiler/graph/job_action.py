@@ -18,6 +18,7 @@ from ..body.diff import Change
 from ..catalog.keys import BY_GRAPH, is_connectivity
 from ..problems import Problem
 from ..profile.job import TEMPLATE_ID, JobSpec
+from .client import clean_message
 from .jobs import choose_job
 
 CREATE, START, PAUSE, HEAL, QUARANTINED, SAME = "create", "start", "pause", "heal", "quarantined", "same"
@@ -112,10 +113,10 @@ def sends_credentials(pairs) -> bool:
 def action_for(spec: JobSpec, job: dict, sends_credentials: bool) -> JobAction:
     status = job.get("status") if isinstance(job.get("status"), dict) else {}
     schedule = job.get("schedule") if isinstance(job.get("schedule"), dict) else {}
-    code = _text(status.get("code")) or None
+    code = clean_message(_text(status.get("code"))) or None  # Graph's texts, shown in every report
     running = _text(schedule.get("state")) == "Active"
     quarantine = status.get("quarantine") if isinstance(status.get("quarantine"), dict) else None
-    reason = _text((quarantine or {}).get("reason")) or None
+    reason = clean_message(_text((quarantine or {}).get("reason"))) or None
     found = {"old": code, "new": spec.state, "job_id": _text(job.get("id")) or None}
     if spec.state == "paused":
         return JobAction(PAUSE if running else SAME, **found)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..problems import Problem
 from .client import GraphClient, GraphError, Interrupted, Unanswered, clean_message
-from .endpoints import job_url, jobs_url, read_collection
+from .endpoints import NOT_AN_ID, is_job_id, job_url, jobs_url, read_collection
 from .targets import Target
 
 
@@ -23,7 +23,17 @@ class JobChoice(Exception):
 
 
 def read_jobs(client: GraphClient, target: Target) -> list[dict]:
-    return read_collection(client, jobs_url(client, target.service_principal_id))
+    """The service principal's jobs; GraphError (the target fails) when one has no id, or an id
+    that is not a plain id of sane length: such a job cannot be named in a report, a profile's
+    job_id or a URL, so nothing is done to any of them."""
+    jobs = read_collection(client, jobs_url(client, target.service_principal_id))
+    if not all(is_job_id(job.get("id")) for job in jobs):
+        raise GraphError(
+            None,
+            "UnexpectedAnswer",
+            f"Graph's job list holds a job whose id is {NOT_AN_ID}: nothing was done to the jobs",
+        )
+    return jobs
 
 
 def choose_job(target: Target, jobs: list[dict]) -> dict:
