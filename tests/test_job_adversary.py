@@ -143,3 +143,74 @@ def test_a_quarantine_reason_that_echoes_the_secret_is_masked(tmp_path: Path, gr
         assert "in quarantine" in result.stdout
         assert TOKEN not in outputs(result) and "\x1b" not in outputs(result)
         assert "\n::error::forged" not in outputs(result)
+
+
+# -- hostile provisionOnDemand answers -----------------------------------------------------------
+def on_demand(result: object) -> bytes:
+    value = result if isinstance(result, str) else json.dumps(result)
+    return json.dumps({"key": '{"result": "Failure"}', "value": value}).encode()
+
+
+def test_an_answer_with_thousands_of_steps_prints_a_bounded_report(tmp_path: Path, graph, env) -> None:
+    step = {"name": "EntryExportAdd", "type": "Export", "status": "Success", "description": "x" * 400}
+    failed = {**step, "status": "Failure", "details": {"Reason": "refused"}}
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    graph.fault(200, method="POST", body=on_demand({"provisioningSteps": [step] * 5000 + [failed]}))
+    for fmt in ("text", "json", "github"):
+        result = run_cli(["provision", "configs/app.toml", "--subject", USER, "--format", fmt], cwd=tmp_path, env=env)
+        graph.fault(200, method="POST", body=on_demand({"provisioningSteps": [step] * 5000 + [failed]}))
+        assert result.exit_code == 1, outputs(result)[-500:]
+        assert len(outputs(result)) < 40_000
+        assert "refused" in result.stdout
+    assert "(and 4980 more steps, not shown)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("not json {", "not JSON"),
+        ("[" * 10_000 + "]" * 10_000, "not JSON"),
+        ('{"a":' * 10_000 + "1" + "}" * 10_000, "not JSON"),
+        ("[1]", "not a JSON object"),
+    ],
+)
+def test_a_provision_value_that_is_not_the_documented_shape_fails_the_target(
+    tmp_path: Path, graph, env, value, message
+) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    graph.fault(200, method="POST", body=on_demand(value))
+    result = run_cli(["provision", "configs/app.toml", "--subject", USER], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert message in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_a_provision_answer_cannot_forge_log_lines_or_show_the_secret(tmp_path: Path, graph, env, fmt) -> None:
+    dotnet = TOKEN.replace("-", "\\u002D")
+    step = {
+        "name": "EntryExportAdd",
+        "type": "Export",
+        "status": "Failure",
+        "description": "a\x1b[2J\n::error::forged " + TOKEN,
+        "details": {"Body": json.dumps({"t": TOKEN}), "Form": TOKEN.replace("-", "%2D"), "Net": dotnet},
+    }
+    answer = {"provisioningSteps": [step], "statusInfo": {"status": "Failure", "errorCode": TOKEN, "reason": dotnet}}
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    graph.fault(200, method="POST", body=on_demand(answer))
+    summary = tmp_path / "summary.md"
+    result = run_cli(
+        ["provision", "configs/app.toml", "--subject", USER, "--format", fmt],
+        cwd=tmp_path,
+        env={**env, "GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert result.exit_code == 1, outputs(result)
+    seen = outputs(result) + (summary.read_text() if summary.exists() else "")
+    for spelling in (TOKEN, dotnet, TOKEN.replace("-", "%2D")):
+        assert spelling not in seen
+    assert "\x1b" not in seen and not any(line.startswith("::error::forged") for line in seen.splitlines())
