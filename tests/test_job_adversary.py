@@ -163,7 +163,7 @@ def test_an_answer_with_thousands_of_steps_prints_a_bounded_report(tmp_path: Pat
         graph.fault(200, method="POST", body=on_demand({"provisioningSteps": [step] * 5000 + [failed]}))
         assert result.exit_code == 1, outputs(result)[-500:]
         assert len(outputs(result)) < 40_000
-        assert "refused" in result.stdout
+        assert "Failure" in result.stdout  # the failed step, past the first 20, is shown
     assert "(and 4980 more steps, not shown)" in result.stdout
 
 
@@ -214,3 +214,30 @@ def test_a_provision_answer_cannot_forge_log_lines_or_show_the_secret(tmp_path: 
     for spelling in (TOKEN, dotnet, TOKEN.replace("-", "%2D")):
         assert spelling not in seen
     assert "\x1b" not in seen and not any(line.startswith("::error::forged") for line in seen.splitlines())
+
+
+# -- a saved plan and a job that moved -------------------------------------------------------------
+JOB2 = JOB.replace("0a1b2c3d", "ffffffff")
+
+
+@pytest.mark.parametrize("change", ["quarantined", "replaced", "started", "deleted"])
+def test_a_saved_plan_is_stale_when_the_job_changed_since(tmp_path: Path, graph, env, change) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim", "Paused")
+    saved = run_cli(["plan", "--save", "plan.json"], cwd=tmp_path, env=env)
+    assert saved.exit_code == 0, outputs(saved)
+    jobs = graph.jobs(SP)
+    if change == "quarantined":
+        jobs[JOB].status, jobs[JOB].quarantine = "Quarantine", {"reason": "TooManyDeletes"}
+    elif change == "started":
+        jobs[JOB].status, jobs[JOB].schedule = "Active", "Active"
+    else:  # deleted in the portal (and created again, as it was)
+        graph._principals[SP].jobs.clear()
+        if change == "replaced":
+            graph.add_job(SP, JOB2, "scim", "Paused")
+    before = len(graph.journal)
+    stale = run_cli(["apply", "--plan", "plan.json"], cwd=tmp_path, env=env)
+    assert stale.exit_code == 2, outputs(stale)
+    assert f"configs/app.toml: the synchronization job of {SP} changed" in stale.stderr
+    assert {record.method for record in graph.journal[before:]} == {"GET"}
