@@ -241,3 +241,23 @@ def test_a_saved_plan_is_stale_when_the_job_changed_since(tmp_path: Path, graph,
     assert stale.exit_code == 2, outputs(stale)
     assert f"configs/app.toml: the synchronization job of {SP} changed" in stale.stderr
     assert {record.method for record in graph.journal[before:]} == {"GET"}
+
+
+def test_a_created_job_that_never_shows_in_the_list_fails_the_target_in_time(tmp_path: Path, graph, env, clock) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(200, method="GET", path="/jobs", body=b'{"value": []}', times=100)  # Graph never lists it
+    result = run_cli(["apply", "--auto-approve", "--wait", "20"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "after 20 s Graph does not list it yet" in result.stdout
+    assert sum(clock.sleeps) <= 20
+    assert graph.calls(SP).count("POST jobs") == 1 and "PUT secrets" not in graph.calls(SP)
+    assert len(graph.jobs(SP)) == 1  # made once, left disabled
+
+
+def test_a_restart_fault_can_target_one_action(graph) -> None:
+    from compiler.sandbox.faults import Fault
+
+    fault = Fault(500, method="POST", path="/restart")
+    assert fault.matches("POST", None, "/v1.0/servicePrincipals/x/synchronization/jobs/j/restart")
+    assert not fault.matches("POST", None, "/v1.0/servicePrincipals/x/synchronization/jobs/j/start")

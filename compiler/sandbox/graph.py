@@ -182,6 +182,7 @@ class FakeGraph:
         body: bytes | Streamed | None = None,
         headers: dict[str, str] | None = None,
         echo: bool = False,
+        path: str | None = None,
     ) -> None:
         """The next `times` matching requests fail with `status` (0: the connection is reset).
         `retry_after`: seconds (int) or an HTTP-date (str, see faults.http_date). `applied`: the
@@ -191,9 +192,9 @@ class FakeGraph:
         also with a 2xx status), or a `faults.Streamed` body (`endless()`, `trickle()`). `headers`: added to
         the answer (`{"Content-Encoding": "gzip"}` with `body=faults.gzip_bomb()`). `echo`: the message
         quotes the request's body, and the answer is written as .NET writes JSON (`\\u002B` for `+`,
-        upper-case hex; odata.dotnet_json)."""
+        upper-case hex; odata.dotnet_json). `path`: only requests whose path ends so ("/jobs")."""
         fault = Fault(
-            status, times, method, sp_id, retry_after, code, message, applied, location, body, headers or {}, echo
+            status, times, method, sp_id, retry_after, code, message, applied, location, body, headers or {}, echo, path
         )
         self._faults.add(fault)
 
@@ -242,7 +243,7 @@ class FakeGraph:
         if reason is not None:
             with self._lock:
                 self.violations.append(reason)
-        fault = self._faults.take(request.method, sp_id)
+        fault = self._faults.take(request.method, sp_id, request.path)
         limit = self._rate_limit
         wait = limit.retry_after() if fault is None and limit is not None else None
         if wait is not None:
