@@ -261,3 +261,37 @@ def test_a_restart_fault_can_target_one_action(graph) -> None:
     fault = Fault(500, method="POST", path="/restart")
     assert fault.matches("POST", None, "/v1.0/servicePrincipals/x/synchronization/jobs/j/restart")
     assert not fault.matches("POST", None, "/v1.0/servicePrincipals/x/synchronization/jobs/j/start")
+
+
+def many_jobs(template: str | None) -> bytes:
+    jobs = [
+        {"id": f"{template or f't{index}'}.{index:032x}.job", "templateId": template or f"t{index}-" + "x" * 200}
+        for index in range(3000)
+    ]
+    return json.dumps({"value": jobs}).encode()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        ("/jobs", many_jobs("scim"), "has several synchronization jobs"),
+        ("/jobs", many_jobs(None), "syncsecrets never deletes a job"),
+        (
+            "/templates",
+            json.dumps({"value": [{"id": f"t{index}-" + "x" * 200} for index in range(3000)]}).encode(),
+            "offers",
+        ),
+    ],
+)
+def test_a_list_of_thousands_of_jobs_or_templates_makes_a_short_message(
+    tmp_path: Path, graph, env, path, body, message
+) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(200, method="GET", path=path, body=body)
+    if path == "/templates":
+        graph.fault(200, method="GET", path="/jobs", body=b'{"value": []}')
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, outputs(result)
+    assert message in result.stderr and "(and 2990 more)" in result.stderr
+    assert len(outputs(result)) < 10_000

@@ -19,7 +19,7 @@ from ..catalog.keys import BY_GRAPH, is_connectivity
 from ..problems import Problem
 from ..profile.job import TEMPLATE_ID, JobSpec
 from .client import clean_message
-from .jobs import choose_job
+from .jobs import choose_job, listing
 
 CREATE, START, PAUSE, HEAL, QUARANTINED, SAME = "create", "start", "pause", "heal", "quarantined", "same"
 # Every action but `same` leaves the target not in sync (a CI gate goes red on a quarantine).
@@ -68,12 +68,12 @@ def find_job(
         return None
     mine = [job for job in jobs if template_id is None or job.get("templateId") == template_id]
     if not mine:
-        others = sorted({_text(job.get("templateId")) or "unknown" for job in jobs})
+        others = sorted({clean_message(_text(job.get("templateId"))) or "unknown" for job in jobs})
         raise WrongTemplate(
             Problem(
                 profile,
                 f"[job] template_id is {template_id!r}, but the jobs of service "
-                f"principal {principal} run {', '.join(map(repr, others))}: syncsecrets never deletes a job; set "
+                f"principal {principal} run {listing(list(map(repr, others)))}: syncsecrets never deletes a job; set "
                 "template_id to the job's template, or delete the job in the portal first",
                 "job.template_id",
             )

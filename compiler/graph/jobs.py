@@ -22,6 +22,16 @@ class JobChoice(Exception):
         self.problem = problem
 
 
+LISTED = 10  # names of Graph's jobs or templates quoted in one message, at most
+
+
+def listing(names: list[str]) -> str:
+    """`names` (Graph's, cleaned by the caller) for a message, the first LISTED of them: a hostile
+    answer listing thousands would otherwise fill the CI log with one message."""
+    shown = ", ".join(names[:LISTED])
+    return f"{shown} (and {len(names) - LISTED} more)" if len(names) > LISTED else shown
+
+
 def read_jobs(client: GraphClient, target: Target) -> list[dict]:
     """The service principal's jobs; GraphError (the target fails) when one has no id, or an id
     that is not a plain id of sane length: such a job cannot be named in a report, a profile's
@@ -43,7 +53,7 @@ def choose_job(target: Target, jobs: list[dict]) -> dict:
         for job in jobs:
             if job.get("id") == target.job_id:
                 return job
-        listed = ", ".join(names) or "none"
+        listed = listing(names) or "none"
         raise JobChoice(
             Problem(
                 target.profile,
@@ -63,7 +73,7 @@ def choose_job(target: Target, jobs: list[dict]) -> dict:
         Problem(
             target.profile,
             f"service principal {target.service_principal_id} has several "
-            f"synchronization jobs ({', '.join(names)}): name one in [application] job_id",
+            f"synchronization jobs ({listing(names)}): name one in [application] job_id",
         )
     )
 
