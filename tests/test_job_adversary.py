@@ -295,3 +295,29 @@ def test_a_list_of_thousands_of_jobs_or_templates_makes_a_short_message(
     assert result.exit_code == 2, outputs(result)
     assert message in result.stderr and "(and 2990 more)" in result.stderr
     assert len(outputs(result)) < 10_000
+
+
+REFUSAL_IN_A_200 = b'{"error": {"code": "JobBusy", "message": "the job cannot do that now"}}'
+
+
+def test_a_restart_answered_200_with_an_error_fails_the_target(tmp_path: Path, graph, env) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    graph.fault(200, method="POST", path="/restart", body=REFUSAL_IN_A_200)
+    result = run_cli(["restart", "--scope", "quarantine", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "JobBusy: the job cannot do that now" in result.stdout
+
+
+@pytest.mark.parametrize(("state", "status", "path"), [("active", "Paused", "/start"), ("paused", "Active", "/pause")])
+def test_a_start_or_pause_answered_200_with_an_error_fails_the_target(
+    tmp_path: Path, graph, env, state, status, path
+) -> None:
+    write(tmp_path, state)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim", status)
+    graph.fault(200, method="POST", path=path, body=REFUSAL_IN_A_200)
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "JobBusy" in result.stdout

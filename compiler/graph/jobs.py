@@ -9,7 +9,7 @@ the application, a failure of that target.
 from __future__ import annotations
 
 from ..problems import Problem
-from .client import GraphClient, GraphError, Interrupted, Unanswered, clean_message
+from .client import GraphClient, GraphError, Interrupted, Unanswered, clean_message, error_in_answer
 from .endpoints import NOT_AN_ID, is_job_id, job_url, jobs_url, read_collection
 from .targets import Target
 
@@ -163,11 +163,19 @@ def wait_until_listed(client: GraphClient, principal: str, job_id: str, wait: fl
 
 
 def start_job(client: GraphClient, principal: str, job_id: str) -> None:
-    client.post(f"{job_url(client, principal, job_id)}/start", None)
+    post_action(client, f"{job_url(client, principal, job_id)}/start", None)
 
 
 def pause_job(client: GraphClient, principal: str, job_id: str) -> None:
-    client.post(f"{job_url(client, principal, job_id)}/pause", None)
+    post_action(client, f"{job_url(client, principal, job_id)}/pause", None)
+
+
+def post_action(client: GraphClient, url: str, body: dict | None, repeatable: bool = True) -> None:
+    """POST an action (204 expected); GraphError for a 2xx that carries an error or is not JSON:
+    a service behind Graph may answer 200 to say no, and the job did not do it."""
+    answer = client.post(url, body, repeatable=repeatable)
+    if answer.status_code != 204 and (error := error_in_answer(answer)) is not None:
+        raise error
 
 
 def restart_job(client: GraphClient, principal: str, job_id: str, scopes: tuple[str, ...]) -> None:
@@ -177,7 +185,7 @@ def restart_job(client: GraphClient, principal: str, job_id: str, scopes: tuple[
         raise RuntimeError(f"unknown resetScope {unknown}")
     criteria = {"resetScope": ", ".join(scopes)} if scopes else {}
     # Not repeated after an unclear failure: a second restart would reset the job again.
-    client.post(f"{job_url(client, principal, job_id)}/restart", {"criteria": criteria}, repeatable=False)
+    post_action(client, f"{job_url(client, principal, job_id)}/restart", {"criteria": criteria}, repeatable=False)
 
 
 def read_templates(client: GraphClient, principal: str) -> list[dict]:
