@@ -321,3 +321,21 @@ def test_a_start_or_pause_answered_200_with_an_error_fails_the_target(
     result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
     assert result.exit_code == 4, outputs(result)
     assert "JobBusy" in result.stdout
+
+
+def test_a_restart_with_force_deletes_says_what_it_deletes_before_asking(
+    tmp_path: Path, graph, env, monkeypatch
+) -> None:
+    monkeypatch.setattr("compiler.commands.apply.is_terminal", lambda: True)
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim", "Quarantine", quarantine={"reason": "TooManyDeletes"})
+    args = ["restart", "--scope", "force-deletes", "--force-deletes"]
+    declined = run_cli(args, cwd=tmp_path, env=env, input="n\n")
+    assert declined.exit_code == 0, outputs(declined)
+    assert "deletes those objects, and that cannot be undone" in declined.stdout
+    assert "Nothing was restarted." in declined.stderr and graph.calls(SP) == ["GET jobs"]
+    done = run_cli([*args, "--auto-approve", "--format", "json"], cwd=tmp_path, env=env)
+    assert done.exit_code == 0, outputs(done)
+    assert "cannot be undone" in json.loads(done.stdout)["targets"][0]["warnings"][0]
+    assert graph.jobs(SP)[JOB].restarts == ["ForceDeletes"]
