@@ -104,6 +104,13 @@ HOSTILE_IDS = {
     "a forged log line": "job\x1b[31m\n::error::pwned",
     "huge": "a" * 100_000,
 }
+UNREADABLE = {
+    "status a string": {"status": "Quarantine"},
+    "status a list": {"status": ["Quarantine"]},
+    "no status": {"status": None},
+    "schedule a string": {"schedule": "Disabled"},
+    "quarantine a string": {"status": {"code": "Paused", "quarantine": "TooManyDeletes"}},
+}
 COMMANDS = {
     "plan": ["plan"],
     "apply": ["apply", "--auto-approve"],
@@ -128,6 +135,22 @@ def test_a_job_id_that_is_not_an_id_fails_the_target_with_nothing_done(
     assert "whose id is not an id" in result.stdout
     assert [record.method for record in graph.journal if record.method != "GET"] == []
     assert "\x1b" not in outputs(result) and "\n::error" not in outputs(result) and len(outputs(result)) < 5000
+
+
+@pytest.mark.parametrize("command", ["apply", "restart", "status"])
+@pytest.mark.parametrize("shape", list(UNREADABLE))
+def test_a_job_whose_status_cannot_be_read_fails_the_target_and_is_never_started(
+    tmp_path: Path, graph, env, command, shape
+) -> None:
+    write(tmp_path)  # active: a job that reads as stopped would be started, and start lifts a quarantine
+    graph.add_principal(SP, {})
+    if command == "apply":
+        graph.fault(200, method="GET", path="/secrets", body=b'{"value": []}')
+    graph.fault(200, method="GET", path="/jobs", body=job_list(**UNREADABLE[shape]))
+    result = run_cli(COMMANDS[command], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, outputs(result)
+    assert "whose status or schedule is not an object" in result.stdout
+    assert [record.method for record in graph.journal if record.method != "GET"] == []
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
@@ -265,7 +288,12 @@ def test_a_restart_fault_can_target_one_action(graph) -> None:
 
 def many_jobs(template: str | None) -> bytes:
     jobs = [
-        {"id": f"{template or f't{index}'}.{index:032x}.job", "templateId": template or f"t{index}-" + "x" * 200}
+        {
+            "id": f"{template or f't{index}'}.{index:032x}.job",
+            "templateId": template or f"t{index}-" + "x" * 200,
+            "schedule": {"state": "Active"},
+            "status": {"code": "Active"},
+        }
         for index in range(3000)
     ]
     return json.dumps({"value": jobs}).encode()

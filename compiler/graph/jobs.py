@@ -43,7 +43,24 @@ def read_jobs(client: GraphClient, target: Target) -> list[dict]:
             "UnexpectedAnswer",
             f"Graph's job list holds a job whose id is {NOT_AN_ID}: nothing was done to the jobs",
         )
+    if not all(_readable(job) for job in jobs):
+        # Unread, a quarantine would look like a stopped job, and start lifts a quarantine.
+        raise GraphError(
+            None,
+            "UnexpectedAnswer",
+            "Graph's job list holds a job whose status or schedule is not an object (or whose quarantine is "
+            "neither null nor an object): nothing was done to the jobs",
+        )
     return jobs
+
+
+def _readable(job: dict) -> bool:
+    status, schedule = job.get("status"), job.get("schedule")
+    return (
+        isinstance(status, dict)
+        and isinstance(schedule, dict)
+        and (status.get("quarantine") is None or isinstance(status.get("quarantine"), dict))
+    )
 
 
 def choose_job(target: Target, jobs: list[dict]) -> dict:
