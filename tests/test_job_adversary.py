@@ -367,3 +367,17 @@ def test_a_restart_with_force_deletes_says_what_it_deletes_before_asking(
     assert done.exit_code == 0, outputs(done)
     assert "cannot be undone" in json.loads(done.stdout)["targets"][0]["warnings"][0]
     assert graph.jobs(SP)[JOB].restarts == ["ForceDeletes"]
+
+
+@pytest.mark.parametrize("template", ["SCIM", " scim", "scim\n", "scim\x1b[2J"])
+def test_a_job_whose_template_differs_in_case_or_spacing_is_never_replaced(
+    tmp_path: Path, graph, env, template
+) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(200, method="GET", path="/jobs", body=job_list(templateId=template), times=2)
+    for command in (["plan"], ["apply", "--auto-approve"]):
+        result = run_cli(command, cwd=tmp_path, env=env)
+        assert result.exit_code == 2, outputs(result)
+        assert "syncsecrets never deletes a job" in result.stderr and "\x1b" not in outputs(result)
+    assert {record.method for record in graph.journal} == {"GET"}
