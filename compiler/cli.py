@@ -549,12 +549,12 @@ def status_command(options) -> int:
 
 
 ScopeOption = Annotated[
-    str,
+    list[str],
     typer.Option(
         "--scope",
         metavar="SCOPE",
         help="portal (the portal's Restart provisioning), or a comma-separated list of watermark, escrows, "
-        "quarantine, full, force-deletes.",
+        "quarantine, full, force-deletes (given twice: both).",
     ),
 ]
 ForceDeletesOption = Annotated[
@@ -591,7 +591,7 @@ def restart_command(
     """Restart each service principal's synchronization job with the reset scope given."""
     from .commands.restart import restart
 
-    return restart(options, scope, force_deletes, auto_approve)
+    return restart(options, ",".join(scope), force_deletes, auto_approve)  # every --scope counts, not the last
 
 
 @remote_command(

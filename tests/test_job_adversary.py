@@ -381,3 +381,36 @@ def test_a_job_whose_template_differs_in_case_or_spacing_is_never_replaced(
         assert result.exit_code == 2, outputs(result)
         assert "syncsecrets never deletes a job" in result.stderr and "\x1b" not in outputs(result)
     assert {record.method for record in graph.journal} == {"GET"}
+
+
+@pytest.mark.parametrize(
+    ("args", "criteria"),
+    [
+        (["--scope", "full", "--scope", "quarantine"], {"resetScope": "Full, QuarantineState"}),
+        (["--scope", "full,,Quarantine "], {"resetScope": "Full, QuarantineState"}),
+    ],
+)
+def test_every_scope_given_counts(tmp_path: Path, graph, env, args, criteria) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    result = run_cli(["restart", *args, "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, outputs(result)
+    assert graph.journal[-1].body == {"criteria": criteria}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--scope", "quarantine", "--scope", "force-deletes"],  # the last alone was checked before
+        ["--scope", "force-deletes", "--scope", "portal", "--force-deletes"],
+        [],
+    ],
+)
+def test_a_repeated_scope_is_checked_whole(tmp_path: Path, graph, env, args) -> None:
+    write(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    result = run_cli(["restart", *args, "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, outputs(result)
+    assert graph.journal == []
