@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from compiler.commands.sandbox import SANDBOX_TENANT, read_seeds, tenants_in_order
-from compiler.sandbox import tokens
+from compiler.sandbox import local, tokens
 from compiler.sandbox.local import Sandbox
 from compiler.sandbox.schemas import template_schema
 from compiler.sandbox.seed import Seed
@@ -181,6 +181,21 @@ def test_a_seeded_principal_is_a_new_app(tmp_path: Path) -> None:
         forged = tokens.sign(tokens.peek(served.token(SANDBOX_TENANT)), b"another key")
         refused = httpx.get(f"{base}/{SP}/synchronization/secrets", headers={"Authorization": f"Bearer {forged}"})
         assert refused.status_code == 401
+        assert served.errors == []
+    finally:
+        served.stop()
+
+
+def test_its_journal_keeps_only_the_newest_requests(monkeypatch) -> None:
+    # It serves until Ctrl-C: a journal of every request would grow without end (tests keep theirs).
+    monkeypatch.setattr(local, "JOURNAL_LIMIT", 3)
+    served = Sandbox([Seed(SP)])
+    try:
+        headers = {"Authorization": f"Bearer {served.token(SANDBOX_TENANT)}"}
+        for top in range(5):
+            url = f"{served.url}/v1.0/servicePrincipals/{SP}/synchronization/secrets?$top={top + 1}"
+            assert httpx.get(url, headers=headers).status_code == 200
+        assert [record.query["$top"] for record in served.graph.journal] == ["3", "4", "5"]
         assert served.errors == []
     finally:
         served.stop()
