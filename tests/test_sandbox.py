@@ -19,7 +19,7 @@ from compiler.sandbox.local import Sandbox
 from compiler.sandbox.schemas import template_schema
 from compiler.sandbox.seed import Seed
 from compiler.schema.expression import source_of
-from tests.helpers import run_process, start_sandbox, tree
+from tests.helpers import run_cli, run_process, start_sandbox, tree
 
 SP = "2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10"
 PROD_SP = "7c1d3f0a-5b2e-4d8f-9a61-3e4b5c6d7e8f"
@@ -199,6 +199,26 @@ def test_its_journal_keeps_only_the_newest_requests(monkeypatch) -> None:
         assert served.errors == []
     finally:
         served.stop()
+
+
+def test_a_stopped_sandbox_says_how_to_get_one_again(tmp_path: Path, clock) -> None:
+    # The shell keeps the exports after Ctrl-C: the next plan finds nothing listening there.
+    write_profile(tmp_path)
+    served = Sandbox([Seed(SP)])
+    env = {
+        "SYNCSECRETS_GRAPH_URL": served.url,
+        "SYNCSECRETS_AUTH": "token",
+        "SYNCSECRETS_ACCESS_TOKEN": served.token(SANDBOX_TENANT),
+        "APP_TOKEN": TOKEN,
+    }
+    served.stop()
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert (
+        f"no answer from {served.url.removeprefix('http://')}: the connection failed (retried); nothing listens "
+        "there: if it was `syncsecrets sandbox`, start it again and export the lines it prints, or unset "
+        "SYNCSECRETS_GRAPH_URL to reach Graph"
+    ) in result.stdout
 
 
 def test_the_templates_schema_maps_users_and_groups_with_expressions_graph_would_store() -> None:
