@@ -64,6 +64,17 @@ def test_the_readmes_quick_start_runs_as_written(tmp_path: Path, monkeypatch) ->
         assert (tmp_path / "build" / "contoso-hr.json").is_file()
         in_sync = run_cli(["plan", "--check"], cwd=tmp_path, env=env)
         assert in_sync.exit_code == 0, in_sync.stdout
+        # Then the paragraph below the blocks: [job] in the profile, the same apply, and the
+        # commands it names inline, with a user's object id for OBJECT_ID.
+        profile.write_text(profile.read_text() + '\n[job]\ntemplate_id = "scim"\n')
+        with_job = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+        assert with_job.exit_code == 0 and '> job: "NotConfigured" -> "active"' in with_job.stdout, with_job.stdout
+        inline = re.findall(r"`syncsecrets ([a-z][^`]*)`", section(README, "Quick start"))
+        assert inline == ["status", "provision --subject OBJECT_ID"]
+        for command in inline:
+            words = shlex.split(command.replace("OBJECT_ID", "9bb0f679-a883-4a6f-8260-35b491b8b8c8"))
+            result = run_cli(words, cwd=tmp_path, env=env)
+            assert result.exit_code == 0, (command, result.stdout, result.stderr)
         sandbox.send_signal(signal.SIGINT)  # Ctrl-C in the second terminal
         assert sandbox.wait(timeout=30) == 0
     finally:
