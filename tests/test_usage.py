@@ -107,6 +107,10 @@ def test_every_help_ends_with_examples_that_parse(name: str) -> None:
         ),
         (["compile", "--bogus"], "compile: No such option: --bogus"),
         (
+            ["complie"],
+            "syncsecrets: No such command 'complie'. Did you mean 'compile'? `syncsecrets --help` shows how to call it",
+        ),
+        (
             ["compile", "--diff", "colour"],
             "compile: Invalid value for '--diff': 'colour' is not one of 'semantic', "
             "'unified', 'none'; `syncsecrets compile --help` shows how to call it",
