@@ -97,6 +97,14 @@ def test_every_help_ends_with_examples_that_parse(name: str) -> None:
         command.make_context(name, words[2:], resilient_parsing=True)
 
 
+def test_the_bare_help_ends_with_the_quick_start_in_examples_that_parse() -> None:
+    help_text = run_cli(["--help"], cwd=REPO).stdout
+    examples = [shlex.split(line, comments=True) for line in help_text.split("Examples:\n", 1)[1].splitlines()]
+    assert [words[1] for words in examples] == ["init", "compile", "sandbox", "plan", "apply"]
+    for words in examples:
+        GROUP.commands[words[1]].make_context(words[1], words[2:], resilient_parsing=True)
+
+
 @pytest.mark.parametrize(
     ("args", "first"),
     [
