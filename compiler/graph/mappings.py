@@ -144,15 +144,16 @@ def parse_expression(client: GraphClient, principal: str, job_id: object, text: 
 
 
 def put_body(plan: SchemaPlan) -> dict:
-    """The job's schema as read, with its object mappings replaced by the desired ones (matched
-    by rule and object mapping; one the template lacks is left out, as the plan showed)."""
+    """The job's schema as read, with what the plan showed changed in its object mappings
+    (compare.carried; matched by rule and object mapping; one the template lacks is left out,
+    as the plan showed)."""
     wanted = dict(overlay.object_mappings(plan.desired))
     body = dict(plan.current)
     rules = []
     for rule in plan.current.get("synchronizationRules") or []:
         rule = dict(rule)
         rule_id = overlay.identity(rule, {})[0]
-        mappings = [wanted[key] for mapping in rule.get("objectMappings") or []
+        mappings = [compare.carried(wanted[key], mapping) for mapping in rule.get("objectMappings") or []
                     if (key := overlay.identity(rule, mapping)) in wanted]  # fmt: skip
         have = {overlay.identity(rule, mapping) for mapping in mappings}
         mappings += [mapping for key, mapping in wanted.items() if key[0] == rule_id and key not in have]

@@ -84,6 +84,37 @@ def _object(prefix: str, new: Mapping, old: Mapping, fields: set[str]) -> list[A
     return actions
 
 
+def carried(new: Mapping, old: Mapping) -> dict:
+    """The object mapping to send: the job's `old` with only what `_object` compares and finds
+    different taken from `new` (enabled, scope.groups, the attribute mappings of a target whose
+    facts differ). What the plan cannot show (flowTypes, metadata, the Cloud Sync filters,
+    unknown fields, an unchanged attribute mapping's flowBehavior) goes back as the job has it:
+    a change no report shows is one nobody approved."""
+    if not old:
+        return dict(new)
+    sent = dict(old)
+    if new.get("enabled") != old.get("enabled"):
+        sent["enabled"] = new.get("enabled")
+    if scope_set(scope_of(new)) != scope_set(scope_of(old)):
+        scope = dict(old["scope"]) if isinstance(old.get("scope"), Mapping) else {}
+        groups = new["scope"].get("groups") if isinstance(new.get("scope"), Mapping) else None
+        scope["groups"] = groups or []
+        sent["scope"] = scope
+    targets_new, targets_old = by_target(new), by_target(old)
+    attributes = []
+    for attribute in old.get("attributeMappings") or []:
+        target = attribute.get("targetAttributeName")
+        after = targets_new.get(target, [])
+        if sorted(map(facts, after)) == sorted(map(facts, targets_old[target])):
+            attributes.append(attribute)
+        elif target in targets_new:
+            attributes += targets_new.pop(target)
+    changed = [target for target in targets_new if target not in targets_old]
+    attributes += [attribute for target in changed for attribute in targets_new[target]]
+    sent["attributeMappings"] = attributes
+    return sent
+
+
 def _same(prefix: str, mapping: Mapping, fields: set[str]) -> list[Action]:
     targets = by_target(mapping)
     actions = []

@@ -1,0 +1,58 @@
+"""`[mappings.*]` against hostile tenants and careless profiles: real CLI runs against the fake."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from compiler.sandbox.schemas import template_schema
+from tests.helpers import run_cli
+from tests.test_mappings import JOB, PAIRS, SCHEMA, SP, TOKEN, attribute, user, write
+
+
+@pytest.fixture
+def env(graph_env) -> dict[str, str]:
+    return {**graph_env(), "APP_TOKEN": TOKEN}
+
+
+@pytest.fixture
+def tenant(graph):
+    graph.add_principal(SP, PAIRS)
+    graph.add_job(SP, JOB, "scim")
+    return graph
+
+
+def changed_job_schema(tenant, change) -> dict:
+    schema = template_schema("scim")
+    change(schema)
+    tenant.set_schema(SP, JOB, schema)
+    return schema
+
+
+def no_deletes(schema: dict) -> None:
+    mapping = user(schema)
+    mapping["flowTypes"] = "Add, Update"  # an admin turned deletes off in the portal
+    mapping["metadata"] = [{"key": "excludeFromReporting", "value": "true"}, {"key": "Beta", "value": "kept"}]
+    mapping["scope"] = {"groups": [], "inputFilterGroups": [{"name": "cloud-sync"}], "categoryFilterGroups": []}
+    mapping["betaOnly"] = {"kept": True}
+    attribute(schema, "title")["flowBehavior"] = "FlowAlways"
+    attribute(schema, "title")["betaField"] = 7
+
+
+def test_the_schema_put_keeps_what_the_plan_did_not_show(tmp_path, tenant, env) -> None:
+    """An object mapping's fields the overlay does not manage (flowTypes, metadata, the Cloud
+    Sync filters, unknown fields) and an unchanged attribute mapping's unshown fields go back as
+    the job had them: the plan showed no change to them, so the PUT makes none (a template's
+    `Add, Update, Delete` sent silently over a job's `Add, Update` would deprovision)."""
+    job = changed_job_schema(tenant, no_deletes)
+    write(tmp_path, '[mappings.User]\nexternalId = "[objectId]"\n')
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stderr
+    [put] = tenant.requests("PUT", SCHEMA)
+    sent = user(put.body)
+    for field in ("flowTypes", "metadata", "betaOnly"):
+        assert sent[field] == user(job)[field], field
+    assert sent["scope"]["inputFilterGroups"] == [{"name": "cloud-sync"}]
+    assert attribute(put.body, "title") == attribute(job, "title")
+    assert attribute(put.body, "externalId")["source"]["expression"] == "[objectId]"
