@@ -56,3 +56,30 @@ def test_the_schema_put_keeps_what_the_plan_did_not_show(tmp_path, tenant, env) 
     assert sent["scope"]["inputFilterGroups"] == [{"name": "cloud-sync"}]
     assert attribute(put.body, "title") == attribute(job, "title")
     assert attribute(put.body, "externalId")["source"]["expression"] == "[objectId]"
+
+
+DEEP = "Trim(" * 10_000 + "[mail]" + ")" * 10_000
+LONG_CHAIN = " & ".join(["[mail]"] * 10_000)
+
+
+@pytest.mark.parametrize("expression", [DEEP, LONG_CHAIN, "[mail] = " + LONG_CHAIN], ids=["calls", "and", "compared"])
+def test_an_expression_nested_too_deep_is_exit_2_at_its_column(tmp_path, expression) -> None:
+    path = write(tmp_path, f"[mappings.User]\nexternalId = '{expression}'\n")
+    result = run_cli(["compile", str(path)], cwd=tmp_path, env={"APP_TOKEN": TOKEN})
+    assert result.exit_code == 2, result.stderr
+    assert "app.toml:8:1: mappings.User.externalId: nested more than 64 levels deep" in result.stderr
+    assert "(column " in result.stderr and "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("expression", [DEEP, LONG_CHAIN], ids=["calls", "and"])
+def test_a_tenants_expression_nested_too_deep_is_compared_not_a_crash(tmp_path, tenant, env, expression) -> None:
+    def deep(schema: dict) -> None:
+        attribute(schema, "title")["source"] = {"expression": expression, "name": "Trim", "parameters": [],
+                                                "type": "Function"}  # fmt: skip
+
+    changed_job_schema(tenant, deep)
+    write(tmp_path, '[mappings.User]\nexternalId = "[mailNickname]"\n')
+    result = run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stderr
+    title = next(a for a in json.loads(result.stdout)["targets"][0]["actions"] if a["key"] == "mappings.User.title")
+    assert (title["action"], title["new"]) == ("change", "[jobTitle]")

@@ -18,6 +18,10 @@ from ..catalog.functions import function
 from ..catalog.suggest import did_you_mean
 
 COMPARISONS = ("<>", ">=", "<=", "=", ">", "<")
+# Deepest nesting of calls and `&` taken: Microsoft's published schemas nest a few levels; the
+# parser, the normal form and the source tree recurse once per level, and Python's stack ends
+# near 1,000 frames (a profile's or a tenant's 10,000 levels must be a mistake, not a crash).
+MAX_DEPTH = 64
 
 
 class ExpressionError(ValueError):
@@ -86,6 +90,12 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.at = 0
+        self.depth = 0  # calls open and `&` chained so far: see MAX_DEPTH
+
+    def deeper(self, column: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(f"nested more than {MAX_DEPTH} levels deep (calls and '&'): simplify it", column)
 
     def column(self) -> int:
         return self.at + 1
@@ -117,17 +127,20 @@ class _Parser:
 
     def concatenation(self) -> Node:
         node = self.operand()
+        outside = self.depth
         while True:
             saved = self.at
             self.space()
             # `&H` starts a hex constant, never a concatenation
             if self.peek() == "&" and self.text[self.at + 1 : self.at + 2].upper() != "H":
                 column = self.column()
+                self.deeper(column)  # the tree of `a & b & c` leans left: one level per `&`
                 self.at += 1
                 self.space()
                 node = Operation("&", node, self.operand(), column)
             else:
                 self.at = saved
+                self.depth = outside
                 return node
 
     def operand(self) -> Node:
@@ -219,6 +232,7 @@ class _Parser:
             from ..catalog.functions import FUNCTIONS
 
             raise ExpressionError(f"unknown function {name!r}{did_you_mean(name, FUNCTIONS)}", column)
+        self.deeper(column)
         self.at += 1  # (
         arguments: list[Node | None] = []
         self.space()
@@ -243,6 +257,7 @@ class _Parser:
                 if self.at_end():
                     raise ExpressionError(f"{known.name}( is not closed: missing ')'", self.column())
                 raise ExpressionError(f"unexpected {self.describe()}: expected ',' or ')'", self.column())
+        self.depth -= 1
         if not known.accepts(len(arguments)):
             raise ExpressionError(f"{known.name} takes {known.arity()}, not {len(arguments)}", column)
         return Call(known.name, tuple(arguments), column)
