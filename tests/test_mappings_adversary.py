@@ -83,3 +83,30 @@ def test_a_tenants_expression_nested_too_deep_is_compared_not_a_crash(tmp_path, 
     assert result.exit_code == 0, result.stderr
     title = next(a for a in json.loads(result.stdout)["targets"][0]["actions"] if a["key"] == "mappings.User.title")
     assert (title["action"], title["new"]) == ("change", "[jobTitle]")
+
+
+def echoes(schema: dict) -> None:
+    """A tenant whose job's schema holds the profile's secret: in a constant (raw and in a JSON
+    escape), in a scope value, and as a target attribute's name."""
+    attribute(schema, "displayName")["source"] = {"expression": f'"{TOKEN}"', "name": TOKEN, "parameters": [],
+                                                  "type": "Constant"}  # fmt: skip
+    escaped = TOKEN.replace("-", "\\u002D")
+    attribute(schema, "title")["source"] = {"expression": f'Trim("{escaped}")', "name": "Trim", "parameters": [],
+                                            "type": "Function"}  # fmt: skip
+    attribute(schema, "preferredLanguage")["targetAttributeName"] = f"x{TOKEN}"
+    user(schema)["scope"] = {"groups": [{"clauses": [
+        {"operatorName": "EQUALS", "sourceOperandName": "department", "targetOperand": {"values": [TOKEN]}}]}]}  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_a_secret_echoed_by_the_jobs_schema_is_masked_in_every_report(tmp_path, tenant, env, fmt) -> None:
+    changed_job_schema(tenant, echoes)
+    write(tmp_path, '[mappings.User]\nexternalId = "[mailNickname]"\n')
+    summary = tmp_path / "summary.md"
+    for command in (["plan"], ["plan", "--save", str(tmp_path / "plan.json")], ["apply", "--auto-approve"]):
+        result = run_cli([*command, "--format", fmt], cwd=tmp_path, env={**env, "GITHUB_STEP_SUMMARY": str(summary)})
+        assert result.exit_code == 0, result.stderr
+        written = summary.read_text() if summary.exists() else ""
+        written += (tmp_path / "plan.json").read_text() if (tmp_path / "plan.json").exists() else ""
+        for text in (result.stdout, result.stderr, written):
+            assert "canary" not in text, text

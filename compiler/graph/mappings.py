@@ -19,12 +19,14 @@ job's schema shows the overlay.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from typing import NamedTuple
 
 from ..body.diff import Change
 from ..problems import Problem
 from ..profile import mappings as located
+from ..profile.secrets import MASK, holds_secret, scrub
 from ..schema import compare, overlay
 from ..schema.expression import Unbuildable, source_of
 from .client import GraphClient, GraphError, clean_message
@@ -56,7 +58,19 @@ class SchemaPlan(NamedTuple):
 def changes(plan: SchemaPlan) -> list[Change]:
     """The plan's schema actions as every report shows an action: keyed `mappings.<object>...`,
     with their flags (resync, may-deprovision)."""
-    return [Change(action.key, action.action, action.old, action.new, flags=action.flags) for action in plan.actions]
+    return [_shown(action) for action in plan.actions]
+
+
+def _shown(action: compare.Action) -> Change:
+    """A tenant's schema may hold a secret the run knows (a token pasted into a constant, a
+    target attribute named after it): such a value is shown masked, as a pair's is."""
+    old, new = _holds_secret(action.old), _holds_secret(action.new)
+    return Change(scrub(action.key), action.action, MASK if old else action.old, MASK if new else action.new,
+                  old, new, flags=action.flags)  # fmt: skip
+
+
+def _holds_secret(value: object) -> bool:
+    return holds_secret(value if isinstance(value, str) or value is None else json.dumps(value))
 
 
 def fewer_collections() -> None:
