@@ -110,3 +110,23 @@ def test_a_secret_echoed_by_the_jobs_schema_is_masked_in_every_report(tmp_path, 
         written += (tmp_path / "plan.json").read_text() if (tmp_path / "plan.json").exists() else ""
         for text in (result.stdout, result.stderr, written):
             assert "canary" not in text, text
+
+
+def test_an_object_mapping_removed_is_may_deprovision_even_when_its_enabled_is_left_out(tmp_path, tenant, env) -> None:
+    """The job has an object mapping the template lacks (and Graph's answer leaves `enabled`
+    out): the PUT would drop it, which stops provisioning and may deprovision."""
+
+    def extra(schema: dict) -> None:
+        rule = schema["synchronizationRules"][0]
+        extra = {key: value for key, value in user(schema).items() if key != "enabled"}
+        rule["objectMappings"].append({**extra, "sourceObjectName": "Contact", "targetObjectName": "Contact"})
+
+    changed_job_schema(tenant, extra)
+    write(tmp_path, '[mappings.User]\nexternalId = "[mailNickname]"\n')
+    result = run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stderr
+    found = {a["key"]: a for a in json.loads(result.stdout)["targets"][0]["actions"]}
+    assert found["mappings.Contact.enabled"]["action"] == "remove"
+    assert found["mappings.Contact.enabled"]["flags"] == ["resync", "may-deprovision"]
+    refused = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert refused.exit_code == 2 and tenant.requests("PUT", SCHEMA) == []

@@ -55,8 +55,10 @@ def _object(prefix: str, new: Mapping, old: Mapping, fields: set[str]) -> list[A
     if new == old:  # the common case, at C speed: only what the overlay names is reported
         return _same(prefix, new, fields)
     actions = []
-    enabled_new = new.get("enabled") if new else None
-    enabled_old = old.get("enabled") if old else None
+    # an object mapping that leaves `enabled` out is enabled (Graph's default): its removal is
+    # then `true -> null`, flagged like disabling it
+    enabled_new = new.get("enabled", True) if new else None
+    enabled_old = old.get("enabled", True) if old else None
     if enabled_new != enabled_old:
         flags = (RESYNC, MAY_DEPROVISION) if enabled_new is False or not new else (RESYNC,)
         actions.append(Action(f"{prefix}.enabled", _verb(enabled_old, enabled_new), enabled_old, enabled_new, flags))
