@@ -130,3 +130,49 @@ def test_an_object_mapping_removed_is_may_deprovision_even_when_its_enabled_is_l
     assert found["mappings.Contact.enabled"]["flags"] == ["resync", "may-deprovision"]
     refused = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
     assert refused.exit_code == 2 and tenant.requests("PUT", SCHEMA) == []
+
+
+def wrong_types():
+    def attribute_not_a_table(schema: dict) -> None:
+        user(schema)["attributeMappings"][0] = "x"
+
+    def attributes_not_a_list(schema: dict) -> None:
+        user(schema)["attributeMappings"] = 5
+
+    def groups_not_a_list(schema: dict) -> None:
+        user(schema)["scope"] = {"groups": {"a": 1}}
+
+    def target_not_a_string(schema: dict) -> None:
+        user(schema)["attributeMappings"][0] = {"targetAttributeName": 7, "source": None}
+
+    def no_target(schema: dict) -> None:
+        user(schema)["attributeMappings"][0] = {"source": None}
+
+    return [attribute_not_a_table, attributes_not_a_list, groups_not_a_list, target_not_a_string, no_target]
+
+
+@pytest.mark.parametrize("broken", wrong_types(), ids=lambda f: f.__name__)
+@pytest.mark.parametrize("command", ["plan", "import"])
+def test_a_schema_with_a_field_of_the_wrong_type_fails_plan_and_import(tmp_path, tenant, env, broken, command) -> None:
+    changed_job_schema(tenant, broken)
+    write(tmp_path, '[mappings.User]\nexternalId = "[objectId]"\n')
+    argv = ["plan"] if command == "plan" else ["import", "--from-tenant", SP, "--name", "imported"]
+    result = run_cli(argv, cwd=tmp_path, env=env)
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert "is not a synchronization schema" in result.stdout + result.stderr
+    assert not (tmp_path / "configs" / "imported.toml").exists()
+
+
+def test_import_writes_no_secret_the_jobs_schema_echoes(tmp_path, tenant, graph_env) -> None:
+    from tests.fakes.fixtures import CLIENT_SECRET
+
+    def credential(schema: dict) -> None:
+        attribute(schema, "displayName")["source"] = {"expression": f'"{CLIENT_SECRET}"', "name": CLIENT_SECRET,
+                                                      "parameters": [], "type": "Constant"}  # fmt: skip
+
+    changed_job_schema(tenant, credential)
+    result = run_cli(["import", "--from-tenant", SP, "--name", "app"], cwd=tmp_path, env=graph_env(token=False))
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert "holds a secret this run knows (mappings.User.displayName)" in result.stdout + result.stderr
+    assert CLIENT_SECRET not in result.stdout + result.stderr
+    assert not (tmp_path / "configs" / "app.toml").exists()

@@ -64,10 +64,8 @@ def import_from_tenant(
 def tenant_mappings(client, principal: str, jobs: list[dict]) -> dict | None:
     """The overlay that turns the template's default schema into the job's (when the service
     principal has exactly one job): adopting an application's mappings is this one command."""
-    from ..graph.mappings import read_schema, read_template_schema
-    from ..schema.overlay import derive
+    from ..graph.mappings import tenant_overlay
 
     if len(jobs) != 1:
         return None
-    template = read_template_schema(client, principal, jobs[0].get("templateId"))
-    return derive(template, read_schema(client, principal, jobs[0].get("id"))) or None
+    return tenant_overlay(client, principal, jobs[0]) or None

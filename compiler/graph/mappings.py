@@ -113,10 +113,36 @@ def plan_schema(
         actions = compare.compare(desired, current, named)
     except overlay.OverlayError as error:
         raise MappingProblems(located.problems(entries, error)) from None
-    except (AttributeError, TypeError, ValueError):  # a field of the wrong type somewhere in an answer
-        raise GraphError(None, "UnexpectedAnswer", "Graph's answer for the job's or the template's schema is not "
-                         "a synchronization schema (a field has the wrong type)") from None  # fmt: skip
+    except WRONG_TYPE:
+        raise not_a_schema() from None
     return SchemaPlan(job_id, current, desired, named, actions) if keep else SchemaPlan(job_id, {}, {}, named, actions)
+
+
+WRONG_TYPE = (AttributeError, TypeError, ValueError)  # a field of the wrong type somewhere in an answer
+
+
+def not_a_schema() -> GraphError:
+    return GraphError(None, "UnexpectedAnswer", "Graph's answer for the job's or the template's schema is not "
+                      "a synchronization schema (a field has the wrong type)")  # fmt: skip
+
+
+def tenant_overlay(client: GraphClient, principal: str, job: Mapping) -> dict:
+    """The overlay that turns the job's template's default schema into the job's (what `import
+    --from-tenant` writes as `[mappings.*]`). GraphError for an answer that is not a schema, or
+    that holds a secret this run knows (the credential, the token): it would be written to disk."""
+    template = read_template_schema(client, principal, job.get("templateId"))
+    current = read_schema(client, principal, job.get("id"))
+    try:
+        found = overlay.derive(template, current)
+        text = json.dumps(found)
+    except WRONG_TYPE:
+        raise not_a_schema() from None
+    if holds_secret(text):
+        keys = [f"mappings.{name}.{key}" for name, settings in found.items() for key, value in settings.items()
+                if holds_secret(json.dumps([key, value]))]  # fmt: skip
+        raise GraphError(None, "SecretInSchema", f"the job's schema holds a secret this run knows ({scrub(', '.join(keys))}): "
+                         "nothing was written; remove it from the job's attribute mappings")  # fmt: skip
+    return found
 
 
 def read_schema(client: GraphClient, principal: str, job_id: object, deadline: float | None = None) -> dict:

@@ -392,7 +392,10 @@ def derive(template: Mapping, current: Mapping) -> dict:
 def by_target(mapping: Mapping) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for attribute in mapping.get("attributeMappings") or []:
-        out.setdefault(attribute.get("targetAttributeName"), []).append(attribute)
+        target = attribute.get("targetAttributeName")
+        if not isinstance(target, str):  # a key of reports and of the overlay: a broken answer
+            raise TypeError(f"targetAttributeName {type(target).__name__}")
+        out.setdefault(target, []).append(attribute)
     return out
 
 
