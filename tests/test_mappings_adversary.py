@@ -176,3 +176,22 @@ def test_import_writes_no_secret_the_jobs_schema_echoes(tmp_path, tenant, graph_
     assert "holds a secret this run knows (mappings.User.displayName)" in result.stdout + result.stderr
     assert CLIENT_SECRET not in result.stdout + result.stderr
     assert not (tmp_path / "configs" / "app.toml").exists()
+
+
+def test_a_job_schema_with_an_object_mapping_twice_fails_its_target_and_nothing_is_put(tmp_path, tenant, env) -> None:
+    """The plan compares one of them; the PUT would change both: what it sends to the other was
+    never shown."""
+
+    def twice(schema: dict) -> None:
+        copy = json.loads(json.dumps(user(schema)))
+        copy["attributeMappings"] = [a for a in copy["attributeMappings"] if a["targetAttributeName"] != "title"]
+        schema["synchronizationRules"][0]["objectMappings"].insert(0, copy)
+
+    changed_job_schema(tenant, twice)
+    write(tmp_path, '[mappings.User]\nexternalId = "[objectId]"\n')
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert "has more than one object mapping User>urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" in (
+        result.stdout
+    )
+    assert tenant.requests("PUT", SCHEMA) == []

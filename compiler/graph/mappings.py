@@ -109,6 +109,11 @@ def plan_schema(
             return parse_expression(client, target.service_principal_id, job_id, text)
 
     try:
+        for schema, what in ((template, "the template's schema"), (current, "the job's schema")):
+            twice = overlay.duplicates(schema)
+            if twice:  # which of them a plan compares, and which the PUT changes, would be a guess
+                raise GraphError(None, "UnexpectedAnswer", f"Graph's answer for {what} has more than one object "
+                                 f"mapping {clean_message(twice[0])}: it cannot be changed safely")  # fmt: skip
         desired, named = overlay.apply(template, located.overlay(entries), build)
         actions = compare.compare(desired, current, named)
     except overlay.OverlayError as error:

@@ -73,6 +73,18 @@ def object_mappings(schema: Mapping) -> list[tuple[Identity, dict]]:
     ]
 
 
+def duplicates(schema: Mapping) -> list[str]:
+    """The object mappings that appear more than once in a rule (`source>target in rule`): every
+    comparison here goes by (rule, source, target)."""
+    seen: set[Identity] = set()
+    twice = []
+    for key, _ in object_mappings(schema):
+        if key in seen:
+            twice.append(f"{key[1]}>{key[2]} in rule {key[0]}")
+        seen.add(key)
+    return twice
+
+
 def _short(target: str) -> str:
     return target.rsplit(":", 1)[-1]
 
