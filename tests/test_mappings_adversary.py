@@ -195,3 +195,61 @@ def test_a_job_schema_with_an_object_mapping_twice_fails_its_target_and_nothing_
         result.stdout
     )
     assert tenant.requests("PUT", SCHEMA) == []
+
+
+def test_a_schema_put_the_job_never_shows_fails_the_target_at_wait(tmp_path, tenant, env) -> None:
+    tenant.schemas.lag = 10**6  # every GET after the PUT shows the schema before it
+    write(tmp_path, '[mappings.User]\nexternalId = "[objectId]"\n')
+    result = run_cli(["apply", "--auto-approve", "--wait", "5"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert "the schema PUT was accepted, but after 5 s the job's schema does not show the mappings yet" in result.stdout
+    assert len(tenant.requests("PUT", SCHEMA)) == 1
+
+
+def test_a_saved_plan_whose_schema_moved_is_stale_and_nothing_is_sent(tmp_path, tenant, env) -> None:
+    write(tmp_path, '[mappings.User]\nexternalId = "[objectId]"\n')
+    saved = tmp_path / "plan.json"
+    assert run_cli(["plan", "--save", str(saved)], cwd=tmp_path, env=env).exit_code == 0
+
+    def moved(schema: dict) -> None:
+        attribute(schema, "title")["source"] = {"expression": "[department]", "name": "department", "parameters": [],
+                                                "type": "Attribute"}  # fmt: skip
+
+    changed_job_schema(tenant, moved)
+    before = len(tenant.journal)
+    result = run_cli(["apply", "--plan", str(saved)], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert {record.method for record in tenant.journal[before:]} == {"GET"}
+
+
+def test_a_schema_that_moves_between_the_plan_and_the_put_is_not_put(tmp_path, tenant, env) -> None:
+    """apply reads the job's schema again right before its PUT: a change that alters the plan
+    (here: a new matching attribute) fails the target; one that does not is carried (flowTypes)."""
+    import threading
+
+    write(tmp_path, '[mappings.User]\nexternalId = "[objectId]"\n')
+    arrived, release = tenant.hold("PUT", after=0)  # the secrets' PUT
+
+    def meanwhile() -> None:
+        arrived.wait(30)
+        changed_job_schema(tenant, lambda schema: attribute(schema, "title").update(matchingPriority=2))
+        release.set()
+
+    helper = threading.Thread(target=meanwhile)
+    helper.start()
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    helper.join()
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert "the job's schema changed since it was planned: nothing was sent for it" in result.stdout
+    assert tenant.requests("PUT", SCHEMA) == []
+
+
+def test_the_schema_is_read_and_put_with_one_api_version(tmp_path, tenant, env) -> None:
+    write(tmp_path, '[mappings.User]\nexternalId = "[objectId]"\n')
+    for version in ("v1.0", "beta"):
+        tenant.set_schema(SP, JOB, template_schema("scim"))
+        result = run_cli(["apply", "--auto-approve", "--api", version], cwd=tmp_path, env=env)
+        assert result.exit_code == 0, result.stderr
+        schema_calls = [r for r in tenant.journal if r.path.endswith("/schema") and "/jobs/" in r.path]
+        assert {r.path.split("/")[1] for r in schema_calls[-3:]} == {version}, [r.path for r in schema_calls]
+        tenant.journal.clear()
