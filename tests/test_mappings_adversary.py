@@ -253,3 +253,16 @@ def test_the_schema_is_read_and_put_with_one_api_version(tmp_path, tenant, env) 
         schema_calls = [r for r in tenant.journal if r.path.endswith("/schema") and "/jobs/" in r.path]
         assert {r.path.split("/")[1] for r in schema_calls[-3:]} == {version}, [r.path for r in schema_calls]
         tenant.journal.clear()
+
+
+def test_a_parse_expression_answer_for_another_expression_fails_the_target(tmp_path, tenant, env) -> None:
+    """Sent, the tree would map `"False"` where the profile says IIF(...), and the next plan,
+    asking Graph again, would call it in sync."""
+    write(tmp_path, "[mappings.User]\nexternalId = 'IIF([mail]=\"x\", [mail], [objectId])'\n")
+    other = {"expression": '"False"', "name": "False", "parameters": [], "type": "Constant"}
+    body = json.dumps({"parsingSucceeded": True, "parsedExpression": other}).encode()
+    tenant.fault(200, method="POST", path="/parseExpression", body=body, times=5)
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert "parseExpression answered with the tree of another expression" in result.stdout
+    assert tenant.requests("PUT", SCHEMA) == []

@@ -28,7 +28,7 @@ from ..problems import Problem
 from ..profile import mappings as located
 from ..profile.secrets import MASK, holds_secret, scrub
 from ..schema import compare, overlay
-from ..schema.expression import Unbuildable, source_of
+from ..schema.expression import Unbuildable, normal, source_of
 from .client import GraphClient, GraphError, clean_message
 from .endpoints import job_url
 from .jobs import checked_schema, choose_job, read_job_schema, read_jobs, read_templates
@@ -185,6 +185,10 @@ def parse_expression(client: GraphClient, principal: str, job_id: object, text: 
         said = exception.get("message") if isinstance(exception, dict) else None
         raise GraphError(answer.status_code, "ParseExpression", "Graph's parseExpression did not parse "
                          f"an expression of [mappings]{': ' + clean_message(str(said)) if said else ''}")  # fmt: skip
+    said = tree.get("expression")
+    if not isinstance(said, str) or normal(said) != normal(text):  # sent, it would map what nobody wrote
+        raise GraphError(answer.status_code, "ParseExpression", "Graph's parseExpression answered with the tree "
+                         "of another expression than the one of [mappings] it was asked to parse")  # fmt: skip
     return tree
 
 
