@@ -266,3 +266,19 @@ def test_a_parse_expression_answer_for_another_expression_fails_the_target(tmp_p
     assert result.exit_code == 4, result.stdout + result.stderr
     assert "parseExpression answered with the tree of another expression" in result.stdout
     assert tenant.requests("PUT", SCHEMA) == []
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_the_object_mappings_listed_for_an_unknown_name_are_printed_safely(tmp_path, tenant, env, fmt) -> None:
+    def hostile(schema: dict) -> None:
+        schema["synchronizationRules"][0]["objectMappings"][1]["targetObjectName"] = f"Gr\x1b[2Jp\n::error::{TOKEN}"
+
+    changed_job_schema(tenant, hostile)
+    tenant.schemas.templates["scim"] = tenant.schema(SP, JOB)
+    write(tmp_path, '[mappings.Nope]\nexternalId = "[objectId]"\n')
+    result = run_cli(["plan", "--format", fmt], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "the template has no object mapping 'Nope'; it has: " in result.stdout + result.stderr
+    for text in (result.stdout, result.stderr):
+        assert "canary" not in text and "\x1b" not in text
+        assert not any(line.startswith("::error::") for line in text.splitlines())

@@ -116,8 +116,9 @@ def plan_schema(
                                  f"mapping {clean_message(twice[0])}: it cannot be changed safely")  # fmt: skip
         desired, named = overlay.apply(template, located.overlay(entries), build)
         actions = compare.compare(desired, current, named)
-    except overlay.OverlayError as error:
-        raise MappingProblems(located.problems(entries, error)) from None
+    except overlay.OverlayError as error:  # its messages list the schema's names: a tenant's text
+        found = located.problems(entries, error)
+        raise MappingProblems([problem._replace(message=clean_message(problem.message)) for problem in found]) from None
     except WRONG_TYPE:
         raise not_a_schema() from None
     return SchemaPlan(job_id, current, desired, named, actions) if keep else SchemaPlan(job_id, {}, {}, named, actions)
