@@ -35,7 +35,12 @@ class Problem(NamedTuple):
 
 def dotted(path: tuple[str, ...]) -> str:
     """A key path as a person would type it: `environments.prod.sync_all`."""
-    return ".".join(part if _is_bare(part) else f'"{part}"' for part in path)
+    return ".".join(part if _is_bare(part) else _quoted(part) for part in path)
+
+
+def _quoted(part: str) -> str:
+    """A TOML basic string: `"emails[type eq \\"work\\"].value"` reads back as the key it names."""
+    return '"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _is_bare(part: str) -> bool:

@@ -282,3 +282,13 @@ def test_the_object_mappings_listed_for_an_unknown_name_are_printed_safely(tmp_p
     for text in (result.stdout, result.stderr):
         assert "canary" not in text and "\x1b" not in text
         assert not any(line.startswith("::error::") for line in text.splitlines())
+
+
+def test_a_mistake_under_a_quoted_target_names_the_key_as_toml_reads_it(tmp_path) -> None:
+    path = write(tmp_path, '[mappings.User]\n"emails[type eq \\"work\\"].value" = "Trim("\n')
+    result = run_cli(["compile", str(path)], cwd=tmp_path, env={"APP_TOKEN": TOKEN})
+    assert result.exit_code == 2, result.stderr
+    assert (
+        'app.toml:8:1: mappings.User."emails[type eq \\"work\\"].value": Trim( is not closed: missing \')\' '
+        "(column 6 of the expression)" in result.stderr
+    )
