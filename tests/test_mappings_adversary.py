@@ -292,3 +292,17 @@ def test_a_mistake_under_a_quoted_target_names_the_key_as_toml_reads_it(tmp_path
         'app.toml:8:1: mappings.User."emails[type eq \\"work\\"].value": Trim( is not closed: missing \')\' '
         "(column 6 of the expression)" in result.stderr
     )
+
+
+def test_one_object_mapping_under_two_names_is_exit_2(tmp_path, tenant, env) -> None:
+    """A team's partial names it `User`, the profile by its URN: one of the two `enabled` would
+    win unseen."""
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "_team.toml").write_text("[mappings.User]\nenabled = true\n")
+    urn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    path = write(tmp_path, f'[mappings."{urn}"]\nenabled = false\n')
+    path.write_text('extends = "_team.toml"\n' + path.read_text())
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert f"mappings.\"{urn}\": '{urn}' is the object mapping 'User' names too" in result.stderr
+    assert {record.method for record in tenant.journal} == {"GET"}

@@ -128,6 +128,10 @@ def apply(template: Mapping, overlay: Mapping, build: Callable[[str], dict] = so
                 issues.append(Issue((name,), f"the template has no object mapping {name!r}; it has: {have}"))
             continue
         key = matches[0]
+        if key in named.labels:  # two spellings of one object mapping: which setting wins would be hidden
+            issues.append(Issue((name,), f"{name!r} is the object mapping {named.labels[key]!r} names too: "
+                                "write its settings under one name"))  # fmt: skip
+            continue
         if not isinstance(settings, Mapping):
             issues.append(Issue((name,), "must be a table of settings and target attributes"))
             continue
