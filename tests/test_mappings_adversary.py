@@ -306,3 +306,18 @@ def test_one_object_mapping_under_two_names_is_exit_2(tmp_path, tenant, env) -> 
     assert result.exit_code == 2, result.stdout + result.stderr
     assert f"mappings.\"{urn}\": '{urn}' is the object mapping 'User' names too" in result.stderr
     assert {record.method for record in tenant.journal} == {"GET"}
+
+
+def test_a_matching_mapping_added_is_may_deprovision(tmp_path, tenant, env) -> None:
+    """A new attribute matched first (priority 1, the old one moved to 2) links users to other
+    accounts in the app; the ones they had are then out of scope."""
+    write(tmp_path, '[mappings.User]\nnickName = { source = "[mailNickname]", matching = 1 }\n'
+                    'userName = { source = "[userPrincipalName]", matching = 2 }\n')  # fmt: skip
+    result = run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stderr
+    found = {a["key"]: a for a in json.loads(result.stdout)["targets"][0]["actions"]}
+    assert (found["mappings.User.nickName"]["action"], found["mappings.User.nickName"]["flags"]) == (
+        "add", ["resync", "may-deprovision"])  # fmt: skip
+    write(tmp_path, '[mappings.User]\nnickName = { source = "[mailNickname]", matching = 2 }\n')
+    refused = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert refused.exit_code == 2 and tenant.requests("PUT", SCHEMA) == []

@@ -6,7 +6,7 @@ anything else is drift, shown as the change back to the template). Order is igno
 attribute mappings itself); expressions are compared in normal form.
 
 Flags: every change carries `resync` (a changed schema re-evaluates every object);
-`may-deprovision` goes on disabling an object mapping, on changing or removing a matching
+`may-deprovision` goes on disabling an object mapping, on adding, changing or removing a matching
 mapping (matchingPriority > 0), and on every scope change but a provable widening.
 """
 
@@ -80,7 +80,8 @@ def _object(prefix: str, new: Mapping, old: Mapping, fields: set[str]) -> list[A
             if target in fields:
                 actions.append(Action(key, "same", _show(before), _show(after)))
             continue
-        matching = any(fact[2] for fact in facts_before) or (bool(before) and any(fact[2] for fact in facts_after))
+        # a matching mapping added changes how accounts are matched as much as one changed does
+        matching = any(fact[2] for fact in facts_before + facts_after)
         flags = (RESYNC, MAY_DEPROVISION) if matching else (RESYNC,)
         actions.append(Action(key, _verb(before or None, after or None), _show(before), _show(after), flags))
     return actions
