@@ -135,6 +135,14 @@ REFUSAL = b'{"error": {"code": "CredentialValidationFailed", "message": "The tok
         (200, b"<html>Service Unavailable</html>", "failed"),
         (200, b"", "valid"),
         (200, b'{"value": []}', "valid"),
+        (204, b"", "valid"),
+        (400, REFUSAL, "invalid"),
+        # Graph itself refusing (a missing permission, a token it does not take) is no verdict
+        # on the application's credentials: the target fails (4), it is not "invalid" (1).
+        (401, None, "failed"),
+        (403, None, "failed"),
+        (404, None, "failed"),
+        (409, None, "failed"),
     ],
 )
 def test_validate_credentials_is_valid_only_without_an_error(tmp_path, graph, env, status, body, verdict):

@@ -157,6 +157,29 @@ def test_status_of_a_failed_last_run_and_a_quarantine_reason() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("status", "last_run", "shown", "exit_code"),
+    [
+        ("Active", "Succeeded", "active", 0),
+        ("Active", "Failed", "failing", 1),
+        ("Active", "failed", "failing", 1),  # Graph's enums are compared case-insensitively
+        ("Paused", "Failed", "failing", 1),  # a failed run gates even on a paused job
+        ("Quarantine", "Failed", "quarantined", 1),
+        ("Paused", "Succeeded", "paused", 0),
+    ],
+)
+def test_status_gates_on_a_failed_last_run(
+    tmp_path: Path, graph, env, status: str, last_run: str, shown: str, exit_code: int
+) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim", status=status, last_execution={"state": last_run})
+    result = run_cli(["status", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == exit_code, result.stdout + result.stderr
+    target = json.loads(result.stdout)["targets"][0]
+    assert (target["status"], target["jobs"][0]["state"]) == (shown, shown)
+
+
 def test_status_without_jobs(tmp_path: Path, graph, env) -> None:
     write_profile(tmp_path)
     graph.add_principal(SP, {})
