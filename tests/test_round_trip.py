@@ -180,6 +180,68 @@ def test_status_gates_on_a_failed_last_run(
     assert (target["status"], target["jobs"][0]["state"]) == (shown, shown)
 
 
+@pytest.mark.parametrize(
+    ("status", "schedule", "last_run", "quarantine", "state"),
+    [
+        ("Active", "Active", None, None, "active"),
+        ("Active", "Active", "Succeeded", None, "active"),
+        ("Paused", "Active", None, None, "paused"),
+        ("Active", "Paused", None, None, "paused"),  # paused by its schedule
+        ("NotRun", "Active", None, None, "not-run"),
+        ("NotConfigured", "Active", None, None, "not-run"),
+        ("Quarantine", "Active", None, None, "quarantined"),
+        ("Active", "Active", None, {"reason": "Unknown"}, "quarantined"),  # a quarantine whatever the code
+        ("Active", "Active", "FAILED", None, "failing"),
+        ("Paused", "Paused", "Failed", None, "failing"),
+        ("Quarantine", "Active", "Failed", {"reason": "Unknown"}, "quarantined"),
+        ("Unknown", None, None, None, "active"),  # a code Graph adds later: not a failure
+    ],
+)
+def test_a_jobs_state_is_its_worst_condition(status, schedule, last_run, quarantine, state) -> None:
+    from compiler.graph.status import job_summary
+
+    job = {"id": JOB, "templateId": "scim", "status": {"code": status, "quarantine": quarantine}}
+    if schedule is not None:
+        job["schedule"] = {"state": schedule, "interval": "PT40M"}
+    if last_run is not None:
+        job["status"]["lastExecution"] = {"state": last_run}
+    assert job_summary(job)["state"] == state
+
+
+@pytest.mark.parametrize(
+    ("jobs", "job_id", "shown", "exit_code"),
+    [
+        # A target takes the state of its worst job: quarantined, failing, paused, not-run, active.
+        ([("Active", None), ("Paused", None)], None, "paused", 0),
+        ([("NotRun", None), ("Paused", None)], None, "paused", 0),
+        ([("Active", None), ("NotRun", None)], None, "not-run", 0),
+        ([("Paused", "Failed"), ("Quarantine", None)], None, "quarantined", 1),
+        ([("Quarantine", None), ("Active", "Failed")], None, "quarantined", 1),
+        ([("Active", "Failed"), ("Paused", None)], None, "failing", 1),
+        # job_id names the one job that counts.
+        ([("Active", None), ("Quarantine", None)], JOB, "active", 0),
+        ([("Active", None), ("Quarantine", None)], OTHER_JOB, "quarantined", 1),
+        ([("Active", None)], OTHER_JOB, "no-job", 0),
+    ],
+)
+def test_status_of_a_target_with_several_jobs(
+    tmp_path: Path, graph, env, jobs: list, job_id: str | None, shown: str, exit_code: int
+) -> None:
+    write_profile(tmp_path, application=f'job_id = "{job_id}"\n' if job_id else "")
+    graph.add_principal(SP, {})
+    for job, (status, last_run) in zip((JOB, OTHER_JOB), jobs, strict=False):
+        graph.add_job(SP, job, "scim", status=status, last_execution={"state": last_run} if last_run else None)
+    result = run_cli(["status", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == exit_code, result.stdout + result.stderr
+    target = json.loads(result.stdout)["targets"][0]
+    assert target["status"] == shown
+    if shown == "no-job":
+        assert target["jobs"] == []
+        assert run_cli(["status"], cwd=tmp_path, env=env).stdout.splitlines()[1] == f"  no job {job_id}"
+    else:
+        assert [job["id"] for job in target["jobs"]] == ([job_id] if job_id else [JOB, OTHER_JOB][: len(jobs)])
+
+
 def test_status_without_jobs(tmp_path: Path, graph, env) -> None:
     write_profile(tmp_path)
     graph.add_principal(SP, {})
