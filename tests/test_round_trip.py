@@ -198,14 +198,17 @@ def test_status_gates_on_a_failed_last_run(
     ],
 )
 def test_a_jobs_state_is_its_worst_condition(status, schedule, last_run, quarantine, state) -> None:
-    from compiler.graph.status import job_summary
+    from compiler.graph.status import job_lines, job_summary
 
     job = {"id": JOB, "templateId": "scim", "status": {"code": status, "quarantine": quarantine}}
     if schedule is not None:
         job["schedule"] = {"state": schedule, "interval": "PT40M"}
     if last_run is not None:
         job["status"]["lastExecution"] = {"state": last_run}
-    assert job_summary(job)["state"] == state
+    summary = job_summary(job)
+    assert summary["state"] == state
+    every = f"; schedule {schedule} every PT40M" if schedule else ""  # no schedule: nothing said of it
+    assert job_lines(summary)[0] == f"job {JOB} (scim): {status}{every}"
 
 
 @pytest.mark.parametrize(
@@ -240,6 +243,49 @@ def test_status_of_a_target_with_several_jobs(
         assert run_cli(["status"], cwd=tmp_path, env=env).stdout.splitlines()[1] == f"  no job {job_id}"
     else:
         assert [job["id"] for job in target["jobs"]] == ([job_id] if job_id else [JOB, OTHER_JOB][: len(jobs)])
+
+
+@pytest.mark.parametrize(
+    ("status", "lines"),
+    [
+        # What Graph leaves out is left out of the lines, not shown empty.
+        ({}, [f"job {JOB} (scim): no status"]),
+        (
+            {"code": "Active", "lastExecution": {"state": "Succeeded"}},
+            [f"job {JOB} (scim): Active", "  last run: Succeeded"],
+        ),
+        (
+            {"code": "Active", "lastExecution": {"state": "Failed", "error": {}}},
+            [f"job {JOB} (scim): Active", "  last run: Failed"],
+        ),
+        (
+            {"code": "Quarantine", "quarantine": {"error": {"message": "refused"}}},
+            [f"job {JOB} (scim): Quarantine", "  quarantined: reason not given", "  refused"],
+        ),
+        (
+            {"code": "Quarantine", "quarantine": {"reason": "Unknown", "nextAttempt": "2026-11-28T00:00:00Z"}},
+            [f"job {JOB} (scim): Quarantine", "  quarantined: Unknown; next attempt 2026-11-28T00:00:00Z"],
+        ),
+    ],
+)
+def test_the_lines_of_a_job_that_graph_describes_sparsely(status: dict, lines: list[str]) -> None:
+    from compiler.graph.status import job_lines, job_summary
+
+    summary = job_summary({"id": JOB, "templateId": "scim", "status": status, "schedule": {}})
+    assert job_lines(summary) == lines
+    assert summary["last_error"] is None and summary["quarantined_since"] is None
+
+
+def test_status_of_a_target_whose_jobs_cannot_be_read_is_exit_4(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    graph.fault(403, method="GET")
+    result = run_cli(["status", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, result.stdout + result.stderr
+    target = json.loads(result.stdout)["targets"][0]
+    assert target["status"] == "failed"
+    assert target["error"].startswith("HTTP 403: "), target["error"]
 
 
 def test_status_without_jobs(tmp_path: Path, graph, env) -> None:
