@@ -293,7 +293,7 @@ def test_status_without_jobs(tmp_path: Path, graph, env) -> None:
     graph.add_principal(SP, {})
     result = run_cli(["status"], cwd=tmp_path, env=env)
     assert result.exit_code == 0
-    assert "no synchronization job (provisioning is not set up)" in result.stdout
+    assert result.stdout.splitlines()[1] == "  no synchronization job (provisioning is not set up)"
 
 
 # -- import --from-tenant ------------------------------------------------------------------------
