@@ -139,6 +139,7 @@ REFUSAL = b'{"error": {"code": "CredentialValidationFailed", "message": "The tok
         (400, REFUSAL, "invalid"),
         # Graph itself refusing (a missing permission, a token it does not take) is no verdict
         # on the application's credentials: the target fails (4), it is not "invalid" (1).
+        (300, None, "failed"),  # a redirect is not followed, nor a verdict
         (401, None, "failed"),
         (403, None, "failed"),
         (404, None, "failed"),
