@@ -461,3 +461,33 @@ def test_github_oidc_refused_by_the_runner_is_exit_4(tmp_path: Path, graph, grap
     assert result.exit_code == 4 and "GitHub's OIDC token endpoint did not give a token" in result.stderr
     assert "forged-request-token" not in result.stdout + result.stderr
     assert graph.journal == []
+
+
+def test_a_ctrl_c_during_plan_reports_the_targets_not_started(tmp_path: Path, graph, env, monkeypatch) -> None:
+    """With --jobs 1, b is read after a: Ctrl-C arriving as b's read starts (the run waiting for
+    it) lets no request out for b, and the report names b as not started."""
+    import os
+    import signal
+
+    from compiler.graph import planning
+
+    real = planning.read_secrets
+
+    def interrupted(client, sp_id, *args):
+        if sp_id == SP2:
+            os.kill(os.getpid(), signal.SIGINT)  # handled by the main thread, waiting for this one
+            assert client.stop.wait(10)  # which stops the run: no request goes out for b
+        return real(client, sp_id, *args)
+
+    monkeypatch.setattr(planning, "read_secrets", interrupted)
+    write_profile(tmp_path, "a")
+    write_profile(tmp_path, "b", sp=SP2)
+    graph.add_principal(SP, {})
+    graph.add_principal(SP2, {})
+    result = run_cli(["plan", "--jobs", "1", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 130, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["interrupted"] is True
+    shown = [(t["profile"], t["service_principal_id"], t["status"]) for t in report["targets"]]
+    assert shown == [("configs/a.toml", SP, "changes"), ("configs/b.toml", SP2, "not-started")]
+    assert [SP2 in record.path for record in graph.journal] == [False]  # b was never read
