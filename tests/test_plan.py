@@ -490,4 +490,13 @@ def test_a_ctrl_c_during_plan_reports_the_targets_not_started(tmp_path: Path, gr
     assert report["interrupted"] is True
     shown = [(t["profile"], t["service_principal_id"], t["status"]) for t in report["targets"]]
     assert shown == [("configs/a.toml", SP, "changes"), ("configs/b.toml", SP2, "not-started")]
+    assert report["targets"][1] == {
+        "profile": "configs/b.toml",
+        "environment": None,
+        "service_principal_id": SP2,
+        "status": "not-started",
+        "actions": [],
+        "warnings": [],
+        "error": None,
+    }
     assert [SP2 in record.path for record in graph.journal] == [False]  # b was never read
