@@ -276,3 +276,16 @@ def test_the_read_back_doubles_its_wait_up_to_five_seconds(monkeypatch, wait: fl
     assert plan.error.startswith(f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile")
     # Each GET may take until the wait ends, and never less than SHORTEST_READ after the PUT.
     assert reads == [100.0 + max(wait, applying.SHORTEST_READ)] * (len(waits) + 1)
+
+
+def test_apply_that_can_read_no_tenant_sends_nothing_and_says_so(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(403, method="GET")
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert graph.puts(SP) == []
+    # No PUT was due: the summary is the plan's, not "0 applied".
+    assert result.stdout.splitlines()[-1] == (
+        "Plan: 1 service principal: 0 to update (keys: 0 to add, 0 to change, 0 to clear), 0 in sync, 1 failed"
+    )
