@@ -6,13 +6,23 @@ command (`python -m compiler`, a separate process):
 
 1. `apply --auto-approve` of every target, each out of sync (a GET to plan, one PUT, one GET to
    confirm: three requests per target);
-2. `plan` of the same targets, now in sync (one GET each).
+2. `plan` of the same targets, now in sync (one GET each);
+3. `apply --auto-approve` again, every target out of sync again, against a Graph that throttles:
+   at most `--rate` requests per second (a token bucket; 429 with Retry-After beyond it).
 
-The ideal is requests x latency / jobs: what any client holding `--jobs` requests in flight
-must wait. The ratio is wall time / ideal (target <= 1.3). Needs the test extras (trustme).
+With `--job`, every profile has `[job] template_id = "scim"` and every service principal a
+paused job of it: apply reads the jobs too and starts each job after its PUT (five requests per
+target: GET secrets, GET jobs, PUT, GET, POST start), and plan reads the secrets and the jobs
+(two).
 
-    .venv/bin/python bench/apply.py                       # 500 targets, 50 ms, --jobs 4
-    .venv/bin/python bench/apply.py --targets 100 --latency 0.02
+The ideal of 1 and 2 is requests x latency / jobs: what any client holding `--jobs` requests in
+flight must wait; of 3, the rate bound: requests answered / rate (the 429s not counted). The
+ratio is wall time / ideal (target <= 1.3); any failed target fails the benchmark. Needs the
+test extras (trustme).
+
+    .venv/bin/python bench/apply.py                       # 500 targets, 50 ms, --jobs 4, 60 rps
+    .venv/bin/python bench/apply.py --targets 100 --latency 0.02 --rate 30
+    .venv/bin/python bench/apply.py --job                 # with [job]: each target's job started
 """
 
 from __future__ import annotations
@@ -42,6 +52,8 @@ def main() -> int:
     parser.add_argument("--targets", type=int, default=500)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--job", action="store_true", help="profiles with [job]; each paused job is started")
+    parser.add_argument("--rate", type=float, default=60.0, help="requests per second of the throttling Graph")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="syncsecrets-bench-apply-") as folder:
         work = Path(folder)
@@ -55,7 +67,7 @@ def main() -> int:
         authority.add_audience(graph.url)
         try:
             env = _environment(authority, graph, tls.ca_file)
-            _profiles(work, graph, args.targets)
+            _profiles(work, graph, args.targets, args.job)
             graph.latency = args.latency
             print(
                 f"{args.targets} targets, {args.latency * 1000:g} ms per request, --jobs {args.jobs}, "
@@ -63,18 +75,28 @@ def main() -> int:
             )
             print(f"command: {sys.executable} -m compiler <apply --auto-approve|plan> --jobs {args.jobs} (in {work})")
             failed = False
-            for label, command in (("apply (out of sync)", ["apply", "--auto-approve"]), ("plan (in sync)", ["plan"])):
+            runs = (
+                ("apply (out of sync)", ["apply", "--auto-approve"], None),
+                ("plan (in sync)", ["plan"], None),
+                (f"apply ({args.rate:g} rps limit)", ["apply", "--auto-approve"], args.rate),
+            )
+            for label, command, rate in runs:
+                if rate is not None:
+                    _out_of_sync(graph, args.targets, args.job)
+                    graph.limit_rate(rate)
                 before = len(graph.journal)
                 elapsed = _timed(
                     [sys.executable, "-m", "compiler", *command, "--jobs", str(args.jobs), "--quiet"], work, env
                 )
-                requests = len(graph.journal) - before
-                ideal = requests * args.latency / args.jobs
+                records = graph.journal[before:]
+                requests = sum(record.status != 429 for record in records)
+                ideal = requests * args.latency / args.jobs if rate is None else requests / rate
                 ratio = elapsed / ideal
                 verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
                 failed |= verdict == "FAIL"
+                throttled = f", {len(records) - requests} answered 429" if rate is not None else ""
                 print(
-                    f"{label:22} {elapsed:7.2f} s for {requests} requests; ideal {ideal:6.2f} s; "
+                    f"{label:22} {elapsed:7.2f} s for {requests} requests{throttled}; ideal {ideal:6.2f} s; "
                     f"ratio {ratio:.2f} (target <= {TARGET_RATIO}) {verdict}"
                 )
         finally:
@@ -98,16 +120,28 @@ def _environment(authority: FakeAuthority, graph: FakeGraph, ca_file: Path) -> d
     return env
 
 
-def _profiles(work: Path, graph: FakeGraph, count: int) -> None:
+def _profiles(work: Path, graph: FakeGraph, count: int, job: bool = False) -> None:
     configs = work / "configs"
     configs.mkdir()
     for index in range(count):
-        principal = f"00000000-0000-4000-8000-{index:012d}"
         (configs / f"app-{index:04d}.toml").write_text(
             'base_address = "https://scim.contoso.example/v2"\nsecret_token = { env = "BENCH_TOKEN" }\n'
-            f'sync_all = false\n[application]\nservice_principal_id = "{principal}"\n'
+            f'sync_all = false\n[application]\nservice_principal_id = "{_principal(index)}"\n'
+            + ('[job]\ntemplate_id = "scim"\n' if job else "")
         )
+    _out_of_sync(graph, count, job)
+
+
+def _out_of_sync(graph: FakeGraph, count: int, job: bool = False) -> None:
+    for index in range(count):
+        principal = _principal(index)
         graph.add_principal(principal, {"BaseAddress": "https://old.contoso.example/v2", "SyncAll": "True"})
+        if job:  # paused: apply starts it
+            graph.add_job(principal, f"scim.{index:032x}.{principal}", "scim", "Paused")
+
+
+def _principal(index: int) -> str:
+    return f"00000000-0000-4000-8000-{index:012d}"
 
 
 def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -115,7 +149,9 @@ def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
-        sys.exit(f"{command[3]} failed with exit {result.returncode}:\n{result.stdout}{result.stderr}")
+        sys.exit(
+            f"{command[3]} failed with exit {result.returncode} (a target failed):\n{result.stdout}{result.stderr}"
+        )
     return elapsed
 
 

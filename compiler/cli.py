@@ -15,9 +15,10 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from . import __version__
+from . import __version__, exits
 from .catalog.clouds import API_VERSIONS, CLOUDS
-from .guard import guarded, usage_errors
+from .guard import guarded, report_user_error, usage_errors
+from .problems import UserError
 from .reports import REPORTER_BY_NAME
 from .reports.terminal import PLAIN
 from .run.result import AUTH_MODES, DEFAULT_OUT, DEFAULT_PATHS
@@ -120,6 +121,10 @@ KeyVaultAuthOption = Annotated[
         help="How to get a token for Key Vault references (the modes of --auth). [default: as --auth]",
     ),
 ]
+ConfigsOption = Annotated[
+    Optional[str],  # noqa: UP045 - None: the repository root's configs/, from any folder inside it
+    typer.Option("--configs", metavar="DIR", help="Folder of profiles.", show_default=DEFAULT_PATHS[0]),
+]
 AllowOutsideOption = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option(
@@ -147,7 +152,10 @@ def compile_command(
             show_default=False,
         ),
     ] = None,
-    out_dir: Annotated[str, typer.Option("--out", metavar="DIR", help="Folder the outputs go to.")] = DEFAULT_OUT,
+    out_dir: Annotated[
+        Optional[str],  # noqa: UP045 - None: the root's build/, wherever the command runs
+        typer.Option("--out", metavar="DIR", help="Folder the outputs go to.", show_default=DEFAULT_OUT),
+    ] = None,
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if any output would change.")] = False,
     reveal: Annotated[
         bool, typer.Option("--reveal", help="Resolve references and write real secrets (files are created 0600).")
@@ -185,21 +193,24 @@ def compile_command(
     from .commands.compile import compile_profiles
     from .reports import View
     from .run.result import Options
+    from .run.root import at_root
 
-    options = Options(
-        paths=tuple(paths or DEFAULT_PATHS),
-        out=out_dir.rstrip("/") or "/",
-        check=check,
-        reveal=reveal,
-        prune=prune,
-        environments=tuple(dict.fromkeys(env or ())),
-        diff=diff.value,
-        allow_unignored=allow_unignored_output,
-        allow_outside=tuple(allow_outside or ()),
-        auth=auth or None,
-        keyvault_auth=keyvault_auth or None,
-    )
-    raise typer.Exit(guarded(lambda: compile_profiles(options, View(quiet=quiet), fmt.value), debug))
+    with at_root() as place:
+        options = Options(
+            paths=place.paths(paths) or DEFAULT_PATHS,
+            out=(place.path(out_dir).rstrip("/") or "/") if out_dir is not None else DEFAULT_OUT,
+            check=check,
+            reveal=reveal,
+            prune=prune,
+            environments=tuple(dict.fromkeys(env or ())),
+            diff=diff.value,
+            allow_unignored=allow_unignored_output,
+            allow_outside=place.paths(allow_outside),
+            auth=auth or None,
+            keyvault_auth=keyvault_auth or None,
+        )
+        code = guarded(lambda: compile_profiles(options, View(quiet=quiet), fmt.value), debug)
+    raise typer.Exit(code)
 
 
 @app.command("keys", epilog=examples("syncsecrets keys --json"))
@@ -239,13 +250,14 @@ def init_command(
             show_default=False,
         ),
     ] = None,
-    configs: Annotated[str, typer.Option("--configs", metavar="DIR", help="Folder of profiles.")] = DEFAULT_PATHS[0],
+    configs: ConfigsOption = None,
     debug: Debug = False,
 ) -> None:
     """Write a new profile with the keys a kind of application needs, to fill in."""
     from .commands.init import init_profile
+    from .run.root import configs_folder
 
-    raise typer.Exit(guarded(lambda: init_profile(name, template, configs), debug))
+    raise typer.Exit(guarded(lambda: init_profile(name, template, configs or configs_folder()), debug))
 
 
 @app.command(
@@ -274,7 +286,7 @@ def import_command(
             "--name", metavar="NAME", help="The application's name. [default: FILE's name]", show_default=False
         ),
     ] = None,
-    configs: Annotated[str, typer.Option("--configs", metavar="DIR", help="Folder of profiles.")] = DEFAULT_PATHS[0],
+    configs: ConfigsOption = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a profile that exists.")] = False,
     cloud: Annotated[CloudName, typer.Option("--cloud", help="With --from-tenant: the cloud.")] = CloudName["global"],
     graph_url: Annotated[
@@ -289,6 +301,9 @@ def import_command(
 ) -> None:
     """Turn an existing secrets body (or a service principal's, with --from-tenant) into a profile;
     secrets become env references."""
+    from .run.root import configs_folder
+
+    configs = configs or configs_folder()
     if from_tenant is not None:
         from .commands.import_tenant import import_from_tenant
         from .commands.remote import RemoteOptions
@@ -308,6 +323,52 @@ def _usage(where: str, message: str) -> int:
     from .problems import UserError
 
     raise UserError.single(where, message)
+
+
+@app.command(
+    "references",
+    epilog=examples(
+        "syncsecrets references                       # base and every environment",
+        "syncsecrets references --env prod --format json",
+    ),
+)
+def references_command(
+    paths: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(
+            metavar="[PATH]...",
+            help=f"Profiles or folders of profiles. [default: {' '.join(DEFAULT_PATHS)}]",
+            show_default=False,
+        ),
+    ] = None,
+    env: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--env",
+            metavar="NAME",
+            help="Only [environments.NAME] (repeatable). [default: base and every environment]",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="text|json", help="text for people, json for programs.")
+    ] = "text",
+    allow_outside: AllowOutsideOption = None,
+    debug: Debug = False,
+) -> None:
+    """List every environment variable, file and Key Vault secret the profiles need, per environment,
+    with the profiles and keys that use them: names only, never a value."""
+    from .commands.references import references
+    from .run.root import at_root
+
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter(f"{fmt!r} is not one of text, json", param_hint="'--format'")
+    with at_root() as place:
+        run = lambda: references(  # noqa: E731
+            place.paths(paths) or DEFAULT_PATHS, tuple(dict.fromkeys(env or ())), fmt, place.paths(allow_outside)
+        )
+        code = guarded(run, debug)
+    raise typer.Exit(code)
 
 
 # --cloud and --api are choices of catalog/clouds.py; --auth modes are checked where they are
@@ -390,18 +451,27 @@ _SHARED = [
 ]
 
 
-def remote_command(name: str, epilog: str):
+def remote_command(name: str, epilog: str, files: tuple[str, ...] = ()):
     """Registers a command that talks to Graph: `run(options, **own)` gets the shared options as
-    a RemoteOptions and its own options by name; typer sees one signature with all of them."""
+    a RemoteOptions and its own options by name; typer sees one signature with all of them.
+    It runs in the repository's root (run/root.py): `files` names its own options that are
+    paths, rewritten, as PATH and --allow-outside are, to name the same file from there."""
 
     def register(run):
         own = list(inspect.signature(run).parameters.values())[1:]  # after `options`
 
         def command(**given):
+            from .run.root import at_root
+
             debug = given.pop("debug")
-            shared = [given.pop(parameter.name) for parameter in _LEADING + _SHARED]
-            options = _remote_options(*shared)
-            raise typer.Exit(guarded(lambda: run(options, **given), debug))
+            shared = {parameter.name: given.pop(parameter.name) for parameter in _LEADING + _SHARED}
+            with at_root() as place:
+                shared["paths"] = place.paths(shared["paths"])
+                shared["allow_outside"] = place.paths(shared["allow_outside"])
+                given.update({key: place.path(given[key]) for key in files if given[key] is not None})
+                options = _remote_options(*shared.values())
+                code = guarded(lambda: run(options, **given), debug)
+            raise typer.Exit(code)
 
         parameters = _LEADING + [_parameter(p.name, p.annotation, p.default) for p in own] + _SHARED
         parameters.append(_parameter("debug", Debug, False))
@@ -413,7 +483,9 @@ def remote_command(name: str, epilog: str):
     return register
 
 
-@remote_command("plan", examples("syncsecrets plan --env prod", "syncsecrets plan --env prod --save plan.json"))
+@remote_command(
+    "plan", examples("syncsecrets plan --env prod", "syncsecrets plan --env prod --save plan.json"), files=("save",)
+)
 def plan_command(
     options,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if any service principal is not in sync.")] = False,
@@ -428,7 +500,11 @@ def plan_command(
     return plan(options, check, save)
 
 
-@remote_command("apply", examples("syncsecrets apply --env prod", "syncsecrets apply --env prod --plan plan.json"))
+@remote_command(
+    "apply",
+    examples("syncsecrets apply --env prod", "syncsecrets apply --env prod --plan plan.json"),
+    files=("plan_file",),
+)
 def apply_command(
     options,
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
@@ -472,11 +548,81 @@ def status_command(options) -> int:
     return status(options)
 
 
+ScopeOption = Annotated[
+    str,
+    typer.Option(
+        "--scope",
+        metavar="SCOPE",
+        help="portal (the portal's Restart provisioning), or a comma-separated list of watermark, escrows, "
+        "quarantine, full, force-deletes.",
+    ),
+]
+ForceDeletesOption = Annotated[
+    bool,
+    typer.Option(
+        "--force-deletes",
+        help="Allow the force-deletes scope: release deletions held back by the accidental-deletion threshold.",
+    ),
+]
+SubjectOption = Annotated[
+    list[str],
+    typer.Option(
+        "--subject", metavar="OBJECT_ID", help="Object id of a user or group to provision now (repeat for several)."
+    ),
+]
+RuleOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--rule", metavar="RULE_ID", help="The schema rule to run [default: the job schema's rule for the type]."
+    ),
+]
+
+
+@remote_command(
+    "restart",
+    examples("syncsecrets restart --env prod --scope quarantine", "syncsecrets restart --scope portal --auto-approve"),
+)
+def restart_command(
+    options,
+    scope: ScopeOption,
+    force_deletes: ForceDeletesOption = False,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
+) -> int:
+    """Restart each service principal's synchronization job with the reset scope given."""
+    from .commands.restart import restart
+
+    return restart(options, scope, force_deletes, auto_approve)
+
+
+@remote_command(
+    "provision", examples("syncsecrets provision configs/hr.toml --subject 9bb0f679-a883-4a6f-8260-35b491b8b8c8")
+)
+def provision_command(
+    options,
+    subject: SubjectOption,
+    type_name: Annotated[str, typer.Option("--type", metavar="User|Group", help="The subjects' object type.")] = "User",
+    rule: RuleOption = None,
+) -> int:
+    """Provision objects now with the profile's job (provisionOnDemand) and show every step."""
+    from .commands.provision import provision
+
+    return provision(options, subject, type_name, rule)
+
+
 def main() -> None:
     """The console script: typer's app, with the savings that bench/ scenario 4 measures."""
     import os
     import sys
 
+    try:
+        os.getcwd()
+    except FileNotFoundError:  # the folder was removed under the shell: no relative path can be found
+        report_user_error(
+            UserError.single(
+                "syncsecrets", "the working directory no longer exists: cd into the repository and run it again"
+            )
+        )
+        sys.exit(exits.USER_ERROR)
     named = sys.argv[1] if len(sys.argv) > 1 else None
     commands = app.registered_commands
     # typer turns every registered command into a click command at each start: a run of one

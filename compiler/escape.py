@@ -9,7 +9,7 @@ stays valid JSON; a backslash is left as it is (JSON has escaped it already wher
 
 from __future__ import annotations
 
-_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+from json.encoder import encode_basestring_ascii
 
 
 def printable(line: str) -> str:
@@ -17,15 +17,4 @@ def printable(line: str) -> str:
     written as its escape."""
     if line.isprintable():  # nearly always: one pass in C
         return line
-    return "".join(char if char.isprintable() else _escape(char) for char in line)
-
-
-def _escape(char: str) -> str:
-    short = _SHORT.get(char)
-    if short:
-        return short
-    code = ord(char)
-    if code > 0xFFFF:  # as JSON writes it: a UTF-16 surrogate pair
-        code -= 0x10000
-        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-    return f"\\u{code:04x}"
+    return "".join(char if char.isprintable() else encode_basestring_ascii(char)[1:-1] for char in line)

@@ -87,10 +87,9 @@ def usage_errors(command: Callable[[], str | None]) -> Iterator[None]:
 
 
 def _where(error: BaseException) -> str:
-    frame = error.__traceback__
-    while frame and frame.tb_next:
-        frame = frame.tb_next
-    if frame is None:
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__, limit=-1)
+    if not frames:
         return "unknown place"
-    code = frame.tb_frame.f_code
-    return f"{code.co_filename.rsplit('/', 1)[-1]}:{frame.tb_lineno} in {code.co_name}"
+    return f"{frames[0].filename.rsplit('/', 1)[-1]}:{frames[0].lineno} in {frames[0].name}"

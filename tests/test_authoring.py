@@ -25,7 +25,8 @@ def test_keys_as_json_lists_the_catalog() -> None:
     rows = json.loads(result.stdout)
     assert len(rows) == len(KEYS)
     assert [row["key"] for row in rows] == [key.graph for key in KEYS]
-    assert set(rows[0]) == {"key", "friendly_name", "kind", "sensitive", "description"}
+    assert set(rows[0]) == {"key", "friendly_name", "kind", "sensitive", "family", "description"}
+    assert {row["key"]: row["family"] for row in rows}["SyncAll"] == "job setting"
     token = next(row for row in rows if row["key"] == "SecretToken")
     assert token["friendly_name"] == "secret_token" and token["sensitive"] is True and token["kind"] == "secret"
 
@@ -34,7 +35,7 @@ def test_keys_as_a_table() -> None:
     lines = run_cli(["keys"], cwd=REPO).stdout.splitlines()
     assert lines[0].split()[:4] == ["KEY", "FRIENDLY", "NAME", "KIND"]
     assert len(lines) == len(KEYS) + 1  # a header, then a key a line
-    assert re.match(r"SyncAll\s+sync_all\s+boolean\s+Provision all", lines[19])
+    assert re.match(r"SyncAll\s+sync_all\s+boolean\s+job setting\s+Provision all", lines[19])
 
 
 def test_the_shipped_schema_is_current() -> None:

@@ -166,8 +166,9 @@ def test_two_profiles_for_one_output_are_refused(tmp_path: Path) -> None:
     [
         (
             ["compile"],
-            "configs: no such file or folder: give a profile or a folder of profiles, or start one "
-            "with `syncsecrets init NAME --template KIND` (or `syncsecrets import FILE`)",
+            "configs: no configs/ folder here or in any folder above (up to the top of the git work tree): run "
+            "syncsecrets in the repository that holds configs/ (or any folder inside it), give a PATH, or start "
+            "one with `syncsecrets init NAME --template KIND` (or `syncsecrets import FILE`)",
         ),
         (["compile", "missing.toml"], "missing.toml: no such file or folder: give a profile or a folder of profiles\n"),
         (["compile", "notes.txt"], "notes.txt: is not a .toml profile"),

@@ -15,8 +15,11 @@ from compiler.graph.auth import TokenSource, claims, token_tenant
 from compiler.graph.client import GraphClient, GraphError, unwrap
 from compiler.graph.connection import Connection, connect
 from compiler.graph.endpoints import check_sendable, read_secrets, write_secrets
+from compiler.graph.pool import run_all
 from compiler.graph.retry import RetryPolicy, backoff, parse_retry_after, wait_before_retry
+from compiler.graph.throttle import Throttle
 from compiler.problems import UserError
+from tests.fakes.clock import FakeClock
 
 ROOT = "https://graph.example.test"
 CONNECTION = Connection(ROOT, "v1.0", "https://login.example.test")
@@ -25,29 +28,25 @@ SP = "2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10"
 POLICY = RetryPolicy()
 
 
-class RecordingStop(threading.Event):
-    """A stop event whose waits return at once and are recorded: no test sleeps."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.waits: list[float] = []
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self.waits.append(timeout or 0.0)
-        return self.is_set()
-
-
-def client_for(handler, policy: RetryPolicy = POLICY) -> tuple[GraphClient, list[httpx.Request], RecordingStop]:
+def client_for(
+    handler, policy: RetryPolicy = POLICY, jobs: int = 4
+) -> tuple[GraphClient, list[httpx.Request], FakeClock]:
+    """A client of `handler(request, count)`; its waits take no time and are in the clock's `sleeps`."""
     seen: list[httpx.Request] = []
+    lock = threading.Lock()
 
     def record(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return handler(request, len(seen))
+        with lock:
+            seen.append(request)
+            count = len(seen)
+        return handler(request, count)
 
-    stop = RecordingStop()
+    clock = FakeClock()
     tokens = TokenSource(lambda: (TOKEN, 4102444800.0))
-    client = GraphClient(CONNECTION, tokens, stop=stop, policy=policy, transport=httpx.MockTransport(record))
-    return client, seen, stop
+    client = GraphClient(
+        CONNECTION, tokens, jobs=jobs, policy=policy, transport=httpx.MockTransport(record), clock=clock
+    )
+    return client, seen, clock
 
 
 def odata_error(status: int, code: str, message: str, headers: dict | None = None) -> httpx.Response:
@@ -68,10 +67,12 @@ def test_retry_after_in_seconds_and_as_an_http_date() -> None:
 
 
 @pytest.mark.parametrize("status", [429, 503, 504])
-def test_throttling_waits_what_graph_asks_up_to_five_attempts(status: int) -> None:
+def test_throttling_waits_what_graph_asks_as_often_as_the_budget_allows(status: int) -> None:
     assert wait_before_retry(POLICY, 1, status, "3", 0.0) == 3.0
-    assert wait_before_retry(POLICY, 4, status, "3", 0.0) == 3.0
-    assert wait_before_retry(POLICY, 5, status, "3", 0.0) is None
+    assert wait_before_retry(POLICY, 50, status, "3", 0.0) == 3.0  # tries are not counted
+    assert wait_before_retry(POLICY, 50, status, "3", 117.0) == 3.0
+    assert wait_before_retry(POLICY, 50, status, "3", 117.5) is None  # the time is
+    assert wait_before_retry(POLICY, 2, status, "0", 0.0) == POLICY.least  # never a retry at once
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409])
@@ -110,20 +111,45 @@ def test_throttled_request_is_retried_after_retry_after() -> None:
             return odata_error(429, "TooManyRequests", "Too many requests", {"Retry-After": "2"})
         return httpx.Response(200, json={"value": [{"key": "SyncAll", "value": "True"}]})
 
-    client, seen, stop = client_for(handler)
+    client, seen, clock = client_for(handler)
     assert read_secrets(client, SP) == [("SyncAll", "True")]
-    assert len(seen) == 3 and stop.waits == [2.0, 2.0]
+    assert len(seen) == 3 and clock.sleeps == [2.0, 2.0]
     assert all(request.headers["Authorization"] == f"Bearer {TOKEN}" for request in seen)
 
 
 def test_throttling_without_retry_after_backs_off_then_gives_up_with_the_request_id() -> None:
-    client, seen, stop = client_for(lambda request, count: odata_error(503, "ServiceUnavailable", "busy"))
+    client, seen, clock = client_for(lambda request, count: odata_error(503, "ServiceUnavailable", "busy"))
     with pytest.raises(GraphError) as raised:
         read_secrets(client, SP)
-    assert len(seen) == 5 and len(stop.waits) == 4
+    assert len(clock.sleeps) == len(seen) - 1 and len(seen) > 5  # as long as the budget lasts
+    assert sum(clock.sleeps) <= POLICY.budget < sum(clock.sleeps) + POLICY.cap
     error = raised.value
     assert (error.status, error.code, error.request_id) == (503, "ServiceUnavailable", "req-123")
-    assert "after 5 attempts" in str(error) and TOKEN not in str(error)
+    assert f"after {len(seen)} attempts" in str(error) and TOKEN not in str(error)
+
+
+def test_retry_after_zero_forever_ends_within_the_budget() -> None:
+    client, seen, clock = client_for(
+        lambda request, count: odata_error(429, "TooManyRequests", "slow down", {"Retry-After": "0"})
+    )
+    with pytest.raises(GraphError) as raised:
+        read_secrets(client, SP)
+    assert raised.value.status == 429
+    assert clock.sleeps == pytest.approx([POLICY.least] * (len(seen) - 1))
+    assert sum(clock.sleeps) == pytest.approx(POLICY.budget, abs=POLICY.least)
+
+
+def test_a_burst_of_429_fails_no_request_that_has_budget_left() -> None:
+    """Eight tries answered 429 (Retry-After: 1) in a row: the ninth succeeds, the budget barely touched."""
+
+    def handler(request, count):
+        if count <= 8:
+            return odata_error(429, "TooManyRequests", "slow down", {"Retry-After": "1"})
+        return httpx.Response(200, json={"value": []})
+
+    client, seen, clock = client_for(handler)
+    assert read_secrets(client, SP) == []
+    assert len(seen) == 9 and clock.sleeps == [1.0] * 8
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404])
@@ -279,3 +305,54 @@ def test_an_azure_error_quoting_a_secret_with_a_line_break_shows_none_of_it() ->
         assert "canary" not in first_lines(error)
     finally:
         references.SECRETS.clear()
+
+
+# -- throttling shared by the workers ------------------------------------------------------------
+def test_after_a_429_every_worker_waits_and_fewer_requests_are_in_flight() -> None:
+    clock, stop = FakeClock(), threading.Event()
+    throttle = Throttle(4, clock)
+    burst = [throttle.enter(0.0, stop) for _ in range(4)]
+    assert [waited for _ticket, waited in burst] == [0.0] * 4 and clock.sleeps == []
+    throttle.leave(burst[0][0], 429, 1.0)
+    assert throttle.limit == 2
+    throttle.leave(burst[1][0], 429, 1.0)  # the same burst: no second cut
+    assert throttle.limit == 2
+    throttle.leave(burst[2][0], 200, None)
+    throttle.leave(burst[3][0], 200, None)  # answered, but sent before the cut: 2 -> 3
+    assert throttle.limit == 3
+    # A worker that was not throttled itself waits for the shared time too.
+    ticket, waited = throttle.enter(0.0, stop)
+    assert (waited, clock.sleeps) == (1.0, [1.0])
+    for _ in range(2):
+        throttle.leave(ticket, 200, None)
+        ticket, _waited = throttle.enter(0.0, stop)
+    assert throttle.limit == 3
+    for _ in range(3):
+        throttle.leave(ticket, 200, None)
+        ticket, _waited = throttle.enter(0.0, stop)
+    assert throttle.limit == 4  # back up to --jobs, and no higher
+    throttle.leave(ticket, 200, None)
+    assert throttle.limit == 4
+
+
+def test_a_stopped_run_sends_nothing_more_even_while_throttled() -> None:
+    clock, stop = FakeClock(), threading.Event()
+    throttle = Throttle(1, clock)
+    ticket, _waited = throttle.enter(0.0, stop)
+    throttle.leave(ticket, 429, 30.0)
+    stop.set()
+    assert throttle.enter(0.0, stop) is None and clock.sleeps == []
+
+
+def test_workers_share_the_wait_and_no_request_fails_under_a_burst_of_429() -> None:
+    """Four workers, the first eight requests answered 429 (Retry-After: 1): every read succeeds."""
+
+    def handler(request, count):
+        if count <= 8:
+            return odata_error(429, "TooManyRequests", "slow down", {"Retry-After": "1"})
+        return httpx.Response(200, json={"value": []})
+
+    client, seen, _clock = client_for(handler)
+    results, interrupted = run_all(list(range(20)), lambda index: read_secrets(client, SP), 4, client.stop)
+    assert interrupted is None and results == [[]] * 20
+    assert len(seen) == 28

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler.body.mapper import revealed_value
 from compiler.catalog.keys import BY_GRAPH, KEYS, NULL_MEMBER, Kind
 from compiler.graph.endpoints import MASK as MASKED
+from compiler.profile.kinds import convert_text
 from compiler.profile.references import placeholder_label
 from tests.helpers import REPO, run_cli, tree
 
@@ -36,9 +36,9 @@ def canonical(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if value == MASKED or placeholder_label(value) or (known and known.sensitive and not value.startswith("{")):
             value = "<secret>"
         elif known and known.kind is Kind.TIMESTAMP and value[-1].isdigit() and "+" not in value[10:]:
-            value = revealed_value(known, value + "Z")  # import reads a time without offset as UTC
+            value = convert_text(known, value + "Z")  # import reads a time without offset as UTC
         elif known:
-            value = revealed_value(known, value)
+            value = convert_text(known, value)
         found.append((key, value))
     return sorted(found, key=lambda pair: (order.get(pair[0], len(order)), pair[0]))
 

@@ -328,12 +328,13 @@ def test_an_unreadable_trust_store_is_exit_2(tmp_path: Path, graph, env) -> None
     assert graph.journal == []
 
 
-def test_an_unreachable_authority_is_exit_4(tmp_path: Path, graph, graph_env) -> None:
+def test_an_unreachable_authority_is_exit_4(tmp_path: Path, graph, graph_env, clock) -> None:
     write_profile(tmp_path)
     env = {**graph_env(token=False), "APP_TOKEN": TOKEN, "AZURE_AUTHORITY_HOST": "https://127.0.0.1:9"}
     result = run_cli(["plan"], cwd=tmp_path, env=env)
     assert result.exit_code == 4 and "--auth env" in result.stderr
-    assert graph.journal == []
+    # azure-identity retried the refused connection three times: at once, then after two backoffs.
+    assert graph.journal == [] and len(clock.sleeps) == 2
 
 
 def test_github_oidc_exchanges_the_actions_token(tmp_path: Path, graph, graph_env, actions_oidc) -> None:

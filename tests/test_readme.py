@@ -18,7 +18,7 @@ from tests.helpers import REPO
 README = (REPO / "README.md").read_text(encoding="utf-8")
 CLI = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
 GROUP = typer.main.get_command(app)
-REMOTE = {"plan", "apply", "validate", "status"}
+REMOTE = {"plan", "apply", "validate", "status", "restart", "provision"}
 PAGES = sorted([*(REPO / "docs").glob("*.md"), REPO / "SECURITY.md", REPO / "CONTRIBUTING.md"])
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 

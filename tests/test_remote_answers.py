@@ -17,7 +17,7 @@ import pytest
 
 from compiler.graph import answers, applying
 from compiler.sandbox import faults
-from tests.helpers import run_cli, run_process
+from tests.helpers import run_cli
 from tests.test_plan import SP, SP2, TOKEN, write_profile
 
 
@@ -227,8 +227,8 @@ def no_credential(tmp_path, graph_env) -> dict[str, str]:
 def test_no_credential_found_says_so_and_how_to_sign_in(tmp_path, graph, no_credential, mode):
     write_profile(tmp_path)
     graph.add_principal(SP, {})
-    result = run_process(["plan", "--auth", mode], cwd=tmp_path, env=no_credential)
-    assert result.returncode == 4, result.stdout + result.stderr
+    result = run_cli(["plan", "--auth", mode], cwd=tmp_path, env=no_credential)  # retries on the `clock`
+    assert result.exit_code == 4, result.stdout + result.stderr
     assert "refused" not in result.stderr
     assert f"--auth {mode} found no credential to sign in with" in result.stderr
     assert "az login" in result.stderr
@@ -243,8 +243,8 @@ def test_an_authority_that_cannot_be_reached_is_named(tmp_path, graph, graph_env
     port = closed.getsockname()[1]
     closed.close()
     env = {**graph_env(token=False), "APP_TOKEN": TOKEN, "AZURE_AUTHORITY_HOST": f"https://127.0.0.1:{port}"}
-    result = run_process(["plan"], cwd=tmp_path, env=env)
-    assert result.returncode == 4, result.stdout + result.stderr
+    result = run_cli(["plan"], cwd=tmp_path, env=env)  # azure-identity's retries wait on the `clock` fixture
+    assert result.exit_code == 4, result.stdout + result.stderr
     assert f"could not reach 127.0.0.1:{port}" in result.stderr, result.stderr
 
 

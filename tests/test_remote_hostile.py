@@ -67,23 +67,27 @@ def test_apply_reading_back_an_answer_that_is_not_json_fails_the_target(tmp_path
 
 
 @pytest.mark.parametrize(
-    ("retry_after", "exit_code"),
+    ("retry_after", "exit_code", "waited"),
     [
-        ("\u00b2", 0),
-        ("\u0661", 0),
-        ("1\u00bd", 0),
-        ("-1", 0),
-        ("", 0),
-        ("Fri, 31 Dec 9999 23:59:59 GMT", 4),  # a date past the retry budget ends the request
+        ("\u00b2", 0, None),  # unreadable: backed off as if absent
+        ("\u0661", 0, None),
+        ("1\u00bd", 0, None),
+        ("-1", 0, None),
+        ("", 0, None),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", 4, []),  # past the retry budget: the request ends at once
     ],
 )
-def test_an_odd_retry_after_is_waited_out_or_ignored(tmp_path: Path, graph, env, retry_after, exit_code) -> None:
+def test_an_odd_retry_after_is_waited_out_or_ignored(tmp_path: Path, graph, env, clock, retry_after, exit_code, waited):
     write_profile(tmp_path)
     graph.add_principal(SP, {})
     graph.fault(429, method="GET", retry_after=retry_after)
     result = run_cli(["plan"], cwd=tmp_path, env=env)
     assert result.exit_code == exit_code, outputs(result)
     assert "internal error" not in outputs(result)
+    if waited is None:  # one backoff of the first retry: jittered, at most a second
+        assert len(clock.sleeps) == 1 and 0.1 <= clock.sleeps[0] <= 1.0
+    else:
+        assert clock.sleeps == waited
 
 
 @pytest.mark.parametrize("link", ["{root}/v1.0/next\n?page=2", "{root}/v1.0/next\t?page=2", " {root}/v1.0/next"])

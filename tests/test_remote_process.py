@@ -57,23 +57,22 @@ def _start_apply(root: Path, env: dict[str, str]) -> subprocess.Popen:
     )
 
 
-def _wait_for_puts(graph, count: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while sum(1 for record in graph.journal if record.method == "PUT") < count:
-        assert time.monotonic() < deadline, "no PUT arrived"
-        time.sleep(0.01)
+def _caught_in_third_put(graph) -> tuple:
+    """Holds the third PUT at the fake; (arrived, release) as FakeGraph.hold returns them."""
+    return graph.hold("PUT", after=2)
 
 
 def test_ctrl_c_starts_no_new_put_and_reports_what_was_applied(tmp_path: Path, graph, graph_env) -> None:
     many_profiles(tmp_path, graph)
-    graph.latency = 0.1
+    arrived, release = _caught_in_third_put(graph)
     process = _start_apply(tmp_path, {**graph_env(), "APP_TOKEN": TOKEN})
-    _wait_for_puts(graph, 2)
+    assert arrived.wait(60), "no third PUT arrived"
     process.send_signal(signal.SIGINT)
+    release.set()  # the PUT in flight finishes
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stdout + stderr
     sent = {record.path.split("/")[3] for record in graph.journal if record.method == "PUT"}
-    assert 2 <= len(sent) < len(PRINCIPALS)
+    assert sent == set(PRINCIPALS[:3])
     for principal in PRINCIPALS:
         if principal in sent:
             assert f"-> {principal}: applied" in stdout or f"-> {principal}: sent, not confirmed" in stdout
@@ -84,15 +83,19 @@ def test_ctrl_c_starts_no_new_put_and_reports_what_was_applied(tmp_path: Path, g
 
 def test_sigkill_during_apply_leaves_nothing_local_and_plan_shows_the_truth(tmp_path: Path, graph, graph_env) -> None:
     many_profiles(tmp_path, graph)
-    graph.latency = 0.1
     env = {**graph_env(), "APP_TOKEN": TOKEN}
     before = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*"))
+    arrived, release = _caught_in_third_put(graph)
     process = _start_apply(tmp_path, env)
-    _wait_for_puts(graph, 3)
+    assert arrived.wait(60), "no third PUT arrived"
     process.kill()
     process.communicate(timeout=30)
+    release.set()  # the tenant takes the PUT whose sender was killed
+    deadline = time.monotonic() + 30
+    while sum(record.method == "PUT" for record in graph.journal) < 3:  # recorded once it took effect
+        assert time.monotonic() < deadline, "the held PUT was not taken"
+        time.sleep(0.01)
     assert sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*")) == before
-    graph.latency = 0
     plan = run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env)
     import json
 
@@ -100,17 +103,18 @@ def test_sigkill_during_apply_leaves_nothing_local_and_plan_shows_the_truth(tmp_
     for principal in PRINCIPALS:
         expected = "in-sync" if "SecretToken" in graph.pairs(principal) else "changes"
         assert statuses[principal] == expected
-    assert list(statuses.values()).count("in-sync") >= 2
+    assert list(statuses.values()).count("in-sync") == 3  # the third: the PUT in flight when killed
 
 
 def test_sigterm_during_apply_is_reported_like_ctrl_c(tmp_path: Path, graph, graph_env) -> None:
     many_profiles(tmp_path, graph)
-    graph.latency = 0.1
+    arrived, release = _caught_in_third_put(graph)
     process = _start_apply(tmp_path, {**graph_env(), "APP_TOKEN": TOKEN})
-    _wait_for_puts(graph, 2)
+    assert arrived.wait(60), "no third PUT arrived"
     process.send_signal(signal.SIGTERM)
+    release.set()
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 143, stdout + stderr
     sent = {record.path.split("/")[3] for record in graph.journal if record.method == "PUT"}
-    assert len(sent) < len(PRINCIPALS)
+    assert sent == set(PRINCIPALS[:3])
     assert "not started" in stdout and stdout.rstrip().endswith("; interrupted")

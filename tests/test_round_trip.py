@@ -384,13 +384,13 @@ def test_status_reads_the_last_run_and_the_quarantine_from_graph(tmp_path: Path,
     assert result.exit_code == 1, result.stdout + result.stderr
     assert (
         f"x configs/a.toml -> {SP}: quarantined\n"
-        f"  job {JOB} (scim): Quarantine; schedule Active every PT40M\n"
+        f"  job {JOB} (scim): Quarantine; schedule Active, every 40 minutes\n"
         "    quarantined since 2026-11-26T00:00:00Z: IncorrectCredentials; next attempt 2026-11-28T00:00:00Z\n"
         "    SystemForCrossDomainIdentityManagementUnauthorized: The token was refused.\n"
     ) in result.stdout
     assert (
         f"x configs/b.toml -> {SP2}: failing\n"
-        f"  job {JOB} (scim): Active; schedule Active every PT40M\n"
+        f"  job {JOB} (scim): Active; schedule Active, every 40 minutes\n"
         "    last run: Failed at 2026-11-27T09:00:00Z: SystemForCrossDomainIdentityManagementServiceIncompatible: "
         "HTTP 500 from the app\n"
     ) in result.stdout

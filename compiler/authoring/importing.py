@@ -88,6 +88,7 @@ def build_profile(
     principal: str | None = None,
     tenant: str | None = None,
     from_tenant: bool = False,
+    job: tuple[str, str] | None = None,
 ) -> Imported:
     """`from_tenant`: the pairs come from a GET, not from a file syncsecrets wrote. A tenant never
     holds a placeholder (apply refuses to send one), so a value that looks like one is not taken
@@ -118,10 +119,7 @@ def build_profile(
         elif hidden or (key is not None and key.is_secret(value)):
             variable = variable_name(name, key.friendly if key else key_name)
             imported.variables.append((variable, key.graph if key else key_name))
-            if key:
-                top[key] = {"env": variable}
-            else:
-                raw[key_name] = {"env": variable}
+            (top if key else raw)[key or key_name] = {"env": variable}
         elif key is None:
             raw[key_name] = value
         elif key is NOTIFICATION_KEY:
@@ -133,7 +131,7 @@ def build_profile(
             if isinstance(top[key], str) and key.kind is Kind.TIMESTAMP:
                 comments[key] = "a string: a TOML date-time holds six digits of fractions of a second"
     imported.warnings += [f"{key_name}: not in syncsecrets' catalog: kept in [raw]" for key_name in raw]
-    imported.text = _text(name, source, top, table, raw, imported, principal, comments, tenant)
+    imported.text = _text(name, source, top, table, raw, imported, principal, comments, tenant, job)
     imported.pairs = _compile(imported.text, name, source, spelled)
     return imported
 
@@ -153,10 +151,8 @@ def _notifications(value: str, where: str, imported: Imported) -> dict[str, obje
         raise UserError.single(where, str(error)) from None
     if fields.get("Recipients") != json_object(value).get("Recipients"):  # said, never silent
         imported.warnings.append(f"{NOTIFICATION_KEY.graph}: spaces around the addresses in Recipients are dropped")
-    if unknown:
-        return None
-    if not fields:
-        return None  # "{}": kept as the string, which compiles to "{}" again
+    if unknown or not fields:
+        return None  # "{}" too: kept as the string, which compiles to "{}" again
     table: dict[str, object] = {}
     recipients = fields.get("Recipients")
     if recipients is not None:
@@ -190,7 +186,9 @@ def _recipients(value: str) -> str | list[str]:
     return addresses if len(addresses) > 1 else value
 
 
-def _text(name, source, top, table, raw, imported: Imported, principal: str | None, comments, tenant=None) -> str:
+def _text(
+    name, source, top, table, raw, imported: Imported, principal: str | None, comments, tenant=None, job=None
+) -> str:
     header = [f"# {name}: imported from {os.path.basename(source)} by `syncsecrets import`."]
     if imported.variables:
         header.append("# Secrets were not imported: `syncsecrets plan`, `apply` and `compile --reveal` read them from:")
@@ -209,6 +207,8 @@ def _text(name, source, top, table, raw, imported: Imported, principal: str | No
     if guess:
         application.append(f'# template = "{guess}"  # guessed from the keys: uncomment to have compile check them')
     blocks.append(application)
+    if job is not None:  # (template_id, state): the service principal's only job, as it is
+        blocks.append(["[job]", tomlwrite.line("template_id", job[0]), tomlwrite.line("state", job[1])])
     return "\n\n".join("\n".join(block) for block in blocks if block) + "\n"
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from ..catalog.keys import KEYS, NOTIFICATION_FIELDS, Key
 from ..catalog.templates import templates
 from ..profile import notifications
+from ..profile.job import STATES, TEMPLATE_ID
 from ..profile.kinds import KINDS
 from ..profile.layers import APPLICATION_FIELDS, ENVIRONMENT_NAME, RAW_NAME
-from ..profile.references import ENV_NAME
+from ..profile.references import ENV_NAME, SCHEMES
 from ..profile.values import GUID
 from ..profile.vault_address import EXAMPLE as KEYVAULT_EXAMPLE
 from ..profile.vault_address import SCHEMA_PATTERN as KEYVAULT_PATTERN
@@ -69,6 +70,7 @@ def _layer_properties() -> dict:
         properties[key.graph] = schema
     properties["notifications"] = {"$ref": "#/$defs/notifications"}
     properties["application"] = {"$ref": "#/$defs/application"}
+    properties["job"] = {"$ref": "#/$defs/job"}
     properties["raw"] = {"$ref": "#/$defs/raw"}
     return properties
 
@@ -84,6 +86,12 @@ def _key_schema(key: Key) -> dict:
 
 def _definitions() -> dict:
     reference_name = {"type": "string", "minLength": 1}
+    env = {**reference_name, "pattern": _anchored(ENV_NAME.pattern)}
+    keyvault = {
+        "type": "string",
+        "description": f"An Azure Key Vault secret: {KEYVAULT_EXAMPLE}.",
+        "pattern": KEYVAULT_PATTERN,
+    }
     fields = {}
     for field in NOTIFICATION_FIELDS:
         if field.graph == "Recipients":
@@ -111,30 +119,8 @@ def _definitions() -> dict:
             "description": 'A secret reference: { env = "NAME" }, { file = "path" } (relative to this file) or '
             '{ keyvault = "https://<vault>.vault.azure.net/secrets/<name>" }.',
             "oneOf": [
-                {
-                    "type": "object",
-                    "properties": {"env": {**reference_name, "pattern": _anchored(ENV_NAME.pattern)}},
-                    "required": ["env"],
-                    "additionalProperties": False,
-                },
-                {
-                    "type": "object",
-                    "properties": {"file": reference_name},
-                    "required": ["file"],
-                    "additionalProperties": False,
-                },
-                {
-                    "type": "object",
-                    "properties": {
-                        "keyvault": {
-                            "type": "string",
-                            "description": f"An Azure Key Vault secret: {KEYVAULT_EXAMPLE}.",
-                            "pattern": KEYVAULT_PATTERN,
-                        }
-                    },
-                    "required": ["keyvault"],
-                    "additionalProperties": False,
-                },
+                {"type": "object", "properties": {scheme: schema}, "required": [scheme], "additionalProperties": False}
+                for scheme, schema in zip(SCHEMES, (env, reference_name, keyvault), strict=True)
             ],
         },
         "notifications": {
@@ -177,6 +163,20 @@ def _definitions() -> dict:
             },
             "additionalProperties": False,
             "propertyNames": {"enum": list(APPLICATION_FIELDS)},
+        },
+        "job": {
+            "type": "object",
+            "description": "The synchronization job as code: apply creates it from its template, starts or "
+            "pauses it, and heals a quarantine for its credentials (never deletes it).",
+            "properties": {
+                "template_id": {
+                    "type": "string",
+                    "pattern": _anchored(TEMPLATE_ID.pattern),
+                    "description": 'The Graph synchronization template of the job (its templateId), e.g. "scim".',
+                },
+                "state": {"enum": list(STATES), "description": '"active" (default): running; "paused": paused.'},
+            },
+            "additionalProperties": False,
         },
         "raw": {
             "type": "object",

@@ -4,8 +4,7 @@ Masking rule: a value is shown only when it is known to be no secret. The new si
 each value came from (a reference is masked). The old side is a file on disk that cannot say
 so; its value is masked when the key is sensitive, when it is a placeholder, when the new value
 of the key is masked, when it holds a secret the run knows (profile/secrets.py), or when the
-old file holds revealed values (any of them may have come
-from a reference). That is read from the file's content: a real value where the profile has a
+old file holds revealed values (any of them may have come from a reference). That is read from the file's content: a real value where the profile has a
 reference or the catalog a secret; never from its mode, which `cp` or a CI artifact loses.
 A change of a masked value is still a change: `*** (env:A) -> *** (env:B)`, or
 `*** (env:A) -> *** (env:A, changed)`.
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 
 from ..catalog.keys import BY_GRAPH, NOTIFICATION_KEY, POSITION, notification_field_order
 from ..escape import printable
+from ..profile.kinds import KINDS
 from ..profile.references import MASK, placeholder_label
 from ..profile.secrets import holds_secret
 from .mapper import OutPair
@@ -109,22 +109,25 @@ def _is_secret(key: str, value: str) -> bool:
 
 
 def changes(rows: list[Row]) -> list[Change]:
-    """The semantic diff: keys added, removed and changed; notification settings field by field."""
+    """The semantic diff: keys added, removed and changed; JSON values field by field."""
     result = []
     for row in rows:
         action = row.action
         if action == "unchanged":
             continue
-        fields = ()
-        if row.key == NOTIFICATION_KEY.graph and action == "changed" and not (row.old_masked or row.new_masked):
-            fields = _field_changes(row.old, row.new)
+        fields = field_changes(row.key, row.old, row.new) if not (row.old_masked or row.new_masked) else ()
         result.append(Change(row.key, action, row.old, row.new, row.old_masked, row.new_masked, fields))
     return result
 
 
-def _field_changes(old: str, new: str) -> tuple[Change, ...]:
+def field_changes(key: str, old: str | None, new: str | None) -> tuple[Change, ...]:
+    """A JSON-valued key (SyncNotificationSettings, a table for Domain or AppKey) added, or
+    changed from one JSON object to another, field by field; () for any other value. The one
+    rule of compile's diff and the remote reports; `old`, `new`: unmasked values (None: absent)."""
+    if new is None or not _holds_json(key, new) or (old is not None and not _holds_json(key, old)):
+        return ()
     try:
-        before, after = json.loads(old), json.loads(new)
+        before, after = json.loads(old) if old is not None else {}, json.loads(new)
     except (ValueError, RecursionError):
         return ()
     if not (isinstance(before, dict) and isinstance(after, dict)):
@@ -141,25 +144,29 @@ def _field_changes(old: str, new: str) -> tuple[Change, ...]:
     return tuple(found)
 
 
+def _holds_json(key: str, value: str) -> bool:
+    known = BY_GRAPH.get(key)
+    return known is not None and KINDS[known.kind].is_json(value)
+
+
 def removal_warnings(found: list[Change]) -> list[str]:
     """Warnings for keys the new body no longer holds: omitting a key may not clear it (Graph's
     PUT merges, by every public account), and a JSON-valued one cannot be cleared at all."""
     removed = [change for change in found if change.action == "removed"]
-    plain = [change.key for change in removed if not _is_json_valued(change)]
-    json_valued = [change.key for change in removed if _is_json_valued(change)]
     warnings = []
-    if plain:
-        verb, them = ("is", "it") if len(plain) == 1 else ("are", "them")
-        warnings.append(
-            f"{', '.join(plain)} {verb} removed from the body: a PUT that omits a key may leave "
-            f"{them} on the tenant; `syncsecrets apply` clears {them}"
+    for json_valued in (False, True):
+        keys = [change.key for change in removed if _is_json_valued(change) is json_valued]
+        if not keys:
+            continue
+        verb, them = ("is", "it") if len(keys) == 1 else ("are", "them")
+        fix = (
+            f'on the tenant, and Graph refuses "" for a JSON value, so nothing clears {them}: set {them} '
+            "explicitly instead (for notifications, [notifications] enabled = false)"
+            if json_valued
+            else f"on the tenant; `syncsecrets apply` clears {them}"
         )
-    if json_valued:
-        verb, them = ("is", "it") if len(json_valued) == 1 else ("are", "them")
         warnings.append(
-            f"{', '.join(json_valued)} {verb} removed from the body: a PUT that omits a key may leave "
-            f'{them} on the tenant, and Graph refuses "" for a JSON value, so nothing clears {them}: '
-            f"set {them} explicitly instead (for notifications, [notifications] enabled = false)"
+            f"{', '.join(keys)} {verb} removed from the body: a PUT that omits a key may leave {them} {fix}"
         )
     return warnings
 
@@ -255,14 +262,10 @@ def _may_keep(old: str | None, new: OutPair) -> bool:
         return False
     old_label = placeholder_label(old)
     if old_label is not None and new.label is not None:
-        return _same_reference(old_label, new.label)
+        return _normal_label(old_label) == _normal_label(new.label)
     if old_label is None and placeholder_label(new.value) is None:
         return old == new.value
     return old_label is None  # a revealed old value, a placeholder now: it cannot tell
-
-
-def _same_reference(first: str, second: str) -> bool:
-    return _normal_label(first) == _normal_label(second)
 
 
 def _normal_label(label: str) -> str:

@@ -62,6 +62,10 @@ def map_layer(layer: Layer, reveal: bool, environ) -> tuple[list[OutPair], list[
     kept = layer.application.get("keep")
     if kept is not None:
         _check_keep(kept, present, problems)
+    if layer.job:  # the merged [job], checked whole (template_id may come from another file)
+        from ..profile.job import job_spec
+
+        problems += job_spec(layer.job)[1]
     template = layer.application.get("template")
     if template is not None and not problems:  # a key whose reference failed is set all the same
         _check_template(template, pairs, problems)
@@ -83,16 +87,11 @@ def _pair(graph: str, key: Key | None, entry: Located, reveal: bool, environ, pr
         problems.append(entry.problem(str(error))._replace(refused=True))
         return None
     try:
-        text = revealed_value(key, text) if key else text
+        text = convert_text(key, text) if key else text
     except InvalidValue as error:
         problems.append(entry.problem(f"the value of {value.label} {error}"))
         return None
     return OutPair(graph, text, value.label)
-
-
-def revealed_value(key: Key, text: str) -> str:
-    """A revealed reference's string checked and normalised for `key`'s kind."""
-    return convert_text(key, text)
 
 
 def _check_keep(kept: Located, present: list[str], problems: list) -> None:

@@ -27,6 +27,15 @@ class Kind(StrEnum):
     OBJECT_OR_TEXT = "object-or-text"  # Domain and AppKey: a string or a JSON object
 
 
+class Family(StrEnum):
+    """Where a key belongs once Graph retires the secrets API (deprecated in beta): how the app is
+    reached (endpoint, credentials, OAuth, tenant ids) or how its synchronization job behaves.
+    `validate` sends only connectivity keys, as Microsoft's validateCredentials examples do."""
+
+    CONNECTIVITY = "connectivity"
+    JOB_SETTING = "job setting"
+
+
 # Records on the compile path are NamedTuples (or small slotted classes where they change):
 # cheap to define at every start (start-up has a budget, see bench/) and to build, once per
 # value of a profile.
@@ -41,6 +50,7 @@ class Key(NamedTuple):
     integer_ok: bool = False
     # A URL or host the provisioning service sends credentials to (exfiltration warning).
     receives_credentials: bool = False
+    family: Family = Family.CONNECTIVITY
 
     def holds_json(self, value: str) -> bool:
         """Whether a string value of this key is the JSON-object form (Domain, AppKey)."""
@@ -52,6 +62,7 @@ class Key(NamedTuple):
         return self.sensitive and not self.holds_json(value)
 
 
+_JOB = Family.JOB_SETTING
 _T, _S, _B, _U, _D, _N, _O = (
     Kind.TEXT,
     Kind.SECRET,
@@ -127,7 +138,13 @@ KEYS: tuple[Key, ...] = (
         "When the OAuth 2 access token was issued.",
     ),
     Key("Oauth2RefreshToken", "oauth2_refresh_token", _S, "OAuth 2 refresh token for the target app.", sensitive=True),
-    Key("SyncAll", "sync_all", _B, "Provision all users and groups (true) or only those assigned to the app (false)."),
+    Key(
+        "SyncAll",
+        "sync_all",
+        _B,
+        "Provision all users and groups (true) or only those assigned to the app (false).",
+        family=_JOB,
+    ),
     Key("InstanceName", "instance_name", _T, "Instance name of the target app (ServiceNow-style, unverified)."),
     Key(
         "Oauth2ClientId",
@@ -155,6 +172,7 @@ KEYS: tuple[Key, ...] = (
         "update_key_on_soft_delete",
         _B,
         "Update the matching key when an account is soft-deleted.",
+        family=_JOB,
     ),
     Key(
         "SynchronizationSchedule",
@@ -162,21 +180,24 @@ KEYS: tuple[Key, ...] = (
         _T,
         "Synchronization schedule (format unverified).",
         integer_ok=True,
+        family=_JOB,
     ),
-    Key("SystemOfRecord", "system_of_record", _T, "System of record for inbound (HR) provisioning."),
+    Key("SystemOfRecord", "system_of_record", _T, "System of record for inbound (HR) provisioning.", family=_JOB),
     Key("SandboxName", "sandbox_name", _T, "Name of the app's sandbox to provision into."),
-    Key("EnforceDomain", "enforce_domain", _B, "Only provision accounts in the configured Domain."),
+    Key("EnforceDomain", "enforce_domain", _B, "Only provision accounts in the configured Domain.", family=_JOB),
     Key(
         "SyncNotificationSettings",
         "sync_notification_settings",
         _N,
         "Quarantine and failure emails and the accidental-deletion threshold.",
+        family=_JOB,
     ),
     Key(
         "SkipOutOfScopeDeletions",
         "skip_out_of_scope_deletions",
         _B,
         "Do not disable accounts in the target when they leave scope.",
+        family=_JOB,
     ),
     Key(
         "Oauth2AuthorizationCode",
@@ -218,8 +239,15 @@ KEYS: tuple[Key, ...] = (
         "perform_inbound_entitlement_grants",
         _B,
         "Grant entitlements read from the source during inbound provisioning.",
+        family=_JOB,
     ),
-    Key("HardDeletesEnabled", "hard_deletes_enabled", _B, "Delete accounts in the target instead of disabling them."),
+    Key(
+        "HardDeletesEnabled",
+        "hard_deletes_enabled",
+        _B,
+        "Delete accounts in the target instead of disabling them.",
+        family=_JOB,
+    ),
     Key(
         "SyncAgentCompatibilityKey",
         "sync_agent_compatibility_key",
@@ -232,7 +260,7 @@ KEYS: tuple[Key, ...] = (
         _T,
         "Active Directory container the provisioning agent writes to (format unverified).",
     ),
-    Key("ValidateDomain", "validate_domain", _B, "Check that the Domain is verified before provisioning."),
+    Key("ValidateDomain", "validate_domain", _B, "Check that the Domain is verified before provisioning.", family=_JOB),
     Key("TestReferences", "test_references", _T, "Test references (format unverified)."),
     Key(
         "ConnectionString",
@@ -253,6 +281,13 @@ NOTIFICATION_KEY = BY_GRAPH["SyncNotificationSettings"]
 def lookup(name: str) -> Key | None:
     """The key a profile means by `name`, in either spelling, or None."""
     return BY_FRIENDLY.get(name) or BY_GRAPH.get(name)
+
+
+def is_connectivity(graph_name: str) -> bool:
+    """Whether a pair goes to validateCredentials: a catalog key of the connectivity family, or a
+    [raw] key (syncsecrets cannot tell, and leaving out a credential would fail the test)."""
+    key = BY_GRAPH.get(graph_name)
+    return key is None or key.family is Family.CONNECTIVITY
 
 
 def lookup_loosely(name: str) -> Key | None:

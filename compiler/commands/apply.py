@@ -28,7 +28,7 @@ def apply(
     validate: bool = False,
     environ=os.environ,
 ) -> int:
-    from ..graph.planning import CHANGES, IN_SYNC, SKIPPED, RemoteRun, unclearable_problems
+    from ..graph.planning import CHANGES, IN_SYNC, SKIPPED, RemoteRun, job_problems, unclearable_problems
     from ..graph.saved import mismatch, stale_reasons
     from ..reports.remote import write_remote_report
 
@@ -58,7 +58,7 @@ def apply(
     client = session.client
     try:
         run.plans, run.interrupted = read_tenants(session, targets, options, "Reading the tenant")
-        run.problems = unclearable_problems(run.plans)
+        run.problems = job_problems(run.plans) + unclearable_problems(run.plans)
         if not run.problems and saved is not None:
             run.problems = _stale(stale_reasons(saved, run.plans))
         if run.problems or run.interrupted:
@@ -140,8 +140,8 @@ def is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def confirm(count: int) -> bool:
-    sys.stderr.write(QUESTION.format(count=count, noun="principal" if count == 1 else "principals"))
+def confirm(count: int, question: str = QUESTION) -> bool:
+    sys.stderr.write(question.format(count=count, noun="principal" if count == 1 else "principals"))
     sys.stderr.flush()
     answer = sys.stdin.readline()
     return answer.strip().lower() in ("y", "yes")

@@ -22,7 +22,8 @@ def import_from_tenant(
     from ..graph.auth import AuthError
     from ..graph.client import GraphError
     from ..graph.connection import connect
-    from ..graph.endpoints import read_secrets
+    from ..graph.endpoints import jobs_url, read_collection, read_secrets
+    from ..graph.job_action import only_job
     from ..graph.planning import RemoteRun
     from ..profile.values import check_guid
 
@@ -44,10 +45,11 @@ def import_from_tenant(
         return finish(run, options, error=error)
     try:
         pairs = read_secrets(session.client, principal)
+        job = only_job(read_collection(session.client, jobs_url(session.client, principal)))
     except GraphError as error:
         return finish(run, options, error=f"service principal {principal}: {error}")
     finally:
         session.client.close()
     source = f"servicePrincipals/{principal}"
-    imported = build_profile(pairs, name, source, principal, session.tenant, from_tenant=True)
+    imported = build_profile(pairs, name, source, principal, session.tenant, from_tenant=True, job=job)
     return write_imported(imported, name, configs, force, source)

@@ -8,7 +8,7 @@ from .. import exits
 from ..catalog.keys import KEYS
 from ..reports.terminal import RichWriter, Writer, writer_for_terminal
 
-HEADINGS = ("KEY", "FRIENDLY NAME", "KIND", "SECRET", "DESCRIPTION")
+HEADINGS = ("KEY", "FRIENDLY NAME", "KIND", "SECRET", "FAMILY", "DESCRIPTION")
 
 
 def key_rows() -> list[dict]:
@@ -18,6 +18,7 @@ def key_rows() -> list[dict]:
             "friendly_name": key.friendly,
             "kind": str(key.kind),
             "sensitive": key.sensitive,
+            "family": str(key.family),
             "description": key.description,
         }
         for key in KEYS
@@ -25,13 +26,14 @@ def key_rows() -> list[dict]:
 
 
 def _cells(row: dict) -> tuple[str, ...]:
-    return row["key"], row["friendly_name"], row["kind"], "yes" if row["sensitive"] else "", row["description"]
+    secret = "yes" if row["sensitive"] else ""
+    return row["key"], row["friendly_name"], row["kind"], secret, row["family"], row["description"]
 
 
 def markdown_table() -> str:
     """The reference table of docs/keys.md."""
-    lines = ["| Graph key | friendly name | kind | secret | description |", "|---|---|---|---|---|"]
-    lines += ["| `{}` | `{}` | {} | {} | {} |".format(*_cells(row)) for row in key_rows()]
+    lines = ["| Graph key | friendly name | kind | secret | family | description |", "|---|---|---|---|---|---|"]
+    lines += ["| `{}` | `{}` | {} | {} | {} | {} |".format(*_cells(row)) for row in key_rows()]
     return "\n".join(lines) + "\n"
 
 
@@ -50,7 +52,7 @@ def list_keys(as_json: bool, markdown: bool = False) -> int:
         writer.table(table)
     else:
         rows = [HEADINGS, *(_cells(row) for row in key_rows())]
-        widths = [max(len(row[column]) for row in rows) for column in range(4)]
+        widths = [max(len(row[column]) for row in rows) for column in range(5)]
         for row in rows:
-            writer.out("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
+            writer.out("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[5])
     return exits.OK

@@ -9,7 +9,7 @@ from .remote import RemoteOptions, Stopped, connect, read_tenants
 
 
 def plan(options: RemoteOptions, check: bool = False, save: str | None = None, environ=os.environ) -> int:
-    from ..graph.planning import RemoteRun, unclearable_problems
+    from ..graph.planning import RemoteRun, job_problems, unclearable_problems
     from ..reports.remote import write_remote_report
 
     run = RemoteRun("plan", [], [], check)
@@ -21,7 +21,7 @@ def plan(options: RemoteOptions, check: bool = False, save: str | None = None, e
         run.plans, run.interrupted = read_tenants(session, targets, options, "Reading the tenant")
     finally:
         session.client.close()
-    run.problems = unclearable_problems(run.plans)
+    run.problems = job_problems(run.plans) + unclearable_problems(run.plans)
     write_remote_report(run, options.fmt, options.quiet)
     if save and run.exit_code in (0, 1):
         from ..graph.saved import plan_document

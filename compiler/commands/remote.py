@@ -52,6 +52,19 @@ def prepare(options: RemoteOptions, environ=os.environ, reveal: bool = True):
     return profiles, targets, warnings, connection, mode
 
 
+BETA_DEPRECATION = (
+    "Microsoft marks the synchronization secrets API deprecated in beta (on 2026-02-06; removal on 2027-07-06, "
+    "replaced by connectivity parameters and synchronization job settings): use --api v1.0 (see docs/graph.md)"
+)
+
+
+def api_warnings(options: RemoteOptions) -> list:
+    """Once per run: what the chosen API version means for the requests syncsecrets sends."""
+    from ..problems import Problem
+
+    return [Problem("--api beta", BETA_DEPRECATION, warning=True)] if options.api == "beta" else []
+
+
 def auth_mode(options: RemoteOptions, environ=os.environ) -> str:
     """--auth, else SYNCSECRETS_AUTH, else default; UserError if it names no mode."""
     from ..graph.auth import AUTH_VARIABLE, check_mode
@@ -111,6 +124,7 @@ def connect(run, options: RemoteOptions, environ=os.environ, reveal: bool = True
             guard(session)
         if reveal:
             targets, run.warnings = profiles.targets(environ, reveal=True)
+        run.warnings = [*run.warnings, *api_warnings(options)]
         return targets, session
     except (UserError, AuthError) as error:
         if session is not None:

@@ -3,6 +3,11 @@
 Graph is eventually consistent: a GET right after a PUT may still show the old pairs. A target
 is applied when a GET shows every non-masked value of the profile and none of the cleared keys;
 until `wait` seconds have passed it is read again (0.5 s, then doubling, at most 5 s apart).
+
+A target with `[job]` has its job acted on around the PUT, in this order: pause (before anything
+else is sent), create (then wait until the job list shows it), validate the credentials (heal,
+and a new job: a refusal fails the target with nothing sent), the PUT and its read-back, then
+restart with QuarantineState (heal) or start. A job is never deleted.
 """
 
 from __future__ import annotations
@@ -13,8 +18,11 @@ from collections.abc import Callable
 from .classify import classify, in_sync, put_body
 from .client import GraphClient, GraphError, Interrupted
 from .endpoints import check_sendable, read_secrets, write_secrets
+from .job_action import CREATE, HEAL, PAUSE, START, sends_credentials
+from .jobs import create_job, pause_job, restart_job, start_job, wait_until_listed
 from .planning import APPLIED, CHANGES, FAILED, IN_SYNC, NOT_STARTED, SENT, TargetPlan
 from .pool import run_all
+from .validating import validate_credentials
 
 FIRST_READ_BACK = 0.5
 LONGEST_READ_BACK = 5.0
@@ -57,6 +65,14 @@ def apply_all(
 
 def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, str]], wait: float) -> None:
     target = plan.target
+    job = plan.job
+    try:
+        job_id = before_put(client, plan, wait) if job is not None else None
+    except GraphError as error:  # nothing of the secrets was sent
+        plan.status, plan.error = FAILED, str(error)
+        return
+    except Interrupted:
+        return
     try:
         write_secrets(client, target.service_principal_id, body)
     except GraphError as error:
@@ -65,27 +81,79 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
     except Interrupted:
         return  # not sent (a retry was waiting): the status stays as planned
     plan.status = SENT
-    started = time.monotonic()
-    deadline = started + wait
+    if not read_back(client, plan, wait):
+        return
+    try:
+        if job is not None:
+            after_put(client, plan, job_id)
+    except GraphError as error:
+        verb = "restarting it out of quarantine" if job.action == HEAL else "starting the job"
+        plan.status, plan.error = FAILED, f"the secrets were applied, but {verb} failed: {error}"
+        return
+    except Interrupted:
+        return
+    plan.status = APPLIED
+
+
+def before_put(client: GraphClient, plan: TargetPlan, wait: float) -> str | None:
+    """Pause, or create (wait until listed, then validate, Microsoft's order for a new app), or
+    validate (heal), as the job's action says; the job's id. GraphError: the target fails with
+    nothing of its secrets sent (a job just created stays, disabled: jobs are never deleted)."""
+    job, target = plan.job, plan.target
+    principal = target.service_principal_id
+    job_id = job.job_id
+    if job.action == PAUSE:
+        pause_job(client, principal, job_id)
+    elif job.action == CREATE:
+        job_id = create_job(client, principal, target.job.template_id)["id"]
+        wait_until_listed(client, principal, job_id, wait)
+        plan.detail["job_id"] = job_id
+    if job.action == HEAL or (job.action == CREATE and sends_credentials(target.pairs)):
+        try:
+            validate_credentials(client, target, job_id)
+        except GraphError as error:
+            refused = error.status is not None and (error.status == 400 or error.status < 300)
+            why = "the application refused the credentials" if refused else "validating the credentials failed"
+            left = "the job stays in quarantine" if job.action == HEAL else "the new job stays disabled"
+            raise GraphError(
+                error.status, error.code, f"{why}, so {left} and nothing was sent: {error.message}", error.request_id
+            ) from None
+    return job_id
+
+
+def after_put(client: GraphClient, plan: TargetPlan, job_id: str | None) -> None:
+    """Restart out of quarantine (heal) or start, once the tenant shows the secrets."""
+    job, principal = plan.job, plan.target.service_principal_id
+    if job.action == HEAL:
+        restart_job(client, principal, job_id, ("QuarantineState",))
+    elif job.action == START or (job.action == CREATE and job.new == "active"):
+        start_job(client, principal, job_id)
+
+
+def read_back(client: GraphClient, plan: TargetPlan, wait: float) -> bool:
+    """GET until the tenant shows the profile; False (the target failed or was stopped) if not."""
+    target = plan.target
+    started = time.monotonic()  # answers are whole by a time of the wall (bytes arrive in it)
+    reads_end = max(started + wait, started + SHORTEST_READ)
+    deadline = client.clock.now() + wait  # the read-backs' waits happen on the client's clock
     delay = FIRST_READ_BACK
     while True:
         try:
-            tenant = read_secrets(client, target.service_principal_id, max(deadline, started + SHORTEST_READ))
+            tenant = read_secrets(client, target.service_principal_id, reads_end)
         except GraphError as error:
             plan.status, plan.error = FAILED, f"the PUT was accepted, but reading it back failed: {error}"
-            return
+            return False
         except Interrupted:
-            return  # sent, not confirmed: reported as such
+            return False  # sent, not confirmed: reported as such
         if in_sync(classify(target.pairs, tenant, target.keep)):
-            plan.status = APPLIED
-            return
-        if time.monotonic() + delay > deadline:
+            return True
+        if client.clock.now() + delay > deadline:
             plan.status = FAILED
             plan.error = (
                 f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
                 "(Graph is eventually consistent: run plan again, or give --wait more seconds)"
             )
-            return
-        if client.stop.wait(delay):
-            return
+            return False
+        if client.clock.sleep(delay, client.stop):
+            return False
         delay = min(delay * 2, LONGEST_READ_BACK)

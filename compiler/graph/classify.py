@@ -15,15 +15,17 @@ a secret key is masked on both sides); there is no second masking rule here.
 
 from __future__ import annotations
 
-from ..body.diff import Change, changes, compare
+from ..body.diff import Change, compare, field_changes
 from ..body.mapper import OutPair
 from ..catalog.keys import BY_GRAPH
 from ..profile.kinds import KINDS
 from ..profile.references import MASK as SHOWN_MASK
 from .endpoints import MASK
 
-ACTIONS = ("add", "change", "same", "masked", "clear", "keep")
-PENDING = ("add", "change", "clear")  # what makes a target out of sync
+ACTIONS = ("add", "change", "same", "masked", "clear", "keep", "create", "start", "pause", "heal", "quarantined")
+# What makes a target out of sync: a pair to send, or a job to create, start, pause or heal, or
+# one in a quarantine syncsecrets never clears (a CI gate goes red on it: graph/job_action.py).
+PENDING = ("add", "change", "clear", "create", "start", "pause", "heal", "quarantined")
 # An action is a body/diff.Change whose action is one of the table's.
 
 
@@ -45,7 +47,8 @@ def classify(pairs: list[OutPair], tenant: list[tuple[str, str]], keep: tuple[st
                 action = "same"
             else:
                 action = "change"
-            fields = changes([row])[0].fields if action == "change" else ()
+            shown = action in ("add", "change") and not (old_masked or row.new_masked)
+            fields = field_changes(row.key, old_shown, row.new) if shown else ()
             actions.append(Change(row.key, action, old_shown, row.new, old_masked, row.new_masked, fields))
         elif old:  # a "" on the tenant is nothing to clear
             action = "keep" if row.key in keep else "clear"

@@ -25,7 +25,8 @@ from ..profile.values import reject_constant
 from .answers import ACCEPT_ENCODING, AnswerError, ends_at, read_capped, too_slow
 from .auth import TokenSource
 from .connection import Connection, tls_context
-from .retry import THROTTLED, RetryPolicy, wait_before_retry
+from .retry import CLOCK, THROTTLED, Clock, RetryPolicy, wait_before_retry
+from .throttle import Throttle
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 MAX_MESSAGE = 500
@@ -64,11 +65,14 @@ class GraphClient:
         policy: RetryPolicy = RetryPolicy(),  # noqa: B008 - an immutable NamedTuple
         transport: httpx.BaseTransport | None = None,
         environ=os.environ,
+        clock: Clock = CLOCK,
     ):
         self.connection = connection
         self.stop = stop or threading.Event()
         self._tokens = tokens
         self._policy = policy
+        self.clock = clock  # every wait of the remote commands happens on it
+        self._throttle = Throttle(jobs, clock)
         if transport is None:
             # No Nagle: a PUT's headers and body go out in two writes, and waiting for the ACK
             # of the first would add a delayed-ACK pause (tens of ms) to every request.
@@ -104,6 +108,19 @@ class GraphClient:
     def post(self, url: str, body: Any) -> httpx.Response:
         return self.request("POST", url, body)
 
+    def post_json(self, url: str, body: Any) -> Any:
+        """POST and the answer's JSON (a created job, a provisionOnDemand result)."""
+        response = self.request("POST", url, body)
+        try:
+            return _json(response)
+        except ValueError:
+            raise GraphError(
+                response.status_code,
+                "UnexpectedAnswer",
+                "Graph's answer is not JSON",
+                clean_message(response.headers.get("request-id") or "") or None,
+            ) from None
+
     def request(self, method: str, url: str, body: Any = None, deadline: float | None = None) -> httpx.Response:
         """The answer (2xx), or GraphError. `deadline` (time.monotonic()) ends the request, its
         retries and their waits included; each try also ends within answers.REQUEST_SECONDS."""
@@ -112,31 +129,37 @@ class GraphClient:
                 None, "ForeignHost", f"Graph pointed to another host; the token is sent to {self.connection.root} only"
             )
         content = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
-        attempt, others, waited = 0, 0, 0.0
+        attempt, others, waited, until = 0, 0, 0.0, 0.0
         while True:
             attempt += 1
-            if self.stop.is_set():
+            entered = self._throttle.enter(until, self.stop)
+            if entered is None:
                 raise Interrupted()
-            headers = {"Authorization": f"Bearer {self._tokens.get()}", "client-request-id": str(uuid.uuid4())}
-            if content is not None:
-                headers["Content-Type"] = "application/json"
+            ticket, queued = entered
+            waited += queued
+            status, delay = None, None
             try:
-                response = self._exchange(method, url, content, headers, deadline)
-            except httpx.TransportError as error:
-                status, failure, retry_after = None, _transport_error(error, url), None
-            else:
-                if response.status_code < 300:
-                    return response
-                status, failure, retry_after = response.status_code, None, response.headers.get("Retry-After")
-            others += status not in THROTTLED
-            delay = wait_before_retry(self._policy, attempt, status, retry_after, waited, others)
-            if delay is not None and deadline is not None and time.monotonic() + delay >= deadline:
-                delay = None
-            if delay is None:
-                raise failure if failure is not None else graph_error(response, attempt)
-            waited += delay
-            if self.stop.wait(delay):
-                raise Interrupted()
+                headers = {"Authorization": f"Bearer {self._tokens.get()}", "client-request-id": str(uuid.uuid4())}
+                if content is not None:
+                    headers["Content-Type"] = "application/json"
+                try:
+                    response = self._exchange(method, url, content, headers, deadline)
+                except httpx.TransportError as error:
+                    failure, retry_after = _transport_error(error, url), None
+                else:
+                    if response.status_code < 300:
+                        status = response.status_code
+                        return response
+                    status, failure, retry_after = response.status_code, None, response.headers.get("Retry-After")
+                others += status not in THROTTLED
+                delay = wait_before_retry(self._policy, attempt, status, retry_after, waited, others)
+                if delay is not None and deadline is not None and time.monotonic() + delay >= deadline:
+                    delay = None
+                if delay is None:
+                    raise failure if failure is not None else graph_error(response, attempt)
+            finally:
+                self._throttle.leave(ticket, status, delay)
+            until = self.clock.now() + delay
 
     def _exchange(self, method: str, url: str, content: bytes | None, headers: dict, deadline: float | None):
         """One try: the answer read whole, within its deadline and size cap (GraphError if not)."""

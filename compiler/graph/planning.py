@@ -17,8 +17,11 @@ from ..problems import Problem, exit_for
 from ..profile.digest import digest
 from ..run.interrupts import exit_code as interrupted_exit
 from .classify import classify, in_sync, unclearable
-from .client import GraphClient, GraphError, Interrupted
+from .client import GraphClient, GraphError, Interrupted, clean_message
 from .endpoints import read_secrets
+from .job_action import CREATE, WrongTemplate, classify_job, job_change, sends_credentials
+from .job_action import QUARANTINED as QUARANTINED_JOB
+from .jobs import JobChoice, read_jobs, read_templates
 from .pool import run_all
 from .targets import Target
 
@@ -27,6 +30,9 @@ from .targets import Target
 IN_SYNC, CHANGES, FAILED, NOT_STARTED = "in-sync", "changes", "failed", "not-started"
 APPLIED, SENT, SKIPPED = "applied", "sent", "skipped"
 VALID, INVALID = "valid", "invalid"
+# provision: every object provisioned, or one that failed a step (exit 1, as invalid credentials)
+PROVISIONED, NOT_PROVISIONED = "provisioned", "not-provisioned"
+RESTARTED = "restarted"  # restart: the job's restart was accepted
 # status: the synchronization jobs' state; the first two fail a pipeline that gates on it.
 QUARANTINED, FAILING, PAUSED, ACTIVE, NOT_RUN, NO_JOB = (
     "quarantined",
@@ -51,12 +57,21 @@ STATUSES = (
     NOT_RUN,
     NO_JOB,
     ACTIVE,
+    RESTARTED,
+    PROVISIONED,
+    NOT_PROVISIONED,
     FAILED,
     NOT_STARTED,
 )
 # The statuses that fail a run, and its exit code: Graph or the authority failed (4), or the
 # tenant is not as a pipeline gating on it needs (1). Read by `exit_code` and by every report.
-FAILS = {FAILED: exits.REMOTE_FAILED, INVALID: exits.CHANGES, QUARANTINED: exits.CHANGES, FAILING: exits.CHANGES}
+FAILS = {
+    FAILED: exits.REMOTE_FAILED,
+    INVALID: exits.CHANGES,
+    QUARANTINED: exits.CHANGES,
+    FAILING: exits.CHANGES,
+    NOT_PROVISIONED: exits.CHANGES,
+}
 
 
 class Command(NamedTuple):
@@ -75,12 +90,25 @@ COMMANDS = {
         Command("validate"),
         Command("status"),
         Command("import"),
+        Command("restart"),
+        Command("provision"),
     )
 }
 
 
 class TargetPlan:
-    __slots__ = ("actions", "detail", "error", "status", "target", "tenant", "tenant_digest", "warnings")
+    __slots__ = (
+        "actions",
+        "detail",
+        "error",
+        "job",
+        "problem",
+        "status",
+        "target",
+        "tenant",
+        "tenant_digest",
+        "warnings",
+    )
 
     def __init__(self, target: Target, status: str = NOT_STARTED):
         self.target = target
@@ -91,6 +119,8 @@ class TargetPlan:
         self.tenant_digest: str | None = None
         self.error: str | None = None  # why it failed: status, code, message, request-id
         self.detail: dict = {}  # what a command adds: the job validated, the job's state...
+        self.job = None  # job_action.JobAction, for a target with [job]
+        self.problem: Problem | None = None  # exit 2 found while reading the tenant (the job's template)
 
     @property
     def in_sync(self) -> bool:
@@ -133,13 +163,70 @@ def plan_target(client: GraphClient, target: Target) -> TargetPlan | None:
     plan = TargetPlan(target)
     try:
         tenant = read_secrets(client, target.service_principal_id)
+        jobs = read_jobs(client, target) if target.job else None
     except GraphError as error:
         plan.status, plan.error = FAILED, str(error)
         return plan
     except Interrupted:
         return None
     classify_plan(plan, tenant)
+    if jobs is not None:
+        plan_job(plan, jobs)
+    if plan.job is not None and plan.job.action == CREATE:
+        try:
+            templates = read_templates(client, target.service_principal_id)
+        except GraphError as error:
+            plan.status, plan.error = FAILED, str(error)
+            return plan
+        except Interrupted:
+            return None
+        unknown_template(plan, templates)
     return plan
+
+
+def unknown_template(plan: TargetPlan, templates: list[dict]) -> None:
+    """A job to create from a template the application does not offer: exit 2 before anything is
+    sent, naming those it offers (an empty list says nothing: Graph may not list them all)."""
+    offered = [template.get("id") for template in templates if isinstance(template.get("id"), str)]
+    wanted = plan.target.job.template_id
+    if offered and wanted not in offered:
+        listed = ", ".join(repr(clean_message(name)) for name in offered)
+        problem = Problem(
+            plan.target.profile,
+            f"[job] template_id is {wanted!r}, but the application of service "
+            f"principal {plan.target.service_principal_id} offers {listed}: set one of them",
+            "job.template_id",
+        )
+        plan.status, plan.problem, plan.error = FAILED, problem, problem.message
+
+
+def plan_job(plan: TargetPlan, jobs: list[dict]) -> None:
+    """The job's action joins the pairs' (key `job`); a job of another template, or several jobs
+    and none named, is the profile's to fix (`plan.problem`, exit 2 before anything is sent)."""
+    target = plan.target
+    try:
+        plan.job = classify_job(
+            target.job,
+            jobs,
+            sends_credentials(target.pairs),
+            target.profile,
+            target.job_id,
+            target.service_principal_id,
+        )
+    except (WrongTemplate, JobChoice) as refused:
+        plan.status, plan.problem, plan.error = FAILED, refused.problem, refused.problem.message
+        return
+    plan.actions.append(job_change(plan.job))
+    if plan.job.action == QUARANTINED_JOB:  # a person must act: say why, in every report
+        plan.warnings.append(
+            f"the synchronization job is in quarantine ({plan.job.reason}): syncsecrets never clears "
+            "that; fix the cause, then `syncsecrets restart --scope quarantine`"
+        )
+    plan.status = IN_SYNC if plan.in_sync else CHANGES
+
+
+def job_problems(plans: list[TargetPlan]) -> list[Problem]:
+    return [plan.problem for plan in plans if plan.problem is not None]
 
 
 def classify_plan(plan: TargetPlan, tenant: list[tuple[str, str]]) -> None:

@@ -8,6 +8,7 @@ fails a pipeline that gates on `status` (exit 1).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from .client import GraphClient, GraphError, Interrupted, clean_message
@@ -76,9 +77,26 @@ def job_summary(job: dict) -> dict:
     }
 
 
+# An ISO 8601 duration as Graph writes a schedule's interval (PT40M, P1D, PT1H30M).
+_DURATION = re.compile(r"P(?:(?P<day>\d+)D)?(?:T(?:(?P<hour>\d+)H)?(?:(?P<minute>\d+)M)?(?:(?P<second>\d+)S)?)?\Z")
+
+
+def interval_words(interval: str) -> str:
+    """ "every 40 minutes" for PT40M, "every hour" for PT1H; what Graph wrote if it is not a
+    duration syncsecrets can read (it is shown, not interpreted)."""
+    found = _DURATION.match(interval)
+    parts = [(int(found[unit]), unit) for unit in ("day", "hour", "minute", "second") if found and found[unit]]
+    parts = [(count, unit) for count, unit in parts if count]
+    if not parts:
+        return interval
+    if len(parts) == 1 and parts[0][0] == 1:
+        return f"every {parts[0][1]}"
+    return "every " + " ".join(f"{count} {unit}{'s' if count != 1 else ''}" for count, unit in parts)
+
+
 def job_lines(summary: dict) -> list[str]:
     schedule = f"; schedule {summary['schedule']}" if summary["schedule"] else ""
-    every = f" every {summary['interval']}" if summary["interval"] else ""
+    every = f", {interval_words(summary['interval'])}" if summary["interval"] else ""
     lines = [f"job {summary['id']} ({summary['template']}): {summary['code'] or 'no status'}{schedule}{every}"]
     if summary["last_run"]:
         ended = f" at {summary['last_run_ended']}" if summary["last_run_ended"] else ""

@@ -19,6 +19,7 @@ from ..catalog.templates import find_template
 from ..problems import Problem, UserError, unique_sorted
 from ..profile.confine import boundary
 from ..profile.digest import digest
+from ..profile.job import JobSpec, job_spec
 from ..profile.loading import Loader
 from ..profile.references import placeholder
 from ..run.build import environment_problems, read_partials
@@ -35,6 +36,7 @@ class Target(NamedTuple):
     job_id: str | None
     pairs: list[OutPair]  # revealed values, canonical order; a value from a reference has its label
     digest: str  # of the unrevealed body and the keep list: what the profile says, no secret
+    job: JobSpec | None = None  # [job]: the synchronization job as code; None: not managed
 
     @property
     def name(self) -> str:
@@ -171,6 +173,8 @@ def _target(
         )
     keep = application["keep"].value if "keep" in application else _template_keep(application, pairs)
     unrevealed = render((pair.key, placeholder(pair.label) if pair.label else pair.value) for pair in pairs)
+    job = job_spec(layer.job)[0] if layer.job else None  # its problems were map_layer's
+    stated = f"\njob:{job.template_id},{job.state}".encode() if job else b""  # a saved plan goes stale with it
     return Target(
         profile=path,
         environment=environment,
@@ -179,5 +183,6 @@ def _target(
         keep=tuple(keep),
         job_id=application["job_id"].value if "job_id" in application else None,
         pairs=pairs,
-        digest=digest(unrevealed + b"\nkeep:" + ",".join(keep).encode()),
+        digest=digest(unrevealed + b"\nkeep:" + ",".join(keep).encode() + stated),
+        job=job,
     )

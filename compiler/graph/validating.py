@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..catalog.keys import is_connectivity
 from .client import GraphClient, GraphError, Interrupted, error_in_answer
 from .endpoints import check_sendable, job_url
 from .jobs import JobChoice, choose_job, read_jobs
@@ -24,12 +25,7 @@ def validate_target(client: GraphClient, plan: TargetPlan, saved: bool = False) 
     try:
         job = choose_job(target, read_jobs(client, target))
         plan.detail["job_id"] = job.get("id")
-        credentials = [] if saved else [(pair.key, pair.value) for pair in target.pairs]
-        check_sendable(credentials)
-        body = {"useSavedCredentials": saved, "credentials": [{"key": k, "value": v} for k, v in credentials]}
-        answer = client.post(f"{job_url(client, target.service_principal_id, job.get('id'))}/validateCredentials", body)
-        if answer.status_code != 204 and (error := error_in_answer(answer)) is not None:
-            raise error
+        validate_credentials(client, target, job.get("id"), saved)
     except GraphError as error:
         refused = error.status is not None and (error.status == 400 or error.status < 300)
         plan.status, plan.error = (INVALID if refused else FAILED), str(error)
@@ -38,6 +34,18 @@ def validate_target(client: GraphClient, plan: TargetPlan, saved: bool = False) 
         return plan
     plan.status = VALID
     return plan
+
+
+def validate_credentials(client: GraphClient, target, job_id: object, saved: bool = False) -> None:
+    """POST validateCredentials with the profile's connectivity pairs (or the saved ones): returns
+    when the application accepts them, GraphError (400: refused) when not."""
+    # Only how the app is reached: job settings are not credentials (Microsoft's examples).
+    credentials = [] if saved else [(pair.key, pair.value) for pair in target.pairs if is_connectivity(pair.key)]
+    check_sendable(credentials)
+    body = {"useSavedCredentials": saved, "credentials": [{"key": k, "value": v} for k, v in credentials]}
+    answer = client.post(f"{job_url(client, target.service_principal_id, job_id)}/validateCredentials", body)
+    if answer.status_code != 204 and (error := error_in_answer(answer)) is not None:
+        raise error  # a 2xx that holds an error document: Graph refused after all
 
 
 def validate_all(

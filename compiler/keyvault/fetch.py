@@ -16,14 +16,13 @@ reference to resolve.
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from ..graph.answers import capped_transport, cut_off
 from ..graph.auth import first_lines
 from ..graph.connection import CLOUDS
-from ..graph.retry import THROTTLED, RetryPolicy, wait_before_retry
+from ..graph.retry import CLOCK, THROTTLED, RetryPolicy, wait_before_retry
 from ..problems import InvalidValue, Refused
 from ..profile.secrets import remember_secret, too_short
 from ..profile.vault_address import VAULT_DOMAINS, SecretAddress
@@ -122,7 +121,7 @@ class VaultReader:
             if delay is None:
                 what = f"HTTP {status}" if status else "no answer"
                 raise VaultRefused(f"the vault did not serve {label} ({what}, after {attempt} tries)")
-            time.sleep(delay)
+            CLOCK.sleep(delay)
             waited += delay
         value = secret.value or ""
         if not too_short(value):  # the reference's rule: a short credential is refused, not masked
@@ -138,29 +137,26 @@ class VaultReader:
         from azure.keyvault.secrets import SecretClient
 
         with self._lock:
-            client = self._clients.get(address.host)
-            if client is None:
-                verify = self._environ.get("REQUESTS_CA_BUNDLE") or self._environ.get("SSL_CERT_FILE") or True
-                timeouts = {
-                    "connection_verify": verify,
-                    "connection_timeout": CONNECT_SECONDS,
+            if address.host not in self._clients:
+                connection = {
+                    "connection_verify": self._environ.get("REQUESTS_CA_BUNDLE")
+                    or self._environ.get("SSL_CERT_FILE")
+                    or True,
+                    "connection_timeout": CONNECT_SECONDS,  # azure-core waits 300 s by default
                     "read_timeout": READ_SECONDS,
                 }
-                client = SecretClient(
+                self._clients[address.host] = SecretClient(
                     address.vault_url,
                     self._credential(address),
                     retry_total=0,  # our policy retries, with the Graph client's rules
                     permit_redirects=False,  # a vault never redirects: its token must not follow one
-                    connection_verify=verify,
-                    connection_timeout=CONNECT_SECONDS,  # azure-core waits 300 s by default
-                    read_timeout=READ_SECONDS,
                     # The SDK checks that the vault's challenge names a Key Vault domain; an added
-                    # test host (address.py) cannot, and is trusted by the operator's setting.
+                    # test host (vault_address.py) cannot, and is trusted by the operator's setting.
                     verify_challenge_resource=not address.added,
-                    transport=capped_transport(**timeouts),  # answers capped in size and time, as Graph's
+                    transport=capped_transport(**connection),  # answers capped in size and time, as Graph's
+                    **connection,
                 )
-                self._clients[address.host] = client
-            return client
+            return self._clients[address.host]
 
     def _credential(self, address: SecretAddress):
         domain = address.host.partition(".")[2]

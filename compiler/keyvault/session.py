@@ -11,8 +11,6 @@ KEYVAULT_VARIABLE = "SYNCSECRETS_KEYVAULT_AUTH"
 
 
 class DeferredReader:
-    """The run's Key Vault reader, built on first use."""
-
     def __init__(self, mode: str, environ) -> None:
         self._mode, self._environ = mode, environ
         self._reader = None

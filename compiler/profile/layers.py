@@ -22,9 +22,9 @@ from .kinds import KINDS, convert_literal
 from .names import ENVIRONMENT_NAME, ENVIRONMENT_RULE
 from .references import Reference, is_reference_table, parse_reference
 from .source import Document
-from .values import check_guid, check_label, check_tenant_id, fraction_digits, reject_placeholder
+from .values import TENANT_GUID, check_guid, check_label, fraction_digits, reject_placeholder
 
-TABLES = ("notifications", "application", "raw", "environments")
+TABLES = ("notifications", "application", "job", "raw", "environments")
 TOP_ONLY = ("extends", "environments")
 APPLICATION_FIELDS = ("display_name", "service_principal_id", "template", "tenant_id", "keep", "job_id")
 RAW_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
@@ -45,13 +45,14 @@ class Located(NamedTuple):
 
 
 class Layer:
-    __slots__ = ("application", "notifications", "pairs", "raw")
+    __slots__ = ("application", "job", "notifications", "pairs", "raw")
 
-    def __init__(self, pairs=None, raw=None, notifications=None, application=None):
+    def __init__(self, pairs=None, raw=None, notifications=None, application=None, job=None):
         self.pairs: dict[str, Located] = pairs if pairs is not None else {}  # Graph key -> located value
         self.raw: dict[str, Located] = raw if raw is not None else {}  # raw key -> located value
         self.notifications: dict[str, Located] | None = notifications  # Graph field -> entry; None: not given
         self.application: dict[str, Located] = application if application is not None else {}
+        self.job: dict[str, Located] = job if job is not None else {}  # [job] field -> located value
 
     def references(self) -> list:
         """The references among its values (`references.Reference`), keys and raw keys alike."""
@@ -70,7 +71,8 @@ class Layer:
         elif over.notifications is not None:
             pairs.pop(NOTIFICATION_KEY.graph, None)
             fields = {**(self.notifications or {}), **over.notifications}
-        return Layer(pairs, {**self.raw, **over.raw}, fields, {**self.application, **over.application})
+        application = {**self.application, **over.application}
+        return Layer(pairs, {**self.raw, **over.raw}, fields, application, {**self.job, **over.job})
 
 
 class FileProfile:
@@ -298,7 +300,7 @@ class _Reader:
                 elif name == "template":
                     value = find_template(value).name
                 elif name == "tenant_id":
-                    value = check_tenant_id(value)
+                    value = check_guid(value, TENANT_GUID)
                 elif name == "keep":
                     value = check_keep(value)
                 else:
@@ -307,6 +309,16 @@ class _Reader:
                 self.error(field_path, str(error))
                 continue
             layer.application[name] = Located(value, self.doc, field_path)
+
+    def job(self, layer: Layer, table: dict, keypath: tuple[str, ...]) -> None:
+        from .job import check_field as check_job_field  # only profiles with [job] pay for it
+
+        for name, value in table.items():
+            field_path = (*keypath, name)
+            try:
+                layer.job[name] = Located(check_job_field(name, value), self.doc, field_path)
+            except InvalidValue as error:
+                self.error(field_path, str(error))
 
     def raw(self, layer: Layer, table: dict, keypath: tuple[str, ...]) -> None:
         for name, value in table.items():

@@ -37,10 +37,6 @@ class _Registry(set):
             super().add(value)
             self.generation += 1
 
-    def update(self, *values) -> None:
-        super().update(*values)
-        self.generation += 1
-
     def clear(self) -> None:
         super().clear()
         self.generation += 1
@@ -122,7 +118,7 @@ def _index() -> _Index:
     global _INDEX
     generation = SECRETS.generation
     if _INDEX.generation != generation:
-        _INDEX = _Index(tuple(SECRETS), generation)  # tuple(): one step, a worker may remember a token
+        _INDEX = _Index(tuple(SECRETS), generation)
     return _INDEX
 
 
@@ -166,71 +162,72 @@ def _decodings(text: str):
         decoded, origin = _unescape(decoded, origin)
 
 
-def _unescape(text: str, origin: Origin) -> tuple[str, list[tuple[int, int]]]:
-    """One level of JSON (and .NET, and Python repr) string escapes undone; an unknown escape
-    stays as written. Surrogate pairs (`\\ud83d\\ude00`) become one character."""
+def _rewrite(text: str, origin: Origin, pattern: re.Pattern, decode) -> tuple[str, list[tuple[int, int]]]:
+    """`text` with each match of `pattern` replaced by the characters `decode(match, chars,
+    spans)` appends, every character with the span of the original text it stands for."""
     chars: list[str] = []
     spans: Origin = []
     last = 0
-    for match in _ESCAPE.finditer(text):
+    for match in pattern.finditer(text):
         for i in range(last, match.start()):
             chars.append(text[i])
             spans.append(_span(origin, i))
-        span = (_span(origin, match.start())[0], _span(origin, match.end() - 1)[1])
-        unit, wide, byte, other = match.groups()
-        if unit is not None:
-            char = chr(int(unit, 16))
-            if 0xDC00 <= ord(char) <= 0xDFFF and chars and 0xD800 <= ord(chars[-1]) <= 0xDBFF:
-                high = ord(chars.pop())
-                span = (spans.pop()[0], span[1])
-                char = chr(0x10000 + ((high - 0xD800) << 10) + (ord(char) - 0xDC00))
-        elif wide is not None:
-            code = int(wide, 16)
-            char = chr(code) if code <= 0x10FFFF else match.group()
-        elif byte is not None:
-            char = chr(int(byte, 16))
-        else:
-            char = _SHORT.get(other, other)
-        chars.append(char)
-        spans.append(span)
+        decode(match, origin, chars, spans)
         last = match.end()
     for i in range(last, len(text)):
         chars.append(text[i])
         spans.append(_span(origin, i))
     return "".join(chars), spans
+
+
+def _unescape(text: str, origin: Origin) -> tuple[str, list[tuple[int, int]]]:
+    """One level of JSON (and .NET, and Python repr) string escapes undone; an unknown escape
+    stays as written. Surrogate pairs (`\\ud83d\\ude00`) become one character."""
+    return _rewrite(text, origin, _ESCAPE, _unescape_one)
+
+
+def _unescape_one(match: re.Match, origin: Origin, chars: list[str], spans: list[tuple[int, int]]) -> None:
+    span = (_span(origin, match.start())[0], _span(origin, match.end() - 1)[1])
+    unit, wide, byte, other = match.groups()
+    if unit is not None:
+        char = chr(int(unit, 16))
+        if 0xDC00 <= ord(char) <= 0xDFFF and chars and 0xD800 <= ord(chars[-1]) <= 0xDBFF:
+            high = ord(chars.pop())
+            span = (spans.pop()[0], span[1])
+            char = chr(0x10000 + ((high - 0xD800) << 10) + (ord(char) - 0xDC00))
+    elif wide is not None:
+        code = int(wide, 16)
+        char = chr(code) if code <= 0x10FFFF else match.group()
+    elif byte is not None:
+        char = chr(int(byte, 16))
+    else:
+        char = _SHORT.get(other, other)
+    chars.append(char)
+    spans.append(span)
 
 
 def _url_decode(text: str, origin: Origin) -> tuple[str, list[tuple[int, int]]]:
     """Form encoding undone (`%XX` as UTF-8 bytes, `+` as a space)."""
-    chars: list[str] = []
-    spans: Origin = []
-    last = 0
-    for match in _PERCENT.finditer(text):
-        for i in range(last, match.start()):
-            chars.append(text[i])
-            spans.append(_span(origin, i))
-        if match.group() == "+":
-            chars.append(" ")
-            spans.append(_span(origin, match.start()))
-        else:
-            data = bytes.fromhex(match.group().replace("%", ""))
-            at = 0
-            while at < len(data):
-                size = _utf8_size(data[at])
-                piece = data[at : at + size]
-                try:
-                    char = piece.decode("utf-8")
-                except UnicodeDecodeError:
-                    char, size = "\ufffd", 1
-                start = match.start() + 3 * at
-                chars.append(char)
-                spans.append((_span(origin, start)[0], _span(origin, start + 3 * size - 1)[1]))
-                at += size
-        last = match.end()
-    for i in range(last, len(text)):
-        chars.append(text[i])
-        spans.append(_span(origin, i))
-    return "".join(chars), spans
+    return _rewrite(text, origin, _PERCENT, _url_decode_one)
+
+
+def _url_decode_one(match: re.Match, origin: Origin, chars: list[str], spans: list[tuple[int, int]]) -> None:
+    if match.group() == "+":
+        chars.append(" ")
+        spans.append(_span(origin, match.start()))
+        return
+    data = bytes.fromhex(match.group().replace("%", ""))
+    at = 0
+    while at < len(data):
+        size = _utf8_size(data[at])
+        try:
+            char = data[at : at + size].decode("utf-8")
+        except UnicodeDecodeError:
+            char, size = "\ufffd", 1
+        start = match.start() + 3 * at
+        chars.append(char)
+        spans.append((_span(origin, start)[0], _span(origin, start + 3 * size - 1)[1]))
+        at += size
 
 
 def _utf8_size(lead: int) -> int:

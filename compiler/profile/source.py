@@ -52,11 +52,15 @@ def read_text(path: str, name: str, what: str = "profile") -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        col = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        line, col = _line_col(data, error.start)
         raise UserError(
             [Problem(name, f"is not UTF-8 text (byte {error.start}): save the file as UTF-8", None, line, col)]
         ) from None
+
+
+def _line_col(text: str | bytes, offset: int) -> tuple[int, int]:
+    newline = "\n" if isinstance(text, str) else b"\n"
+    return text.count(newline, 0, offset) + 1, offset - text.rfind(newline, 0, offset)
 
 
 def read_bytes(path: str, name: str, what: str) -> bytes:
@@ -124,10 +128,7 @@ def read_document(path: str, name: str) -> Document:
 
 def _long_integer_problem(name: str, text: str) -> Problem:
     found = re.search(r"[0-9_]{4301,}", text)
-    line = col = None
-    if found:
-        line = text.count("\n", 0, found.start()) + 1
-        col = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    line, col = _line_col(text, found.start()) if found else (None, None)
     return Problem(name, "invalid TOML: an integer has more than 4300 digits: shorten it", None, line, col)
 
 

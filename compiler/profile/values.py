@@ -151,21 +151,15 @@ def reject_placeholder(text: str) -> None:
         )
 
 
-def check_guid(value: object) -> str:
+PRINCIPAL_GUID = "2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10 (the service principal's object id)"
+TENANT_GUID = "72f988bf-86f1-41af-91ab-2d7cd011db47 (the Directory (tenant) ID)"
+
+
+def check_guid(value: object, example: str = PRINCIPAL_GUID) -> str:
     if isinstance(value, str):
         reject_placeholder(value)
     if not isinstance(value, str) or not GUID.match(value):
-        raise InvalidValue(
-            "must be a GUID like 2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10 (the service principal's object id)"
-        )
-    return value.lower()
-
-
-def check_tenant_id(value: object) -> str:
-    if isinstance(value, str):
-        reject_placeholder(value)
-    if not isinstance(value, str) or not GUID.match(value):
-        raise InvalidValue("must be a GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47 (the Directory (tenant) ID)")
+        raise InvalidValue(f"must be a GUID like {example}")
     return value.lower()
 
 

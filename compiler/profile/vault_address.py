@@ -51,10 +51,6 @@ class SecretAddress(NamedTuple):
         return not self.host.endswith(tuple(f".{domain}" for domain in VAULT_DOMAINS))
 
 
-def added_hosts(environ=os.environ) -> set[str]:
-    return {host.strip().lower() for host in (environ.get(HOSTS_VARIABLE) or "").split(",") if host.strip()}
-
-
 def parse_url(url: str, environ=os.environ) -> SecretAddress:
     """The secret a reference URL names; InvalidValue (never quoting the URL) if it is not one."""
     try:
@@ -69,7 +65,8 @@ def parse_url(url: str, environ=os.environ) -> SecretAddress:
     host = parts.hostname.lower()
     shown = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
     address = f"{shown}:{port}" if port not in (None, 443) else shown
-    if address not in added_hosts(environ) and f"{shown}:{port or 443}" not in added_hosts(environ):
+    added = {host.strip().lower() for host in (environ.get(HOSTS_VARIABLE) or "").split(",") if host.strip()}
+    if address not in added and f"{shown}:{port or 443}" not in added:
         vault, _, domain = host.partition(".")
         if domain not in VAULT_DOMAINS or port not in (None, 443):
             raise InvalidValue(

@@ -12,7 +12,7 @@
 `service_principal_id` is the profile's `[application]` one after extends and environments
 (null if none): where a deploy job PUTs the body. Problems are in the document only, not on standard error.
 A change is {"key", "change": added|removed|changed, "old", "new", "masked"}; a masked side holds
-its mask (`*** (env:NAME)`), never a value; SyncNotificationSettings also lists "fields".
+its mask (`*** (env:NAME)`), never a value; a JSON-valued key also lists "fields".
 """
 
 from __future__ import annotations

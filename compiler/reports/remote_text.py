@@ -7,6 +7,7 @@ request-id, never the token.
 
 from __future__ import annotations
 
+from ..graph.classify import PENDING
 from ..graph.planning import (
     ACTIVE,
     APPLIED,
@@ -17,10 +18,13 @@ from ..graph.planning import (
     IN_SYNC,
     INVALID,
     NO_JOB,
+    NOT_PROVISIONED,
     NOT_RUN,
     NOT_STARTED,
     PAUSED,
+    PROVISIONED,
     QUARANTINED,
+    RESTARTED,
     SENT,
     SKIPPED,
     VALID,
@@ -39,10 +43,16 @@ RESULT = {
     NOT_STARTED: "not started",
     VALID: "valid",
     INVALID: "invalid",
+    RESTARTED: "restarted",
+    PROVISIONED: "provisioned",
+    NOT_PROVISIONED: "not provisioned (a step failed)",
 }
 # The order of statuses in a summary line.
 STATUS_ORDER = (
     APPLIED,
+    RESTARTED,
+    PROVISIONED,
+    NOT_PROVISIONED,
     VALID,
     INVALID,
     QUARANTINED,
@@ -56,6 +66,7 @@ STATUS_ORDER = (
     FAILED,
     NOT_STARTED,
 )
+OTHER_PENDING = tuple(action for action in (*PENDING, "restart") if action not in ("add", "change", "clear"))
 # What fails a run (planning.FAILS): marked with x, and a line of its own under --quiet.
 BAD = tuple(FAILS)
 
@@ -67,6 +78,8 @@ def header(plan: TargetPlan) -> str:
 
 def counts(plan: TargetPlan) -> str:
     found = [f"{plan.count(action)} to {action}" for action in ("add", "change", "clear") if plan.count(action)]
+    # Other pending actions (a job's) are named with their key: there is one of each.
+    found += [f"{action.key}: {action.action}" for action in plan.actions if action.action in OTHER_PENDING]
     return ", ".join(found) or "in sync"
 
 
@@ -176,10 +189,10 @@ def _quiet_lines(plan: TargetPlan) -> list[tuple[str, str]]:
 def _result_lines(plan: TargetPlan) -> list[str]:
     """What apply, validate or status found for one target: its result, and what it changed
     (apply), why the credentials were refused (validate) or the job's state (status)."""
-    mark = "x" if plan.status in BAD else {APPLIED: "~", SENT: "~"}.get(plan.status, "=")
+    mark = "x" if plan.status in BAD else {APPLIED: "~", SENT: "~", RESTARTED: "~"}.get(plan.status, "=")
     job = f" (job {plan.detail['job_id']})" if plan.detail.get("job_id") else ""
     lines = [f"{mark} {header(plan)}: {RESULT.get(plan.status, plan.status)}{job}"]
-    if plan.status in (APPLIED, SENT, FAILED):
+    if plan.status in (APPLIED, SENT, FAILED, RESTARTED):
         lines += action_lines(plan)
     if plan.status == INVALID:
         lines.append(f"  ! refused: {plan.error}")

@@ -22,15 +22,32 @@ REMOVED_NOTE = "removed from the body"
 # Compile's actions and the remote commands' (graph/classify.py) are rendered by one function.
 SYMBOL = {"added": "+", "removed": "-", "changed": "~", "new": "+", "stale": "-"}
 SYMBOL |= {"add": "+", "change": "~", "clear": "-", "masked": "*", "keep": "="}
+SYMBOL |= {"create": "+", "start": ">", "pause": "~", "heal": "~", "quarantined": "!", "restart": "~"}
 SHOWS_NEW = ("added", "add")
 SHOWS_OLD = ("removed", "clear", "keep")
 NOTE = {
     "clear": 'cleared: apply sends ""',
     "masked": "hidden by the tenant: cannot be compared, sent again",
     "keep": "kept: neither sent nor cleared",
+    # A job's actions (graph/job_action.py, graph/restarting.py): old and new are its states.
+    "create": "no job yet: apply creates it and has the application validate the credentials before sending them",
+    "start": "apply starts it after the secrets",
+    "pause": "apply pauses it before sending anything",
+    "heal": "in quarantine for its credentials: apply validates them first, then restarts it with QuarantineState",
+    "quarantined": "in quarantine: never cleared automatically; fix the cause, then `syncsecrets restart`",
+    "restart": "restart resets this scope",
 }
 # A line's style by its first character (its symbol); plain output ignores it.
-STYLE = {"+": "added", "-": "removed", "~": "changed", "@": "muted", "*": "muted", "=": "muted", "!": "warning"}
+STYLE = {
+    "+": "added",
+    "-": "removed",
+    "~": "changed",
+    "@": "muted",
+    "*": "muted",
+    "=": "muted",
+    "!": "warning",
+    ">": "changed",
+}
 
 
 def shown(value: object, masked: bool = False) -> str:
@@ -76,9 +93,11 @@ def update_command(options: Options, stale: bool) -> str:
     when outputs are stale (compile reports a stale output; only --prune removes it)."""
     import shlex  # only when a check failed
 
+    from ..run.root import as_typed
+
     words = ["syncsecrets", "compile"]
-    words += list(options.paths) if options.paths != DEFAULT_PATHS else []
-    words += ["--out", options.out] if options.out != DEFAULT_OUT else []
+    words += [as_typed(path) for path in options.paths] if options.paths != DEFAULT_PATHS else []
+    words += ["--out", as_typed(options.out)] if options.out != DEFAULT_OUT else []
     for name in options.environments:
         words += ["--env", name]
     words += ["--prune"] if stale else []

@@ -13,8 +13,7 @@ Without --env, a run also compiles each declared environment whose folder is in 
 
 Everything runs in one process, every profile parsed each time: a full compile of 10,000
 profiles costs about 2.0x reading and parsing the same files with the standard library alone
-(bench/ scenario 1). A record of the last compile (about 20 ms of 90 at 50 profiles, and never
-present in CI) and worker processes (two no faster than one at 500 profiles) did not pay.
+(bench/ scenario 1): neither a cache of the last compile nor worker processes pays for itself.
 """
 
 from __future__ import annotations
@@ -38,13 +37,17 @@ class Compiled(NamedTuple):
     declared: set[str]  # by any file read
     environments: tuple[str, ...]  # the folders of --out compiled as environments
 
+    @property
+    def produced(self) -> set[str]:
+        return {outcome.output for outcome in self.outcomes}
+
 
 def run(options: Options, environ=os.environ) -> RunResult:
     found, targets, folders, problems = _discover(options)
     existed = os.path.isdir(options.out)
     # New outputs are staged as they are compiled, unless the run cannot write or already failed.
     owner = os.getpid() if not options.check and not any(not problem.warning for problem in problems) else None
-    made = None
+    made: list[str] = []
     try:
         if owner is not None:
             made = outputs.make_out(options.out, options.reveal)
@@ -55,9 +58,10 @@ def run(options: Options, environ=os.environ) -> RunResult:
                 outputs.abandon(options.out, owner, made)
             return result  # nothing is written, so no output is reported either
         result.outcomes = compiled.outcomes
-        owned, manifest = _stale(options, result, compiled, found.any_folder, existed)
+        in_area = _area(options.environments, compiled.environments, compiled.declared)
+        manifest = _stale(options, result, compiled, in_area, found.any_folder, existed)
         if not options.check:
-            _commit(options, result, owned, manifest, owner, found.any_folder, compiled)
+            _commit(options, result, manifest, owner, in_area, found.any_folder, compiled)
         return result
     except BaseException:
         # A failed commit, Ctrl-C or SIGTERM (interrupts.terminable): nothing staged may stay behind,
@@ -100,7 +104,7 @@ def _compile_run(
     # Compiled profile by profile (each one's environments together, so it is read once), then
     # reported environment by environment, in the order of the targets.
     pending = sorted(targets, key=lambda t: (t.profile, t.output))
-    outcomes, compile_problems, declared = compile_targets(pending, options, environ, owner)
+    outcomes, compile_problems, declared = _compile(pending, options, environ, owner)
     problems += compile_problems
     partial_problems, partial_environments = read_partials(
         found.partials, boundary(options.paths, options.allow_outside)
@@ -120,38 +124,36 @@ def _compile_run(
     return Compiled(ordered, declared, environments)
 
 
-def _stale(options: Options, result: RunResult, compiled: Compiled, any_folder: bool, existed: bool):
-    """Sets `result.stale`: the outputs syncsecrets wrote that no profile writes any more."""
-    produced = {outcome.output for outcome in compiled.outcomes}
-    in_area = _area(options.environments, compiled.environments, compiled.declared)
+def _stale(options: Options, result: RunResult, compiled: Compiled, in_area, any_folder: bool, existed: bool):
+    """Sets `result.stale`: the outputs syncsecrets wrote that no profile writes any more;
+    returns the manifest's outputs (None: no manifest)."""
     manifest = ownership.load(options.out) if existed else None
-    owned = manifest if manifest is not None else set()
     if any_folder and existed:
+        produced = compiled.produced
         result.stale = sorted(
-            path for path in owned - produced if in_area(path) and ownership.removable(options.out, path)
+            path for path in (manifest or set()) - produced if in_area(path) and ownership.removable(options.out, path)
         )
         if manifest is None:
             result.problems = unique_sorted(result.problems + _not_ours(options.out, in_area, produced))
-    return owned, manifest
+    return manifest
 
 
-def _commit(options, result: RunResult, owned: set[str], manifest, owner: int, any_folder: bool, compiled: Compiled):
+def _commit(options, result: RunResult, manifest, owner: int, in_area, any_folder: bool, compiled: Compiled):
     """Renames the staged outputs into place, prunes, and updates the manifest: all or nothing."""
-    produced = {outcome.output for outcome in compiled.outcomes}
-    in_area = _area(options.environments, compiled.environments, compiled.declared)
+    produced = compiled.produced
+    owned = manifest if manifest is not None else set()
     prune = result.stale if options.prune else []
     keep = produced | (set(result.stale) - set(prune))
     keep |= {path for path in owned if not in_area(path)} if any_folder else owned
     leftovers = outputs.leftovers(options.out, {os.path.dirname(path) for path in produced | set(prune)} | {""})
     leftovers += outputs.dead_staging(options.out)
     staged = [outcome.output for outcome in compiled.outcomes if outcome.staged]
-    listed = manifest if manifest is not None else set()
     principals = {o.output: (o.service_principal_id, _environment(o.output, compiled)) for o in compiled.outcomes}
-    recorded = (keep - listed, listed - keep, principals)  # what the manifest gains, loses, and knows
+    recorded = (keep - owned, owned - keep, principals)  # what the manifest gains, loses, and knows
     if staged or prune or leftovers or ownership.update(options.out, *recorded) is not None:
         outputs.commit(options.out, owner, staged, leftovers, prune, options.reveal, recorded)
     else:
-        outputs.abandon(options.out, owner, None)
+        outputs.abandon(options.out, owner, [])
 
 
 def _environment(output: str, compiled: Compiled) -> str | None:
@@ -210,22 +212,16 @@ def _not_ours(out: str, in_area, known: set[str]) -> list[Problem]:
     ]
 
 
-def compile_targets(
+def _compile(
     targets: list[Compilation], options: Options, environ, owner: int | None
 ) -> tuple[list[Outcome], list[Problem], set[str]]:
     """Compiles `targets`, staging the new outputs in the staging folder of `owner` (None: write nothing)."""
-    stager = outputs.Stager(options.out, owner, options.reveal) if owner is not None else None
-    return _compile(targets, options, environ, stager)
-
-
-def _compile(
-    targets: list[Compilation], options: Options, environ, stager
-) -> tuple[list[Outcome], list[Problem], set[str]]:
     from ..body.mapper import map_checked
     from ..body.render import render
     from ..profile.loading import Loader
 
     loader = Loader(boundary(options.paths, options.allow_outside))
+    stager = outputs.Stager(options.out, owner, options.reveal) if owner is not None else None
     found: list[Outcome] = []
     problems: list[Problem] = []
     for index, target in enumerate(targets):
@@ -260,7 +256,7 @@ def _outcome(target: Compilation, pairs, data: bytes, options: Options, principa
     from ..body.diff import changes, compare, credential_warnings, removal_warnings, unified
     from ..body.render import parse_body
 
-    previous, _mode = outputs.read_previous(os.path.join(options.out, target.output))
+    previous = outputs.read_previous(os.path.join(options.out, target.output))
     outcome = Outcome(target.output, target.profile, Status.UNCHANGED, len(pairs), principal)
     if previous == data:
         return outcome
@@ -293,7 +289,7 @@ def _predecessor_warnings(target: Compilation, pairs, options: Options, principa
     from ..body.render import parse_body
 
     old_output = (options.predecessors or {}).get((principal, target.environment))
-    previous = outputs.read_previous(os.path.join(options.out, old_output))[0] if old_output else None
+    previous = outputs.read_previous(os.path.join(options.out, old_output)) if old_output else None
     old = parse_body(previous) if previous is not None else None
     if not old:
         return []

@@ -46,7 +46,12 @@ class Discovery:
         return any(source.from_folder for source in self.profiles)
 
 
-_START = "start one with `syncsecrets init NAME --template KIND` (or `syncsecrets import FILE`)"
+_MISSING = "no such file or folder: give a profile or a folder of profiles"
+# The default PATH is looked for from the working directory upwards (root.py): a new user's
+# first run, or a run from outside the repository.
+_NOWHERE = ("no configs/ folder here or in any folder above (up to the top of the git work tree): run "
+            "syncsecrets in the repository that holds configs/ (or any folder inside it), give a PATH, or start "
+            "one with `syncsecrets init NAME --template KIND` (or `syncsecrets import FILE`)")  # fmt: skip
 
 
 def discover(paths: list[str], boundary: Boundary | None = None) -> Discovery:
@@ -67,10 +72,7 @@ def discover(paths: list[str], boundary: Boundary | None = None) -> Discovery:
         elif os.path.islink(path):
             found.problems.append(Problem(path, "is a broken or looping symbolic link: fix or remove it"))
         else:
-            hint = f", or {_START}" if path in DEFAULT_PATHS else ""  # a new user's first run
-            found.problems.append(
-                Problem(path, f"no such file or folder: give a profile or a folder of profiles{hint}")
-            )
+            found.problems.append(Problem(path, _NOWHERE if path in DEFAULT_PATHS else _MISSING))
     _check_unique_outputs(found)
     if not found.profiles and not found.problems:
         found.problems.append(

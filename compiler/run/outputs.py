@@ -45,17 +45,16 @@ def check_out_folder(out: str) -> None:
         raise UserError.single(out, f"--out {what}: give a folder for the outputs")
 
 
-def read_previous(path: str) -> tuple[bytes | None, bool]:
-    """The previous output's bytes (None if there is none) and whether it is private (0600)."""
+def read_previous(path: str) -> bytes | None:
+    """The previous output's bytes (None if there is none)."""
     try:
         descriptor = os.open(path, os.O_RDONLY)
         try:
-            info = os.fstat(descriptor)
-            return read_all(descriptor, info.st_size), not (info.st_mode & 0o077)
+            return read_all(descriptor, os.fstat(descriptor).st_size)
         finally:
             os.close(descriptor)
     except FileNotFoundError:
-        return None, False
+        return None
     except IsADirectoryError:
         raise UserError.single(path, "is a folder where an output should be written: remove or rename it") from None
     except OSError as error:
@@ -92,11 +91,9 @@ def check_out_apart(out: str, paths: tuple[str, ...]) -> None:
             )
 
 
-def make_out(out: str, private: bool) -> str | None:
+def make_out(out: str, private: bool) -> list[str]:
     """Creates --out if it does not exist (0700 for revealed outputs, so that not even their names
-    show to other users); returns the first folder it created, for abandon(), or None."""
-    if os.path.isdir(out):
-        return None
+    show to other users); returns the folders it created, innermost first, for abandon()."""
     missing = []
     probe = os.path.abspath(out)
     while not os.path.exists(probe):
@@ -115,17 +112,21 @@ def make_out(out: str, private: bool) -> str | None:
     except OSError as error:
         _remove_folders(made)
         raise UserError.single(out, f"cannot be created ({error.strerror}): check --out and its permissions") from None
-    return made[-1] if made else None
+    return made
 
 
 STAGING_PREFIX = ".syncsecrets-staging-"
+
+
+def _staging(out: str, owner: int) -> str:
+    return os.path.join(out, f"{STAGING_PREFIX}{owner}")
 
 
 class Stager:
     """Writes a run's new outputs into its staging folder; nothing shows in --out until commit()."""
 
     def __init__(self, out: str, owner: int, private: bool):
-        self.root = os.path.join(out, f"{STAGING_PREFIX}{owner}")
+        self.root = _staging(out, owner)
         self.mode = 0o600 if private else 0o666
         self._made: set[str] = set()
 
@@ -168,7 +169,7 @@ def commit(
     commit is done or undone."""
     from . import ownership
 
-    root = os.path.join(out, f"{STAGING_PREFIX}{owner}")
+    root = _staging(out, owner)
     steps = [(relative, os.path.join(root, relative)) for relative in staged]
     steps += [(relative, None) for relative in prune]
     undo = _Undo(out)
@@ -237,7 +238,7 @@ class _Undo:
             self.folders.append(folder)
         backup = None
         if os.path.lexists(target):
-            backup = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}{TEMP_MARK}")
+            backup = _beside(target)
             _remove(backup)
             _keep_old(target, backup)
         self.backups[relative] = backup
@@ -288,17 +289,12 @@ def _keep_old(target: str, backup: str) -> None:
         _write_new(backup, handle.read(), stat.S_IMODE(os.fstat(handle.fileno()).st_mode))
 
 
-def abandon(out: str, owner: int, made: str | None) -> None:
-    """Removes what a failed or interrupted run staged, and the folders it made for --out if
-    they hold nothing else. A second Ctrl-C waits until this is done."""
+def abandon(out: str, owner: int, made: list[str]) -> None:
+    """Removes what a failed or interrupted run staged, and the folders it made for --out
+    (make_out) if they hold nothing else. A second Ctrl-C waits until this is done."""
     with held():
-        _remove_any(os.path.join(out, f"{STAGING_PREFIX}{owner}"))
-        if made is not None:
-            folders, folder = [], os.path.abspath(out)
-            while folder != os.path.dirname(made) and folder != os.path.dirname(folder):
-                folders.append(folder)
-                folder = os.path.dirname(folder)
-            _remove_folders(folders)
+        _remove_any(_staging(out, owner))
+        _remove_folders(made)
 
 
 def _remove_folders(folders: list[str]) -> None:
@@ -342,10 +338,9 @@ def replace_file(path: str, data: bytes, exclusive: bool = False, exists: str = 
     """Writes one file atomically (beside it, then renamed over it); with `exclusive`, refuses
     to replace a file that exists (UserError with the `exists` message). UserError on failure,
     nothing changed."""
-    folder = os.path.dirname(path) or "."
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}{TEMP_MARK}")
+    temporary = _beside(path)
     try:
-        os.makedirs(folder, exist_ok=True)
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         _write_new(temporary, data, 0o666)
         if exclusive:
             os.link(temporary, path)  # fails if `path` exists, even if it appeared just now
@@ -358,6 +353,11 @@ def replace_file(path: str, data: bytes, exclusive: bool = False, exists: str = 
     except OSError as error:
         _remove(temporary)
         raise UserError.single(path, f"cannot be written ({error.strerror})") from None
+
+
+def _beside(path: str) -> str:
+    """A temporary name in the same folder (so a rename to `path` is atomic), as leftovers() finds it."""
+    return os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}{TEMP_MARK}")
 
 
 def _write_new(path: str, data: bytes, mode: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import gzip
 import itertools
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -108,3 +109,30 @@ def scripted_answer(fault: Fault, headers: dict[str, str]) -> Response | None:
     if isinstance(fault.body, Streamed):
         return Response(fault.status, b"", headers, fault.body)
     return Response(fault.status, fault.body, headers)
+
+
+class RateLimit:
+    """Graph's throttling as a token bucket: `rate` requests per second, a burst of one second's
+    worth. Every request takes a token, a throttled one too (a client that retries at once stays
+    throttled), down to one second's worth of debt; a request that finds no token is answered
+    429 with the whole seconds until one is back in `Retry-After`. `clock`: seconds, monotonic
+    (tests share a FakeClock)."""
+
+    def __init__(self, rate: float, clock) -> None:
+        if rate <= 0:
+            raise ValueError("a rate limit lets some requests through")
+        self.rate = rate
+        self._clock = clock
+        self._tokens = rate
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def retry_after(self) -> int | None:
+        """None: the request may go through; else seconds to wait."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.rate, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            allowed = self._tokens >= 1
+            self._tokens = max(-self.rate, self._tokens - 1)
+            return None if allowed else max(1, math.ceil((1 - self._tokens) / self.rate))

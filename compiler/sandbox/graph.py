@@ -2,12 +2,16 @@
 
 - GET/PUT  /{v1.0|beta}/servicePrincipals/{id}/synchronization/secrets
 - GET      /{v1.0|beta}/servicePrincipals/{id}/synchronization/jobs[/{jobId}]
-- POST     .../jobs/{jobId}/validateCredentials | start | pause | restart   (jobs.py)
+- POST     .../jobs {"templateId"}   (201, the new job)
+- GET      .../synchronization/templates, .../jobs/{jobId}/schema
+- POST     .../jobs/{jobId}/validateCredentials | start | pause | restart | provisionOnDemand  (jobs.py;
+           provisionOnDemand answers 429 past 5 requests in 10 s, by `clock` as the rate limit)
 
 Stateful per service principal; PUT merges (default) or replaces (`semantics`); GET masks
 secrets as "*", pages with an absolute `@odata.nextLink` and may lag behind PUTs; every request
 needs a bearer token, checked by the TokenVerifier given (the tests' fake authority, or the
-sandbox's own), for this Graph root. Scripted faults come first.
+sandbox's own), for this Graph root. Scripted faults come first, then the rate limit
+(`limit_rate`: 429 with Retry-After beyond so many requests per second).
 Rules of the stored secrets live in secrets_state.py.
 """
 
@@ -21,16 +25,33 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import odata
-from .faults import Fault, FaultScript, Streamed, scripted_answer
-from .jobs import Job, act, listing, parse_validate_body, validate
+from .faults import Fault, FaultScript, RateLimit, Streamed, scripted_answer
+from .jobs import (
+    ON_DEMAND_LIMIT,
+    ON_DEMAND_WINDOW,
+    Job,
+    OnDemand,
+    act,
+    create,
+    listing,
+    parse_validate_body,
+    provision_answer,
+    schema,
+    template,
+    validate,
+)
 from .secrets_state import Principal, Refused, apply_put, masked_view, parse_put_body, sent_pairs, violation
 from .server import RESET, Request, Response
 
 _PATH = re.compile(
     r"^/(?P<version>v1\.0|beta)/servicePrincipals/(?P<sp>[^/]+)/synchronization/"
-    r"(?:(?P<secrets>secrets)|jobs(?:/(?P<job>[^/]+)(?:/(?P<action>validateCredentials|start|pause|restart))?)?)$",
+    r"(?:(?P<secrets>secrets)|(?P<templates>templates)|jobs(?:/(?P<job>[^/]+)"
+    r"(?:/(?P<action>validateCredentials|start|pause|restart|provisionOnDemand|schema))?)?)$",
     re.IGNORECASE,
 )
+
+
+HOLD_SECONDS = 30
 
 
 class TokenVerifier(Protocol):
@@ -62,6 +83,9 @@ class FakeGraph:
         self.page_size: int | None = None
         self.lag = 0
         self.latency = 0.0
+        self.clock = time.monotonic  # what the rate limit measures time with
+        self._rate_limit: RateLimit | None = None
+        self._hold: tuple[str, int, threading.Event, threading.Event] | None = None
         self.journal: list[GraphRecord] = []
         self.violations: list[str] = []
         self._verifier = verifier
@@ -70,13 +94,24 @@ class FakeGraph:
         self._pages: dict[str, tuple[str, list[dict[str, str]]]] = {}  # skiptoken -> (sp id, rest of the view)
         self._faults = FaultScript()
         self._lock = threading.RLock()
+        self._on_demand: list[float] = []  # arrival times of provisionOnDemand requests
+        self.outcomes: dict[str, OnDemand] = {}  # object id -> what provisionOnDemand answers
+        self.new_job_accepts: dict[str, str] | None = None  # Job.accepts of every job POSTed
 
     # -- set-up and inspection, from tests ---------------------------------------------------
-    def add_principal(self, sp_id: str, pairs: dict[str, str] | None = None, *, tenant_id: str | None = None) -> None:
-        """A service principal with these stored secrets; with `tenant_id`, visible only to
-        tokens of that tenant (others get 404, as another tenant's object does not exist)."""
+    def add_principal(
+        self,
+        sp_id: str,
+        pairs: dict[str, str] | None = None,
+        *,
+        tenant_id: str | None = None,
+        templates: tuple[str, ...] = ("scim",),
+    ) -> None:
+        """A service principal with these stored secrets and synchronization templates (jobs are
+        created from them); with `tenant_id`, visible only to tokens of that tenant (others get
+        404, as another tenant's object does not exist)."""
         with self._lock:
-            self._principals[sp_id] = Principal(pairs=dict(pairs or {}))
+            self._principals[sp_id] = Principal(pairs=dict(pairs or {}), templates=[template(t) for t in templates])
             if tenant_id:
                 self._tenants[sp_id] = tenant_id
 
@@ -96,17 +131,41 @@ class FakeGraph:
         quarantine: dict[str, Any] | None = None,
         progress: list[dict[str, Any]] | None = None,
         failures: int = 0,
+        schedule: str | None = None,
+        interval: str = "PT40M",
     ) -> None:
         """A synchronization job; validateCredentials succeeds when the credentials hold every
         pair of `accepts` (None: always). `last_execution`, `quarantine` and `progress` are
-        served in its status as given (see jobs.Job)."""
-        job = Job(job_id, template_id, status, accepts, last_execution, quarantine, progress, failures)
+        served in its status as given; `schedule` (Active, Disabled, Paused) defaults to what
+        the status implies (see jobs.Job)."""
+        job = Job(
+            job_id, template_id, status, accepts, last_execution, quarantine, progress, failures, schedule, interval
+        )
         with self._lock:
             self._principals[sp_id].jobs[job_id] = job
 
     def job_status(self, sp_id: str, job_id: str) -> str:
         with self._lock:
             return self._principals[sp_id].jobs[job_id].status
+
+    def jobs(self, sp_id: str) -> dict[str, Job]:
+        """The principal's jobs (id -> jobs.Job: status, schedule, quarantine, restarts)."""
+        with self._lock:
+            return dict(self._principals[sp_id].jobs)
+
+    def calls(self, sp_id: str) -> list[str]:
+        """`METHOD last-segments` of every request about this principal, in arrival order:
+        "GET secrets", "POST jobs", "POST start", "PUT secrets"..., for tests of the order."""
+        marker = f"/servicePrincipals/{sp_id}/synchronization/".lower()
+        with self._lock:
+            found = []
+            for record in self.journal:
+                path = record.path.lower()
+                if marker in path:
+                    rest = record.path[path.index(marker) + len(marker) :].split("/")
+                    name = rest[0] if len(rest) == 1 else "job" if len(rest) == 2 else rest[2]
+                    found.append(f"{record.method} {name}")
+            return found
 
     def fault(
         self,
@@ -138,6 +197,29 @@ class FakeGraph:
         )
         self._faults.add(fault)
 
+    def hold(self, method: str, after: int) -> tuple[threading.Event, threading.Event]:
+        """The request of `method` that comes after the first `after` ones waits until `release`
+        is set (at most HOLD_SECONDS). (arrived, release): `arrived` is set when it is held, so a
+        test can catch a run in the middle of that request, e.g. to signal it, without a sleep."""
+        arrived, release = threading.Event(), threading.Event()
+        self._hold = (method.upper(), after, arrived, release)
+        return arrived, release
+
+    def _wait_if_held(self, method: str) -> None:
+        hold = self._hold
+        if hold is None or hold[0] != method:
+            return
+        with self._lock:
+            seen = sum(1 for record in self.journal if record.method == method)
+        if seen == hold[1] and not hold[2].is_set():
+            hold[2].set()
+            hold[3].wait(HOLD_SECONDS)
+
+    def limit_rate(self, per_second: float | None) -> None:
+        """At most `per_second` requests a second from now on (None: no limit); beyond it,
+        429 TooManyRequests with Retry-After, as Graph throttles (see faults.RateLimit)."""
+        self._rate_limit = RateLimit(per_second, self.clock) if per_second else None
+
     @property
     def pending_faults(self) -> list[Fault]:
         return self._faults.pending
@@ -150,6 +232,7 @@ class FakeGraph:
 
     # -- HTTP -------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
+        self._wait_if_held(request.method)
         match = _PATH.match(request.path)
         sp_id = match["sp"] if match else None
         claims, auth_error = self._authenticate(request)
@@ -160,6 +243,10 @@ class FakeGraph:
             with self._lock:
                 self.violations.append(reason)
         fault = self._faults.take(request.method, sp_id)
+        limit = self._rate_limit
+        wait = limit.retry_after() if fault is None and limit is not None else None
+        if wait is not None:
+            fault = Fault(429, retry_after=wait, code="TooManyRequests", message="Too many requests.")
         if fault is not None and fault.applied and auth_error is None and match and reason is None:
             self._route(request, match, claims)
         if fault is not None:
@@ -236,13 +323,38 @@ class FakeGraph:
                 return self._get_secrets(request, version, sp_id, principal)
             if request.method == "PUT":
                 return self._put_secrets(request, principal)
+        elif match["templates"]:
+            if request.method == "GET":
+                context = f"{self.url}/{version}/$metadata#servicePrincipals('{sp_id}')/synchronization/templates"
+                return Response.json(200, {"@odata.context": context, "value": list(principal.templates)})
         elif request.method == "GET" and not match["action"]:
             return self._get_jobs(request, version, sp_id, principal, match["job"])
-        elif request.method == "POST" and match["action"]:
+        elif request.method == "POST" and not match["job"]:
+            with self._lock:
+                return create(request, principal.jobs, principal.templates, self.new_job_accepts)
+        elif request.method == "GET" and match["action"] == "schema":
+            with self._lock:
+                job = principal.jobs.get(match["job"])
+            if job is not None:
+                return schema(request, job)
+            return odata.error(request, 404, "Request_ResourceNotFound", f"Resource '{match['job']}' does not exist.")
+        elif request.method == "POST" and match["action"] and match["action"] != "schema":
             return self._job_action(request, principal, match["job"], match["action"])
         return odata.error(
             request, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
         )
+
+    def _provision(self, request: Request, job: Job) -> Response:
+        with self._lock:
+            now = self.clock()
+            self._on_demand = [at for at in self._on_demand if now - at < ON_DEMAND_WINDOW]
+            if len(self._on_demand) >= ON_DEMAND_LIMIT:
+                wait = max(1, round(ON_DEMAND_WINDOW - (now - self._on_demand[0]) + 0.5))
+                return odata.error(
+                    request, 429, "TooManyRequests", "Too many requests: 5 per 10 seconds.", {"Retry-After": str(wait)}
+                )
+            self._on_demand.append(now)
+            return provision_answer(request, job, self.outcomes)
 
     def _get_secrets(self, request: Request, version: str, sp_id: str, principal: Principal) -> Response:
         base = f"{self.url}/{version}/servicePrincipals/{sp_id}/synchronization/secrets"
@@ -298,6 +410,8 @@ class FakeGraph:
             stored = dict(principal.pairs)
         if job is None:
             return odata.error(request, 404, "Request_ResourceNotFound", f"Resource '{job_id}' does not exist.")
+        if action == "provisionOnDemand":
+            return self._provision(request, job)
         if action != "validateCredentials":
             with self._lock:
                 return act(request, job, action)

@@ -1,21 +1,82 @@
-"""Synchronization jobs of the fake Graph: list, get, start / pause / restart, and
-validateCredentials (which tests credentials against the app the job provisions).
+"""Synchronization jobs of the fake Graph: templates, creating a job, list, get, start / pause /
+restart (criteria checked), validateCredentials (which tests credentials against the app the job
+provisions), the job's schema, and provisionOnDemand.
 
 The provisioning target is simulated by `Job.accepts`: credentials are valid when they hold
-every one of those pairs (None: any credentials work).
+every one of those pairs (None: any credentials work). Status transitions follow Graph: a new
+job is NotConfigured with its schedule Disabled; start makes the schedule Active (status NotRun
+until a first cycle, Active when resumed), pause makes both Paused; restart with QuarantineState
+(or Full, or empty criteria, the portal's "Restart provisioning") lifts a quarantine.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import secrets as random
+import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import odata
 from .secrets_state import Refused, parse_put_body
 from .server import Request, Response
 
-ACTIONS = ("validateCredentials", "start", "pause", "restart")
+ACTIONS = ("validateCredentials", "start", "pause", "restart", "provisionOnDemand")
+RESET_SCOPES = ("Escrows", "Watermark", "QuarantineState", "Full", "ForceDeletes", "None", "ConnectorDataStore")
+LIFTS_QUARANTINE = ("QuarantineState", "Full")
+ON_DEMAND_LIMIT, ON_DEMAND_WINDOW = 5, 10.0  # requests per seconds, as Microsoft documents
+
+
+def template(template_id: str, factory_tag: str = "CustomSCIM") -> dict[str, Any]:
+    """A synchronization template as GET .../templates lists it (schema left out: its default
+    schema is what GET .../jobs/{id}/schema serves for a new job)."""
+    return {
+        "id": template_id,
+        "applicationId": None,
+        "default": True,
+        "description": None,
+        "discoverable": True,
+        "factoryTag": factory_tag,
+        "metadata": [],
+    }
+
+
+def default_schema(template_id: str) -> dict[str, Any]:
+    """A generic SCIM schema's skeleton: one rule mapping User and Group (ids as Graph shapes them)."""
+    return {
+        "id": template_id,
+        "version": "Date:2026-01-01T00:00:00Z~Template:" + template_id,
+        "directories": [],
+        "synchronizationRules": [
+            {
+                "id": "03f7d90d-bf71-41b1-bda6-aaf0ddbee5d8",
+                "name": "USER_OUTBOUND_USER",
+                "editable": True,
+                "priority": 1,
+                "sourceDirectoryName": "Azure Active Directory",
+                "targetDirectoryName": "customappsso",
+                "objectMappings": [
+                    {
+                        "name": "Provision Azure Active Directory Users",
+                        "enabled": True,
+                        "sourceObjectName": "User",
+                        "targetObjectName": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+                    },
+                    {
+                        "name": "Provision Azure Active Directory Groups",
+                        "enabled": True,
+                        "sourceObjectName": "Group",
+                        "targetObjectName": "urn:ietf:params:scim:schemas:core:2.0:Group",
+                    },
+                ],
+            }
+        ],
+    }
+
+
+def new_job_id(template_id: str) -> str:
+    """`<templateId>.<32 hex>.<guid>`, as Graph names jobs."""
+    return f"{template_id}.{random.token_hex(16)}.{uuid.uuid4()}"
 
 
 @dataclass
@@ -32,6 +93,14 @@ class Job:
     quarantine: dict[str, Any] | None = None
     progress: list[dict[str, Any]] | None = None
     failures: int = 0  # countSuccessiveCompleteFailures
+    schedule: str | None = None  # Active, Disabled, Paused; None: as the status code implies
+    interval: str = "PT40M"
+    schema: dict[str, Any] | None = None  # None: the template's default
+    restarts: list[str] = field(default_factory=list)  # the resetScope of every restart, in order
+
+    def __post_init__(self) -> None:
+        if self.schedule is None:
+            self.schedule = {"NotConfigured": "Disabled", "Paused": "Paused"}.get(self.status, "Active")
 
     def document(self) -> dict[str, Any]:
         succeeded = self.last_execution if (self.last_execution or {}).get("state") == "Succeeded" else None
@@ -40,8 +109,8 @@ class Job:
             "templateId": self.template_id,
             "schedule": {
                 "expiration": None,
-                "interval": "PT40M",
-                "state": "Paused" if self.status == "Paused" else "Active",
+                "interval": self.interval,
+                "state": self.schedule,
             },
             "status": {
                 "code": self.status,
@@ -91,9 +160,141 @@ def validate(request: Request, job: Job, credentials: dict[str, str]) -> Respons
     return odata.error(request, 400, "BadRequest", json.dumps(nested))
 
 
+def create(
+    request: Request, jobs: dict[str, Job], templates: list[dict[str, Any]], accepts: dict[str, str] | None = None
+) -> Response:
+    """POST .../jobs {"templateId"}: 201 and the new job, disabled and not configured; its
+    application accepts the credentials `accepts` describes (see Job.accepts)."""
+    document = request.json()
+    template_id = document.get("templateId") if isinstance(document, dict) else None
+    if not isinstance(template_id, str) or not template_id:
+        return odata.error(request, 400, "BadRequest", "The templateId is required.")
+    if template_id not in {item["id"] for item in templates}:
+        return odata.error(request, 404, "ObjectNotFound", f"Template '{template_id}' was not found.")
+    job = Job(new_job_id(template_id), template_id, "NotConfigured", accepts)
+    jobs[job.id] = job
+    return Response.json(201, job.document(), {"request-id": odata.new_request_id()})
+
+
 def act(request: Request, job: Job, action: str) -> Response:
-    """start / pause / restart: 204, and the job's status follows."""
-    job.status = "Paused" if action == "pause" else "Active"
-    if action != "pause":  # start and restart lift a quarantine
+    """start / pause / restart: 204, and the job's status follows (criteria of restart checked)."""
+    if action == "restart":
+        scopes, refused = restart_scopes(request.json())
+        if refused:
+            return odata.error(request, 400, "BadRequest", refused)
+        job.restarts.append(", ".join(scopes))
+        if not scopes or any(scope in LIFTS_QUARANTINE for scope in scopes):
+            job.quarantine = None
+            if job.status == "Quarantine":
+                job.status = "Active"
+        if job.schedule != "Active":
+            job.schedule, job.status = "Active", "NotRun" if job.status == "NotConfigured" else "Active"
+    elif action == "pause":
+        job.status, job.schedule = "Paused", "Paused"
+    else:  # start: resumes, starts a new job (NotRun until its first cycle), lifts a quarantine
+        job.status = "NotRun" if job.status == "NotConfigured" else "Active"
+        job.schedule = "Active"
         job.quarantine = None
     return Response(204, headers={"request-id": odata.new_request_id()})
+
+
+def restart_scopes(document: object) -> tuple[list[str], str | None]:
+    """The resetScope values of a restart body, or why Graph would refuse it."""
+    if document is None:
+        return [], None
+    criteria = document.get("criteria") if isinstance(document, dict) else None
+    if criteria is None or criteria == {}:
+        return [], None
+    scope = criteria.get("resetScope") if isinstance(criteria, dict) else None
+    if not isinstance(scope, str):
+        return [], "Invalid JSON. 'criteria.resetScope' must be a string."
+    scopes = [part.strip() for part in scope.split(",") if part.strip()]
+    unknown = [part for part in scopes if part not in RESET_SCOPES]
+    if unknown:
+        return [], f"Requested value '{unknown[0]}' was not found."
+    return scopes, None
+
+
+def schema(request: Request, job: Job) -> Response:
+    return Response.json(200, job.schema or default_schema(job.template_id), {"request-id": odata.new_request_id()})
+
+
+@dataclass
+class OnDemand:
+    """What provisionOnDemand answers for an object: the result and its steps (Graph's shapes)."""
+
+    result: str = "Success"  # Success, Failure, Skipped
+    failed_step: str | None = None  # the step that fails, by type (Import, Scoping, Matching, Export)
+    error_code: str = "SystemForCrossDomainIdentityManagementBadRequest"
+    reason: str = "The target application refused the request."
+    calls: list[float] = field(default_factory=list)  # arrival times, for the rate limit
+
+
+STEP_NAMES = (
+    ("Import", "EntryImport"),
+    ("Scoping", "EntrySynchronizationScoping"),
+    ("Matching", "EntryImportByMatchingAttributes"),
+    ("Export", "EntryExportAdd"),
+)
+
+
+def provision_answer(request: Request, job: Job, outcomes: dict[str, OnDemand]) -> Response:
+    """200 `{"key": <summary as JSON text>, "value": <the result as JSON text>}`, as Graph does."""
+    document = request.json()
+    try:
+        (parameter,) = document["parameters"]
+        rule_id = parameter["ruleId"]
+        (subject,) = parameter["subjects"]
+        object_id, type_name = subject["objectId"], subject["objectTypeName"]
+        assert isinstance(rule_id, str) and isinstance(object_id, str) and isinstance(type_name, str)
+    except (KeyError, TypeError, ValueError, AssertionError):
+        return odata.error(request, 400, "BadRequest", "The request body is not valid parameters.")
+    rules = [rule.get("id") for rule in (job.schema or default_schema(job.template_id))["synchronizationRules"]]
+    if rule_id not in rules:
+        return odata.error(request, 400, "BadRequest", f"Rule '{rule_id}' was not found in the schema.")
+    outcome = outcomes.get(object_id, OnDemand())
+    steps, failed = [], False
+    for kind, name in STEP_NAMES:
+        status = "Success"
+        if failed:
+            break
+        if outcome.failed_step == kind:
+            status, failed = "Failure", True
+        elif outcome.result == "Skipped" and kind == "Export":
+            status = "Skipped"
+        details = {"SkipReason": "RedundantExport"} if status == "Skipped" else {}
+        if status == "Failure":
+            details = {"ReportableIdentifier": object_id, "ErrorCode": outcome.error_code, "Reason": outcome.reason}
+        steps.append(
+            {
+                "name": name,
+                "type": kind,
+                "status": status,
+                "description": f"{kind} of {type_name} '{object_id}'",
+                "timestamp": "2026-01-01T00:00:00Z",
+                "details": details,
+            }
+        )
+    status = "Failure" if failed else outcome.result
+    info = {
+        "status": status,
+        "errorCode": outcome.error_code if failed else None,
+        "reason": outcome.reason if failed else None,
+    }
+    value = {
+        "action": "Create",
+        "provisioningSteps": steps,
+        "statusInfo": info,
+        "reportableIdentifier": object_id,
+        "sourceIdentity": {"id": object_id, "type": type_name},
+    }
+    key = {
+        "result": status,
+        "details": {"errorCode": info["errorCode"], "errorMessage": info["reason"]} if failed else {},
+    }
+    body = {
+        "@odata.context": "https://syncfabric.windowsazure.com/api/$metadata#microsoft.synchronization.stringKeyStringValuePair",
+        "key": json.dumps(key),
+        "value": json.dumps(value),
+    }
+    return Response.json(200, body, {"request-id": odata.new_request_id()})

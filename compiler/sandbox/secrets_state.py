@@ -127,5 +127,6 @@ def violation(pairs: list[tuple[str, str]]) -> str | None:
 class Principal:
     pairs: dict[str, str] = field(default_factory=dict)
     jobs: dict[str, Any] = field(default_factory=dict)  # id -> jobs.Job (jobs.py imports this module)
+    templates: list[dict] = field(default_factory=list)  # synchronization templates (jobs.template)
     stale: dict[str, str] | None = None  # what lagging GETs serve
     stale_reads: int = 0

@@ -1,4 +1,4 @@
-"""pytest fixtures: `tls`, `authority`, `graph`, `graph_env` (see README.md in this folder).
+"""pytest fixtures: `tls`, `clock`, `authority`, `graph`, `graph_env` (see README.md in this folder).
 
 The servers run in threads of the test process; a CLI started as a subprocess reaches them over
 loopback, and they stay up until the test that requested them ends.
@@ -6,18 +6,22 @@ loopback, and they stay up until the test that requested them ends.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from compiler.graph import retry
 from compiler.sandbox.graph import FakeGraph
 from compiler.sandbox.server import LoopbackServer
 
 from .actions_oidc import ISSUER as ACTIONS_ISSUER
 from .actions_oidc import FakeActionsOidc
 from .authority import FakeAuthority
+from .clock import FakeClock
 from .elsewhere import FakeElsewhere
 from .keyvault import RESOURCE as VAULT_RESOURCE
 from .keyvault import FakeKeyVault
@@ -35,6 +39,29 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> TestTLS:
 
 
 @pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The time of every retry wait in this process (a CLI run by run_cli), azure-identity's
+    included: waits take none, and `clock.sleeps` lists them. The fake Graph's rate limit runs on it too. A CLI subprocess
+    keeps the real clock."""
+    fake = FakeClock()
+    for name in ("now", "sleep", "sleep_until"):
+        monkeypatch.setattr(retry.CLOCK, name, getattr(fake, name))
+    # azure-identity's own retries (an authority refusing connections, a 429 from it): azure-core's
+    # policy decides, and sleeps through the transport it is given; here it sleeps on `fake`.
+    from azure.core.pipeline.policies import RetryPolicy
+
+    sleeper = SimpleNamespace(sleep=fake.sleep)
+    for name in ("_sleep_backoff", "_sleep_for_retry"):
+        original = getattr(RetryPolicy, name)
+        monkeypatch.setattr(RetryPolicy, name, functools.partialmethod(_through, original, sleeper))
+    return fake
+
+
+def _through(policy, original, sleeper, first, transport):
+    return original(policy, first, sleeper)
+
+
+@pytest.fixture
 def authority(tls: TestTLS) -> Iterator[FakeAuthority]:
     fake = FakeAuthority()
     server = LoopbackServer(fake, tls.server_context())
@@ -47,8 +74,9 @@ def authority(tls: TestTLS) -> Iterator[FakeAuthority]:
 
 
 @pytest.fixture
-def graph(tls: TestTLS, authority: FakeAuthority) -> Iterator[FakeGraph]:
+def graph(tls: TestTLS, authority: FakeAuthority, clock: FakeClock) -> Iterator[FakeGraph]:
     fake = FakeGraph(authority)
+    fake.clock = clock.now
     server = LoopbackServer(fake, tls.server_context())
     fake.url = server.url
     authority.add_audience(fake.url)
@@ -63,7 +91,7 @@ def graph(tls: TestTLS, authority: FakeAuthority) -> Iterator[FakeGraph]:
 
 
 @pytest.fixture
-def keyvault(tls: TestTLS, authority: FakeAuthority) -> Iterator[FakeKeyVault]:
+def keyvault(tls: TestTLS, authority: FakeAuthority, clock: FakeClock) -> Iterator[FakeKeyVault]:
     """A fake Key Vault of tenant TENANT_ID; `keyvault.host` goes in SYNCSECRETS_KEYVAULT_HOSTS."""
     fake = FakeKeyVault(authority, TENANT_ID)
     server = LoopbackServer(fake, tls.server_context())
