@@ -230,22 +230,6 @@ def test_a_saved_plan_whose_tenant_cannot_be_read_fails_that_target(tmp_path: Pa
     assert result.stdout.endswith("Apply: 2 service principals: 1 applied, 1 failed\n")
 
 
-class _Clock:
-    """time.monotonic for applying.py, moved on only by the waits between read-backs."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.waits: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def wait(self, delay: float) -> bool:  # client.stop.wait: False, the run was not stopped
-        self.waits.append(delay)
-        self.now += delay
-        return False
-
-
 @pytest.mark.parametrize(
     ("wait", "waits"),
     [
@@ -256,22 +240,24 @@ class _Clock:
     ],
 )
 def test_the_read_back_doubles_its_wait_up_to_five_seconds(monkeypatch, wait: float, waits: list[float]) -> None:
+    import threading
     from types import SimpleNamespace
 
     from compiler.body.mapper import OutPair
     from compiler.graph import applying
     from compiler.graph.planning import FAILED, SENT, TargetPlan
     from compiler.graph.targets import Target
+    from tests.fakes.clock import FakeClock
 
-    clock = _Clock()
+    clock = FakeClock()
     reads: list[float | None] = []
-    monkeypatch.setattr(applying, "time", clock)
+    monkeypatch.setattr(applying, "time", SimpleNamespace(monotonic=lambda: 100.0))  # the wall, for the GETs
     monkeypatch.setattr(applying, "write_secrets", lambda client, sp, body: None)
     monkeypatch.setattr(applying, "read_secrets", lambda client, sp, ends=None: reads.append(ends) or [])
     target = Target("configs/app.toml", None, SP, None, (), None, [OutPair("SyncAll", "true")], "digest")
     plan = TargetPlan(target, SENT)
-    applying.apply_target(SimpleNamespace(stop=clock), plan, [("SyncAll", "true")], wait)
-    assert clock.waits == waits
+    applying.apply_target(SimpleNamespace(stop=threading.Event(), clock=clock), plan, [("SyncAll", "true")], wait)
+    assert clock.sleeps == waits
     assert plan.status == FAILED
     assert plan.error.startswith(f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile")
     # Each GET may take until the wait ends, and never less than SHORTEST_READ after the PUT.

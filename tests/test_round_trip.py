@@ -207,7 +207,7 @@ def test_a_jobs_state_is_its_worst_condition(status, schedule, last_run, quarant
         job["status"]["lastExecution"] = {"state": last_run}
     summary = job_summary(job)
     assert summary["state"] == state
-    every = f"; schedule {schedule} every PT40M" if schedule else ""  # no schedule: nothing said of it
+    every = f"; schedule {schedule}, every 40 minutes" if schedule else ""  # no schedule: nothing said of it
     assert job_lines(summary)[0] == f"job {JOB} (scim): {status}{every}"
 
 
