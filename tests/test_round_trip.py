@@ -31,6 +31,8 @@ def test_validate_sends_the_profile_pairs_and_reports_valid(tmp_path: Path, grap
     assert posted[0].path.endswith(f"/jobs/{JOB}/validateCredentials")
     assert posted[0].body["useSavedCredentials"] is False
     assert {"key": "SecretToken", "value": TOKEN} in posted[0].body["credentials"]
+    # How the application is reached, and nothing else: SyncAll is a job setting, not a credential.
+    assert [pair["key"] for pair in posted[0].body["credentials"]] == ["SecretToken", "BaseAddress"]
     assert graph.pairs(SP) == {}  # nothing stored
     assert TOKEN not in result.stdout + result.stderr
 
