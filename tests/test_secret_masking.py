@@ -134,3 +134,12 @@ def test_exactly_the_spelling_of_a_secret_is_masked(encodings) -> None:
 def test_escapes_the_decoder_reads(secret: str, text: str, scrubbed: str) -> None:
     secrets.remember_secret(secret)
     assert secrets.scrub(text) == scrubbed
+
+
+@pytest.mark.parametrize(("value", "short"), [("1234567", True), ("12345678", False), ("  seven  ", True), ("", True)])
+def test_a_credential_shorter_than_eight_characters_is_refused_saying_why(value: str, short: bool) -> None:
+    assert secrets.too_short(value) is short
+    assert secrets.too_short_message("APP_TOKEN") == (
+        "APP_TOKEN holds fewer than 8 characters, too short to be a real credential (and too short to be "
+        "masked in messages without blanking ordinary words): give the real secret"
+    )
