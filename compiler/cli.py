@@ -609,6 +609,38 @@ def provision_command(
     return provision(options, subject, type_name, rule)
 
 
+@app.command(
+    "sandbox",
+    epilog=examples(
+        "syncsecrets sandbox                 # then, in another shell, the three export lines it prints",
+        "syncsecrets sandbox configs --port 8700",
+    ),
+)
+def sandbox_command(
+    paths: RemotePaths = None,
+    port: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            "--port",
+            min=1,
+            max=65535,
+            metavar="N",
+            help="Listen on 127.0.0.1:N. [default: a free port]",
+            show_default=False,
+        ),
+    ] = None,
+    debug: Debug = False,
+) -> None:
+    """Serve a local, in-memory Graph seeded with the profiles' service principals, to try plan and
+    apply without a tenant; prints the variables that point them at it, serves until Ctrl-C."""
+    from .commands.sandbox import sandbox
+    from .run.root import at_root
+
+    with at_root() as place:
+        code = guarded(lambda: sandbox(place.paths(paths) or DEFAULT_PATHS, port), debug)
+    raise typer.Exit(code)
+
+
 def main() -> None:
     """The console script: typer's app, with the savings that bench/ scenario 4 measures."""
     import os

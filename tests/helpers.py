@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +76,38 @@ def run_process(args: list[str], cwd: Path, env: dict[str, str] | None = None, *
         check=False,
         **kwargs,
     )
+
+
+def start_sandbox(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, dict[str, str]]:
+    """`syncsecrets sandbox ARGS` started as a user starts it, and the variables of the `export`
+    lines it printed (read as a shell reads them). Killed if it has not printed them within
+    READY_SECONDS; the caller stops it (SIGINT, as Ctrl-C) and waits for its exit code."""
+    full_env = {key: value for key, value in os.environ.items() if not key.startswith(("SYNCSECRETS", "NO_COLOR"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "compiler", "sandbox", *args],
+        cwd=cwd,
+        env={**full_env, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watchdog = threading.Timer(READY_SECONDS, process.kill)
+    watchdog.start()
+    exports: dict[str, str] = {}
+    try:
+        while len(exports) < 3 and (line := process.stdout.readline()):
+            words = shlex.split(line, comments=True)
+            if words[:1] == ["export"]:
+                name, _, value = words[1].partition("=")
+                exports[name] = value
+    finally:
+        watchdog.cancel()
+    return process, exports
+
+
+READY_SECONDS = 30
 
 
 def modules_loaded_by_compile(cwd: Path, prefixes: tuple[str, ...], env: dict[str, str] | None = None) -> list[str]:

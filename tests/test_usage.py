@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import signal
 import subprocess
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 import typer.main
 
 from compiler.cli import app
-from tests.helpers import REPO, run_cli, run_process
+from tests.helpers import REPO, run_cli, run_process, start_sandbox
 from tests.test_readme import README, section
 
 GROUP = typer.main.get_command(app)
@@ -25,39 +26,51 @@ def quick_start_steps() -> list[tuple[str, str]]:
     return re.findall(r"```(\w+)\n(.*?)```", section(README, "Quick start"), flags=re.DOTALL)
 
 
-def test_the_readmes_quick_start_runs_as_written(tmp_path: Path, graph, graph_env, monkeypatch) -> None:
-    # The README signs in as `az login` did; here the loopback Graph and its token stand in for it.
+def test_the_readmes_quick_start_runs_as_written(tmp_path: Path, monkeypatch) -> None:
+    # The README's plan and apply run against the sandbox it starts, through the variables it
+    # prints, as a reader who pasted them; apply asks, as on a terminal.
     monkeypatch.setattr("compiler.commands.apply.is_terminal", lambda: True)
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    env = graph_env()
+    env: dict[str, str] = {}
     profile = tmp_path / "configs" / "contoso-hr.toml"
-    ran = []
-    for language, text in quick_start_steps():
-        if language == "toml":  # "replace its REPLACE ME values": each line names the key it fills in
-            lines = profile.read_text().splitlines()
-            for given in text.splitlines():
-                key = given.split("=")[0].strip()
-                [at] = [number for number, line in enumerate(lines) if line.startswith(f"{key} = ")]
-                assert "REPLACE ME" in lines[at]
-                lines[at] = given
-            profile.write_text("\n".join(lines) + "\n")
-            sp = re.search(r'service_principal_id = "(.+)"', text).group(1)
-            graph.add_principal(sp, {})
-            continue
-        for line in text.splitlines():
-            words = shlex.split(line, comments=True)
-            if words[0] == "export":
-                name, _, value = words[1].partition("=")
-                env[name] = value
+    ran, sandbox = [], None
+    try:
+        for language, text in quick_start_steps():
+            if language == "toml":  # "replace its REPLACE ME values": each line names the key it fills in
+                lines = profile.read_text().splitlines()
+                for given in text.splitlines():
+                    key = given.split("=")[0].strip()
+                    [at] = [number for number, line in enumerate(lines) if line.startswith(f"{key} = ")]
+                    assert "REPLACE ME" in lines[at]
+                    lines[at] = given
+                profile.write_text("\n".join(lines) + "\n")
                 continue
-            assert words[0] == "syncsecrets"
-            result = run_cli(words[1:], cwd=tmp_path, env=env, input="y\n")
-            assert result.exit_code == 0, (line, result.stdout, result.stderr)
-            ran.append(words[1])
-    assert ran == ["init", "compile", "plan", "apply"]
-    assert (tmp_path / "build" / "contoso-hr.json").is_file()
-    in_sync = run_cli(["plan", "--check"], cwd=tmp_path, env=env)
-    assert in_sync.exit_code == 0, in_sync.stdout
+            for line in text.splitlines():
+                words = shlex.split(line, comments=True)
+                if words[0] == "export":
+                    name, _, value = words[1].partition("=")
+                    env[name] = value
+                    continue
+                assert words[0] == "syncsecrets"
+                ran.append(words[1])
+                if words[1] == "sandbox":  # long-running, in "a second terminal": its exports are pasted
+                    sandbox, exports = start_sandbox(words[2:], cwd=tmp_path)
+                    assert len(exports) == 3, sandbox.stderr.read() if sandbox.poll() is not None else exports
+                    env.update(exports)
+                    continue
+                result = run_cli(words[1:], cwd=tmp_path, env=env, input="y\n")
+                assert result.exit_code == 0, (line, result.stdout, result.stderr)
+        assert ran == ["init", "compile", "sandbox", "plan", "apply"]
+        assert (tmp_path / "build" / "contoso-hr.json").is_file()
+        in_sync = run_cli(["plan", "--check"], cwd=tmp_path, env=env)
+        assert in_sync.exit_code == 0, in_sync.stdout
+        sandbox.send_signal(signal.SIGINT)  # Ctrl-C in the second terminal
+        assert sandbox.wait(timeout=30) == 0
+    finally:
+        if sandbox is not None and sandbox.poll() is None:
+            sandbox.kill()
+        if sandbox is not None:
+            sandbox.communicate()
 
 
 @pytest.mark.parametrize("name", sorted(GROUP.commands))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import odata
+from .schemas import template_schema as default_schema  # a generic SCIM app's, for any template
 from .secrets_state import Refused, parse_put_body
 from .server import Request, Response
 
@@ -38,39 +39,6 @@ def template(template_id: str, factory_tag: str = "CustomSCIM") -> dict[str, Any
         "discoverable": True,
         "factoryTag": factory_tag,
         "metadata": [],
-    }
-
-
-def default_schema(template_id: str) -> dict[str, Any]:
-    """A generic SCIM schema's skeleton: one rule mapping User and Group (ids as Graph shapes them)."""
-    return {
-        "id": template_id,
-        "version": "Date:2026-01-01T00:00:00Z~Template:" + template_id,
-        "directories": [],
-        "synchronizationRules": [
-            {
-                "id": "03f7d90d-bf71-41b1-bda6-aaf0ddbee5d8",
-                "name": "USER_OUTBOUND_USER",
-                "editable": True,
-                "priority": 1,
-                "sourceDirectoryName": "Azure Active Directory",
-                "targetDirectoryName": "customappsso",
-                "objectMappings": [
-                    {
-                        "name": "Provision Azure Active Directory Users",
-                        "enabled": True,
-                        "sourceObjectName": "User",
-                        "targetObjectName": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-                    },
-                    {
-                        "name": "Provision Azure Active Directory Groups",
-                        "enabled": True,
-                        "sourceObjectName": "Group",
-                        "targetObjectName": "urn:ietf:params:scim:schemas:core:2.0:Group",
-                    },
-                ],
-            }
-        ],
     }
 
 

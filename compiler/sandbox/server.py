@@ -1,7 +1,8 @@
-"""One HTTPS server on 127.0.0.1, served from a thread, that hands each request to an app.
+"""One server on 127.0.0.1 (HTTPS, or plain HTTP without a TLS context), served from a thread,
+that hands each request to an app.
 
-The fakes (authority.py, graph.py) are plain objects with `handle(Request) -> Response`; this
-module is the only place that knows sockets, TLS and threads. Everything is bounded: a
+The fakes (graph.py here, the tests' authority...) are plain objects with
+`handle(Request) -> Response`; this module is the only place that knows sockets, TLS and threads. Everything is bounded: a
 connection idles at most IDLE_SECONDS, and `stop()` closes open connections and joins the
 serving thread with a timeout, so a test never hangs on a fake.
 """
@@ -151,10 +152,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False
 
-    def __init__(self, app: App, context: ssl.SSLContext) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        # The handshake happens in the connection's own thread (first read), not in accept().
-        self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+    def __init__(self, app: App, context: ssl.SSLContext | None, port: int) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        if context is not None:
+            # The handshake happens in the connection's own thread (first read), not in accept().
+            self.socket = context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
         self.app = app
         self._open: set[socket.socket] = set()
         self.resets: set[socket.socket] = set()
@@ -164,6 +166,10 @@ class _Server(ThreadingHTTPServer):
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks up the host's fully qualified name: not needed, and slow.
+        if self.server_address[1]:
+            # A chosen port is free again at once after a restart (its old connections in
+            # TIME_WAIT do not hold it); a port another process listens on is still refused.
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         socket.socket.bind(self.socket, self.server_address)
         self.server_address = self.socket.getsockname()
         self.server_name, self.server_port = "127.0.0.1", self.server_address[1]
@@ -191,12 +197,13 @@ class _Server(ThreadingHTTPServer):
 
 
 class LoopbackServer:
-    """Serves `app` over HTTPS on 127.0.0.1:<free port> until `stop()`."""
+    """Serves `app` on 127.0.0.1:`port` (0: a free one) until `stop()`: over HTTPS with a TLS
+    context, else plain HTTP. A port in use raises OSError (EADDRINUSE) here, before any thread."""
 
-    def __init__(self, app: App, context: ssl.SSLContext) -> None:
-        self._server = _Server(app, context)
+    def __init__(self, app: App, context: ssl.SSLContext | None, port: int = 0) -> None:
+        self._server = _Server(app, context, port)
         self.port = self._server.server_address[1]
-        self.url = f"https://127.0.0.1:{self.port}"
+        self.url = f"{'https' if context else 'http'}://127.0.0.1:{self.port}"
         self.errors = self._server.errors  # exceptions raised by the app (a bug in the fake)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"fake:{self.port}", daemon=True
