@@ -129,6 +129,17 @@ def test_exactly_the_spelling_of_a_secret_is_masked(encodings) -> None:
         ("\u00e9s3cret+value", "x=%ff%c3%a9s3cret%2bvalue&y", "x=%ff***&y"),
         # Form encoding: + is a space.
         ("two words secret", "a=two+words+secret&b=c+d", "a=***&b=c+d"),
+        # ...also in escaped text, the secret ending at a +.
+        ("two words\nsecret ", "x\\t a=two+words\\nsecret+&b", "x\\t a=***&b"),
+        # \U of the last code point is a character; only a high surrogate and a low one make a pair.
+        ("\U0010ffffs3cret-value", "a \\U0010ffffs3cret-value b", "a *** b"),
+        ("\ue000s3cret-value", "\\ud800\\ue000s3cret-value", "\\ud800***"),
+        ("s3cret+value", "\\udc00\\udc00 s3cret\\u002Bvalue", "\\udc00\\udc00 ***"),
+        # A secret that holds a \U past the last code point, written as JSON after other escapes.
+        ("pre\\U00110000-secret", "x\\n\\n pre\\\\U00110000-secret y", "x\\n\\n *** y"),
+        # A text that is the secret, and a secret at the very end.
+        ("abcdefgh", "abcdefgh", "***"),
+        ("abcdefgh", "token abcdefgh", "token ***"),
     ],
 )
 def test_escapes_the_decoder_reads(secret: str, text: str, scrubbed: str) -> None:
