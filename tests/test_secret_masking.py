@@ -154,3 +154,17 @@ def test_a_credential_shorter_than_eight_characters_is_refused_saying_why(value:
         "APP_TOKEN holds fewer than 8 characters, too short to be a real credential (and too short to be "
         "masked in messages without blanking ordinary words): give the real secret"
     )
+
+
+@pytest.mark.parametrize(
+    ("remembered", "text", "scrubbed"),
+    [
+        (["abcdefgh-1"], "abcdefgh-1 x abcdefgh-1 y abcdefgh-1", "*** x *** y ***"),  # every occurrence
+        (["aaaaaaaa"], "aaaaaaaaa", "***"),  # occurrences that overlap: one mask
+        (["abcdefgh-1", "ijklmnop-2"], "abcdefgh-1ijklmnop-2", "***"),  # side by side: one mask
+    ],
+)
+def test_every_occurrence_is_masked(remembered: list[str], text: str, scrubbed: str) -> None:
+    for secret in remembered:
+        secrets.remember_secret(secret)
+    assert secrets.scrub(text) == scrubbed
