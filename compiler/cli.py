@@ -37,10 +37,23 @@ class Group(TyperGroup):
             return super().invoke(ctx)
 
 
+def examples(*lines: str) -> str:
+    """A command's --help ends with these, one a line (\b keeps click from rewrapping them)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 app = typer.Typer(
     name="syncsecrets",
     cls=Group,
     help="Compile TOML provisioning profiles into Microsoft Graph synchronization secrets.",
+    # The quick start, for whoever starts from the bare command's help.
+    epilog=examples(
+        "syncsecrets init contoso-hr --template scim   # a profile to fill in: configs/contoso-hr.toml",
+        "syncsecrets compile                           # check the profiles, write build/",
+        "syncsecrets sandbox                           # a local Graph to try plan and apply on",
+        "syncsecrets plan",
+        "syncsecrets apply",
+    ),
     no_args_is_help=True,
     # Never let typer print a traceback: with locals it would show secrets. guard.py decides.
     pretty_exceptions_enable=False,
@@ -60,11 +73,6 @@ class DiffMode(StrEnum):
 Format = StrEnum("Format", {name: name for name in REPORTER_BY_NAME})
 CloudName = StrEnum("CloudName", {name: name for name in CLOUDS})
 ApiVersion = StrEnum("ApiVersion", {version: version for version in API_VERSIONS})
-
-
-def examples(*lines: str) -> str:
-    """A command's --help ends with these, one a line (\b keeps click from rewrapping them)."""
-    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 Debug = Annotated[bool, typer.Option("--debug", help="On an internal error, print the traceback (secrets blanked).")]
@@ -549,12 +557,12 @@ def status_command(options) -> int:
 
 
 ScopeOption = Annotated[
-    str,
+    list[str],
     typer.Option(
         "--scope",
         metavar="SCOPE",
         help="portal (the portal's Restart provisioning), or a comma-separated list of watermark, escrows, "
-        "quarantine, full, force-deletes.",
+        "quarantine, full, force-deletes (given twice: both).",
     ),
 ]
 ForceDeletesOption = Annotated[
@@ -591,7 +599,7 @@ def restart_command(
     """Restart each service principal's synchronization job with the reset scope given."""
     from .commands.restart import restart
 
-    return restart(options, scope, force_deletes, auto_approve)
+    return restart(options, ",".join(scope), force_deletes, auto_approve)  # every --scope counts, not the last
 
 
 @remote_command(

@@ -19,7 +19,7 @@ from .classify import classify, in_sync, put_body
 from .client import GraphClient, GraphError, Interrupted
 from .endpoints import check_sendable, read_secrets, write_secrets
 from .job_action import CREATE, HEAL, PAUSE, START, sends_credentials
-from .jobs import create_job, pause_job, restart_job, start_job, wait_until_listed
+from .jobs import create_job, pause_job, restart_job, start_job
 from .planning import APPLIED, CHANGES, FAILED, IN_SYNC, NOT_STARTED, SENT, TargetPlan
 from .pool import run_all
 from .validating import validate_credentials
@@ -105,8 +105,7 @@ def before_put(client: GraphClient, plan: TargetPlan, wait: float) -> str | None
     if job.action == PAUSE:
         pause_job(client, principal, job_id)
     elif job.action == CREATE:
-        job_id = create_job(client, principal, target.job.template_id)["id"]
-        wait_until_listed(client, principal, job_id, wait)
+        job_id = create_job(client, principal, target.job.template_id, wait)
         plan.detail["job_id"] = job_id
     if job.action == HEAL or (job.action == CREATE and sends_credentials(target.pairs)):
         try:

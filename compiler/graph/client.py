@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -24,8 +25,8 @@ from ..profile.secrets import scrub
 from ..profile.values import reject_constant
 from .answers import ACCEPT_ENCODING, AnswerError, ends_at, read_capped, too_slow
 from .auth import TokenSource
-from .connection import Connection, tls_context
-from .retry import CLOCK, THROTTLED, Clock, RetryPolicy, wait_before_retry
+from .connection import Connection, is_loopback, tls_context
+from .retry import CLOCK, THROTTLED, Clock, RetryPolicy, retryable, wait_before_retry
 from .throttle import Throttle
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -46,6 +47,11 @@ class GraphError(Exception):
         head = f"HTTP {self.status}" if self.status is not None else None  # our own finding, or no answer
         text = ": ".join(part for part in (head, self.code, self.message) if part)
         return f"{text} (request-id {self.request_id})" if self.request_id else text
+
+
+class Unanswered(GraphError):
+    """A request that is not safe to repeat (it creates, restarts, provisions) failed in a way
+    that leaves open whether Graph acted on it: it was not sent again."""
 
 
 class Interrupted(Exception):
@@ -105,12 +111,12 @@ class GraphClient:
     def put(self, url: str, body: Any) -> None:
         self.request("PUT", url, body)
 
-    def post(self, url: str, body: Any) -> httpx.Response:
-        return self.request("POST", url, body)
+    def post(self, url: str, body: Any, *, repeatable: bool = True) -> httpx.Response:
+        return self.request("POST", url, body, repeatable=repeatable)
 
-    def post_json(self, url: str, body: Any) -> Any:
+    def post_json(self, url: str, body: Any, *, repeatable: bool = True) -> Any:
         """POST and the answer's JSON (a created job, a provisionOnDemand result)."""
-        response = self.request("POST", url, body)
+        response = self.request("POST", url, body, repeatable=repeatable)
         try:
             return _json(response)
         except ValueError:
@@ -121,9 +127,13 @@ class GraphClient:
                 clean_message(response.headers.get("request-id") or "") or None,
             ) from None
 
-    def request(self, method: str, url: str, body: Any = None, deadline: float | None = None) -> httpx.Response:
+    def request(
+        self, method: str, url: str, body: Any = None, deadline: float | None = None, *, repeatable: bool = True
+    ) -> httpx.Response:
         """The answer (2xx), or GraphError. `deadline` (time.monotonic()) ends the request, its
-        retries and their waits included; each try also ends within answers.REQUEST_SECONDS."""
+        retries and their waits included; each try also ends within answers.REQUEST_SECONDS.
+        Not `repeatable` (its effect would happen twice): retried only when Graph surely did not
+        act on it (a 429, or no connection made); after any other failure, Unanswered."""
         if not self.connection.owns(url):
             raise GraphError(
                 None, "ForeignHost", f"Graph pointed to another host; the token is sent to {self.connection.root} only"
@@ -146,11 +156,15 @@ class GraphClient:
                     response = self._exchange(method, url, content, headers, deadline)
                 except httpx.TransportError as error:
                     failure, retry_after = _transport_error(error, url), None
+                    if not repeatable and not isinstance(error, NEVER_SENT):
+                        raise _unanswered(failure) from None
                 else:
                     if response.status_code < 300:
                         status = response.status_code
                         return response
                     status, failure, retry_after = response.status_code, None, response.headers.get("Retry-After")
+                    if not repeatable and status != 429 and retryable(status):
+                        raise _unanswered(graph_error(response, attempt))
                 others += status not in THROTTLED
                 delay = wait_before_retry(self._policy, attempt, status, retry_after, waited, others)
                 if delay is not None and deadline is not None and time.monotonic() + delay >= deadline:
@@ -276,10 +290,31 @@ def _json(response: httpx.Response) -> Any:
         raise ValueError("the answer's JSON is nested too deeply") from None
 
 
+# Failures before a byte of the request left: Graph cannot have acted on it.
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _unanswered(error: GraphError) -> Unanswered:
+    message = error.message.replace(" (retried)", "")
+    return Unanswered(
+        error.status,
+        error.code,
+        f"{message}; Graph may or may not have acted on it, so it was not sent again",
+        error.request_id,
+    )
+
+
 def _transport_error(error: httpx.TransportError, url: str) -> GraphError:
     kind = type(error).__name__  # ConnectError, ReadTimeout, RemoteProtocolError...
     reason = "the connection failed" if not isinstance(error, httpx.TimeoutException) else "the request timed out"
-    return GraphError(None, kind, f"no answer from {_host(url)}: {reason} (retried)")
+    message = f"no answer from {_host(url)}: {reason} (retried)"
+    if isinstance(error, httpx.ConnectError) and is_loopback(urlsplit(url).hostname or ""):
+        # A Graph on loopback is the sandbox: most often stopped while the shell kept its exports.
+        message += (
+            "; nothing listens there: if it was `syncsecrets sandbox`, start it again and export the lines "
+            "it prints, or unset SYNCSECRETS_GRAPH_URL to reach Graph"
+        )
+    return GraphError(None, kind, message)
 
 
 def _host(url: str) -> str:

@@ -26,15 +26,20 @@ def jobs_url(client: GraphClient, principal: str) -> str:
     return client.connection.url(f"servicePrincipals/{principal}/synchronization/jobs")
 
 
+MAX_JOB_ID = 256  # Graph's are `<template>.<32 hex>.<guid>` (scim.0a1b....2f9f1c9e-1b7a-...), some 80 characters
+NOT_AN_ID = f"not an id (letters, digits, '.', '-' and '_', at most {MAX_JOB_ID} characters)"
+
+
+def is_job_id(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_JOB_ID and bool(PLAIN_NAME.match(value))
+
+
 def job_url(client: GraphClient, principal: str, job_id: object) -> str:
     """A job's URL. Its id comes from Graph's answer: one that is not a plain id (a slash, a `?`,
     a `..`) would move the request, and the credentials it carries, to another path."""
-    if not isinstance(job_id, str) or not PLAIN_NAME.match(job_id):  # like scim.0a1b....2f9f1c9e-1b7a-...
+    if not is_job_id(job_id):
         raise GraphError(
-            None,
-            "UnexpectedAnswer",
-            "Graph's answer names a job whose id is not an id (letters, "
-            "digits, '.', '-' and '_'): nothing was sent to it",
+            None, "UnexpectedAnswer", f"Graph's answer names a job whose id is {NOT_AN_ID}: nothing was sent to it"
         )
     return f"{jobs_url(client, principal)}/{job_id}"
 

@@ -18,7 +18,8 @@ from ..body.diff import Change
 from ..catalog.keys import BY_GRAPH, is_connectivity
 from ..problems import Problem
 from ..profile.job import TEMPLATE_ID, JobSpec
-from .jobs import choose_job
+from .client import clean_message
+from .jobs import choose_job, listing
 
 CREATE, START, PAUSE, HEAL, QUARANTINED, SAME = "create", "start", "pause", "heal", "quarantined", "same"
 # Every action but `same` leaves the target not in sync (a CI gate goes red on a quarantine).
@@ -67,12 +68,12 @@ def find_job(
         return None
     mine = [job for job in jobs if template_id is None or job.get("templateId") == template_id]
     if not mine:
-        others = sorted({_text(job.get("templateId")) or "unknown" for job in jobs})
+        others = sorted({clean_message(_text(job.get("templateId"))) or "unknown" for job in jobs})
         raise WrongTemplate(
             Problem(
                 profile,
                 f"[job] template_id is {template_id!r}, but the jobs of service "
-                f"principal {principal} run {', '.join(map(repr, others))}: syncsecrets never deletes a job; set "
+                f"principal {principal} run {listing(list(map(repr, others)))}: syncsecrets never deletes a job; set "
                 "template_id to the job's template, or delete the job in the portal first",
                 "job.template_id",
             )
@@ -112,10 +113,10 @@ def sends_credentials(pairs) -> bool:
 def action_for(spec: JobSpec, job: dict, sends_credentials: bool) -> JobAction:
     status = job.get("status") if isinstance(job.get("status"), dict) else {}
     schedule = job.get("schedule") if isinstance(job.get("schedule"), dict) else {}
-    code = _text(status.get("code")) or None
+    code = clean_message(_text(status.get("code"))) or None  # Graph's texts, shown in every report
     running = _text(schedule.get("state")) == "Active"
     quarantine = status.get("quarantine") if isinstance(status.get("quarantine"), dict) else None
-    reason = _text((quarantine or {}).get("reason")) or None
+    reason = clean_message(_text((quarantine or {}).get("reason"))) or None
     found = {"old": code, "new": spec.state, "job_id": _text(job.get("id")) or None}
     if spec.state == "paused":
         return JobAction(PAUSE if running else SAME, **found)

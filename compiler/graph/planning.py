@@ -21,7 +21,7 @@ from .client import GraphClient, GraphError, Interrupted, clean_message
 from .endpoints import read_secrets
 from .job_action import CREATE, WrongTemplate, classify_job, job_change, sends_credentials
 from .job_action import QUARANTINED as QUARANTINED_JOB
-from .jobs import JobChoice, read_jobs, read_templates
+from .jobs import JobChoice, listing, read_jobs, read_templates
 from .pool import run_all
 from .targets import Target
 
@@ -190,7 +190,7 @@ def unknown_template(plan: TargetPlan, templates: list[dict]) -> None:
     offered = [template.get("id") for template in templates if isinstance(template.get("id"), str)]
     wanted = plan.target.job.template_id
     if offered and wanted not in offered:
-        listed = ", ".join(repr(clean_message(name)) for name in offered)
+        listed = listing([repr(clean_message(name)) for name in offered])
         problem = Problem(
             plan.target.profile,
             f"[job] template_id is {wanted!r}, but the application of service "

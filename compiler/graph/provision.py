@@ -20,6 +20,7 @@ from .retry import CLOCK, Clock
 
 LIMIT, WINDOW = 5, 10.0  # provisionOnDemand: 5 requests per 10 seconds (Microsoft's documented limit)
 FAILED_STATUSES = ("failure", "failed", "error")
+MAX_STEPS = 20
 
 
 class Step(NamedTuple):
@@ -39,6 +40,7 @@ class Outcome(NamedTuple):
     steps: tuple[Step, ...]
     error_code: str | None
     reason: str | None
+    hidden: int = 0  # steps past MAX_STEPS, left out
 
     @property
     def failed(self) -> bool:
@@ -62,9 +64,16 @@ def parse_answer(answer: object) -> Outcome:
     steps = result.get("provisioningSteps", [])
     if not isinstance(steps, list):
         raise _unexpected("holds provisioningSteps that are not a list")
+    steps = [step for step in steps if isinstance(step, dict)]
+    # Graph takes an object through four or five steps: more is a broken or hostile answer, and
+    # every step would be printed. The first failed one is kept, wherever it is.
+    shown = steps[:MAX_STEPS]
+    failed = next((step for step in steps[MAX_STEPS:] if _step(step).failed), None)
+    shown += [failed] if failed is not None else []
     return Outcome(
         status=status,
-        steps=tuple(_step(step) for step in steps if isinstance(step, dict)),
+        steps=tuple(_step(step) for step in shown),
+        hidden=len(steps) - len(shown),
         error_code=_text(error.get("errorCode")) or _text(details.get("errorCode")) or None,
         reason=_text(error.get("reason")) or _text(details.get("errorMessage")) or None,
     )
@@ -77,6 +86,8 @@ def outcome_lines(outcome: Outcome) -> list[str]:
         lines.append(f"{step.status:<8} {step.type or step.name}: {step.description}".rstrip(": "))
         if step.failed:
             lines += [f"         {name}: {value}" for name, value in step.details]
+    if outcome.hidden:
+        lines.append(f"(and {outcome.hidden} more steps, not shown)")
     if outcome.failed:
         where = outcome.failed_step
         named = f" at step {where.name} ({where.type})" if where else ""
@@ -114,7 +125,9 @@ def provision(
     """One object now; Graph's 429 is waited out by the client (Retry-After), never a failure."""
     body = {"parameters": [{"ruleId": rule_id, "subjects": [{"objectId": object_id, "objectTypeName": type_name}]}]}
     pacer.wait_turn()
-    return parse_answer(client.post_json(f"{job_url(client, principal, job_id)}/provisionOnDemand", body))
+    return parse_answer(
+        client.post_json(f"{job_url(client, principal, job_id)}/provisionOnDemand", body, repeatable=False)
+    )
 
 
 def rules_for(schema: object, type_name: str) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from .planning import CHANGES, FAILED, NOT_STARTED, RESTARTED, TargetPlan
 from .pool import run_all
 
 RESTART = "restart"
+FORCE_DELETES = "ForceDeletes"
 
 
 def scope_words(scopes: tuple[str, ...]) -> str:
@@ -50,6 +51,11 @@ def find_target_job(client: GraphClient, plan: TargetPlan, scopes: tuple[str, ..
     code = clean_message(status["code"]) if isinstance(status.get("code"), str) else None
     plan.detail["job_id"] = job["id"]
     plan.actions = [Change("job", RESTART, code, scope_words(scopes))]
+    if FORCE_DELETES in scopes:  # shown before the question, and in every report
+        plan.warnings.append(
+            "ForceDeletes releases the deletions the accidental-deletion threshold held back: the target "
+            "application deletes those objects, and that cannot be undone"
+        )
     plan.status = CHANGES
     return plan
 

@@ -26,7 +26,7 @@ from .connection import Connection
 from .planning import FAILED, TargetPlan
 
 FORMAT = "syncsecrets-plan"
-FORMAT_VERSION = 2  # 2: each target's path in the repository, every field checked on load
+FORMAT_VERSION = 3  # 2: each target's path in the repository, every field checked on load; 3: job_id
 
 
 def plan_document(connection: Connection, tenant: str | None, environment: str | None, plans: list[TargetPlan]):
@@ -45,11 +45,18 @@ def plan_document(connection: Connection, tenant: str | None, environment: str |
                 "service_principal_id": plan.target.service_principal_id,
                 "profile_digest": plan.target.digest,
                 "tenant_digest": plan.tenant_digest,
+                "job_id": job_id(plan),
                 "actions": [action_document(action) for action in plan.actions],
             }
             for plan in plans
         ],
     }
+
+
+def job_id(plan: TargetPlan) -> str | None:
+    """The id of the job the plan acts on (None: no [job], or none yet): another job in its place
+    (deleted and created again, with the same status) makes the plan stale."""
+    return plan.job.job_id if plan.job is not None else None
 
 
 def action_document(action) -> dict:
@@ -115,6 +122,7 @@ _TARGET = {
     "service_principal_id": _TEXT,
     "profile_digest": _TEXT,
     "tenant_digest": _TEXT,
+    "job_id": _OPTIONAL,
     "actions": [_ACTION],
 }
 _DOCUMENT = {
@@ -202,14 +210,23 @@ def stale_reasons(document: dict, plans: list[TargetPlan]) -> list[str]:
         entry, plan = saved[identity], current[identity]
         if plan.status == FAILED:
             continue  # its tenant could not be read: reported as a failure, not as a change
-        name = plan.target.profile
-        if entry["profile_digest"] != plan.target.digest:
+        name, fresh = plan.target.profile, [action_document(action) for action in plan.actions]
+        moved = entry["profile_digest"] != plan.target.digest, entry["tenant_digest"] != plan.tenant_digest
+        if moved[0]:
             reasons.append(f"{name}: the profile changed")
-        if entry["tenant_digest"] != plan.tenant_digest:
+        if moved[1]:
             reasons.append(f"{name}: the tenant's secrets of {identity[2]} changed")
-        elif entry["actions"] != [action_document(action) for action in plan.actions]:
+        if any(moved):
+            continue  # the actions follow from what moved
+        if entry["job_id"] != job_id(plan) or _job_actions(entry["actions"]) != _job_actions(fresh):
+            reasons.append(f"{name}: the synchronization job of {identity[2]} changed")
+        elif entry["actions"] != fresh:
             reasons.append(f"{name}: its actions are not what a fresh plan finds (was the file edited?)")
     return reasons
+
+
+def _job_actions(documents: list[dict]) -> list[dict]:
+    return [document for document in documents if document["key"] == "job"]
 
 
 def _sorted(identities) -> list[tuple]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..catalog.keys import is_connectivity
-from .client import GraphClient, GraphError, Interrupted, error_in_answer
+from .client import GraphClient, GraphError, Interrupted
 from .endpoints import check_sendable, job_url
-from .jobs import JobChoice, choose_job, read_jobs
+from .jobs import JobChoice, choose_job, post_action, read_jobs
 from .planning import FAILED, INVALID, VALID, TargetPlan
 from .pool import run_all
 
@@ -43,9 +43,7 @@ def validate_credentials(client: GraphClient, target, job_id: object, saved: boo
     credentials = [] if saved else [(pair.key, pair.value) for pair in target.pairs if is_connectivity(pair.key)]
     check_sendable(credentials)
     body = {"useSavedCredentials": saved, "credentials": [{"key": k, "value": v} for k, v in credentials]}
-    answer = client.post(f"{job_url(client, target.service_principal_id, job_id)}/validateCredentials", body)
-    if answer.status_code != 204 and (error := error_in_answer(answer)) is not None:
-        raise error  # a 2xx that holds an error document: Graph refused after all
+    post_action(client, f"{job_url(client, target.service_principal_id, job_id)}/validateCredentials", body)
 
 
 def validate_all(

@@ -68,9 +68,14 @@ class Fault:
     # was sent (and the answer is written by .NET's JSON encoder), the authority's
     # error_description the posted form, URL-encoded.
     echo: bool = False
+    path: str | None = None  # only requests whose path ends so ("/jobs", "/restart"), case aside
 
-    def matches(self, method: str, sp_id: str | None) -> bool:
-        return (self.method is None or self.method.upper() == method) and (self.sp_id is None or self.sp_id == sp_id)
+    def matches(self, method: str, sp_id: str | None, path: str = "") -> bool:
+        return (
+            (self.method is None or self.method.upper() == method)
+            and (self.sp_id is None or self.sp_id == sp_id)
+            and (self.path is None or path.lower().endswith(self.path.lower()))
+        )
 
 
 class FaultScript:
@@ -84,10 +89,10 @@ class FaultScript:
         with self._lock:
             self._faults.append(fault)
 
-    def take(self, method: str, sp_id: str | None) -> Fault | None:
+    def take(self, method: str, sp_id: str | None, path: str = "") -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.matches(method, sp_id):
+                if fault.matches(method, sp_id, path):
                     fault.times -= 1
                     if fault.times == 0:
                         self._faults.remove(fault)

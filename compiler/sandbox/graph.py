@@ -77,7 +77,9 @@ class GraphRecord:
 
 
 class FakeGraph:
-    def __init__(self, verifier: TokenVerifier) -> None:
+    def __init__(self, verifier: TokenVerifier, journal_limit: int | None = None) -> None:
+        """`journal_limit`: keep only the newest so many records of the journal (None: all of them,
+        as tests read it); a long-running sandbox must not grow with every request."""
         self.url = ""  # "https://127.0.0.1:PORT", set once served
         self.semantics = "merge"
         self.page_size: int | None = None
@@ -87,6 +89,7 @@ class FakeGraph:
         self._rate_limit: RateLimit | None = None
         self._hold: tuple[str, int, threading.Event, threading.Event] | None = None
         self.journal: list[GraphRecord] = []
+        self._journal_limit = journal_limit
         self.violations: list[str] = []
         self._verifier = verifier
         self._principals: dict[str, Principal] = {}
@@ -182,6 +185,7 @@ class FakeGraph:
         body: bytes | Streamed | None = None,
         headers: dict[str, str] | None = None,
         echo: bool = False,
+        path: str | None = None,
     ) -> None:
         """The next `times` matching requests fail with `status` (0: the connection is reset).
         `retry_after`: seconds (int) or an HTTP-date (str, see faults.http_date). `applied`: the
@@ -191,9 +195,9 @@ class FakeGraph:
         also with a 2xx status), or a `faults.Streamed` body (`endless()`, `trickle()`). `headers`: added to
         the answer (`{"Content-Encoding": "gzip"}` with `body=faults.gzip_bomb()`). `echo`: the message
         quotes the request's body, and the answer is written as .NET writes JSON (`\\u002B` for `+`,
-        upper-case hex; odata.dotnet_json)."""
+        upper-case hex; odata.dotnet_json). `path`: only requests whose path ends so ("/jobs")."""
         fault = Fault(
-            status, times, method, sp_id, retry_after, code, message, applied, location, body, headers or {}, echo
+            status, times, method, sp_id, retry_after, code, message, applied, location, body, headers or {}, echo, path
         )
         self._faults.add(fault)
 
@@ -242,7 +246,7 @@ class FakeGraph:
         if reason is not None:
             with self._lock:
                 self.violations.append(reason)
-        fault = self._faults.take(request.method, sp_id)
+        fault = self._faults.take(request.method, sp_id, request.path)
         limit = self._rate_limit
         wait = limit.retry_after() if fault is None and limit is not None else None
         if wait is not None:
@@ -254,7 +258,7 @@ class FakeGraph:
         elif auth_error is not None:
             response = auth_error
         elif reason is not None:
-            response = odata.error(request, 400, "BadRequest", f"Refused by the test fake: {reason}.")
+            response = odata.error(request, 400, "BadRequest", f"Invalid value for a synchronization secret: {reason}.")
         elif match is None:
             segment = request.path.rstrip("/").rsplit("/", 1)[-1]
             response = odata.error(request, 400, "BadRequest", f"Resource not found for the segment '{segment}'.")
@@ -272,6 +276,8 @@ class FakeGraph:
                     tenant=claims.get("tid") if claims else None,
                 )
             )
+            if self._journal_limit is not None and len(self.journal) > self._journal_limit:
+                del self.journal[0]
         return response
 
     def _authenticate(self, request: Request) -> tuple[dict[str, Any] | None, Response | None]:
