@@ -321,3 +321,11 @@ def test_a_matching_mapping_added_is_may_deprovision(tmp_path, tenant, env) -> N
     write(tmp_path, '[mappings.User]\nnickName = { source = "[mailNickname]", matching = 2 }\n')
     refused = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
     assert refused.exit_code == 2 and tenant.requests("PUT", SCHEMA) == []
+
+
+@pytest.mark.parametrize("name", ["user", "Us\u0435r"], ids=["case", "cyrillic"])
+def test_an_object_name_near_one_the_template_has_suggests_it(tmp_path, tenant, env, name) -> None:
+    write(tmp_path, f'[mappings."{name}"]\nexternalId = "[objectId]"\n')
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert f"the template has no object mapping {name!r}; it has: Group, User: did you mean 'User'?" in result.stderr

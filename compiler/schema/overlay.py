@@ -125,7 +125,8 @@ def apply(template: Mapping, overlay: Mapping, build: Callable[[str], dict] = so
                 which = ", ".join(sorted(f"{source}>{_short(target)}" for _, source, target in matches))
                 issues.append(Issue((name,), f"{name!r} names several object mappings ({which}): name one of them"))
             else:
-                issues.append(Issue((name,), f"the template has no object mapping {name!r}; it has: {have}"))
+                hint = did_you_mean(name, set(known.values()), "{!r}")  # `user`, or a look-alike letter in it
+                issues.append(Issue((name,), f"the template has no object mapping {name!r}; it has: {have}{hint}"))
             continue
         key = matches[0]
         if key in named.labels:  # two spellings of one object mapping: which setting wins would be hidden
