@@ -329,3 +329,81 @@ def test_an_object_name_near_one_the_template_has_suggests_it(tmp_path, tenant, 
     result = run_cli(["plan"], cwd=tmp_path, env=env)
     assert result.exit_code == 2, result.stdout + result.stderr
     assert f"the template has no object mapping {name!r}; it has: Group, User: did you mean 'User'?" in result.stderr
+
+
+SCOPED = [
+    [["department", "EQUALS", ["Sales", "Ops"]], ["country", "EQUALS", "US"]],
+    [["title", "EQUALS", "CEO"]],
+]
+
+
+def scoped(schema: dict) -> None:
+    user(schema)["scope"] = {"groups": [{"clauses": [
+        {"operatorName": op, "sourceOperandName": name, "targetOperand": {"values": [v] if isinstance(v, str) else v}}
+        for name, op, v in group]} for group in SCOPED]}  # fmt: skip
+
+
+DISGUISED = {  # overlay (TOML) -> the key flagged may-deprovision
+    "not-equals": (
+        'scope = [[["department", "NOT EQUALS", ["Sales", "Ops"]], ["country", "EQUALS", "US"]], '
+        '[["title", "EQUALS", "CEO"]]]',
+        "scope",
+    ),
+    "values-shortened": (
+        'scope = [[["department", "EQUALS", ["Sales"]], ["country", "EQUALS", "US"]], [["title", "EQUALS", "CEO"]]]',
+        "scope",
+    ),
+    "value-case": (
+        'scope = [[["department", "EQUALS", ["sales", "Ops"]], ["country", "EQUALS", "US"]], '
+        '[["title", "EQUALS", "CEO"]]]',
+        "scope",
+    ),
+    "group-dropped": ('scope = [[["department", "EQUALS", ["Sales", "Ops"]], ["country", "EQUALS", "US"]]]', "scope"),
+    "clause-added": (
+        'scope = [[["department", "EQUALS", ["Sales", "Ops"]], ["country", "EQUALS", "US"]], '
+        '[["title", "EQUALS", "CEO"], ["accountEnabled", "IS TRUE"]]]',
+        "scope",
+    ),
+    "disabled": ("enabled = false", "enabled"),
+    "matching-removed": ("userName = false", "userName"),
+    "matching-priority": ('userName = { source = "[userPrincipalName]", matching = 2 }', "userName"),
+    "matching-expression": ('userName = { source = "[mail]", matching = 1 }', "userName"),
+    "matching-flow": (
+        'userName = { source = "[userPrincipalName]", matching = 1, flow = "ObjectAddOnly" }',
+        "userName",
+    ),
+    "matching-dropped-to-0": ('userName = { source = "[userPrincipalName]", matching = 0 }', "userName"),
+}
+
+
+@pytest.mark.parametrize("layer", ["profile", "environment", "partial"])
+@pytest.mark.parametrize("case", list(DISGUISED))
+def test_every_disguised_narrowing_is_flagged_and_nothing_is_sent(tmp_path, tenant, env, case, layer) -> None:
+    changed_job_schema(tenant, scoped)
+    tenant.schemas.templates["scim"] = tenant.schema(SP, JOB)  # the overlay is the only difference
+    setting, key = DISGUISED[case]
+    (tmp_path / "configs").mkdir()
+    if layer == "partial":
+        (tmp_path / "configs" / "_team.toml").write_text(f"[mappings.User]\n{setting}\n")
+        path = write(tmp_path, "")
+        path.write_text('extends = "_team.toml"\n' + path.read_text())
+    elif layer == "environment":
+        write(tmp_path, f'[environments.prod.application]\nservice_principal_id = "{SP}"\n\n'
+                        f"[environments.prod.mappings.User]\n{setting}\n")  # fmt: skip
+    else:
+        write(tmp_path, f"[mappings.User]\n{setting}\n")
+    argv = ["--env", "prod"] if layer == "environment" else []
+    result = run_cli(["apply", "--auto-approve", *argv], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert f"may remove users from the app (mappings.User.{key})" in result.stderr
+    assert {record.method for record in tenant.journal} == {"GET"}
+
+
+def test_groups_reordered_and_operators_respelled_are_no_change(tmp_path, tenant, env) -> None:
+    changed_job_schema(tenant, scoped)
+    write(tmp_path, '[mappings.User]\nscope = [[["title", "equals", "CEO"]], '
+                    '[["country", "Equals", "US"], ["department", "EQUALS", ["Ops", "Sales"]]]]\n')  # fmt: skip
+    tenant.schemas.templates["scim"] = template_schema("scim")
+    result = run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env)
+    found = {a["key"]: a for a in json.loads(result.stdout)["targets"][0]["actions"]}
+    assert found["mappings.User.scope"]["action"] == "same"
