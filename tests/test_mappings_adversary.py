@@ -407,3 +407,16 @@ def test_groups_reordered_and_operators_respelled_are_no_change(tmp_path, tenant
     result = run_cli(["plan", "--format", "json"], cwd=tmp_path, env=env)
     found = {a["key"]: a for a in json.loads(result.stdout)["targets"][0]["actions"]}
     assert found["mappings.User.scope"]["action"] == "same"
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "json"])
+def test_a_hostile_target_attribute_name_is_printed_on_one_safe_line(tmp_path, tenant, env, fmt) -> None:
+    def hostile(schema: dict) -> None:
+        attribute(schema, "title")["targetAttributeName"] = "ti\x1b[31mtle\n::error::owned\r\u2028%0A"
+
+    changed_job_schema(tenant, hostile)
+    write(tmp_path, '[mappings.User]\nexternalId = "[mailNickname]"\n')
+    result = run_cli(["plan", "--format", fmt], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\r" not in result.stdout and "\u2028" not in result.stdout
+    assert not any(line.lstrip().startswith("::error::") for line in result.stdout.splitlines())
