@@ -420,3 +420,21 @@ def test_a_hostile_target_attribute_name_is_printed_on_one_safe_line(tmp_path, t
     assert result.exit_code == 0, result.stderr
     assert "\x1b" not in result.stdout and "\r" not in result.stdout and "\u2028" not in result.stdout
     assert not any(line.lstrip().startswith("::error::") for line in result.stdout.splitlines())
+
+
+def test_import_of_a_schema_a_profile_cannot_state_fails_with_exit_4(tmp_path, tenant, env) -> None:
+    """What the tenant holds is not the user's input: not exit 2, and no profile that would not compile."""
+
+    def unstatable(schema: dict) -> None:
+        attribute(schema, "title")["source"] = {"expression": "Trim(", "name": "Trim", "parameters": [],
+                                                "type": "Function"}  # fmt: skip
+        attribute(schema, "displayName")["flowType"] = "Sometimes\x1b[2J"
+
+    changed_job_schema(tenant, unstatable)
+    result = run_cli(["import", "--from-tenant", SP, "--name", "app"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert "the job's schema holds what a profile cannot state (mappings.User.displayName.flow: unknown flow" in (
+        result.stdout + result.stderr
+    )
+    assert "\x1b" not in result.stdout + result.stderr
+    assert not (tmp_path / "configs" / "app.toml").exists()

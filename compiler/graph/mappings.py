@@ -143,6 +143,10 @@ def tenant_overlay(client: GraphClient, principal: str, job: Mapping) -> dict:
         text = json.dumps(found)
     except WRONG_TYPE:
         raise not_a_schema() from None
+    issues = overlay.check(found)
+    if issues:  # Graph's answer, not the user's input: the import fails (exit 4) rather than exit 2
+        raise GraphError(None, "UnstatableSchema", "the job's schema holds what a profile cannot state "
+                         f"({clean_message('; '.join(map(str, issues)))}): nothing was written")  # fmt: skip
     if holds_secret(text):
         keys = [f"mappings.{name}.{key}" for name, settings in found.items() for key, value in settings.items()
                 if holds_secret(json.dumps([key, value]))]  # fmt: skip
