@@ -86,30 +86,23 @@ def root(
     PUT /servicePrincipals/{id}/synchronization/secrets, with a review diff that never shows a secret."""
 
 
-AuthOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--auth",
-        metavar="MODE",
-        envvar="SYNCSECRETS_AUTH",
-        show_envvar=True,
-        show_default=False,
-        help=f"How to get a token: {', '.join(AUTH_MODES)}. [default: default]",
-    ),
-]
+def _auth_option(purpose: str):
+    return Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--auth",
+            metavar="MODE",
+            envvar="SYNCSECRETS_AUTH",
+            show_envvar=True,
+            show_default=False,
+            help=f"{purpose}: {', '.join(AUTH_MODES)}. [default: default]",
+        ),
+    ]
+
+
+AuthOption = _auth_option("How to get a token")
 # compile signs in to nothing but Key Vault, and only with --reveal: its --auth says so.
-CompileAuthOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--auth",
-        metavar="MODE",
-        envvar="SYNCSECRETS_AUTH",
-        show_envvar=True,
-        show_default=False,
-        help=f"With --reveal: how to sign in to Key Vault for keyvault references: {', '.join(AUTH_MODES)}. "
-        "[default: default]",
-    ),
-]
+CompileAuthOption = _auth_option("With --reveal: how to sign in to Key Vault for keyvault references")
 KeyVaultAuthOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
