@@ -22,8 +22,6 @@ from .client import clean_message
 from .jobs import choose_job, listing
 
 CREATE, START, PAUSE, HEAL, QUARANTINED, SAME = "create", "start", "pause", "heal", "quarantined", "same"
-# Every action but `same` leaves the target not in sync (a CI gate goes red on a quarantine).
-NOT_IN_SYNC = frozenset((CREATE, START, PAUSE, HEAL, QUARANTINED))
 CREDENTIALS_QUARANTINE = "EncounteredQuarantineException"  # typically invalid credentials
 
 
