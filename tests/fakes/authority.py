@@ -24,7 +24,7 @@ from urllib.parse import unquote
 
 from compiler.sandbox import tokens
 from compiler.sandbox.faults import Fault, FaultScript, Streamed, scripted_answer
-from compiler.sandbox.server import RESET, Request, Response
+from compiler.sandbox.server import Request, Response
 
 from .federation import TOKEN_EXCHANGE_AUDIENCE, Federation, check_assertion
 
@@ -259,8 +259,6 @@ def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
 
 
 def _fault_response(fault: Fault, request: Request) -> Response:
-    if fault.status == 0:
-        return RESET
     scripted = scripted_answer(fault, {})
     if scripted is not None:
         return scripted
