@@ -37,10 +37,23 @@ class Group(TyperGroup):
             return super().invoke(ctx)
 
 
+def examples(*lines: str) -> str:
+    """A command's --help ends with these, one a line (\b keeps click from rewrapping them)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 app = typer.Typer(
     name="syncsecrets",
     cls=Group,
     help="Compile TOML provisioning profiles into Microsoft Graph synchronization secrets.",
+    # The quick start, for whoever starts from the bare command's help.
+    epilog=examples(
+        "syncsecrets init contoso-hr --template scim   # a profile to fill in: configs/contoso-hr.toml",
+        "syncsecrets compile                           # check the profiles, write build/",
+        "syncsecrets sandbox                           # a local Graph to try plan and apply on",
+        "syncsecrets plan",
+        "syncsecrets apply",
+    ),
     no_args_is_help=True,
     # Never let typer print a traceback: with locals it would show secrets. guard.py decides.
     pretty_exceptions_enable=False,
@@ -60,11 +73,6 @@ class DiffMode(StrEnum):
 Format = StrEnum("Format", {name: name for name in REPORTER_BY_NAME})
 CloudName = StrEnum("CloudName", {name: name for name in CLOUDS})
 ApiVersion = StrEnum("ApiVersion", {version: version for version in API_VERSIONS})
-
-
-def examples(*lines: str) -> str:
-    """A command's --help ends with these, one a line (\b keeps click from rewrapping them)."""
-    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 Debug = Annotated[bool, typer.Option("--debug", help="On an internal error, print the traceback (secrets blanked).")]

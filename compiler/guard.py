@@ -68,7 +68,10 @@ class UsageProblem(ClickException):
 
     def show(self, file=None) -> None:
         help_command = "syncsecrets" if self.where == "syncsecrets" else f"syncsecrets {self.where}"
-        report_user_error(UserError.single(self.where, f"{self.message}; `{help_command} --help` shows how to call it"))
+        # After click's "Did you mean 'compile'?" a new sentence reads better than "?;".
+        joint = " " if self.message.endswith("?") else "; "
+        hint = f"`{help_command} --help` shows how to call it"
+        report_user_error(UserError.single(self.where, f"{self.message}{joint}{hint}"))
 
 
 @contextmanager

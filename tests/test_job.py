@@ -123,7 +123,8 @@ def test_restart_shows_what_it_will_restart_and_asks(tmp_path: Path, graph, env,
     graph.add_job(SP, JOB, "scim", "Quarantine", quarantine={**QUARANTINE, "reason": "TooManyDeletes"})
     declined = run_cli(["restart", "--scope", "quarantine"], cwd=tmp_path, env=env, input="n\n")
     assert declined.exit_code == 0, outputs(declined)
-    assert "QuarantineState" in declined.stdout and "Restart the jobs of 1 service principal? [y/N]" in declined.stderr
+    shown = '  ~ job: "Quarantine" -> "QuarantineState"  (the reset scope, not a state: restart clears it'
+    assert shown in declined.stdout and "Restart the jobs of 1 service principal? [y/N]" in declined.stderr
     assert "Nothing was restarted." in declined.stderr
     assert graph.calls(SP) == ["GET jobs"]
     accepted = run_cli(["restart", "--scope", "quarantine"], cwd=tmp_path, env=env, input="y\n")

@@ -14,12 +14,12 @@ import httpx
 import pytest
 
 from compiler.commands.sandbox import SANDBOX_TENANT, read_seeds, tenants_in_order
-from compiler.sandbox import tokens
+from compiler.sandbox import local, tokens
 from compiler.sandbox.local import Sandbox
 from compiler.sandbox.schemas import template_schema
 from compiler.sandbox.seed import Seed
 from compiler.schema.expression import source_of
-from tests.helpers import run_process, start_sandbox, tree
+from tests.helpers import run_cli, run_process, start_sandbox, tree
 
 SP = "2f9f1c9e-1b7a-4c1e-9a55-0c9e2d1f7b10"
 PROD_SP = "7c1d3f0a-5b2e-4d8f-9a61-3e4b5c6d7e8f"
@@ -184,6 +184,41 @@ def test_a_seeded_principal_is_a_new_app(tmp_path: Path) -> None:
         assert served.errors == []
     finally:
         served.stop()
+
+
+def test_its_journal_keeps_only_the_newest_requests(monkeypatch) -> None:
+    # It serves until Ctrl-C: a journal of every request would grow without end (tests keep theirs).
+    monkeypatch.setattr(local, "JOURNAL_LIMIT", 3)
+    served = Sandbox([Seed(SP)])
+    try:
+        headers = {"Authorization": f"Bearer {served.token(SANDBOX_TENANT)}"}
+        for top in range(5):
+            url = f"{served.url}/v1.0/servicePrincipals/{SP}/synchronization/secrets?$top={top + 1}"
+            assert httpx.get(url, headers=headers).status_code == 200
+        assert [record.query["$top"] for record in served.graph.journal] == ["3", "4", "5"]
+        assert served.errors == []
+    finally:
+        served.stop()
+
+
+def test_a_stopped_sandbox_says_how_to_get_one_again(tmp_path: Path, clock) -> None:
+    # The shell keeps the exports after Ctrl-C: the next plan finds nothing listening there.
+    write_profile(tmp_path)
+    served = Sandbox([Seed(SP)])
+    env = {
+        "SYNCSECRETS_GRAPH_URL": served.url,
+        "SYNCSECRETS_AUTH": "token",
+        "SYNCSECRETS_ACCESS_TOKEN": served.token(SANDBOX_TENANT),
+        "APP_TOKEN": TOKEN,
+    }
+    served.stop()
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert (
+        f"no answer from {served.url.removeprefix('http://')}: the connection failed (retried); nothing listens "
+        "there: if it was `syncsecrets sandbox`, start it again and export the lines it prints, or unset "
+        "SYNCSECRETS_GRAPH_URL to reach Graph"
+    ) in result.stdout
 
 
 def test_the_templates_schema_maps_users_and_groups_with_expressions_graph_would_store() -> None:

@@ -64,6 +64,17 @@ def test_the_readmes_quick_start_runs_as_written(tmp_path: Path, monkeypatch) ->
         assert (tmp_path / "build" / "contoso-hr.json").is_file()
         in_sync = run_cli(["plan", "--check"], cwd=tmp_path, env=env)
         assert in_sync.exit_code == 0, in_sync.stdout
+        # Then the paragraph below the blocks: [job] in the profile, the same apply, and the
+        # commands it names inline, with a user's object id for OBJECT_ID.
+        profile.write_text(profile.read_text() + '\n[job]\ntemplate_id = "scim"\n')
+        with_job = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+        assert with_job.exit_code == 0 and '> job: "NotConfigured" -> "active"' in with_job.stdout, with_job.stdout
+        inline = re.findall(r"`syncsecrets ([a-z][^`]*)`", section(README, "Quick start"))
+        assert inline == ["status", "provision --subject OBJECT_ID"]
+        for command in inline:
+            words = shlex.split(command.replace("OBJECT_ID", "9bb0f679-a883-4a6f-8260-35b491b8b8c8"))
+            result = run_cli(words, cwd=tmp_path, env=env)
+            assert result.exit_code == 0, (command, result.stdout, result.stderr)
         sandbox.send_signal(signal.SIGINT)  # Ctrl-C in the second terminal
         assert sandbox.wait(timeout=30) == 0
     finally:
@@ -86,6 +97,14 @@ def test_every_help_ends_with_examples_that_parse(name: str) -> None:
         command.make_context(name, words[2:], resilient_parsing=True)
 
 
+def test_the_bare_help_ends_with_the_quick_start_in_examples_that_parse() -> None:
+    help_text = run_cli(["--help"], cwd=REPO).stdout
+    examples = [shlex.split(line, comments=True) for line in help_text.split("Examples:\n", 1)[1].splitlines()]
+    assert [words[1] for words in examples] == ["init", "compile", "sandbox", "plan", "apply"]
+    for words in examples:
+        GROUP.commands[words[1]].make_context(words[1], words[2:], resilient_parsing=True)
+
+
 @pytest.mark.parametrize(
     ("args", "first"),
     [
@@ -95,6 +114,10 @@ def test_every_help_ends_with_examples_that_parse(name: str) -> None:
             "talks to one tenant), not a, b: run once per environment; `syncsecrets plan --help` shows how to call it",
         ),
         (["compile", "--bogus"], "compile: No such option: --bogus"),
+        (
+            ["complie"],
+            "syncsecrets: No such command 'complie'. Did you mean 'compile'? `syncsecrets --help` shows how to call it",
+        ),
         (
             ["compile", "--diff", "colour"],
             "compile: Invalid value for '--diff': 'colour' is not one of 'semantic', "

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -24,7 +25,7 @@ from ..profile.secrets import scrub
 from ..profile.values import reject_constant
 from .answers import ACCEPT_ENCODING, AnswerError, ends_at, read_capped, too_slow
 from .auth import TokenSource
-from .connection import Connection, tls_context
+from .connection import Connection, is_loopback, tls_context
 from .retry import CLOCK, THROTTLED, Clock, RetryPolicy, retryable, wait_before_retry
 from .throttle import Throttle
 
@@ -301,7 +302,14 @@ def _unanswered(error: GraphError) -> Unanswered:
 def _transport_error(error: httpx.TransportError, url: str) -> GraphError:
     kind = type(error).__name__  # ConnectError, ReadTimeout, RemoteProtocolError...
     reason = "the connection failed" if not isinstance(error, httpx.TimeoutException) else "the request timed out"
-    return GraphError(None, kind, f"no answer from {_host(url)}: {reason} (retried)")
+    message = f"no answer from {_host(url)}: {reason} (retried)"
+    if isinstance(error, httpx.ConnectError) and is_loopback(urlsplit(url).hostname or ""):
+        # A Graph on loopback is the sandbox: most often stopped while the shell kept its exports.
+        message += (
+            "; nothing listens there: if it was `syncsecrets sandbox`, start it again and export the lines "
+            "it prints, or unset SYNCSECRETS_GRAPH_URL to reach Graph"
+        )
+    return GraphError(None, kind, message)
 
 
 def _host(url: str) -> str:

@@ -35,7 +35,9 @@ NOTE = {
     "pause": "apply pauses it before sending anything",
     "heal": "in quarantine for its credentials: apply validates them first, then restarts it with QuarantineState",
     "quarantined": "in quarantine: never cleared automatically; fix the cause, then `syncsecrets restart`",
-    "restart": "restart resets this scope",
+    # Old is the job's status, new the reset scope: said, since "Active -> QuarantineState" reads
+    # as a job put into quarantine.
+    "restart": "the reset scope, not a state: restart clears it and runs the job again",
 }
 # A line's style by its first character (its symbol); plain output ignores it.
 STYLE = {

@@ -77,7 +77,9 @@ class GraphRecord:
 
 
 class FakeGraph:
-    def __init__(self, verifier: TokenVerifier) -> None:
+    def __init__(self, verifier: TokenVerifier, journal_limit: int | None = None) -> None:
+        """`journal_limit`: keep only the newest so many records of the journal (None: all of them,
+        as tests read it); a long-running sandbox must not grow with every request."""
         self.url = ""  # "https://127.0.0.1:PORT", set once served
         self.semantics = "merge"
         self.page_size: int | None = None
@@ -87,6 +89,7 @@ class FakeGraph:
         self._rate_limit: RateLimit | None = None
         self._hold: tuple[str, int, threading.Event, threading.Event] | None = None
         self.journal: list[GraphRecord] = []
+        self._journal_limit = journal_limit
         self.violations: list[str] = []
         self._verifier = verifier
         self._principals: dict[str, Principal] = {}
@@ -255,7 +258,7 @@ class FakeGraph:
         elif auth_error is not None:
             response = auth_error
         elif reason is not None:
-            response = odata.error(request, 400, "BadRequest", f"Refused by the test fake: {reason}.")
+            response = odata.error(request, 400, "BadRequest", f"Invalid value for a synchronization secret: {reason}.")
         elif match is None:
             segment = request.path.rstrip("/").rsplit("/", 1)[-1]
             response = odata.error(request, 400, "BadRequest", f"Resource not found for the segment '{segment}'.")
@@ -273,6 +276,8 @@ class FakeGraph:
                     tenant=claims.get("tid") if claims else None,
                 )
             )
+            if self._journal_limit is not None and len(self.journal) > self._journal_limit:
+                del self.journal[0]
         return response
 
     def _authenticate(self, request: Request) -> tuple[dict[str, Any] | None, Response | None]:

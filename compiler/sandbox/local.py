@@ -10,12 +10,14 @@ from .issuer import Issuer
 from .seed import Seed, plant
 from .server import LoopbackServer
 
+JOURNAL_LIMIT = 1000  # the newest requests kept: the sandbox serves until Ctrl-C, nobody reads more
+
 
 class Sandbox:
     def __init__(self, seeds: Iterable[Seed], port: int = 0) -> None:
         """Serving once built; OSError when `port` (0: any free one) cannot be listened on."""
         self.issuer = Issuer()
-        self.graph = FakeGraph(self.issuer)  # eventual consistency off: `lag` stays 0
+        self.graph = FakeGraph(self.issuer, JOURNAL_LIMIT)  # eventual consistency off: `lag` stays 0
         self._server = LoopbackServer(self.graph, None, port)
         self.url = self.graph.url = self.issuer.url = self._server.url
         for seed in seeds:
