@@ -93,7 +93,7 @@ def carried(new: Mapping, old: Mapping) -> dict:
     facts differ). What the plan cannot show (flowTypes, metadata, the Cloud Sync filters,
     unknown fields, an unchanged attribute mapping's flowBehavior) goes back as the job has it:
     a change no report shows is one nobody approved."""
-    if not old:
+    if not old or new == old:  # the common case, at C speed
         return dict(new)
     sent = dict(old)
     if new.get("enabled") != old.get("enabled"):
