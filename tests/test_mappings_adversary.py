@@ -438,3 +438,10 @@ def test_import_of_a_schema_a_profile_cannot_state_fails_with_exit_4(tmp_path, t
     )
     assert "\x1b" not in result.stdout + result.stderr
     assert not (tmp_path / "configs" / "app.toml").exists()
+
+
+def test_a_target_attribute_in_another_case_is_exit_2_not_a_second_mapping(tmp_path, tenant, env) -> None:
+    write(tmp_path, '[mappings.User]\nexternalid = "[objectId]"\n')
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "app.toml:8:1: mappings.User.externalid: the template maps this attribute as 'externalId'" in result.stderr

@@ -225,6 +225,12 @@ def _apply_attribute(
             return
         mapping["attributeMappings"] = [m for m in mapping["attributeMappings"] if m not in existing]
         return
+    if not existing:  # a second mapping of one attribute: SCIM's and Entra's names ignore case
+        same = [m.get("targetAttributeName") for m in mapping.get("attributeMappings") or []
+                if str(m.get("targetAttributeName")).lower() == target.lower()]  # fmt: skip
+        if same:
+            issues.append(Issue(path, f"the template maps this attribute as {same[0]!r}: write that spelling"))
+            return
     if isinstance(value, str):
         table: Mapping = {"source": value}
     elif isinstance(value, Mapping):
