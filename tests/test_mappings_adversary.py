@@ -445,3 +445,19 @@ def test_a_target_attribute_in_another_case_is_exit_2_not_a_second_mapping(tmp_p
     result = run_cli(["plan"], cwd=tmp_path, env=env)
     assert result.exit_code == 2, result.stdout + result.stderr
     assert "app.toml:8:1: mappings.User.externalid: the template maps this attribute as 'externalId'" in result.stderr
+
+
+def test_a_template_id_that_is_not_a_plain_id_is_never_put_in_a_url(tmp_path, graph, env) -> None:
+    """Graph's job names its templateId; `scim/../../me` would send the GET, and its token, to
+    another path of the tenant."""
+    from tests.test_mappings import PAIRS
+
+    graph.add_principal(SP, PAIRS)
+    hostile = "scim/schema/../../../../../../../me?x="
+    graph.add_job(SP, JOB, hostile)
+    graph.schemas.templates[hostile] = template_schema("scim")
+    write(tmp_path, '[mappings.User]\nexternalId = "[objectId]"\n')
+    result = run_cli(["plan"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert "names a template whose id is not an id" in result.stdout
+    assert all("/synchronization/" in record.path for record in graph.journal), [r.path for r in graph.journal]

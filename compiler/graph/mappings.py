@@ -30,7 +30,7 @@ from ..profile.secrets import MASK, holds_secret, scrub
 from ..schema import compare, overlay
 from ..schema.expression import Unbuildable, normal, source_of
 from .client import GraphClient, GraphError, clean_message
-from .endpoints import job_url
+from .endpoints import NOT_AN_ID, is_job_id, job_url
 from .jobs import checked_schema, choose_job, read_job_schema, read_jobs, read_templates
 from .targets import Target
 
@@ -166,6 +166,9 @@ def read_template_schema(client: GraphClient, principal: str, template_id: objec
         if template.get("id") == template_id:
             if isinstance(template.get("schema"), Mapping):
                 return checked_schema(template["schema"], "the template's schema")
+            if not is_job_id(template_id):  # a slash, `?` or `..` would move the GET and its token elsewhere
+                raise GraphError(None, "UnexpectedAnswer", f"Graph's answer names a template whose id is {NOT_AN_ID}: "
+                                 "nothing was sent to it")  # fmt: skip
             templates_url = client.connection.url(f"servicePrincipals/{principal}/synchronization/templates")
             return checked_schema(client.get(f"{templates_url}/{template_id}/schema"), "the template's schema")
     name = clean_message(str(template_id))
