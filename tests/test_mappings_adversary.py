@@ -461,3 +461,20 @@ def test_a_template_id_that_is_not_a_plain_id_is_never_put_in_a_url(tmp_path, gr
     assert result.exit_code == 4, result.stdout + result.stderr
     assert "names a template whose id is not an id" in result.stdout
     assert all("/synchronization/" in record.path for record in graph.journal), [r.path for r in graph.journal]
+
+
+def test_a_job_that_job_creates_has_its_comparisons_parsed_by_its_template(tmp_path, graph, env) -> None:
+    """No job yet: parseExpression is asked of the template's schema (the job's has no URL yet);
+    it was a failed target saying Graph named a job whose id is not an id."""
+    from tests.test_mappings import PAIRS
+
+    graph.add_principal(SP, PAIRS)
+    write(
+        tmp_path,
+        '[job]\ntemplate_id = "scim"\n\n[mappings.User]\nexternalId = \'IIF([mail]="x", [mail], [objectId])\'\n',
+    )
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert graph.requests("POST", "/templates/scim/schema/parseExpression")
+    (job_id,) = graph.jobs(SP)
+    assert attribute(graph.schema(SP, job_id), "externalId")["source"]["name"] == "IIF"

@@ -86,6 +86,15 @@ def schema_url(client: GraphClient, principal: str, job_id: object) -> str:
     return f"{job_url(client, principal, job_id)}/schema"
 
 
+def template_schema_url(client: GraphClient, principal: str, template_id: object) -> str:
+    """The template's schema (its id is Graph's answer: a slash, `?` or `..` would move the
+    request, and its token, elsewhere)."""
+    if not is_job_id(template_id):
+        raise GraphError(None, "UnexpectedAnswer", f"Graph's answer names a template whose id is {NOT_AN_ID}: "
+                         "nothing was sent to it")  # fmt: skip
+    return client.connection.url(f"servicePrincipals/{principal}/synchronization/templates/{template_id}/schema")
+
+
 def plan_schema(
     client: GraphClient, target: Target, entries: located.Entries, keep: bool = False, jobs: list[dict] | None = None
 ) -> SchemaPlan:
@@ -106,7 +115,10 @@ def plan_schema(
         try:
             return source_of(text)
         except Unbuildable:
-            return parse_expression(client, target.service_principal_id, job_id, text)
+            principal = target.service_principal_id  # a job [job] creates: its template parses
+            where = schema_url(client, principal, job_id) if job_id is not None else template_schema_url(
+                client, principal, job.get("templateId"))  # fmt: skip
+            return parse_expression(client, where, text)
 
     try:
         for schema, what in ((template, "the template's schema"), (current, "the job's schema")):
@@ -166,11 +178,8 @@ def read_template_schema(client: GraphClient, principal: str, template_id: objec
         if template.get("id") == template_id:
             if isinstance(template.get("schema"), Mapping):
                 return checked_schema(template["schema"], "the template's schema")
-            if not is_job_id(template_id):  # a slash, `?` or `..` would move the GET and its token elsewhere
-                raise GraphError(None, "UnexpectedAnswer", f"Graph's answer names a template whose id is {NOT_AN_ID}: "
-                                 "nothing was sent to it")  # fmt: skip
-            templates_url = client.connection.url(f"servicePrincipals/{principal}/synchronization/templates")
-            return checked_schema(client.get(f"{templates_url}/{template_id}/schema"), "the template's schema")
+            url = template_schema_url(client, principal, template_id)
+            return checked_schema(client.get(url), "the template's schema")
     name = clean_message(str(template_id))
     raise GraphError(
         None,
@@ -180,9 +189,10 @@ def read_template_schema(client: GraphClient, principal: str, template_id: objec
     )
 
 
-def parse_expression(client: GraphClient, principal: str, job_id: object, text: str) -> dict:
-    """Graph's source tree for `text` (parseExpression changes nothing on the tenant)."""
-    answer = client.post(f"{schema_url(client, principal, job_id)}/parseExpression", {"expression": text})
+def parse_expression(client: GraphClient, schema: str, text: str) -> dict:
+    """Graph's source tree for `text`, from the parseExpression of the `schema` URL (a job's or a
+    template's; it changes nothing on the tenant)."""
+    answer = client.post(f"{schema}/parseExpression", {"expression": text})
     try:
         document = answer.json()
     except ValueError:

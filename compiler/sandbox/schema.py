@@ -9,7 +9,8 @@
 - DELETE .../jobs/{jobId}/schema              back to the template's schema; 204
 - PATCH  .../jobs/{jobId}/schema              404 "No HTTP resource was found ..." (what the SDKs
                                               that send PATCH get from Graph)
-- POST   .../schema/parseExpression           this module's own small parser (below)
+- POST   .../schema/parseExpression           this module's own small parser (below), for a job's
+                                              schema and a template's
 - GET    .../schema/filterOperators | functions
 
 The parser here is deliberately not the client's (compiler/schema/expression.py): the fake is
@@ -35,7 +36,8 @@ from .server import Request, Response
 ROUTE = re.compile(
     r"^/(?P<version>v1\.0|beta)/servicePrincipals/(?P<sp>[^/]+)/synchronization/"
     r"(?:jobs/(?P<job>[^/]+)/schema(?:/(?P<helper>parseExpression|filterOperators|functions))?"
-    r"|templates(?:/(?P<template>[^/]+)(?P<template_schema>/schema)?)?)$",
+    r"|templates(?:/(?P<template>[^/]+)(?P<template_schema>/schema"
+    r"(?:/(?P<template_helper>parseExpression|filterOperators|functions))?)?)?)$",
     re.IGNORECASE,
 )
 
@@ -142,7 +144,10 @@ def handle(request: Request, match: re.Match[str], sp_id: str, principal: Any, s
 
 def _templates(request, match, sp_id, principal: Any, schemas: Schemas, url: str, version: str) -> Response:
     """The principal's templates (those it was given, and those of its jobs), without their
-    schema (as without `$expand=schema`); GET .../templates/{id}/schema serves it."""
+    schema (as without `$expand=schema`); GET .../templates/{id}/schema serves it, and its
+    helpers answer as a job's do."""
+    if match["template_helper"]:
+        return _helper(request, match["template_helper"].lower())
     if request.method != "GET":
         return odata.error(
             request, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
