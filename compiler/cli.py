@@ -94,30 +94,23 @@ def root(
     PUT /servicePrincipals/{id}/synchronization/secrets, with a review diff that never shows a secret."""
 
 
-AuthOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--auth",
-        metavar="MODE",
-        envvar="SYNCSECRETS_AUTH",
-        show_envvar=True,
-        show_default=False,
-        help=f"How to get a token: {', '.join(AUTH_MODES)}. [default: default]",
-    ),
-]
+def _auth_option(purpose: str):
+    return Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--auth",
+            metavar="MODE",
+            envvar="SYNCSECRETS_AUTH",
+            show_envvar=True,
+            show_default=False,
+            help=f"{purpose}: {', '.join(AUTH_MODES)}. [default: default]",
+        ),
+    ]
+
+
+AuthOption = _auth_option("How to get a token")
 # compile signs in to nothing but Key Vault, and only with --reveal: its --auth says so.
-CompileAuthOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
-        "--auth",
-        metavar="MODE",
-        envvar="SYNCSECRETS_AUTH",
-        show_envvar=True,
-        show_default=False,
-        help=f"With --reveal: how to sign in to Key Vault for keyvault references: {', '.join(AUTH_MODES)}. "
-        "[default: default]",
-    ),
-]
+CompileAuthOption = _auth_option("With --reveal: how to sign in to Key Vault for keyvault references")
 KeyVaultAuthOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
@@ -127,6 +120,14 @@ KeyVaultAuthOption = Annotated[
         show_envvar=True,
         show_default=False,
         help="How to get a token for Key Vault references (the modes of --auth). [default: as --auth]",
+    ),
+]
+PathsArgument = Annotated[
+    Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time
+    typer.Argument(
+        metavar="[PATH]...",
+        help=f"Profiles or folders of profiles. [default: {' '.join(DEFAULT_PATHS)}]",
+        show_default=False,
     ),
 ]
 ConfigsOption = Annotated[
@@ -152,14 +153,7 @@ AllowOutsideOption = Annotated[
     ),
 )
 def compile_command(
-    paths: Annotated[
-        Optional[list[str]],  # noqa: UP045 - typer reads the annotation at run time
-        typer.Argument(
-            metavar="[PATH]...",
-            help=f"Profiles or folders of profiles. [default: {' '.join(DEFAULT_PATHS)}]",
-            show_default=False,
-        ),
-    ] = None,
+    paths: PathsArgument = None,
     out_dir: Annotated[
         Optional[str],  # noqa: UP045 - None: the root's build/, wherever the command runs
         typer.Option("--out", metavar="DIR", help="Folder the outputs go to.", show_default=DEFAULT_OUT),
@@ -341,14 +335,7 @@ def _usage(where: str, message: str) -> int:
     ),
 )
 def references_command(
-    paths: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Argument(
-            metavar="[PATH]...",
-            help=f"Profiles or folders of profiles. [default: {' '.join(DEFAULT_PATHS)}]",
-            show_default=False,
-        ),
-    ] = None,
+    paths: PathsArgument = None,
     env: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Option(
@@ -381,10 +368,6 @@ def references_command(
 
 # --cloud and --api are choices of catalog/clouds.py; --auth modes are checked where they are
 # used (commands/remote.py).
-RemotePaths = Annotated[
-    Optional[list[str]],  # noqa: UP045
-    typer.Argument(metavar="[PATH]...", help="Profiles or folders of profiles. [default: configs]", show_default=False),
-]
 RemoteEnv = Annotated[
     Optional[list[str]],  # noqa: UP045 (a list, so that a second --env is refused rather than silently winning)
     typer.Option("--env", metavar="NAME", help="Use [environments.NAME] (one tenant per run)."),
@@ -445,7 +428,7 @@ def _parameter(name: str, annotation, default) -> inspect.Parameter:
 
 # What every remote command takes, in the order --help lists them: PATH and --env first, its own
 # options next, then these. Declared once; `remote_command` adds them to each command.
-_LEADING = [_parameter("paths", RemotePaths, None), _parameter("env", RemoteEnv, None)]
+_LEADING = [_parameter("paths", PathsArgument, None), _parameter("env", RemoteEnv, None)]
 _SHARED = [
     _parameter("cloud", CloudOption, CloudName["global"]),
     _parameter("graph_url", GraphUrl, None),
@@ -631,7 +614,7 @@ def provision_command(
     ),
 )
 def sandbox_command(
-    paths: RemotePaths = None,
+    paths: PathsArgument = None,
     port: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option(

@@ -228,3 +228,50 @@ def test_a_saved_plan_whose_tenant_cannot_be_read_fails_that_target(tmp_path: Pa
     assert result.exit_code == 4, result.stdout + result.stderr
     assert len(graph.puts(SP)) == 1 and graph.puts(SP2) == []
     assert result.stdout.endswith("Apply: 2 service principals: 1 applied, 1 failed\n")
+
+
+@pytest.mark.parametrize(
+    ("wait", "waits"),
+    [
+        (0, []),
+        (1, [0.5]),
+        (3.5, [0.5, 1, 2]),
+        (30, [0.5, 1, 2, 4, 5, 5, 5, 5]),  # doubling, at most 5 s apart
+    ],
+)
+def test_the_read_back_doubles_its_wait_up_to_five_seconds(monkeypatch, wait: float, waits: list[float]) -> None:
+    import threading
+    from types import SimpleNamespace
+
+    from compiler.body.mapper import OutPair
+    from compiler.graph import applying
+    from compiler.graph.planning import FAILED, SENT, TargetPlan
+    from compiler.graph.targets import Target
+    from tests.fakes.clock import FakeClock
+
+    clock = FakeClock()
+    reads: list[float | None] = []
+    monkeypatch.setattr(applying, "time", SimpleNamespace(monotonic=lambda: 100.0))  # the wall, for the GETs
+    monkeypatch.setattr(applying, "write_secrets", lambda client, sp, body: None)
+    monkeypatch.setattr(applying, "read_secrets", lambda client, sp, ends=None: reads.append(ends) or [])
+    target = Target("configs/app.toml", None, SP, None, (), None, [OutPair("SyncAll", "true")], "digest")
+    plan = TargetPlan(target, SENT)
+    applying.apply_target(SimpleNamespace(stop=threading.Event(), clock=clock), plan, [("SyncAll", "true")], wait)
+    assert clock.sleeps == waits
+    assert plan.status == FAILED
+    assert plan.error.startswith(f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile")
+    # Each GET may take until the wait ends, and never less than SHORTEST_READ after the PUT.
+    assert reads == [100.0 + max(wait, applying.SHORTEST_READ)] * (len(waits) + 1)
+
+
+def test_apply_that_can_read_no_tenant_sends_nothing_and_says_so(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.fault(403, method="GET")
+    result = run_cli(["apply", "--auto-approve"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert graph.puts(SP) == []
+    # No PUT was due: the summary is the plan's, not "0 applied".
+    assert result.stdout.splitlines()[-1] == (
+        "Plan: 1 service principal: 0 to update (keys: 0 to add, 0 to change, 0 to clear), 0 in sync, 1 failed"
+    )

@@ -356,3 +356,26 @@ def test_workers_share_the_wait_and_no_request_fails_under_a_burst_of_429() -> N
     results, interrupted = run_all(list(range(20)), lambda index: read_secrets(client, SP), 4, client.stop)
     assert interrupted is None and results == [[]] * 20
     assert len(seen) == 28
+
+
+def test_a_signal_while_the_work_is_being_queued_is_reported_not_raised(monkeypatch) -> None:
+    """Ctrl-C can land while run_all is still submitting: the run must still get its results
+    (and report them) instead of the KeyboardInterrupt escaping with no report."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    submitted = []
+    real_submit = ThreadPoolExecutor.submit
+
+    def submit(self, *args, **kwargs):
+        if len(submitted) == 2:
+            raise KeyboardInterrupt
+        submitted.append(args)
+        return real_submit(self, *args, **kwargs)
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", submit)
+    stop = threading.Event()
+    results, interrupted = run_all(list(range(5)), lambda item: item * 10, 2, stop)
+    assert isinstance(interrupted, KeyboardInterrupt)
+    assert stop.is_set()
+    assert results[2:] == [None, None, None]
+    assert all(result in (None, index * 10) for index, result in enumerate(results[:2]))

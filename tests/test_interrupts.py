@@ -242,3 +242,33 @@ def test_an_out_folder_another_run_makes_at_the_same_moment(tmp_path: Path, monk
     done = run_cli(["compile", "app.toml", "--out", "out"], cwd=tmp_path)
     assert done.exit_code == 0, done.stderr
     assert list(tree(tmp_path / "out")) == ["app.json"]
+
+
+def test_a_ctrl_c_during_the_commit_waits_until_it_is_done(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commit is not cut in half: Ctrl-C arriving after its first rename takes effect once
+    every output is in place (then the run stops with 130 and removes its staging folder)."""
+    (tmp_path / "configs").mkdir()
+    for name in ("a", "b", "c"):
+        (tmp_path / "configs" / f"{name}.toml").write_text(f'user_name = "{name}"\n')
+    assert run_cli(["compile"], cwd=tmp_path).exit_code == 0
+    for name in ("a", "b", "c"):
+        (tmp_path / "configs" / f"{name}.toml").write_text(f'user_name = "{name}-2"\n')
+    real = outputs._Undo.apply
+    renames = []
+
+    def interrupted_after_the_first(self, relative: str, source: str | None) -> None:
+        real(self, relative, source)
+        renames.append(relative)
+        if len(renames) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(outputs._Undo, "apply", interrupted_after_the_first)
+    stopped = run_cli(["compile"], cwd=tmp_path)
+    assert stopped.exit_code == 130, stopped.stdout + stopped.stderr
+    assert sorted(renames) == ["a.json", "b.json", "c.json"]
+    assert {name: json.loads(data)["value"][0]["value"] for name, data in tree(tmp_path / "build").items()} == {
+        "a.json": "a-2",
+        "b.json": "b-2",
+        "c.json": "c-2",
+    }
+    assert not leftovers(tmp_path / "build")

@@ -166,6 +166,9 @@ def test_the_pacer_keeps_to_five_calls_in_ten_seconds() -> None:
         ("PT1H30M", "every 1 hour 30 minutes"),
         ("P1D", "every day"),
         ("PT2H", "every 2 hours"),
+        ("P1DT2H1M", "every 1 day 2 hours 1 minute"),
+        ("PT1H0M", "every hour"),  # a zero part is left out
+        ("PT0M", "PT0M"),  # no time at all: shown as Graph wrote it
         ("weekly", "weekly"),
     ],
 )

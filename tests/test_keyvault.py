@@ -109,7 +109,7 @@ def test_a_refused_secret_is_exit_4_and_nothing_is_written(tmp_path, keyvault, v
     assert result.exit_code == 4, result.stderr
     assert words in result.stderr and "nothing was written" in result.stderr
     assert CANARY not in result.stdout + result.stderr
-    assert not (tmp_path / "build").exists() or not any((tmp_path / "build").rglob("*.json"))
+    assert not (tmp_path / "build").exists()  # the run made it, and took it away again
 
 
 def test_throttling_is_waited_out(tmp_path, keyvault, vault_env):

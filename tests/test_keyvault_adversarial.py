@@ -78,7 +78,7 @@ def test_a_vault_value_that_cannot_be_a_secret_is_exit_2(tmp_path, keyvault, vau
     result = run_cli(REVEAL, cwd=tmp_path, env=vault_env)
     assert result.exit_code == 2, result.stderr
     assert words in result.stderr and "configs/app.toml:2:1: secret_token:" in result.stderr
-    assert not (tmp_path / "build").exists() or not any((tmp_path / "build").rglob("*.json"))
+    assert not (tmp_path / "build").exists()  # the run made it, and took it away again
 
 
 def test_a_vault_value_that_is_a_mask_is_refused_by_plan(tmp_path, graph, keyvault, vault_env):

@@ -37,10 +37,10 @@ class Recorder:
         self.root = root
         self.printed: list[tuple[list[str], str]] = []
 
-    def run(self, *args: str, env: dict[str, str] | None = None, expect: tuple[int, ...] = (0, 1)) -> str:
+    def run(self, *args: str, env: dict[str, str] | None = None, expect: int = 0) -> str:
         result = run_cli(list(args), cwd=self.root, env=env)
         self.printed.append((list(args), result.stdout + result.stderr))
-        assert result.exit_code in expect, (args, result.stdout, result.stderr)
+        assert result.exit_code == expect, (args, result.stdout, result.stderr)
         return result.stdout + result.stderr
 
 
@@ -73,11 +73,11 @@ def repo(tmp_path: Path) -> Recorder:
     return Recorder(tmp_path)
 
 
-def every_report(repo: Recorder, *args: str, env: dict[str, str]) -> None:
+def every_report(repo: Recorder, *args: str, env: dict[str, str], expect: int = 0) -> None:
     for diff in ("semantic", "unified", "none"):
         for fmt in ("text", "json", "github"):
-            repo.run("compile", *args, "--diff", diff, "--format", fmt, env=env)
-    repo.run("compile", *args, "--quiet", env=env)
+            repo.run("compile", *args, "--diff", diff, "--format", fmt, env=env, expect=expect)
+    repo.run("compile", *args, "--quiet", env=env, expect=expect)
 
 
 def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,11 +87,11 @@ def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.M
     every_report(repo, env=secrets_env())
     repo.run("compile", *reveal, env=secrets_env())
     assert CANARIES["env"] in (repo.root / REVEALED / "app.json").read_text()  # the canaries did go in
-    every_report(repo, *reveal, "--check", env=secrets_env(new=True))
+    every_report(repo, *reveal, "--check", env=secrets_env(new=True), expect=1)
     (repo.root / "configs" / "stable.toml").write_text(
         'secret_token = { env = "APP_TOKEN" }\nbase_address = { env = "APP_URL" }\n'
     )
-    warned = repo.run("compile", *reveal, "--check", env=secrets_env(new=True))
+    warned = repo.run("compile", *reveal, "--check", env=secrets_env(new=True), expect=1)
     assert "(masked) now points at another host" in warned
     repo.run("compile", *reveal, env=secrets_env(new=True))
 
@@ -101,14 +101,14 @@ def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.M
         "APP_URL": "http://" + CANARIES["url"][8:],
         "NOTIFY_JSON": '{"Enabled": "' + CANARIES["env"] + '"}',
     }
-    repo.run("compile", *reveal, env=bad, expect=(2,))
+    repo.run("compile", *reveal, env=bad, expect=2)
     (repo.root / "configs" / "bad.toml").write_text(
         f'password = "{CANARIES["literal"]}"\ntoken_expiration = {{ env = "APP_TOKEN" }}\n'
         f'sync_all = {{ env = "APP_TOKEN" }}\ndomain = {{ env = "APP_TOKEN" }}\n'
     )
     for fmt in ("text", "json", "github"):
-        repo.run("compile", *reveal, "--format", fmt, env=secrets_env(), expect=(2,))
-    repo.run("compile", *reveal, "--debug", env=secrets_env(), expect=(2,))
+        repo.run("compile", *reveal, "--format", fmt, env=secrets_env(), expect=2)
+    repo.run("compile", *reveal, "--debug", env=secrets_env(), expect=2)
     (repo.root / "configs" / "bad.toml").unlink()
 
     # An internal error (after the secrets were resolved) whose message quotes one.
@@ -118,8 +118,8 @@ def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.M
         raise RuntimeError(f"crashed on {CANARIES['env']}")
 
     monkeypatch.setattr(render, "render", crash)
-    repo.run("compile", *reveal, env=secrets_env(), expect=(3,))
-    debug = repo.run("compile", *reveal, "--debug", env=secrets_env(), expect=(3,))
+    repo.run("compile", *reveal, env=secrets_env(), expect=3)
+    debug = repo.run("compile", *reveal, "--debug", env=secrets_env(), expect=3)
     assert "Traceback" in debug and "crashed on ***" in debug
     monkeypatch.undo()
 
@@ -136,11 +136,11 @@ def test_no_canary_leaves_through_any_door(repo: Recorder, monkeypatch: pytest.M
     repo.run("import", "body.json", "--name", "imported")
     bad_body = {"value": [{"key": "SyncAll", "value": CANARIES["import"]}]}
     (repo.root / "bad-body.json").write_text(json.dumps(bad_body))
-    repo.run("import", "bad-body.json", "--name", "refused", expect=(2,))
+    repo.run("import", "bad-body.json", "--name", "refused", expect=2)
     (repo.root / "bad-body.json").write_text(
         '{"value": [{"key": "BaseAddress", "value": "http://' + CANARIES["import"] + '"}]}'
     )
-    repo.run("import", "bad-body.json", "--name", "refused", expect=(2,))
+    repo.run("import", "bad-body.json", "--name", "refused", expect=2)
     repo.run("init", "fresh", "--template", "scim-oauth2")
     repo.run("keys")
     repo.run("keys", "--json")
@@ -200,13 +200,13 @@ def test_no_vault_canary_leaves(tmp_path: Path, tls, authority, keyvault, monkey
     repo.run("compile", *reveal, env=env)
     assert vault["token"] in (tmp_path / REVEALED / "app.json").read_text()  # the canary did go in
     keyvault.set_secret("scim-token", vault["token-new"])
-    every_report(repo, *reveal, "--check", env=env)
+    every_report(repo, *reveal, "--check", env=env, expect=1)
     keyvault.set_secret("scim-url", "http://" + vault["url"][8:])  # refused for its kind: exit 2
-    repo.run("compile", *reveal, env=env, expect=(2,))
-    repo.run("compile", *reveal, "--debug", "--format", "json", env=env, expect=(2,))
+    repo.run("compile", *reveal, env=env, expect=2)
+    repo.run("compile", *reveal, "--debug", "--format", "json", env=env, expect=2)
     keyvault.set_secret("scim-url", vault["url"], enabled=False)  # refused by the vault: exit 4
     for fmt in ("text", "json", "github"):
-        repo.run("compile", *reveal, "--format", fmt, env=env, expect=(4,))
+        repo.run("compile", *reveal, "--format", fmt, env=env, expect=4)
     keyvault.set_secret("scim-url", vault["url"])
     # An internal error whose message quotes a vault value: blanked in --debug's traceback.
     from compiler.body import render
@@ -215,11 +215,11 @@ def test_no_vault_canary_leaves(tmp_path: Path, tls, authority, keyvault, monkey
         raise RuntimeError(f"crashed on {vault['token-new']}")
 
     monkeypatch.setattr(render, "render", crash)
-    debug = repo.run("compile", *reveal, "--debug", env=env, expect=(3,))
+    debug = repo.run("compile", *reveal, "--debug", env=env, expect=3)
     assert "crashed on ***" in debug
     monkeypatch.undo()
     keyvault.deny("scim-token")
-    repo.run("compile", *reveal, "--debug", env=env, expect=(4,))
+    repo.run("compile", *reveal, "--debug", env=env, expect=4)
 
     leaks = [(" ".join(args), name) for args, text in repo.printed for name, canary in vault.items() if canary in text]
     assert not leaks, f"printed: {leaks}"

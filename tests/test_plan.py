@@ -401,18 +401,28 @@ def test_default_finds_the_environment_credential(tmp_path: Path, graph, graph_e
     assert graph.journal[0].authorized
 
 
-def test_a_progress_bar_on_a_terminal(tmp_path: Path, graph, env, monkeypatch) -> None:
+@pytest.mark.parametrize(
+    ("command", "label"),
+    [
+        (["plan"], "Reading the tenant"),
+        (["apply", "--auto-approve"], "Applying"),
+        (["validate"], "Validating"),
+        (["status"], "Reading the jobs"),
+    ],
+)
+def test_a_progress_bar_on_a_terminal(tmp_path: Path, graph, env, monkeypatch, command, label) -> None:
     import sys
 
     monkeypatch.setattr("compiler.reports.progress.watching", lambda: True)
     write_profile(tmp_path, "a")
     write_profile(tmp_path, "b", sp=SP2)
-    graph.add_principal(SP, {})
-    graph.add_principal(SP2, {})
-    result = run_cli(["plan"], cwd=tmp_path, env={**env, "COLUMNS": "100"})
+    for sp in (SP, SP2):
+        graph.add_principal(sp, {})
+        graph.add_job(sp, "scim.1", "scim")
+    result = run_cli(command, cwd=tmp_path, env={**env, "COLUMNS": "100"})
     assert result.exit_code == 0, result.stderr
-    assert "Reading the tenant" in result.stderr and "2/2" in result.stderr
-    assert "Reading" not in result.stdout and sys.stderr is not None
+    assert label in result.stderr and "2/2" in result.stderr  # advanced once per target
+    assert label not in result.stdout and sys.stderr is not None
 
 
 @pytest.mark.parametrize(
@@ -452,3 +462,42 @@ def test_github_oidc_refused_by_the_runner_is_exit_4(tmp_path: Path, graph, grap
     assert result.exit_code == 4 and "GitHub's OIDC token endpoint did not give a token" in result.stderr
     assert "forged-request-token" not in result.stdout + result.stderr
     assert graph.journal == []
+
+
+def test_a_ctrl_c_during_plan_reports_the_targets_not_started(tmp_path: Path, graph, env, monkeypatch) -> None:
+    """With --jobs 1, b is read after a: Ctrl-C arriving as b's read starts (the run waiting for
+    it) lets no request out for b, and the report names b as not started."""
+    import os
+    import signal
+
+    from compiler.graph import planning
+
+    real = planning.read_secrets
+
+    def interrupted(client, sp_id, *args):
+        if sp_id == SP2:
+            os.kill(os.getpid(), signal.SIGINT)  # handled by the main thread, waiting for this one
+            assert client.stop.wait(10)  # which stops the run: no request goes out for b
+        return real(client, sp_id, *args)
+
+    monkeypatch.setattr(planning, "read_secrets", interrupted)
+    write_profile(tmp_path, "a")
+    write_profile(tmp_path, "b", sp=SP2)
+    graph.add_principal(SP, {})
+    graph.add_principal(SP2, {})
+    result = run_cli(["plan", "--jobs", "1", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 130, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["interrupted"] is True
+    shown = [(t["profile"], t["service_principal_id"], t["status"]) for t in report["targets"]]
+    assert shown == [("configs/a.toml", SP, "changes"), ("configs/b.toml", SP2, "not-started")]
+    assert report["targets"][1] == {
+        "profile": "configs/b.toml",
+        "environment": None,
+        "service_principal_id": SP2,
+        "status": "not-started",
+        "actions": [],
+        "warnings": [],
+        "error": None,
+    }
+    assert [SP2 in record.path for record in graph.journal] == [False]  # b was never read

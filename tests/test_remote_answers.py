@@ -58,15 +58,15 @@ def test_a_constant_no_json_allows_in_a_tenant_value_fails_that_target(tmp_path,
 
 
 @pytest.mark.parametrize(
-    ("body", "headers"),
+    ("body", "headers", "why"),
     [
-        (faults.gzip_bomb(), {"Content-Encoding": "gzip"}),
-        (faults.gzip_bomb(layers=2), {"Content-Encoding": "gzip, gzip"}),
-        (faults.endless(), {}),
+        (faults.gzip_bomb(), {"Content-Encoding": "gzip"}, "larger than"),
+        (faults.gzip_bomb(layers=2), {"Content-Encoding": "gzip, gzip"}, "not asked for"),
+        (faults.endless(), {}, "larger than"),
     ],
     ids=["gzip-bomb", "gzip-twice", "endless"],
 )
-def test_an_answer_past_the_size_cap_fails_that_target(tmp_path, graph, env, body, headers):
+def test_an_answer_past_the_size_cap_fails_that_target(tmp_path, graph, env, body, headers, why):
     two_profiles(tmp_path)
     graph.add_principal(SP, {})
     graph.add_principal(SP2, {})
@@ -75,7 +75,7 @@ def test_an_answer_past_the_size_cap_fails_that_target(tmp_path, graph, env, bod
     assert result.exit_code == 4, outputs(result)
     targets = by_sp(result)
     assert targets[SP]["status"] == "failed"
-    assert "larger than" in targets[SP]["error"] or "not asked for" in targets[SP]["error"], targets[SP]
+    assert why in targets[SP]["error"], targets[SP]
     assert targets[SP2]["status"] == "changes"
 
 
@@ -135,6 +135,15 @@ REFUSAL = b'{"error": {"code": "CredentialValidationFailed", "message": "The tok
         (200, b"<html>Service Unavailable</html>", "failed"),
         (200, b"", "valid"),
         (200, b'{"value": []}', "valid"),
+        (204, b"", "valid"),
+        (400, REFUSAL, "invalid"),
+        # Graph itself refusing (a missing permission, a token it does not take) is no verdict
+        # on the application's credentials: the target fails (4), it is not "invalid" (1).
+        (300, None, "failed"),  # a redirect is not followed, nor a verdict
+        (401, None, "failed"),
+        (403, None, "failed"),
+        (404, None, "failed"),
+        (409, None, "failed"),
     ],
 )
 def test_validate_credentials_is_valid_only_without_an_error(tmp_path, graph, env, status, body, verdict):

@@ -31,6 +31,8 @@ def test_validate_sends_the_profile_pairs_and_reports_valid(tmp_path: Path, grap
     assert posted[0].path.endswith(f"/jobs/{JOB}/validateCredentials")
     assert posted[0].body["useSavedCredentials"] is False
     assert {"key": "SecretToken", "value": TOKEN} in posted[0].body["credentials"]
+    # How the application is reached, and nothing else: SyncAll is a job setting, not a credential.
+    assert [pair["key"] for pair in posted[0].body["credentials"]] == ["SecretToken", "BaseAddress"]
     assert graph.pairs(SP) == {}  # nothing stored
     assert TOKEN not in result.stdout + result.stderr
 
@@ -157,12 +159,143 @@ def test_status_of_a_failed_last_run_and_a_quarantine_reason() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("status", "last_run", "shown", "exit_code"),
+    [
+        ("Active", "Succeeded", "active", 0),
+        ("Active", "Failed", "failing", 1),
+        ("Active", "failed", "failing", 1),  # Graph's enums are compared case-insensitively
+        ("Paused", "Failed", "failing", 1),  # a failed run gates even on a paused job
+        ("Quarantine", "Failed", "quarantined", 1),
+        ("Paused", "Succeeded", "paused", 0),
+    ],
+)
+def test_status_gates_on_a_failed_last_run(
+    tmp_path: Path, graph, env, status: str, last_run: str, shown: str, exit_code: int
+) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim", status=status, last_execution={"state": last_run})
+    result = run_cli(["status", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == exit_code, result.stdout + result.stderr
+    target = json.loads(result.stdout)["targets"][0]
+    assert (target["status"], target["jobs"][0]["state"]) == (shown, shown)
+
+
+@pytest.mark.parametrize(
+    ("status", "schedule", "last_run", "quarantine", "state"),
+    [
+        ("Active", "Active", None, None, "active"),
+        ("Active", "Active", "Succeeded", None, "active"),
+        ("Paused", "Active", None, None, "paused"),
+        ("Active", "Paused", None, None, "paused"),  # paused by its schedule
+        ("NotRun", "Active", None, None, "not-run"),
+        ("NotConfigured", "Active", None, None, "not-run"),
+        ("Quarantine", "Active", None, None, "quarantined"),
+        ("Active", "Active", None, {"reason": "Unknown"}, "quarantined"),  # a quarantine whatever the code
+        ("Active", "Active", "FAILED", None, "failing"),
+        ("Paused", "Paused", "Failed", None, "failing"),
+        ("Quarantine", "Active", "Failed", {"reason": "Unknown"}, "quarantined"),
+        ("Unknown", None, None, None, "active"),  # a code Graph adds later: not a failure
+    ],
+)
+def test_a_jobs_state_is_its_worst_condition(status, schedule, last_run, quarantine, state) -> None:
+    from compiler.graph.status import job_lines, job_summary
+
+    job = {"id": JOB, "templateId": "scim", "status": {"code": status, "quarantine": quarantine}}
+    if schedule is not None:
+        job["schedule"] = {"state": schedule, "interval": "PT40M"}
+    if last_run is not None:
+        job["status"]["lastExecution"] = {"state": last_run}
+    summary = job_summary(job)
+    assert summary["state"] == state
+    every = f"; schedule {schedule}, every 40 minutes" if schedule else ""  # no schedule: nothing said of it
+    assert job_lines(summary)[0] == f"job {JOB} (scim): {status}{every}"
+
+
+@pytest.mark.parametrize(
+    ("jobs", "job_id", "shown", "exit_code"),
+    [
+        # A target takes the state of its worst job: quarantined, failing, paused, not-run, active.
+        ([("Active", None), ("Paused", None)], None, "paused", 0),
+        ([("NotRun", None), ("Paused", None)], None, "paused", 0),
+        ([("Active", None), ("NotRun", None)], None, "not-run", 0),
+        ([("Paused", "Failed"), ("Quarantine", None)], None, "quarantined", 1),
+        ([("Quarantine", None), ("Active", "Failed")], None, "quarantined", 1),
+        ([("Active", "Failed"), ("Paused", None)], None, "failing", 1),
+        # job_id names the one job that counts.
+        ([("Active", None), ("Quarantine", None)], JOB, "active", 0),
+        ([("Active", None), ("Quarantine", None)], OTHER_JOB, "quarantined", 1),
+        ([("Active", None)], OTHER_JOB, "no-job", 0),
+    ],
+)
+def test_status_of_a_target_with_several_jobs(
+    tmp_path: Path, graph, env, jobs: list, job_id: str | None, shown: str, exit_code: int
+) -> None:
+    write_profile(tmp_path, application=f'job_id = "{job_id}"\n' if job_id else "")
+    graph.add_principal(SP, {})
+    for job, (status, last_run) in zip((JOB, OTHER_JOB), jobs, strict=False):
+        graph.add_job(SP, job, "scim", status=status, last_execution={"state": last_run} if last_run else None)
+    result = run_cli(["status", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == exit_code, result.stdout + result.stderr
+    target = json.loads(result.stdout)["targets"][0]
+    assert target["status"] == shown
+    if shown == "no-job":
+        assert target["jobs"] == []
+        assert run_cli(["status"], cwd=tmp_path, env=env).stdout.splitlines()[1] == f"  no job {job_id}"
+    else:
+        assert [job["id"] for job in target["jobs"]] == ([job_id] if job_id else [JOB, OTHER_JOB][: len(jobs)])
+
+
+@pytest.mark.parametrize(
+    ("status", "lines"),
+    [
+        # What Graph leaves out is left out of the lines, not shown empty.
+        ({}, [f"job {JOB} (scim): no status"]),
+        (
+            {"code": "Active", "lastExecution": {"state": "Succeeded"}},
+            [f"job {JOB} (scim): Active", "  last run: Succeeded"],
+        ),
+        (
+            {"code": "Active", "lastExecution": {"state": "Failed", "error": {}}},
+            [f"job {JOB} (scim): Active", "  last run: Failed"],
+        ),
+        (
+            {"code": "Quarantine", "quarantine": {"error": {"message": "refused"}}},
+            [f"job {JOB} (scim): Quarantine", "  quarantined: reason not given", "  refused"],
+        ),
+        (
+            {"code": "Quarantine", "quarantine": {"reason": "Unknown", "nextAttempt": "2026-11-28T00:00:00Z"}},
+            [f"job {JOB} (scim): Quarantine", "  quarantined: Unknown; next attempt 2026-11-28T00:00:00Z"],
+        ),
+    ],
+)
+def test_the_lines_of_a_job_that_graph_describes_sparsely(status: dict, lines: list[str]) -> None:
+    from compiler.graph.status import job_lines, job_summary
+
+    summary = job_summary({"id": JOB, "templateId": "scim", "status": status, "schedule": {}})
+    assert job_lines(summary) == lines
+    assert summary["last_error"] is None and summary["quarantined_since"] is None
+
+
+def test_status_of_a_target_whose_jobs_cannot_be_read_is_exit_4(tmp_path: Path, graph, env) -> None:
+    write_profile(tmp_path)
+    graph.add_principal(SP, {})
+    graph.add_job(SP, JOB, "scim")
+    graph.fault(403, method="GET")
+    result = run_cli(["status", "--format", "json"], cwd=tmp_path, env=env)
+    assert result.exit_code == 4, result.stdout + result.stderr
+    target = json.loads(result.stdout)["targets"][0]
+    assert target["status"] == "failed"
+    assert target["error"].startswith("HTTP 403: "), target["error"]
+
+
 def test_status_without_jobs(tmp_path: Path, graph, env) -> None:
     write_profile(tmp_path)
     graph.add_principal(SP, {})
     result = run_cli(["status"], cwd=tmp_path, env=env)
     assert result.exit_code == 0
-    assert "no synchronization job (provisioning is not set up)" in result.stdout
+    assert result.stdout.splitlines()[1] == "  no synchronization job (provisioning is not set up)"
 
 
 # -- import --from-tenant ------------------------------------------------------------------------

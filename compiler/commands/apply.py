@@ -79,11 +79,8 @@ def apply(
             if run.problems or run.interrupted:
                 write_remote_report(run, options.fmt, options.quiet)
                 return run.exit_code
-        if chosen and not (auto_approve or saved is not None):
-            write_remote_report(run, options.fmt, options.quiet, planned=True)
-            if not confirm(len(chosen)):
-                PLAIN.err("Nothing was applied.")
-                return 0
+        if chosen and not (auto_approve or saved is not None) and not approved(run, options, len(chosen)):
+            return 0
         if chosen:
             run.sending = True
             run.interrupted = _send(client, chosen, options, wait)
@@ -159,6 +156,18 @@ def _stale(reasons: list[str]) -> list:
 
 def is_terminal() -> bool:
     return sys.stdin.isatty()
+
+
+def approved(run, options: RemoteOptions, count: int, question: str = QUESTION, declined: str = "applied") -> bool:
+    """Shows the plan (to people: a document waits for the result) and asks; False, said on
+    stderr, when the answer is not yes."""
+    from ..reports.remote import write_remote_report
+
+    write_remote_report(run, options.fmt, options.quiet, planned=True)
+    if confirm(count, question):
+        return True
+    PLAIN.err(f"Nothing was {declined}.")
+    return False
 
 
 def confirm(count: int, question: str = QUESTION) -> bool:

@@ -12,7 +12,6 @@ import os
 
 from ..catalog.suggest import did_you_mean
 from ..problems import UserError
-from ..reports.terminal import PLAIN
 from ..run.interrupts import terminable
 from .remote import RemoteOptions, Stopped, connect, finish
 
@@ -57,7 +56,7 @@ def restart(
     from ..graph.restarting import read_all, restart_all
     from ..reports.progress import progress
     from ..reports.remote import write_remote_report
-    from .apply import confirm, is_terminal
+    from .apply import approved, is_terminal
 
     run = RemoteRun("restart", [], [])
     try:
@@ -80,11 +79,8 @@ def restart(
         if run.problems or run.interrupted:
             write_remote_report(run, options.fmt, options.quiet)
             return run.exit_code
-        if chosen and not auto_approve:
-            write_remote_report(run, options.fmt, options.quiet, planned=True)
-            if not confirm(len(chosen), QUESTION):
-                PLAIN.err("Nothing was restarted.")
-                return 0
+        if chosen and not auto_approve and not approved(run, options, len(chosen), QUESTION, "restarted"):
+            return 0
         if chosen:
             run.sending = True
             with terminable(), progress(len(chosen), "Restarting") as advance:

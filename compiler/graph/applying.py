@@ -23,7 +23,7 @@ from .job_action import CREATE, HEAL, PAUSE, START, sends_credentials
 from .jobs import create_job, pause_job, restart_job, start_job
 from .planning import APPLIED, CHANGES, FAILED, IN_SYNC, NOT_STARTED, SENT, TargetPlan
 from .pool import run_all
-from .validating import validate_credentials
+from .validating import refused, validate_credentials
 
 FIRST_READ_BACK = 0.5
 LONGEST_READ_BACK = 5.0
@@ -114,8 +114,7 @@ def before_put(client: GraphClient, plan: TargetPlan, wait: float) -> str | None
         try:
             validate_credentials(client, target, job_id)
         except GraphError as error:
-            refused = error.status is not None and (error.status == 400 or error.status < 300)
-            why = "the application refused the credentials" if refused else "validating the credentials failed"
+            why = "the application refused the credentials" if refused(error) else "validating the credentials failed"
             left = "the job stays in quarantine" if job.action == HEAL else "the new job stays disabled"
             raise GraphError(
                 error.status, error.code, f"{why}, so {left} and nothing was sent: {error.message}", error.request_id

@@ -97,16 +97,7 @@ class GraphClient:
         self._http.close()
 
     def get(self, url: str, deadline: float | None = None) -> Any:
-        response = self.request("GET", url, deadline=deadline)
-        try:
-            return _json(response)
-        except ValueError:
-            raise GraphError(
-                response.status_code,
-                "UnexpectedAnswer",
-                "Graph's answer is not JSON",
-                clean_message(response.headers.get("request-id") or "") or None,
-            ) from None
+        return _answer(self.request("GET", url, deadline=deadline))
 
     def put(self, url: str, body: Any) -> None:
         self.request("PUT", url, body)
@@ -116,16 +107,7 @@ class GraphClient:
 
     def post_json(self, url: str, body: Any, *, repeatable: bool = True) -> Any:
         """POST and the answer's JSON (a created job, a provisionOnDemand result)."""
-        response = self.request("POST", url, body, repeatable=repeatable)
-        try:
-            return _json(response)
-        except ValueError:
-            raise GraphError(
-                response.status_code,
-                "UnexpectedAnswer",
-                "Graph's answer is not JSON",
-                clean_message(response.headers.get("request-id") or "") or None,
-            ) from None
+        return _answer(self.request("POST", url, body, repeatable=repeatable))
 
     def request(
         self, method: str, url: str, body: Any = None, deadline: float | None = None, *, repeatable: bool = True
@@ -288,6 +270,19 @@ def _json(response: httpx.Response) -> Any:
         return response.json(parse_constant=reject_constant)  # NaN and Infinity are not JSON
     except RecursionError:
         raise ValueError("the answer's JSON is nested too deeply") from None
+
+
+def _answer(response: httpx.Response) -> Any:
+    """A successful answer's JSON; GraphError if it is not JSON."""
+    try:
+        return _json(response)
+    except ValueError:
+        raise GraphError(
+            response.status_code,
+            "UnexpectedAnswer",
+            "Graph's answer is not JSON",
+            clean_message(response.headers.get("request-id") or "") or None,
+        ) from None
 
 
 # Failures before a byte of the request left: Graph cannot have acted on it.

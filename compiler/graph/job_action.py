@@ -19,11 +19,9 @@ from ..catalog.keys import BY_GRAPH, is_connectivity
 from ..problems import Problem
 from ..profile.job import TEMPLATE_ID, JobSpec
 from .client import clean_message
-from .jobs import choose_job, listing
+from .jobs import choose_job, listing, read_jobs
 
 CREATE, START, PAUSE, HEAL, QUARANTINED, SAME = "create", "start", "pause", "heal", "quarantined", "same"
-# Every action but `same` leaves the target not in sync (a CI gate goes red on a quarantine).
-NOT_IN_SYNC = frozenset((CREATE, START, PAUSE, HEAL, QUARANTINED))
 CREDENTIALS_QUARANTINE = "EncounteredQuarantineException"  # typically invalid credentials
 
 
@@ -79,6 +77,17 @@ def find_job(
             )
         )
     return choose_job(_Named(profile, principal, job_id), mine)
+
+
+def target_job(client, target) -> dict | None:
+    """The job of the target's service principal its profile means (`find_job`), read from Graph."""
+    return find_job(
+        target.job.template_id if target.job else None,
+        read_jobs(client, target),
+        target.profile,
+        target.job_id,
+        target.service_principal_id,
+    )
 
 
 def only_job(jobs: list[dict]) -> tuple[str, str] | None:

@@ -37,9 +37,14 @@ def run_all(
         return work(items[index])
 
     executor = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(items) or 1)), thread_name_prefix="syncsecrets")
-    futures: dict[Future, int] = {executor.submit(unless_stopped, index): index for index in range(len(items))}
-    pending = set(futures)
+    futures: dict[Future, int] = {}
+    pending: set[Future] = set()
     try:
+        # Submitting inside the guard: a signal while the queue fills is reported like any other.
+        for index in range(len(items)):
+            future = executor.submit(unless_stopped, index)
+            futures[future] = index
+            pending.add(future)
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:

@@ -193,20 +193,14 @@ def provision_target(
     """Provisions `subjects` with the target's job; plan.status provisioned, not-provisioned (a
     step failed) or failed (Graph refused), plan.problems for what the profile's owner must decide,
     plan.detail: the job, the rule, each subject's steps (and `lines`, as text shows them)."""
-    from .job_action import WrongTemplate, find_job
-    from .jobs import JobChoice, read_job_schema, read_jobs
+    from .job_action import WrongTemplate, target_job
+    from .jobs import JobChoice, read_job_schema
     from .planning import FAILED, NOT_PROVISIONED, PROVISIONED
 
     target = plan.target
     pacer = pacer or Pacer(client.clock, client.stop)
     try:
-        job = find_job(
-            target.job.template_id if target.job else None,
-            read_jobs(client, target),
-            target.profile,
-            target.job_id,
-            target.service_principal_id,
-        )
+        job = target_job(client, target)
         if job is None:
             raise GraphError(
                 None,

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from ..body.diff import Change
 from .client import GraphClient, GraphError, Interrupted, clean_message
-from .job_action import WrongTemplate, find_job
-from .jobs import JobChoice, read_jobs, restart_job
+from .job_action import WrongTemplate, target_job
+from .jobs import JobChoice, restart_job
 from .planning import CHANGES, FAILED, NOT_STARTED, RESTARTED, TargetPlan
 from .pool import run_all
 
@@ -28,14 +28,7 @@ def find_target_job(client: GraphClient, plan: TargetPlan, scopes: tuple[str, ..
     """The job to restart as the target's action (`restart`: old its status, new the scope)."""
     target = plan.target
     try:
-        jobs = read_jobs(client, target)
-        job = find_job(
-            target.job.template_id if target.job else None,
-            jobs,
-            target.profile,
-            target.job_id,
-            target.service_principal_id,
-        )
+        job = target_job(client, target)
     except (WrongTemplate, JobChoice) as refused:
         plan.status, plan.error = FAILED, refused.problem.message
         plan.problems.append(refused.problem)

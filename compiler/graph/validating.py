@@ -27,13 +27,18 @@ def validate_target(client: GraphClient, plan: TargetPlan, saved: bool = False) 
         plan.detail["job_id"] = job.get("id")
         validate_credentials(client, target, job.get("id"), saved)
     except GraphError as error:
-        refused = error.status is not None and (error.status == 400 or error.status < 300)
-        plan.status, plan.error = (INVALID if refused else FAILED), str(error)
+        plan.status, plan.error = (INVALID if refused(error) else FAILED), str(error)
         return plan
     except Interrupted:
         return plan
     plan.status = VALID
     return plan
+
+
+def refused(error: GraphError) -> bool:
+    """Did the application refuse the credentials (a 400, or a 2xx carrying an error), rather than
+    Graph failing to ask it (401/403: a missing permission; 404; 5xx...)?"""
+    return error.status is not None and (error.status == 400 or error.status < 300)
 
 
 def validate_credentials(client: GraphClient, target, job_id: object, saved: bool = False) -> None:

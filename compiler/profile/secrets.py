@@ -197,7 +197,11 @@ def _unescape_one(match: re.Match, origin: Origin, chars: list[str], spans: list
             char = chr(0x10000 + ((high - 0xD800) << 10) + (ord(char) - 0xDC00))
     elif wide is not None:
         code = int(wide, 16)
-        char = chr(code) if code <= 0x10FFFF else match.group()
+        if code > 0x10FFFF:  # no character: stays as written, each of its characters standing for itself
+            chars.extend(match.group())
+            spans.extend(_span(origin, i) for i in range(match.start(), match.end()))
+            return
+        char = chr(code)
     elif byte is not None:
         char = chr(int(byte, 16))
     else:

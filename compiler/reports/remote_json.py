@@ -1,4 +1,4 @@
-"""`--format json` for `plan` and `apply`: one document on standard output.
+"""`--format json` for the commands that talk to Graph: one document on standard output.
 
 {"version": 1, "command": "plan", "exit_code": 1,
  "targets": [{"profile", "environment", "service_principal_id", "status",
@@ -10,7 +10,8 @@
 mask (`*** (env:NAME)`), never the value; an action with flags lists them ("flags": [...]). `status`: in-sync, changes, failed (plan); applied,
 sent (interrupted before it was confirmed), skipped, failed, not-started (apply); valid, invalid
 (validate, with "job_id"); active, paused, not-run, no-job, quarantined, failing (status, with
-"jobs": each job's state, last run and quarantine).
+"jobs": each job's state, last run and quarantine); restarted (restart, with "job_id");
+provisioned, not-provisioned (provision, with "job_id", "rule_id" and "subjects").
 """
 
 from __future__ import annotations

@@ -31,16 +31,22 @@ _MAX_BYTES = 64 * 1024 * 1024  # a manifest of a million outputs is far below th
 
 def load(out: str) -> set[str] | None:
     """The outputs the manifest lists; None when there is no manifest this build can read."""
-    data = _read(out)
+    return _outputs(_read(out))
+
+
+def principals(out: str) -> dict[str, tuple[str, str | None]]:
+    """Output -> (service principal, environment), for the listed outputs that have one."""
+    return _principals(_read(out))
+
+
+def _outputs(data: dict | None) -> set[str] | None:
     listed = data.get("outputs") if data is not None else None
     if not isinstance(listed, list):
         return None
     return {path for path in listed if is_output_path(path)}
 
 
-def principals(out: str) -> dict[str, tuple[str, str | None]]:
-    """Output -> (service principal, environment), for the listed outputs that have one."""
-    data = _read(out)
+def _principals(data: dict | None) -> dict[str, tuple[str, str | None]]:
     found = data.get("service_principals") if data is not None else None
     if not isinstance(found, dict):
         return {}
@@ -71,9 +77,10 @@ def update(
 ) -> bytes | None:
     """The manifest with `added` and without `removed`, and the service principals of the outputs
     `compiled` (None: it has none); None if it would not change."""
-    current = load(out)
+    data = _read(out)  # once: both halves of one manifest
+    current = _outputs(data)
     found = ((current or set()) - removed) | added
-    known = principals(out)
+    known = _principals(data)
     merged = {**known, **(compiled or {})}
     named = {path: value for path, value in merged.items() if path in found and value[0] is not None}
     if found == current and named == known:

@@ -2,12 +2,12 @@
 
 The root is the nearest folder, from the working directory upwards, that holds `configs/`,
 not going above the top of the git work tree (as git and pre-commit find theirs); outside git,
-up to the top of the file system. Without one, the working directory is the root, as before.
+up to the top of the file system. Without one, the working directory is the root.
 
 A command that reads profiles runs in the root: the defaults (`configs`, `build`) are the
 root's, and a relative path the user typed (a PATH, `--out`, a plan file) is rewritten to name
 the same file from there. So `compile .` from `configs/` and `compile` from the root are the
-same run: same outputs in the same place, same record, same report (files named from the root).
+same run: same outputs in the same place, same manifest, same report (files named from the root).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate
 
-from .server import Response
+from .server import RESET, Response
 
 
 def http_date(seconds_from_now: float) -> str:
@@ -70,6 +70,14 @@ class Fault:
     echo: bool = False
     path: str | None = None  # only requests whose path ends so ("/jobs", "/restart"), case aside
 
+    @property
+    def answer_headers(self) -> dict[str, str]:
+        """Retry-After and Location, where the fault sets them."""
+        headers = {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+        if self.location is not None:
+            headers["Location"] = self.location
+        return headers
+
     def matches(self, method: str, sp_id: str | None, path: str = "") -> bool:
         return (
             (self.method is None or self.method.upper() == method)
@@ -106,8 +114,11 @@ class FaultScript:
 
 
 def scripted_answer(fault: Fault, headers: dict[str, str]) -> Response | None:
-    """The answer a fault with a `body` (bytes or Streamed) and `headers` serves, or None: one
-    rule for every fake, so each can send the same hostile answers."""
+    """The answer a fault scripts whole, or None (the fake writes its own error): a dropped
+    connection (status 0), or a `body` (bytes or Streamed) with `headers`. One rule for every
+    fake, so each can send the same hostile answers."""
+    if fault.status == 0:
+        return RESET
     if fault.body is None:
         return None
     headers = {"Content-Type": "application/json", **headers, **fault.headers}

@@ -43,7 +43,7 @@ from .jobs import (
     validate,
 )
 from .secrets_state import Principal, Refused, apply_put, masked_view, parse_put_body, sent_pairs, violation
-from .server import RESET, Request, Response
+from .server import Request, Response
 
 _PATH = re.compile(
     r"^/(?P<version>v1\.0|beta)/servicePrincipals/(?P<sp>[^/]+)/synchronization/"
@@ -317,11 +317,7 @@ class FakeGraph:
         return claims, None
 
     def _fault_response(self, request: Request, fault: Fault) -> Response:
-        if fault.status == 0:
-            return RESET
-        headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
-        if fault.location is not None:
-            headers["Location"] = fault.location
+        headers = fault.answer_headers
         scripted = scripted_answer(fault, headers)
         if scripted is not None:
             return scripted

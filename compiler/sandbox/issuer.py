@@ -8,7 +8,6 @@ client reads: `tid` (the tenant it checks against a profile's tenant_id), `aud`,
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
 from typing import Any
 
@@ -29,20 +28,9 @@ class Issuer:
         return AUTHORIZATION_URI
 
     def issue(self, tenant_id: str) -> str:
-        now = int(time.time())
         client_id = str(uuid.uuid5(uuid.NAMESPACE_URL, "syncsecrets-sandbox"))
-        claims = {
-            "aud": self.url,
-            "iss": f"{self.url}/{tenant_id}/sandbox",
-            "iat": now,
-            "nbf": now,
-            "exp": now + LIFETIME_SECONDS,
-            "tid": tenant_id,
-            "oid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant_id}/{client_id}")),
-            "appid": client_id,
-            "azp": client_id,
-            "ver": "2.0",
-        }
+        issuer = f"{self.url}/{tenant_id}/sandbox"
+        claims = tokens.access_claims(self.url, issuer, tenant_id, client_id, LIFETIME_SECONDS)
         return tokens.sign(claims, self._key)
 
     def verify(self, token: str) -> dict[str, Any] | None:

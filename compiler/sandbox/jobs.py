@@ -190,7 +190,6 @@ class OnDemand:
     failed_step: str | None = None  # the step that fails, by type (Import, Scoping, Matching, Export)
     error_code: str = "SystemForCrossDomainIdentityManagementBadRequest"
     reason: str = "The target application refused the request."
-    calls: list[float] = field(default_factory=list)  # arrival times, for the rate limit
 
 
 STEP_NAMES = (

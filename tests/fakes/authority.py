@@ -24,7 +24,7 @@ from urllib.parse import unquote
 
 from compiler.sandbox import tokens
 from compiler.sandbox.faults import Fault, FaultScript, Streamed, scripted_answer
-from compiler.sandbox.server import RESET, Request, Response
+from compiler.sandbox.server import Request, Response
 
 from .federation import TOKEN_EXCHANGE_AUDIENCE, Federation, check_assertion
 
@@ -106,21 +106,8 @@ class FakeAuthority:
         client_id: str = "00000000-0000-4000-8000-00000000c11e",
         extra_claims: dict[str, Any] | None = None,
     ) -> str:
-        now = int(time.time())
-        claims = {
-            "aud": audience,
-            "iss": f"{self.host}/{tenant_id}/v2.0",
-            "iat": now,
-            "nbf": now,
-            "exp": now + expires_in,
-            "tid": tenant_id,
-            "oid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant_id}/{client_id}")),
-            "appid": client_id,
-            "azp": client_id,
-            "ver": "2.0",
-            **(extra_claims or {}),
-        }
-        return tokens.sign(claims, self._key)
+        claims = tokens.access_claims(audience, f"{self.host}/{tenant_id}/v2.0", tenant_id, client_id, expires_in)
+        return tokens.sign(claims | (extra_claims or {}), self._key)
 
     def verify(self, token: str) -> dict[str, Any] | None:
         """The claims of a token this authority issued (signature and issuer), else None.
@@ -259,8 +246,6 @@ def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
 
 
 def _fault_response(fault: Fault, request: Request) -> Response:
-    if fault.status == 0:
-        return RESET
     scripted = scripted_answer(fault, {})
     if scripted is not None:
         return scripted

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.sandbox.faults import Fault, FaultScript, Streamed, scripted_answer
-from compiler.sandbox.server import RESET, Request, Response
+from compiler.sandbox.server import Request, Response
 
 from .authority import FakeAuthority
 
@@ -169,11 +169,7 @@ class FakeKeyVault:
         return None
 
     def _fault_response(self, fault: Fault) -> Response:
-        if fault.status == 0:
-            return RESET
-        headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
-        if fault.location is not None:
-            headers["Location"] = fault.location
+        headers = fault.answer_headers
         scripted = scripted_answer(fault, headers)
         if scripted is not None:
             return scripted
