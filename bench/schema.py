@@ -3,7 +3,7 @@
     .venv/bin/python bench/schema.py
 
 Builds a schema of about 0.87 MB (6 rules x 432 attribute mappings, every expression distinct)
-from Microsoft's published Salesforce object mapping (tests/schema_data), then times, per
+from Microsoft's published Salesforce schema (compiler/sandbox/salesforce_schema.json), then times, per
 schema: json.loads alone; parsing every expression; then json.loads of the template and of the
 job's schema + apply (an empty overlay) + compare, with a cold normal-form
 cache, once with the job's schema in the template's order (the usual case) and once with every
@@ -28,7 +28,7 @@ from compiler.schema.overlay import apply  # noqa: E402
 
 
 def large_schema() -> dict:
-    template = json.loads((REPO / "tests" / "schema_data" / "salesforce-schema.json").read_text(encoding="utf-8"))
+    template = json.loads((REPO / "compiler" / "sandbox" / "salesforce_schema.json").read_text(encoding="utf-8"))
     published = template["synchronizationRules"][0]["objectMappings"][0]["attributeMappings"]
     rules = []
     for number in range(6):

@@ -513,11 +513,17 @@ def apply_command(
         bool,
         typer.Option("--validate", help="Validate each target's credentials first; send nothing to those that fail."),
     ] = False,
+    allow_deprovision: Annotated[
+        bool,
+        typer.Option(
+            "--allow-deprovision", help="Apply mapping changes that may remove users from the app (may-deprovision)."
+        ),
+    ] = False,
 ) -> int:
     """Send each profile to its service principal: one PUT each, keys removed from a profile cleared."""
     from .commands.apply import apply
 
-    return apply(options, auto_approve, wait, changed_only, plan_file, validate)
+    return apply(options, auto_approve, wait, changed_only, plan_file, validate, allow_deprovision=allow_deprovision)
 
 
 @remote_command("validate", examples("syncsecrets validate --env prod --format json"))

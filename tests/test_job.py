@@ -190,7 +190,7 @@ def test_provision_names_the_step_that_failed_and_why(tmp_path: Path, graph, env
 
 
 def test_provision_with_several_rules_for_the_type_is_exit_2_listing_them(tmp_path: Path, graph, env) -> None:
-    from compiler.sandbox.jobs import default_schema
+    from compiler.sandbox.schemas import template_schema as default_schema
 
     write(tmp_path)
     graph.add_principal(SP, {})

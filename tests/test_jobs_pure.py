@@ -16,7 +16,7 @@ from compiler.graph.jobs import JobChoice
 from compiler.graph.provision import Pacer, outcome_lines, parse_answer, rules_for
 from compiler.graph.status import interval_words
 from compiler.profile.job import JobSpec
-from compiler.sandbox.jobs import default_schema
+from compiler.sandbox.schemas import template_schema as default_schema
 from tests.fakes.clock import FakeClock
 
 CASES = Path(__file__).parent / "provision_cases"

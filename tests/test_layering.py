@@ -20,9 +20,9 @@ FLOORS = [
     {"__init__", "escape", "exits", "problems"},  # what every part may use
     {"sandbox"},  # an in-memory Graph; below graph, so the client never grades its own homework
     {"catalog"},  # the Graph keys and the kinds of application
+    {"schema"},  # attribute mappings as data: expressions, the overlay, the comparison (pure)
     {"profile"},  # reading one profile: files, values, references, layers, extends
     {"body"},  # pairs, canonical bytes, diffs
-    {"schema"},  # attribute mappings as data: expressions, the overlay, the comparison (pure)
     {"run"},  # a compile run: finding, writing, the git guard
     {"graph"},  # talking to Microsoft Graph
     {"keyvault"},  # reading Key Vault secrets (with graph's credentials and retry policy)

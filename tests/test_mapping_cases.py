@@ -22,7 +22,7 @@ from compiler.schema.overlay import OverlayError, apply, derive
 
 HERE = Path(__file__).parent
 CASES = sorted(path for path in (HERE / "mapping_cases").iterdir() if path.is_dir())
-DEFAULT_TEMPLATE = HERE / "schema_data" / "salesforce-schema.json"
+DEFAULT_TEMPLATE = HERE.parent / "compiler" / "sandbox" / "salesforce_schema.json"
 
 
 def read(path: Path) -> object:

@@ -13,7 +13,7 @@ from compiler.schema.compare import compare, in_sync, widens
 from compiler.schema.overlay import apply, derive, object_mappings
 
 HERE = Path(__file__).parent
-TEMPLATE = json.loads((HERE / "schema_data" / "salesforce-schema.json").read_text(encoding="utf-8"))
+TEMPLATE = json.loads((HERE.parent / "compiler" / "sandbox" / "salesforce_schema.json").read_text(encoding="utf-8"))
 SCIM = json.loads((HERE / "mapping_cases" / "scim-urn-by-short-name" / "template.json").read_text(encoding="utf-8"))
 TARGETS = [
     m["targetAttributeName"] for m in TEMPLATE["synchronizationRules"][0]["objectMappings"][0]["attributeMappings"]

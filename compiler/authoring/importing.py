@@ -89,6 +89,7 @@ def build_profile(
     tenant: str | None = None,
     from_tenant: bool = False,
     job: tuple[str, str] | None = None,
+    mappings: dict | None = None,
 ) -> Imported:
     """`from_tenant`: the pairs come from a GET, not from a file syncsecrets wrote. A tenant never
     holds a placeholder (apply refuses to send one), so a value that looks like one is not taken
@@ -132,6 +133,8 @@ def build_profile(
                 comments[key] = "a string: a TOML date-time holds six digits of fractions of a second"
     imported.warnings += [f"{key_name}: not in syncsecrets' catalog: kept in [raw]" for key_name in raw]
     imported.text = _text(name, source, top, table, raw, imported, principal, comments, tenant, job)
+    if mappings:  # the job's schema against its template's: plan finds it in sync
+        imported.text += "\n" + mapping_sections(mappings)
     imported.pairs = _compile(imported.text, name, source, spelled)
     return imported
 
@@ -184,6 +187,14 @@ def _recipients(value: str) -> str | list[str]:
         return []
     addresses = value.split(";")
     return addresses if len(addresses) > 1 else value
+
+
+def mapping_sections(mappings: dict) -> str:
+    """`[mappings.OBJECT]` tables for an overlay (schema/overlay.derive's), one per object mapping."""
+    blocks = ["# What the job's attribute mappings and scoping filters change in its template's defaults."]
+    for label, settings in mappings.items():
+        blocks.append("\n".join(tomlwrite.section(f"mappings.{tomlwrite.key(label)}", settings)))
+    return "\n\n".join(blocks) + "\n"
 
 
 def _text(

@@ -72,6 +72,7 @@ def _layer_properties() -> dict:
     properties["application"] = {"$ref": "#/$defs/application"}
     properties["job"] = {"$ref": "#/$defs/job"}
     properties["raw"] = {"$ref": "#/$defs/raw"}
+    properties["mappings"] = {"$ref": "#/$defs/mappings"}
     return properties
 
 
@@ -178,6 +179,7 @@ def _definitions() -> dict:
             },
             "additionalProperties": False,
         },
+        **_mapping_definitions(),
         "raw": {
             "type": "object",
             "description": "Keys newer than syncsecrets' catalog, passed through as strings.",
@@ -185,6 +187,106 @@ def _definitions() -> dict:
             "additionalProperties": {"anyOf": [{"type": "string", "minLength": 1}, {"$ref": "#/$defs/reference"}]},
         },
     }
+
+
+def _mapping_definitions() -> dict:
+    """[mappings.OBJECT]: the shapes, operators with their arity and flow types; expressions are
+    checked by `compile` (a JSON Schema cannot parse them)."""
+    from ..catalog.operators import BINARY, OPERATORS
+    from ..schema.overlay import FLOW_TYPES
+
+    def operators(arity: str) -> dict:
+        words = [name for name, kind in OPERATORS.items() if kind == arity]
+        return {"type": "string", "pattern": "^(" + "|".join(_any_case(name, "[_ ]+") for name in words) + ")$"}
+
+    expression = {
+        "type": "string",
+        "minLength": 1,
+        "description": 'An expression: [attribute], "string", Function(...)',
+    }
+    flow = {
+        "type": "string",
+        "pattern": "^(" + "|".join(_any_case(name, "") for name in FLOW_TYPES) + ")$",
+        "description": "flowType: " + ", ".join(FLOW_TYPES),
+    }
+    matching = {"type": "integer", "minimum": 0, "description": "matchingPriority: 0 (not matching) or more"}
+    default = {"type": "string", "description": "defaultValue: used when the source is empty (or alone: a constant)"}
+    table = {
+        "type": "object",
+        "properties": {
+            "source": expression,
+            "expression": expression,
+            "flow": flow,
+            "flowType": flow,
+            "matching": matching,
+            "matchingPriority": matching,
+            "default": default,
+            "defaultValue": default,
+        },
+        "additionalProperties": False,
+        "minProperties": 1,
+        "dependentSchemas": {
+            friendly: {"not": {"required": [graph]}}
+            for friendly, graph in (
+                ("source", "expression"),
+                ("flow", "flowType"),
+                ("matching", "matchingPriority"),
+                ("default", "defaultValue"),
+            )
+        },
+    }
+    value = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    clause = {
+        "description": "[attribute, operator] or [attribute, operator, value or [values]]",
+        "anyOf": [
+            {"type": "array", "prefixItems": [{"type": "string"}, operators("Unary")], "minItems": 2, "maxItems": 2},
+            {
+                "type": "array",
+                "prefixItems": [{"type": "string"}, operators(BINARY), value],
+                "minItems": 3,
+                "maxItems": 3,
+            },
+        ],
+    }
+    return {
+        "mappings": {
+            "type": "object",
+            "description": "[mappings.OBJECT]: changes to the job template's default attribute mappings and scoping "
+            "filter, by target object (User, Group, or source>target).",
+            "additionalProperties": {"$ref": "#/$defs/objectMapping"},
+        },
+        "objectMapping": {
+            "type": "object",
+            "description": "One object mapping: enabled, scope, and one entry per target attribute.",
+            "properties": {
+                "enabled": {"type": "boolean", "description": "Whether the object mapping provisions."},
+                "scope": {
+                    "type": "array",
+                    "description": "The scoping filter: groups ORed, the clauses of a group ANDed; [] = no filter.",
+                    "items": {"type": "array", "minItems": 1, "items": clause},
+                },
+            },
+            "additionalProperties": {
+                "description": "A target attribute: an expression, a table {source, flow, matching, default}, "
+                "or false to remove the template's mapping.",
+                "anyOf": [expression, {"const": False}, table],
+            },
+        },
+    }
+
+
+def _any_case(name: str, separator: str) -> str:
+    """A pattern for `name` in any case, with `separator` between its words (or an optional `_`
+    or `-` where `separator` is empty, as flow types may be written)."""
+    out = []
+    for char in name:
+        if char in "_ ":
+            out.append(separator)
+        elif char.isalpha():
+            out.append(f"[{char.upper()}{char.lower()}]" + ("" if separator else "[_-]?"))
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def _anchored(pattern: str) -> str:

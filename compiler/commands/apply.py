@@ -27,6 +27,7 @@ def apply(
     plan_file: str | None = None,
     validate: bool = False,
     environ=os.environ,
+    allow_deprovision: bool = False,
 ) -> int:
     from ..graph.planning import CHANGES, IN_SYNC, SKIPPED, RemoteRun, job_problems, unclearable_problems
     from ..graph.saved import mismatch, stale_reasons
@@ -68,6 +69,11 @@ def apply(
             if changed_only and plan.status == IN_SYNC:
                 plan.status = SKIPPED
         chosen = [plan for plan in run.plans if plan.status in (CHANGES, IN_SYNC)]
+        if not allow_deprovision:
+            run.problems = deprovision_problems(chosen)
+            if run.problems:
+                write_remote_report(run, options.fmt, options.quiet)
+                return run.exit_code
         if validate and chosen:
             run.problems, run.interrupted, chosen = _validated(client, chosen, options)
             if run.problems or run.interrupted:
@@ -82,6 +88,21 @@ def apply(
         client.close()
     write_remote_report(run, options.fmt, options.quiet)
     return run.exit_code
+
+
+def deprovision_problems(chosen) -> list:
+    """A mapping change that may remove users from an application is sent only when asked
+    (`--allow-deprovision`): exit 2 with nothing sent otherwise."""
+    from ..problems import Problem
+    from ..schema.compare import MAY_DEPROVISION
+
+    problems = []
+    for plan in chosen:
+        keys = [action.key for action in plan.actions if MAY_DEPROVISION in action.flags]
+        if keys:
+            problems.append(Problem(plan.target.profile, f"may remove users from the app ({', '.join(keys)}): "
+                                    "review the plan, then apply with --allow-deprovision"))  # fmt: skip
+    return problems
 
 
 def _send(client, chosen, options: RemoteOptions, wait: float) -> bool:

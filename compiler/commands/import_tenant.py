@@ -2,7 +2,9 @@
 
 The pairs come from one GET, and become a profile exactly as `import FILE` makes one (secrets,
 which Graph shows as "*", become env references), with the service principal and the token's
-tenant filled in, so that the next `plan` of it, secrets set, finds it in sync.
+tenant filled in, so that the next `plan` of it, secrets set, finds it in sync. When the service
+principal has one synchronization job, what its schema changes in its template's default schema
+becomes `[mappings.*]` tables, in sync too.
 """
 
 from __future__ import annotations
@@ -45,11 +47,27 @@ def import_from_tenant(
         return finish(run, options, error=error)
     try:
         pairs = read_secrets(session.client, principal)
-        job = only_job(read_collection(session.client, jobs_url(session.client, principal)))
+        jobs = read_collection(session.client, jobs_url(session.client, principal))
+        job = only_job(jobs)
+        mappings = tenant_mappings(session.client, principal, jobs)
     except GraphError as error:
         return finish(run, options, error=f"service principal {principal}: {error}")
     finally:
         session.client.close()
     source = f"servicePrincipals/{principal}"
-    imported = build_profile(pairs, name, source, principal, session.tenant, from_tenant=True, job=job)
+    imported = build_profile(
+        pairs, name, source, principal, session.tenant, from_tenant=True, job=job, mappings=mappings
+    )
     return write_imported(imported, name, configs, force, source)
+
+
+def tenant_mappings(client, principal: str, jobs: list[dict]) -> dict | None:
+    """The overlay that turns the template's default schema into the job's (when the service
+    principal has exactly one job): adopting an application's mappings is this one command."""
+    from ..graph.mappings import read_schema, read_template_schema
+    from ..schema.overlay import derive
+
+    if len(jobs) != 1:
+        return None
+    template = read_template_schema(client, principal, jobs[0].get("templateId"))
+    return derive(template, read_schema(client, principal, jobs[0].get("id"))) or None

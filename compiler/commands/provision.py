@@ -75,7 +75,7 @@ def provision(
             )
     finally:
         client.close()
-    if plan.problem is not None:
-        run.problems = [plan.problem]
+    if plan.problems:
+        run.problems = list(plan.problems)
     write_remote_report(run, options.fmt, options.quiet)
     return run.exit_code

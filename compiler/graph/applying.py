@@ -1,4 +1,5 @@
-"""`apply` for many targets: one PUT each, then reading back until the tenant shows the profile.
+"""`apply` for many targets: one PUT each, then reading back until the tenant shows the profile
+(and, for a target with `[mappings.*]` whose job's schema differs, one schema PUT after it).
 
 Graph is eventually consistent: a GET right after a PUT may still show the old pairs. A target
 is applied when a GET shows every non-masked value of the profile and none of the cleared keys;
@@ -83,6 +84,8 @@ def apply_target(client: GraphClient, plan: TargetPlan, body: list[tuple[str, st
     plan.status = SENT
     if not read_back(client, plan, wait):
         return
+    if plan.schema is not None and not plan.schema.in_sync and not apply_schema(client, plan, wait):
+        return  # the job is not started on a schema that did not land
     try:
         if job is not None:
             after_put(client, plan, job_id)
@@ -131,27 +134,78 @@ def after_put(client: GraphClient, plan: TargetPlan, job_id: str | None) -> None
 def read_back(client: GraphClient, plan: TargetPlan, wait: float) -> bool:
     """GET until the tenant shows the profile; False (the target failed or was stopped) if not."""
     target = plan.target
+
+    def shown(deadline: float) -> bool:
+        return in_sync(classify(target.pairs, read_secrets(client, target.service_principal_id, deadline), target.keep))
+
+    try:
+        if read_until(client, shown, wait):
+            return True
+        plan.status = FAILED
+        plan.error = (
+            f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
+            "(Graph is eventually consistent: run plan again, or give --wait more seconds)"
+        )
+    except GraphError as error:
+        plan.status, plan.error = FAILED, f"the PUT was accepted, but reading it back failed: {error}"
+    except Interrupted:
+        pass  # sent, not confirmed: reported as such
+    return False
+
+
+def read_until(client: GraphClient, shown: Callable[[float], bool], wait: float) -> bool:
+    """Reads until `shown(deadline)` (one GET, whole by that wall-clock deadline) says the
+    tenant shows what was sent, or `wait` seconds have passed on the client's clock (False);
+    GraphError and Interrupted end it too."""
     started = time.monotonic()  # answers are whole by a time of the wall (bytes arrive in it)
     reads_end = max(started + wait, started + SHORTEST_READ)
     deadline = client.clock.now() + wait  # the read-backs' waits happen on the client's clock
     delay = FIRST_READ_BACK
     while True:
-        try:
-            tenant = read_secrets(client, target.service_principal_id, reads_end)
-        except GraphError as error:
-            plan.status, plan.error = FAILED, f"the PUT was accepted, but reading it back failed: {error}"
-            return False
-        except Interrupted:
-            return False  # sent, not confirmed: reported as such
-        if in_sync(classify(target.pairs, tenant, target.keep)):
+        if shown(reads_end):
             return True
         if client.clock.now() + delay > deadline:
-            plan.status = FAILED
-            plan.error = (
-                f"the PUT was accepted, but after {wait:g} s the tenant does not show the profile yet "
-                "(Graph is eventually consistent: run plan again, or give --wait more seconds)"
-            )
             return False
         if client.clock.sleep(delay, client.stop):
-            return False
+            raise Interrupted
         delay = min(delay * 2, LONGEST_READ_BACK)
+
+
+def apply_schema(client: GraphClient, plan: TargetPlan, wait: float) -> bool:
+    """After the secrets: the job's schema read again (the PUT carries what was just read, and
+    the plan must still hold), one PUT of the whole schema, then reading it back. False: the
+    target failed (or was stopped), its status and error say how."""
+    from .jobs import JobChoice
+    from .mappings import MappingProblems, plan_schema, read_schema, shows, write_schema
+
+    target = plan.target
+    principal = target.service_principal_id
+    try:
+        fresh = plan_schema(client, target, target.mappings, keep=True)
+        if [action.report() for action in fresh.actions] != [action.report() for action in plan.schema.actions]:
+            plan.status, plan.error = FAILED, ("the secrets were applied, but the job's schema changed since it "
+                                               "was planned: nothing was sent for it; run plan again")  # fmt: skip
+            return False
+        write_schema(client, principal, fresh)
+    except (JobChoice, MappingProblems) as moved:  # the job or its template changed since the plan
+        plan.status, plan.error = FAILED, f"the secrets were applied, but the schema PUT was not: {moved}"
+        return False
+    except GraphError as error:
+        plan.status, plan.error = FAILED, f"the secrets were applied, but the schema PUT was not: {error}"
+        return False
+    except Interrupted:
+        plan.status = SENT  # the secrets were; the schema was not
+        return False
+    try:
+        if read_until(
+            client, lambda deadline: shows(fresh, read_schema(client, principal, fresh.job_id, deadline)), wait
+        ):
+            return True
+        plan.status = FAILED
+        plan.error = (f"the schema PUT was accepted, but after {wait:g} s the job's schema does not show the "
+                      "mappings yet (Graph is eventually consistent: run plan again, or give --wait more seconds)")  # fmt: skip
+    except GraphError as error:
+        plan.status, plan.error = FAILED, f"the schema PUT was accepted, but reading it back failed: {error}"
+    except Interrupted:
+        plan.status = SENT
+    return False

@@ -23,9 +23,10 @@ from ..profile.references import MASK as SHOWN_MASK
 from .endpoints import MASK
 
 ACTIONS = ("add", "change", "same", "masked", "clear", "keep", "create", "start", "pause", "heal", "quarantined")
-# What makes a target out of sync: a pair to send, or a job to create, start, pause or heal, or
-# one in a quarantine syncsecrets never clears (a CI gate goes red on it: graph/job_action.py).
-PENDING = ("add", "change", "clear", "create", "start", "pause", "heal", "quarantined")
+# What makes a target out of sync: a pair to send, a mapping to remove (mappings add and change
+# like pairs), or a job to create, start, pause or heal, or one in a quarantine syncsecrets never
+# clears (a CI gate goes red on it: graph/job_action.py).
+PENDING = ("add", "change", "clear", "remove", "create", "start", "pause", "heal", "quarantined")
 # An action is a body/diff.Change whose action is one of the table's.
 
 

@@ -210,8 +210,23 @@ def read_templates(client: GraphClient, principal: str) -> list[dict]:
     return read_collection(client, url)
 
 
-def read_job_schema(client: GraphClient, principal: str, job_id: str) -> dict:
-    document = client.get(f"{job_url(client, principal, job_id)}/schema")
-    if not isinstance(document, dict):
-        raise GraphError(None, "UnexpectedAnswer", "Graph's answer is not a synchronization schema")
-    return document
+def read_job_schema(client: GraphClient, principal: str, job_id: object, deadline: float | None = None) -> dict:
+    """The job's synchronization schema (GET .../jobs/{id}/schema, the client's API version)."""
+    return checked_schema(client.get(f"{job_url(client, principal, job_id)}/schema", deadline), "the job's schema")
+
+
+def checked_schema(document: object, what: str) -> dict:
+    """`document` without its `@odata.*` annotations if its outline is a schema's (rules, each
+    with a list of object mappings); GraphError otherwise. A field of the wrong type further in is
+    found where it is read."""
+    rules = document.get("synchronizationRules") if isinstance(document, dict) else None
+    if not isinstance(rules, list) or not all(_is_rule(rule) for rule in rules):
+        raise GraphError(None, "UnexpectedAnswer", f"Graph's answer for {what} is not a synchronization schema")
+    return {key: value for key, value in document.items() if not key.startswith("@odata.")}
+
+
+def _is_rule(rule: object) -> bool:
+    if not isinstance(rule, dict):
+        return False
+    mappings = rule.get("objectMappings") or []
+    return isinstance(mappings, list) and all(isinstance(mapping, dict) for mapping in mappings)

@@ -102,7 +102,8 @@ class TargetPlan:
         "detail",
         "error",
         "job",
-        "problem",
+        "problems",
+        "schema",
         "status",
         "target",
         "tenant",
@@ -120,7 +121,8 @@ class TargetPlan:
         self.error: str | None = None  # why it failed: status, code, message, request-id
         self.detail: dict = {}  # what a command adds: the job validated, the job's state...
         self.job = None  # job_action.JobAction, for a target with [job]
-        self.problem: Problem | None = None  # exit 2 found while reading the tenant (the job's template)
+        self.schema = None  # graph/mappings.SchemaPlan, for a target with [mappings.*]
+        self.problems: list[Problem] = []  # exit 2 found while reading the tenant: the job, the mappings
 
     @property
     def in_sync(self) -> bool:
@@ -163,14 +165,14 @@ def plan_target(client: GraphClient, target: Target) -> TargetPlan | None:
     plan = TargetPlan(target)
     try:
         tenant = read_secrets(client, target.service_principal_id)
-        jobs = read_jobs(client, target) if target.job else None
+        jobs = read_jobs(client, target) if target.job or target.mappings else None
     except GraphError as error:
         plan.status, plan.error = FAILED, str(error)
         return plan
     except Interrupted:
         return None
     classify_plan(plan, tenant)
-    if jobs is not None:
+    if target.job:
         plan_job(plan, jobs)
     if plan.job is not None and plan.job.action == CREATE:
         try:
@@ -181,6 +183,11 @@ def plan_target(client: GraphClient, target: Target) -> TargetPlan | None:
         except Interrupted:
             return None
         unknown_template(plan, templates)
+    if target.mappings and not plan.problems and plan.status != FAILED:
+        try:
+            plan_mappings(client, plan, jobs)
+        except Interrupted:
+            return None
     return plan
 
 
@@ -197,12 +204,13 @@ def unknown_template(plan: TargetPlan, templates: list[dict]) -> None:
             f"principal {plan.target.service_principal_id} offers {listed}: set one of them",
             "job.template_id",
         )
-        plan.status, plan.problem, plan.error = FAILED, problem, problem.message
+        plan.status, plan.error = FAILED, problem.message
+        plan.problems.append(problem)
 
 
 def plan_job(plan: TargetPlan, jobs: list[dict]) -> None:
     """The job's action joins the pairs' (key `job`); a job of another template, or several jobs
-    and none named, is the profile's to fix (`plan.problem`, exit 2 before anything is sent)."""
+    and none named, is the profile's to fix (`plan.problems`, exit 2 before anything is sent)."""
     target = plan.target
     try:
         plan.job = classify_job(
@@ -214,7 +222,8 @@ def plan_job(plan: TargetPlan, jobs: list[dict]) -> None:
             target.service_principal_id,
         )
     except (WrongTemplate, JobChoice) as refused:
-        plan.status, plan.problem, plan.error = FAILED, refused.problem, refused.problem.message
+        plan.status, plan.error = FAILED, refused.problem.message
+        plan.problems.append(refused.problem)
         return
     plan.actions.append(job_change(plan.job))
     if plan.job.action == QUARANTINED_JOB:  # a person must act: say why, in every report
@@ -226,7 +235,30 @@ def plan_job(plan: TargetPlan, jobs: list[dict]) -> None:
 
 
 def job_problems(plans: list[TargetPlan]) -> list[Problem]:
-    return [plan.problem for plan in plans if plan.problem is not None]
+    """The problems found while reading the tenants that the profiles must fix (exit 2): a job of
+    another template, a job not named, mappings the template cannot take."""
+    return [problem for plan in plans for problem in plan.problems]
+
+
+def plan_mappings(client: GraphClient, plan: TargetPlan, jobs: list[dict] | None) -> None:
+    """Adds the schema actions of a target with `[mappings.*]` (graph/mappings.py)."""
+    from .jobs import JobChoice
+    from .mappings import MappingProblems, changes, plan_schema
+
+    try:
+        plan.schema = plan_schema(client, plan.target, plan.target.mappings, jobs=jobs)
+    except JobChoice as choice:
+        plan.problems.append(choice.problem)
+    except MappingProblems as found:
+        plan.problems += found.problems
+    except GraphError as error:
+        plan.status, plan.error = FAILED, f"reading the job's schema: {error}"
+        return
+    if plan.problems:
+        plan.status, plan.error = FAILED, plan.problems[0].message
+        return
+    plan.actions += changes(plan.schema)
+    plan.status = IN_SYNC if plan.in_sync else CHANGES
 
 
 def classify_plan(plan: TargetPlan, tenant: list[tuple[str, str]]) -> None:
@@ -246,6 +278,10 @@ def tenant_digest(tenant: list[tuple[str, str]]) -> str:
 def plan_all(
     client: GraphClient, targets: list[Target], jobs: int, done: Callable[[Target, TargetPlan], None] | None = None
 ) -> tuple[list[TargetPlan], BaseException | None]:
+    if any(target.mappings for target in targets):
+        from .mappings import fewer_collections
+
+        fewer_collections()
     found, interrupted = run_all(targets, lambda target: plan_target(client, target), jobs, client.stop, done)
     return [plan or TargetPlan(target) for plan, target in zip(found, targets, strict=True)], interrupted
 

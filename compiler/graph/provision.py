@@ -191,7 +191,7 @@ def provision_target(
     client: GraphClient, plan, subjects: list[str], type_name: str, rule: str | None, pacer: Pacer | None = None
 ) -> None:
     """Provisions `subjects` with the target's job; plan.status provisioned, not-provisioned (a
-    step failed) or failed (Graph refused), plan.problem for what the profile's owner must decide,
+    step failed) or failed (Graph refused), plan.problems for what the profile's owner must decide,
     plan.detail: the job, the rule, each subject's steps (and `lines`, as text shows them)."""
     from .job_action import WrongTemplate, target_job
     from .jobs import JobChoice, read_job_schema
@@ -227,7 +227,8 @@ def provision_target(
             lines += [f"{type_name} {clean_message(subject)}:", *(f"  {line}" for line in outcome_lines(outcome))]
             plan.detail["subjects"], plan.detail["lines"] = results, lines
     except (WrongTemplate, JobChoice, _Choice) as refused:
-        plan.status, plan.problem, plan.error = FAILED, refused.problem, refused.problem.message
+        plan.status, plan.error = FAILED, refused.problem.message
+        plan.problems.append(refused.problem)
         return
     except GraphError as error:
         plan.status, plan.error = FAILED, str(error)

@@ -30,7 +30,8 @@ def find_target_job(client: GraphClient, plan: TargetPlan, scopes: tuple[str, ..
     try:
         job = target_job(client, target)
     except (WrongTemplate, JobChoice) as refused:
-        plan.status, plan.problem, plan.error = FAILED, refused.problem, refused.problem.message
+        plan.status, plan.error = FAILED, refused.problem.message
+        plan.problems.append(refused.problem)
         return plan
     except GraphError as error:
         plan.status, plan.error = FAILED, str(error)

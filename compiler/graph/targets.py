@@ -11,6 +11,7 @@ to be right: `Profiles` is read first, its targets mapped unrevealed, then revea
 
 from __future__ import annotations
 
+import json
 from typing import NamedTuple
 
 from ..body.mapper import OutPair, map_checked
@@ -37,6 +38,7 @@ class Target(NamedTuple):
     pairs: list[OutPair]  # revealed values, canonical order; a value from a reference has its label
     digest: str  # of the unrevealed body and the keep list: what the profile says, no secret
     job: JobSpec | None = None  # [job]: the synchronization job as code; None: not managed
+    mappings: dict = {}  # noqa: RUF012 (never changed) [mappings.*]: profile/mappings.Entries
 
     @property
     def name(self) -> str:
@@ -175,6 +177,10 @@ def _target(
     unrevealed = render((pair.key, placeholder(pair.label) if pair.label else pair.value) for pair in pairs)
     job = job_spec(layer.job)[0] if layer.job else None  # its problems were map_layer's
     stated = f"\njob:{job.template_id},{job.state}".encode() if job else b""  # a saved plan goes stale with it
+    if layer.mappings:  # a saved plan is stale when the mappings changed too
+        from ..profile.mappings import overlay
+
+        unrevealed += b"\nmappings:" + json.dumps(overlay(layer.mappings), sort_keys=True).encode()
     return Target(
         profile=path,
         environment=environment,
@@ -185,4 +191,5 @@ def _target(
         pairs=pairs,
         digest=digest(unrevealed + b"\nkeep:" + ",".join(keep).encode() + stated),
         job=job,
+        mappings=layer.mappings,
     )

@@ -24,7 +24,7 @@ from .references import Reference, is_reference_table, parse_reference
 from .source import Document
 from .values import TENANT_GUID, check_guid, check_label, fraction_digits, reject_placeholder
 
-TABLES = ("notifications", "application", "job", "raw", "environments")
+TABLES = ("notifications", "application", "job", "raw", "mappings", "environments")
 TOP_ONLY = ("extends", "environments")
 APPLICATION_FIELDS = ("display_name", "service_principal_id", "template", "tenant_id", "keep", "job_id")
 RAW_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
@@ -45,14 +45,15 @@ class Located(NamedTuple):
 
 
 class Layer:
-    __slots__ = ("application", "job", "notifications", "pairs", "raw")
+    __slots__ = ("application", "job", "mappings", "notifications", "pairs", "raw")
 
-    def __init__(self, pairs=None, raw=None, notifications=None, application=None, job=None):
+    def __init__(self, pairs=None, raw=None, notifications=None, application=None, job=None, mappings=None):
         self.pairs: dict[str, Located] = pairs if pairs is not None else {}  # Graph key -> located value
         self.raw: dict[str, Located] = raw if raw is not None else {}  # raw key -> located value
         self.notifications: dict[str, Located] | None = notifications  # Graph field -> entry; None: not given
         self.application: dict[str, Located] = application if application is not None else {}
         self.job: dict[str, Located] = job if job is not None else {}  # [job] field -> located value
+        self.mappings: dict = mappings if mappings is not None else {}  # mappings.Entries
 
     def references(self) -> list:
         """The references among its values (`references.Reference`), keys and raw keys alike."""
@@ -72,7 +73,12 @@ class Layer:
             pairs.pop(NOTIFICATION_KEY.graph, None)
             fields = {**(self.notifications or {}), **over.notifications}
         application = {**self.application, **over.application}
-        return Layer(pairs, {**self.raw, **over.raw}, fields, application, {**self.job, **over.job})
+        mappings = self.mappings
+        if over.mappings:
+            from .mappings import merge
+
+            mappings = merge(self.mappings, over.mappings)
+        return Layer(pairs, {**self.raw, **over.raw}, fields, application, {**self.job, **over.job}, mappings)
 
 
 class FileProfile:
@@ -319,6 +325,13 @@ class _Reader:
                 layer.job[name] = Located(check_job_field(name, value), self.doc, field_path)
             except InvalidValue as error:
                 self.error(field_path, str(error))
+
+    def mappings(self, layer: Layer, table: dict, keypath: tuple[str, ...]) -> None:
+        from .mappings import read  # only for profiles that have mappings: compile's start-up
+
+        entries, problems = read(self.doc, table, keypath)
+        layer.mappings = entries
+        self.problems.extend(problems)
 
     def raw(self, layer: Layer, table: dict, keypath: tuple[str, ...]) -> None:
         for name, value in table.items():

@@ -66,7 +66,9 @@ def markdown(run: RemoteRun) -> str:
 
 
 def _row(plan: TargetPlan) -> str:
-    keys = " ".join(f"{SYMBOL[a.action]}{a.key}" for a in plan.actions if a.action in ("add", "change", "clear"))
+    keys = " ".join(
+        f"{SYMBOL[a.action]}{a.key}" for a in plan.actions if a.action in ("add", "change", "clear", "remove")
+    )
     cells = [plan.target.profile, plan.target.environment or "", plan.target.service_principal_id, plan.status, keys]
     return "| " + " | ".join(markdown_text(cell) for cell in cells) + " |"
 

@@ -66,7 +66,7 @@ STATUS_ORDER = (
     FAILED,
     NOT_STARTED,
 )
-OTHER_PENDING = tuple(action for action in (*PENDING, "restart") if action not in ("add", "change", "clear"))
+OTHER_PENDING = tuple(action for action in (*PENDING, "restart") if action not in ("add", "change", "clear", "remove"))
 # What fails a run (planning.FAILS): marked with x, and a line of its own under --quiet.
 BAD = tuple(FAILS)
 
@@ -77,7 +77,9 @@ def header(plan: TargetPlan) -> str:
 
 
 def counts(plan: TargetPlan) -> str:
-    found = [f"{plan.count(action)} to {action}" for action in ("add", "change", "clear") if plan.count(action)]
+    found = [
+        f"{plan.count(action)} to {action}" for action in ("add", "change", "clear", "remove") if plan.count(action)
+    ]
     # Other pending actions (a job's) are named with their key: there is one of each.
     found += [f"{action.key}: {action.action}" for action in plan.actions if action.action in OTHER_PENDING]
     return ", ".join(found) or "in sync"

@@ -21,10 +21,10 @@ REMOVED_NOTE = "removed from the body"
 # How each action shows: its symbol, the side it shows (both for the others), and its note.
 # Compile's actions and the remote commands' (graph/classify.py) are rendered by one function.
 SYMBOL = {"added": "+", "removed": "-", "changed": "~", "new": "+", "stale": "-"}
-SYMBOL |= {"add": "+", "change": "~", "clear": "-", "masked": "*", "keep": "="}
+SYMBOL |= {"add": "+", "change": "~", "clear": "-", "masked": "*", "keep": "=", "remove": "-"}
 SYMBOL |= {"create": "+", "start": ">", "pause": "~", "heal": "~", "quarantined": "!", "restart": "~"}
 SHOWS_NEW = ("added", "add")
-SHOWS_OLD = ("removed", "clear", "keep")
+SHOWS_OLD = ("removed", "clear", "keep", "remove")
 NOTE = {
     "clear": 'cleared: apply sends ""',
     "masked": "hidden by the tenant: cannot be compared, sent again",
@@ -68,13 +68,30 @@ def change_lines(change: Change, indent: str = "  ") -> list[str]:
         for field in change.fields:
             lines += change_lines(field, indent + "    ")
     else:
-        old, new = shown(change.old, change.old_masked), shown(change.new, change.new_masked)
+        # A mapping's expression reads as it is written in the profile (quotes in it unescaped)
+        plain = change.key.startswith("mappings.")
+        old, new = (
+            change.old if plain and isinstance(change.old, str) else shown(change.old, change.old_masked),
+            change.new if plain and isinstance(change.new, str) else shown(change.new, change.new_masked),
+        )
         value = new if action in SHOWS_NEW else old if action in SHOWS_OLD else f"{old} -> {new}"
         note = REMOVED_NOTE if action == "removed" and indent == "  " else NOTE.get(action)
         lines = [f"{indent}{symbol} {change.key}: {value}" + (f"  ({note})" if note else "")]
     if change.flags:
-        lines[0] += f"  [{', '.join(change.flags)}]"
+        lines[0] += f"  [{', '.join(flag_words(change.key, change.flags))}]"
     return lines
+
+
+# A mapping action's consequences (schema/compare.py), in words; {} is what the object mapping provisions.
+FLAG_WORDS = {"resync": "re-evaluates every {}", "may-deprovision": "may remove {}s from the app"}
+
+
+def flag_words(key: str, flags: tuple[str, ...]) -> list[str]:
+    """`mappings.User.scope`'s flags as a person reads them: "re-evaluates every user"."""
+    parts = key.split(".")
+    kind = parts[1].rsplit(">", 1)[-1].lower() if len(parts) > 2 and parts[0] == "mappings" else ""
+    kind = kind if kind in ("user", "group") else "object"
+    return [FLAG_WORDS[flag].format(kind) if flag in FLAG_WORDS else flag for flag in flags]
 
 
 def outcome_lines(outcome: Outcome, out: str, mode: str) -> list[str]:

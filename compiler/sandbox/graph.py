@@ -3,9 +3,10 @@
 - GET/PUT  /{v1.0|beta}/servicePrincipals/{id}/synchronization/secrets
 - GET      /{v1.0|beta}/servicePrincipals/{id}/synchronization/jobs[/{jobId}]
 - POST     .../jobs {"templateId"}   (201, the new job)
-- GET      .../synchronization/templates, .../jobs/{jobId}/schema
 - POST     .../jobs/{jobId}/validateCredentials | start | pause | restart | provisionOnDemand  (jobs.py;
            provisionOnDemand answers 429 past 5 requests in 10 s, by `clock` as the rate limit)
+- GET      .../synchronization/templates[/{id}[/schema]]; GET/PUT/DELETE .../jobs/{jobId}/schema, its
+           parseExpression, filterOperators and functions (schema.py)
 
 Stateful per service principal; PUT merges (default) or replaces (`semantics`); GET masks
 secrets as "*", pages with an absolute `@odata.nextLink` and may lag behind PUTs; every request
@@ -17,6 +18,7 @@ Rules of the stored secrets live in secrets_state.py.
 
 from __future__ import annotations
 
+import copy
 import re
 import secrets as random
 import threading
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import odata
+from . import schema as schemas
 from .faults import Fault, FaultScript, RateLimit, Streamed, scripted_answer
 from .jobs import (
     ON_DEMAND_LIMIT,
@@ -36,7 +39,6 @@ from .jobs import (
     listing,
     parse_validate_body,
     provision_answer,
-    schema,
     template,
     validate,
 )
@@ -45,8 +47,8 @@ from .server import Request, Response
 
 _PATH = re.compile(
     r"^/(?P<version>v1\.0|beta)/servicePrincipals/(?P<sp>[^/]+)/synchronization/"
-    r"(?:(?P<secrets>secrets)|(?P<templates>templates)|jobs(?:/(?P<job>[^/]+)"
-    r"(?:/(?P<action>validateCredentials|start|pause|restart|provisionOnDemand|schema))?)?)$",
+    r"(?:(?P<secrets>secrets)|jobs(?:/(?P<job>[^/]+)"
+    r"(?:/(?P<action>validateCredentials|start|pause|restart|provisionOnDemand))?)?)$",
     re.IGNORECASE,
 )
 
@@ -97,6 +99,7 @@ class FakeGraph:
         self._pages: dict[str, tuple[str, list[dict[str, str]]]] = {}  # skiptoken -> (sp id, rest of the view)
         self._faults = FaultScript()
         self._lock = threading.RLock()
+        self.schemas = schemas.Schemas()  # template schemas and jobs' schemas; `.lag` delays reads
         self._on_demand: list[float] = []  # arrival times of provisionOnDemand requests
         self.outcomes: dict[str, OnDemand] = {}  # object id -> what provisionOnDemand answers
         self.new_job_accepts: dict[str, str] | None = None  # Job.accepts of every job POSTed
@@ -234,10 +237,25 @@ class FakeGraph:
         with self._lock:
             return [r.body for r in self.journal if r.method == "PUT" and r.path.lower().endswith(suffix)]
 
+    def schema(self, sp_id: str, job_id: str) -> dict[str, Any]:
+        """The schema the job holds now (a copy)."""
+        with self._lock:
+            return copy.deepcopy(self.schemas.of_job(self._principals[sp_id].jobs[job_id]))
+
+    def set_schema(self, sp_id: str, job_id: str, document: dict[str, Any]) -> None:
+        """The job's schema as if someone had changed it in the portal (drift)."""
+        with self._lock:
+            self._principals[sp_id].jobs[job_id].schema = copy.deepcopy(document)
+
+    def requests(self, method: str, suffix: str) -> list[GraphRecord]:
+        """The requests of `method` whose path ends with `suffix` (any case), in arrival order."""
+        with self._lock:
+            return [r for r in self.journal if r.method == method and r.path.lower().endswith(suffix.lower())]
+
     # -- HTTP -------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
         self._wait_if_held(request.method)
-        match = _PATH.match(request.path)
+        match = schemas.ROUTE.match(request.path) or _PATH.match(request.path)
         sp_id = match["sp"] if match else None
         claims, auth_error = self._authenticate(request)
         # Checked before anything else: a mask or a placeholder sent is a bug even when the
@@ -320,27 +338,20 @@ class FakeGraph:
                 "Request_ResourceNotFound",
                 f"Resource '{sp_id}' does not exist or one of its queried reference-property objects are not present.",
             )
+        if match.re is schemas.ROUTE:
+            with self._lock:
+                return schemas.handle(request, match, sp_id, principal, self.schemas, self.url)
         if match["secrets"]:
             if request.method == "GET":
                 return self._get_secrets(request, version, sp_id, principal)
             if request.method == "PUT":
                 return self._put_secrets(request, principal)
-        elif match["templates"]:
-            if request.method == "GET":
-                context = f"{self.url}/{version}/$metadata#servicePrincipals('{sp_id}')/synchronization/templates"
-                return Response.json(200, {"@odata.context": context, "value": list(principal.templates)})
         elif request.method == "GET" and not match["action"]:
             return self._get_jobs(request, version, sp_id, principal, match["job"])
         elif request.method == "POST" and not match["job"]:
             with self._lock:
                 return create(request, principal.jobs, principal.templates, self.new_job_accepts)
-        elif request.method == "GET" and match["action"] == "schema":
-            with self._lock:
-                job = principal.jobs.get(match["job"])
-            if job is not None:
-                return schema(request, job)
-            return odata.error(request, 404, "Request_ResourceNotFound", f"Resource '{match['job']}' does not exist.")
-        elif request.method == "POST" and match["action"] and match["action"] != "schema":
+        elif request.method == "POST" and match["action"]:
             return self._job_action(request, principal, match["job"], match["action"])
         return odata.error(
             request, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target."
@@ -356,7 +367,7 @@ class FakeGraph:
                     request, 429, "TooManyRequests", "Too many requests: 5 per 10 seconds.", {"Retry-After": str(wait)}
                 )
             self._on_demand.append(now)
-            return provision_answer(request, job, self.outcomes)
+            return provision_answer(request, job, self.schemas.of_job(job), self.outcomes)
 
     def _get_secrets(self, request: Request, version: str, sp_id: str, principal: Principal) -> Response:
         base = f"{self.url}/{version}/servicePrincipals/{sp_id}/synchronization/secrets"

@@ -1,6 +1,6 @@
 """Synchronization jobs of the fake Graph: templates, creating a job, list, get, start / pause /
 restart (criteria checked), validateCredentials (which tests credentials against the app the job
-provisions), the job's schema, and provisionOnDemand.
+provisions), and provisionOnDemand (a job's schema: schema.py).
 
 The provisioning target is simulated by `Job.accepts`: credentials are valid when they hold
 every one of those pairs (None: any credentials work). Status transitions follow Graph: a new
@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import odata
-from .schemas import template_schema as default_schema  # a generic SCIM app's, for any template
 from .secrets_state import Refused, parse_put_body
 from .server import Request, Response
 
@@ -63,7 +62,7 @@ class Job:
     failures: int = 0  # countSuccessiveCompleteFailures
     schedule: str | None = None  # Active, Disabled, Paused; None: as the status code implies
     interval: str = "PT40M"
-    schema: dict[str, Any] | None = None  # None: the template's default
+    schema: dict[str, Any] | None = None  # None: the template's default (schema.py serves both)
     restarts: list[str] = field(default_factory=list)  # the resetScope of every restart, in order
 
     def __post_init__(self) -> None:
@@ -183,10 +182,6 @@ def restart_scopes(document: object) -> tuple[list[str], str | None]:
     return scopes, None
 
 
-def schema(request: Request, job: Job) -> Response:
-    return Response.json(200, job.schema or default_schema(job.template_id), {"request-id": odata.new_request_id()})
-
-
 @dataclass
 class OnDemand:
     """What provisionOnDemand answers for an object: the result and its steps (Graph's shapes)."""
@@ -205,7 +200,7 @@ STEP_NAMES = (
 )
 
 
-def provision_answer(request: Request, job: Job, outcomes: dict[str, OnDemand]) -> Response:
+def provision_answer(request: Request, job: Job, schema: dict[str, Any], outcomes: dict[str, OnDemand]) -> Response:
     """200 `{"key": <summary as JSON text>, "value": <the result as JSON text>}`, as Graph does."""
     document = request.json()
     try:
@@ -216,7 +211,7 @@ def provision_answer(request: Request, job: Job, outcomes: dict[str, OnDemand]) 
         assert isinstance(rule_id, str) and isinstance(object_id, str) and isinstance(type_name, str)
     except (KeyError, TypeError, ValueError, AssertionError):
         return odata.error(request, 400, "BadRequest", "The request body is not valid parameters.")
-    rules = [rule.get("id") for rule in (job.schema or default_schema(job.template_id))["synchronizationRules"]]
+    rules = [rule.get("id") for rule in schema.get("synchronizationRules") or []]
     if rule_id not in rules:
         return odata.error(request, 400, "BadRequest", f"Rule '{rule_id}' was not found in the schema.")
     outcome = outcomes.get(object_id, OnDemand())

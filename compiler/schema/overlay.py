@@ -127,6 +127,26 @@ def apply(template: Mapping, overlay: Mapping, build: Callable[[str], dict] = so
     return desired, named
 
 
+def check(overlay: Mapping) -> list[Issue]:
+    """The mistakes in `overlay` that need no template (expressions, operators, flow types,
+    settings): what `compile` reports offline. The same rules as `apply`, run on a scratch object
+    mapping in which every `false` finds a mapping to remove."""
+    issues: list[Issue] = []
+    for name, settings in overlay.items():
+        if not isinstance(settings, Mapping):
+            issues.append(Issue((name,), "must be a table of settings and target attributes"))
+            continue
+        scratch = {
+            "attributeMappings": [{"targetAttributeName": key} for key, value in settings.items() if value is False]
+        }
+        _apply_one(scratch, name, settings, _parsed_only, issues)
+    return issues
+
+
+def _parsed_only(text: str) -> dict:
+    return {}  # `_apply_attribute` has parsed the expression already; no source tree is needed here
+
+
 def _copy_rules(template: Mapping) -> dict:
     """A copy of `template` down to the object-mapping lists: an object mapping is copied only
     when the overlay names it (a 1 MB schema costs a deep copy otherwise); everything else is
