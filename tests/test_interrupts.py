@@ -13,6 +13,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -260,7 +261,9 @@ def test_a_ctrl_c_during_the_commit_waits_until_it_is_done(tmp_path: Path, monke
         real(self, relative, source)
         renames.append(relative)
         if len(renames) == 1:
-            os.kill(os.getpid(), signal.SIGINT)
+            # To the main thread, as a terminal's Ctrl-C reaches a compile (one thread); the test
+            # runner's own threads (pytest-xdist's) must not take it in its place.
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
     monkeypatch.setattr(outputs._Undo, "apply", interrupted_after_the_first)
     stopped = run_cli(["compile"], cwd=tmp_path)
